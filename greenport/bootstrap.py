@@ -1,0 +1,28 @@
+"""Composition root: settings -> database -> services.
+
+Entry points (CLI, web app, ingest server) call :func:`build` once and hand the resulting
+:class:`Container` down. Nothing below this module reads settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from greenport.config import Settings, get_settings
+from greenport.storage.db import Database
+from greenport.storage.migrate import upgrade
+
+
+@dataclass
+class Container:
+    settings: Settings
+    db: Database
+
+
+def build(settings: Settings | None = None, *, migrate: bool = False) -> Container:
+    """Wire the application for ``settings``; with ``migrate`` bring the schema up to date first."""
+    settings = settings or get_settings()
+    if migrate:
+        upgrade(settings.database_url)
+    db = Database.from_url(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+    return Container(settings=settings, db=db)

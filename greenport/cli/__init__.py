@@ -1,0 +1,1 @@
+"""The ``greenport`` command line: thin Typer commands over services (JSON with ``--json``)."""

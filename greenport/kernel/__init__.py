@@ -1,0 +1,1 @@
+"""Shared vocabulary of GreenPort (stdlib only): errors, time, units, the parameter registry."""

@@ -1,0 +1,111 @@
+"""One small exception family for the domain; each boundary (web, CLI, ingest) translates it.
+
+Every error names *what* was wrong and *where* (``field``, ``row``, ``column``) so that a user
+can mend the input. ``status_hint`` is the HTTP status a web boundary should answer with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+    status_hint: int = 400
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        **details: Any,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.row = row
+        self.column = column
+        self.details = details
+
+    def to_dict(self) -> dict[str, Any]:
+        """The canonical error body: ``{"error", "field", "row", "column", ...details}``."""
+        body: dict[str, Any] = {"error": self.message, "type": type(self).__name__}
+        for key in ("field", "row", "column"):
+            value = getattr(self, key)
+            if value is not None:
+                body[key] = value
+        body.update(self.details)
+        return body
+
+    def __str__(self) -> str:
+        where = []
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column {self.column!r}")
+        if self.field is not None and self.column is None:
+            where.append(f"field {self.field!r}")
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+class InvalidInput(DomainError):
+    """A value that breaks a rule of its format (a bad code, a number out of range, ...)."""
+
+    status_hint = 422
+
+
+class NotFound(DomainError):
+    status_hint = 404
+
+
+class Conflict(DomainError):
+    """The input is valid but clashes with what is stored (duplicate key, stale version)."""
+
+    status_hint = 409
+
+
+class RuleViolation(DomainError):
+    """A business rule refuses the action (e.g. a ledger would go negative)."""
+
+    status_hint = 422
+
+
+class PermissionDenied(DomainError):
+    status_hint = 403
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem of one input row, as reported by importers (1-based row as the user sees it)."""
+
+    row: int
+    column: str
+    message: str
+    value: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "error": self.message, "value": self.value}
+
+
+@dataclass
+class InvalidRows(InvalidInput):
+    """A file whose rows break rules; carries every row error, not just the first."""
+
+    errors: list[RowError] = field(default_factory=list)
+
+    def __init__(self, errors: list[RowError], *, source: str = "") -> None:
+        self.errors = list(errors)
+        first = errors[0] if errors else None
+        summary = f"{len(errors)} invalid row(s) in {source or 'input'}"
+        if first is not None:
+            summary += f"; first: row {first.row}, column {first.column!r}: {first.message}"
+        super().__init__(summary, row=first.row if first else None, column=first.column if first else None)
+
+    def to_dict(self) -> dict[str, Any]:
+        body = super().to_dict()
+        body["errors"] = [e.to_dict() for e in self.errors]
+        return body
