@@ -35,19 +35,19 @@ class Settings(BaseSettings):
     ingest_host: str = Field("127.0.0.1", description="Address the HJ 212 server listens on.")
     ingest_port: int = Field(9212, description="Port of the HJ 212 TCP server.")
     sqlite_synchronous: Literal["OFF", "NORMAL", "FULL", "EXTRA"] = Field(
-        "FULL", description="SQLite PRAGMA synchronous; FULL makes every acknowledged commit survive power loss."
+        "FULL",
+        description="SQLite PRAGMA synchronous; FULL makes every acknowledged commit survive power loss.",
     )
     data_dir: Path = Field(Path("var"), description="Folder for spool files, reports and uploads.")
     log_level: str = Field("INFO", description="Python logging level.")
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:
-        if self.mode == "production":
-            if self.secret_key == DEMO_SECRET_KEY or len(self.secret_key) < 32:
-                raise ValueError(
-                    "GREENPORT_SECRET_KEY must be set to a random string of at least 32 characters "
-                    "in production mode (the demo key is refused)"
-                )
+        if self.mode == "production" and (self.secret_key == DEMO_SECRET_KEY or len(self.secret_key) < 32):
+            raise ValueError(
+                "GREENPORT_SECRET_KEY must be set to a random string of at least 32 characters "
+                "in production mode (the demo key is refused)"
+            )
         return self
 
     @property

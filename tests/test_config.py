@@ -27,4 +27,6 @@ def test_every_setting_is_documented() -> None:
     doc = (Path(__file__).parents[1] / "docs" / "configuration.md").read_text(encoding="utf-8")
     for name, field in Settings.model_fields.items():
         assert field.description, f"setting {name} has no description"
-        assert f"GREENPORT_{name.upper()}" in doc, f"docs/configuration.md does not list GREENPORT_{name.upper()}"
+        assert f"GREENPORT_{name.upper()}" in doc, (
+            f"docs/configuration.md does not list GREENPORT_{name.upper()}"
+        )

@@ -35,7 +35,9 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value.isoformat()} cannot be stored; give an aware UTC datetime")
+            raise ValueError(
+                f"naive datetime {value.isoformat()} cannot be stored; give an aware UTC datetime"
+            )
         value = value.astimezone(UTC)
         if dialect.name == "sqlite":
             return value.replace(tzinfo=None)

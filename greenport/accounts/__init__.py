@@ -1,0 +1,1 @@
+"""Users, roles and the scope (region, park or enterprise) each user may see."""

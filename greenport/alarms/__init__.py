@@ -1,0 +1,1 @@
+"""Alarm rules and alarms raised from observations."""

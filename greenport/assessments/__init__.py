@@ -1,0 +1,1 @@
+"""Evaluation runs of indicator systems over the city's units, stored immutably."""

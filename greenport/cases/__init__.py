@@ -1,0 +1,1 @@
+"""Cases (from alarms and citizen reports) with their workflow and SLA clocks."""

@@ -1,0 +1,1 @@
+"""Deterministic demo city 港城 calibrated to the seeds' published figures."""

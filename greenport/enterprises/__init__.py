@@ -1,0 +1,1 @@
+"""Enterprises, their monitoring sites (air stations, water sections, outlets) and devices."""

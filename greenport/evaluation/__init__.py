@@ -1,0 +1,1 @@
+"""Pure numpy evaluation engine: indicator systems, normalisation, weighting, aggregation, grading."""

@@ -1,0 +1,1 @@
+"""HJ 212 TCP server around greenport.protocol, durable spool, device simulator."""

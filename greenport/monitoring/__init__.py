@@ -1,0 +1,1 @@
+"""Observations, aggregates and derived quality (AQI, water class) of monitoring sites."""

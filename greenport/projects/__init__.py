@@ -1,0 +1,1 @@
+"""Project screening on 含金量 and 含绿量."""

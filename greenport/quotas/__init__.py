@@ -1,0 +1,1 @@
+"""Quota pools and append-only ledgers of resource rights."""

@@ -1,0 +1,1 @@
+"""PDF/XLSX/DOCX reports generated from the results the pages show."""

@@ -1,0 +1,1 @@
+"""Restructuring scenarios and their effects."""

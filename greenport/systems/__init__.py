@@ -1,0 +1,1 @@
+"""Shipped indicator systems as YAML data, each naming its source."""

@@ -1,0 +1,1 @@
+"""Plan targets by responsible unit and their tracking."""

@@ -1,0 +1,1 @@
+"""FastAPI app: JSON API under /api, pages (Jinja2 + HTMX + ECharts), auth."""
