@@ -11,12 +11,17 @@ from dataclasses import dataclass
 from greenport.config import Settings, get_settings
 from greenport.storage.db import Database
 from greenport.storage.migrate import upgrade
+from greenport.storage.uow import UnitOfWork
 
 
 @dataclass
 class Container:
     settings: Settings
     db: Database
+
+    def uow(self) -> UnitOfWork:
+        """A new unit of work (use as a context manager: commit on success, roll back on error)."""
+        return UnitOfWork(self.db)
 
 
 def build(settings: Settings | None = None, *, migrate: bool = False) -> Container:

@@ -66,3 +66,19 @@ def test_migrations_match_the_models_exactly(db: Database) -> None:
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == [], f"models and migrations differ: {diff}"
+
+
+def test_unit_of_work_commits_on_success_and_refuses_unknown_repositories(db: Database) -> None:
+    from greenport.regions.model import DivisionLevel
+    from greenport.storage.registry import DivisionRow
+    from greenport.storage.uow import UnitOfWork
+
+    with UnitOfWork(db) as uow:
+        uow.session.add(DivisionRow(code="320582000000", name="港城市", level=DivisionLevel.CITY))
+    with pytest.raises(ValueError), UnitOfWork(db) as uow:
+        uow.session.add(DivisionRow(code="320582100000", name="镇", level=DivisionLevel.TOWN))
+        raise ValueError("abort")
+    with UnitOfWork(db) as uow:
+        assert [r.code for r in uow.session.query(DivisionRow)] == ["320582000000"]
+        with pytest.raises(AttributeError):
+            _ = uow.no_such_repository
