@@ -1,0 +1,388 @@
+"""Repository of the web platform (``uow.web``).
+
+Two kinds of method live here:
+
+* the web's own tables (sessions, API tokens, log-in attempts, audit log);
+* thin, read-only registry queries the pages need and no feature service offers yet, each
+  taking a :class:`RowScope` so that no row outside a user's region, park or enterprise can
+  leave storage (the scope is applied in SQL, not filtered afterwards).
+
+Rows are returned as plain dicts (JSON-ready, ``town_code`` / ``enterprise_id`` kept on every
+row so callers and tests can check the scope).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from greenport.kernel.time import utcnow
+from greenport.storage.registry import (
+    DeviceRow,
+    DivisionRow,
+    EnterpriseRow,
+    GridCellRow,
+    ParkRow,
+    SiteRow,
+    UserRow,
+)
+from greenport.storage.web import ApiTokenRow, AuditLogRow, LoginAttemptRow, WebSessionRow
+
+
+@dataclass(frozen=True, slots=True)
+class RowScope:
+    """Which registry rows a caller may see.
+
+    ``town_codes`` None means every town; ``enterprise_id`` / ``park_id`` narrow to one firm or
+    park; ``disclosed_only`` limits to what the city publishes (air stations and water sections).
+    """
+
+    town_codes: frozenset[str] | None = None
+    enterprise_id: int | None = None
+    park_id: int | None = None
+    disclosed_only: bool = False
+
+    @property
+    def is_city(self) -> bool:
+        return (
+            self.town_codes is None
+            and self.enterprise_id is None
+            and self.park_id is None
+            and not self.disclosed_only
+        )
+
+
+CITY = RowScope()
+
+#: Site kinds the public may see (ambient monitoring; enterprise outlets are not disclosed here).
+DISCLOSED_SITE_KINDS = ("air_station", "water_section")
+
+
+def _user_dict(row: UserRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "username": row.username,
+        "display_name": row.display_name,
+        "role": str(row.role.value if hasattr(row.role, "value") else row.role),
+        "division_code": row.division_code,
+        "enterprise_id": row.enterprise_id,
+        "park_id": row.park_id,
+        "active": row.active,
+    }
+
+
+def _enterprise_dict(row: EnterpriseRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "credit_code": row.credit_code,
+        "name": row.name,
+        "industry_code": row.industry_code,
+        "industry_group": str(row.industry_group.value),
+        "town_code": row.town_code,
+        "park_id": row.park_id,
+        "land_area_mu": row.land_area_mu,
+        "lon": row.lon,
+        "lat": row.lat,
+        "size_class": str(row.size_class.value),
+        "above_scale": row.above_scale,
+        "enterprise_id": row.id,
+    }
+
+
+def _site_dict(row: SiteRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "code": row.code,
+        "name": row.name,
+        "kind": str(row.kind.value),
+        "level": str(row.level.value),
+        "town_code": row.town_code,
+        "enterprise_id": row.enterprise_id,
+        "lon": row.lon,
+        "lat": row.lat,
+        "waterbody": row.waterbody.value if row.waterbody else None,
+        "river": row.river,
+        "target_class": row.target_class,
+        "emission_standard": row.emission_standard,
+        "process": row.process,
+    }
+
+
+class WebRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # --- users, sessions, tokens ----------------------------------------------------------------
+
+    def user_credentials(self, username: str) -> tuple[dict[str, Any], str] | None:
+        row = self.session.scalar(select(UserRow).where(UserRow.username == username))
+        return (_user_dict(row), row.password_hash) if row is not None else None
+
+    def user(self, user_id: int) -> dict[str, Any] | None:
+        row = self.session.get(UserRow, user_id)
+        return _user_dict(row) if row is not None else None
+
+    def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        self.session.execute(update(UserRow).where(UserRow.id == user_id).values(password_hash=password_hash))
+
+    def add_session(self, *, digest: str, user_id: int, expires_at: datetime) -> None:
+        self.session.add(WebSessionRow(digest=digest, user_id=user_id, expires_at=expires_at, revoked=False))
+        self.session.flush()
+
+    def session_user_id(self, digest: str, *, now: datetime) -> int | None:
+        row = self.session.scalar(select(WebSessionRow).where(WebSessionRow.digest == digest))
+        if row is None or row.revoked or row.expires_at <= now:
+            return None
+        return row.user_id
+
+    def revoke_session(self, digest: str) -> None:
+        self.session.execute(update(WebSessionRow).where(WebSessionRow.digest == digest).values(revoked=True))
+
+    def add_token(self, *, digest: str, name: str, user_id: int, expires_at: datetime | None) -> int:
+        row = ApiTokenRow(digest=digest, name=name, user_id=user_id, expires_at=expires_at, revoked=False)
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def token_user_id(self, digest: str, *, now: datetime) -> int | None:
+        row = self.session.scalar(select(ApiTokenRow).where(ApiTokenRow.digest == digest))
+        if row is None or row.revoked or (row.expires_at is not None and row.expires_at <= now):
+            return None
+        row.last_used_at = now
+        return row.user_id
+
+    def record_login_attempt(self, *, username: str, ip: str, success: bool, at: datetime) -> None:
+        self.session.add(LoginAttemptRow(username=username[:80], ip=ip[:64], success=success, at=at))
+        self.session.flush()
+
+    def failed_logins_since(self, *, username: str, ip: str, since: datetime) -> tuple[int, int]:
+        """Failed attempts since ``since``: (for this user name, from this address)."""
+        base = select(func.count()).select_from(LoginAttemptRow)
+        base = base.where(LoginAttemptRow.at >= since, LoginAttemptRow.success.is_(False))
+        by_user = self.session.scalar(base.where(LoginAttemptRow.username == username)) or 0
+        by_ip = self.session.scalar(base.where(LoginAttemptRow.ip == ip)) or 0
+        return int(by_user), int(by_ip)
+
+    # --- audit ----------------------------------------------------------------------------------
+
+    def audit(
+        self,
+        *,
+        user_id: int | None,
+        username: str,
+        action: str,
+        entity: str,
+        entity_id: str | None = None,
+        detail: dict[str, Any] | None = None,
+        ip: str | None = None,
+    ) -> None:
+        self.session.add(
+            AuditLogRow(
+                at=utcnow(),
+                user_id=user_id,
+                username=username,
+                action=action,
+                entity=entity,
+                entity_id=entity_id,
+                detail_json=json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
+                ip=ip,
+            )
+        )
+        self.session.flush()
+
+    def audit_entries(self, *, limit: int = 200) -> list[dict[str, Any]]:
+        rows = self.session.scalars(select(AuditLogRow).order_by(AuditLogRow.id.desc()).limit(limit))
+        return [
+            {
+                "id": r.id,
+                "at": r.at.isoformat(),
+                "user_id": r.user_id,
+                "username": r.username,
+                "action": r.action,
+                "entity": r.entity,
+                "entity_id": r.entity_id,
+                "detail": json.loads(r.detail_json) if r.detail_json else None,
+                "ip": r.ip,
+            }
+            for r in rows
+        ]
+
+    # --- registry reads (scoped) ----------------------------------------------------------------
+
+    def division(self, code: str) -> dict[str, Any] | None:
+        row = self.session.get(DivisionRow, code)
+        if row is None:
+            return None
+        return {
+            "code": row.code,
+            "name": row.name,
+            "level": str(row.level.value),
+            "parent_code": row.parent_code,
+            "area_km2": row.area_km2,
+            "population": row.population,
+        }
+
+    def city(self) -> dict[str, Any] | None:
+        row = self.session.scalar(select(DivisionRow).where(DivisionRow.level == "city").limit(1))
+        return self.division(row.code) if row is not None else None
+
+    def towns(self, scope: RowScope, *, with_boundaries: bool = False) -> list[dict[str, Any]]:
+        query = (
+            select(DivisionRow).where(DivisionRow.level.in_(["town", "street"])).order_by(DivisionRow.code)
+        )
+        if scope.town_codes is not None:
+            query = query.where(DivisionRow.code.in_(scope.town_codes))
+        if scope.enterprise_id is not None:
+            query = query.where(
+                DivisionRow.code.in_(
+                    select(EnterpriseRow.town_code).where(EnterpriseRow.id == scope.enterprise_id)
+                )
+            )
+        out = []
+        for row in self.session.scalars(query):
+            item: dict[str, Any] = {
+                "code": row.code,
+                "name": row.name,
+                "level": str(row.level.value),
+                "town_code": row.code,
+                "area_km2": row.area_km2,
+                "population": row.population,
+            }
+            if with_boundaries:
+                item["boundary"] = json.loads(row.boundary_geojson) if row.boundary_geojson else None
+            out.append(item)
+        return out
+
+    def grid_cells(self, scope: RowScope) -> list[dict[str, Any]]:
+        query = select(GridCellRow).order_by(GridCellRow.code)
+        if scope.town_codes is not None:
+            # a cell belongs to a town when its division is the town or lies below it (same 9-digit prefix)
+            query = query.where(
+                or_(*[GridCellRow.division_code.like(code[:9] + "%") for code in scope.town_codes])
+                if scope.town_codes
+                else GridCellRow.id < 0
+            )
+        return [
+            {
+                "id": r.id,
+                "code": r.code,
+                "name": r.name,
+                "level": str(r.level.value),
+                "division_code": r.division_code,
+                "town_code": r.division_code[:9] + "000",
+                "parent_id": r.parent_id,
+            }
+            for r in self.session.scalars(query)
+        ]
+
+    def parks(self, scope: RowScope) -> list[dict[str, Any]]:
+        query = select(ParkRow).order_by(ParkRow.code)
+        if scope.town_codes is not None:
+            query = query.where(ParkRow.town_code.in_(scope.town_codes))
+        if scope.park_id is not None:
+            query = query.where(ParkRow.id == scope.park_id)
+        return [
+            {
+                "id": r.id,
+                "code": r.code,
+                "name": r.name,
+                "kind": str(r.kind.value),
+                "town_code": r.town_code,
+                "boundary": json.loads(r.boundary_geojson) if r.boundary_geojson else None,
+            }
+            for r in self.session.scalars(query)
+        ]
+
+    def _scope_enterprises(self, query: Any, scope: RowScope) -> Any:
+        if scope.disclosed_only:
+            return query.where(EnterpriseRow.id < 0)
+        if scope.town_codes is not None:
+            query = query.where(EnterpriseRow.town_code.in_(scope.town_codes))
+        if scope.enterprise_id is not None:
+            query = query.where(EnterpriseRow.id == scope.enterprise_id)
+        if scope.park_id is not None:
+            query = query.where(EnterpriseRow.park_id == scope.park_id)
+        return query
+
+    def enterprises(
+        self, scope: RowScope, *, town_code: str | None = None, limit: int = 500, offset: int = 0
+    ) -> tuple[list[dict[str, Any]], int]:
+        query = self._scope_enterprises(select(EnterpriseRow), scope)
+        if town_code:
+            query = query.where(EnterpriseRow.town_code == town_code)
+        total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = self.session.scalars(query.order_by(EnterpriseRow.id).limit(limit).offset(offset))
+        return [_enterprise_dict(r) for r in rows], int(total)
+
+    def enterprise(self, enterprise_id: int) -> dict[str, Any] | None:
+        row = self.session.get(EnterpriseRow, enterprise_id)
+        return _enterprise_dict(row) if row is not None else None
+
+    def _scope_sites(self, query: Any, scope: RowScope) -> Any:
+        if scope.disclosed_only:
+            query = query.where(SiteRow.kind.in_(DISCLOSED_SITE_KINDS))
+        if scope.town_codes is not None:
+            query = query.where(SiteRow.town_code.in_(scope.town_codes))
+        if scope.enterprise_id is not None:
+            query = query.where(SiteRow.enterprise_id == scope.enterprise_id)
+        if scope.park_id is not None:
+            query = query.where(
+                SiteRow.enterprise_id.in_(
+                    select(EnterpriseRow.id).where(EnterpriseRow.park_id == scope.park_id)
+                )
+            )
+        return query
+
+    def sites(
+        self,
+        scope: RowScope,
+        *,
+        kind: str | None = None,
+        enterprise_id: int | None = None,
+        town_code: str | None = None,
+    ) -> list[dict[str, Any]]:
+        query = self._scope_sites(select(SiteRow), scope)
+        if kind:
+            query = query.where(SiteRow.kind == kind)
+        if enterprise_id is not None:
+            query = query.where(SiteRow.enterprise_id == enterprise_id)
+        if town_code:
+            query = query.where(SiteRow.town_code == town_code)
+        return [_site_dict(r) for r in self.session.scalars(query.order_by(SiteRow.code))]
+
+    def site(self, site_id: int) -> dict[str, Any] | None:
+        row = self.session.get(SiteRow, site_id)
+        return _site_dict(row) if row is not None else None
+
+    def devices(self, scope: RowScope) -> list[dict[str, Any]]:
+        query = self._scope_sites(
+            select(DeviceRow, SiteRow).join(SiteRow, DeviceRow.site_id == SiteRow.id), scope
+        ).order_by(DeviceRow.mn)
+        return [
+            {
+                "id": d.id,
+                "mn": d.mn,
+                "site_id": d.site_id,
+                "site_code": s.code,
+                "site_name": s.name,
+                "town_code": s.town_code,
+                "enterprise_id": s.enterprise_id,
+                "crc_variant": str(d.crc_variant.value),
+                "active": d.active,
+            }
+            for d, s in self.session.execute(query)
+        ]
+
+    def device(self, device_id: int) -> dict[str, Any] | None:
+        row = self.session.get(DeviceRow, device_id)
+        if row is None:
+            return None
+        return {"id": row.id, "mn": row.mn, "site_id": row.site_id, "active": row.active}
+
+    def set_device_active(self, device_id: int, active: bool) -> None:
+        self.session.execute(update(DeviceRow).where(DeviceRow.id == device_id).values(active=active))
