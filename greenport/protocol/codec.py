@@ -1,0 +1,505 @@
+"""Decode frames to :class:`~greenport.protocol.messages.Message` and encode them back.
+
+Frame (HJ 212-2017 §6.3.1 Table 2): ``##`` + 4-digit length + data segment + 4-hex CRC + CR LF.
+
+Strict where it matters:
+    the length must match the data segment (byte count, or the character count for non-ASCII
+    text, monitoring reference §1.1); the CRC must match (HJ 212-2017 Appendix A) unless the
+    caller allows a vendor variant for this device (then the variant is recorded); ``DataTime``
+    and the other times must be valid N14 times; numeric fields must be finite numbers; ST, CN,
+    QN, Flag, PNUM and PNO must be well-formed. Each failure is a :class:`ProtocolError` naming
+    the field.
+
+Lenient where the field is messy (monitoring reference §1.12):
+    ``;`` or ``,`` between any two items (both are split on, in the header and in CP); a missing
+    ``;`` before ``CP=`` (``Flag=5CP=&&``); empty items and a trailing ``;&&``; missing QN, Flag
+    and PW (HJ/T 212-2005 style); spaces around names and values; lower-case or unpadded hex
+    CRC; a missing CR LF; a 17-digit ``DataTime`` with milliseconds; header fields in any order
+    (PNO before PNUM). What was tolerated is listed in ``Message.notes``.
+
+Encoding is canonical: header in Table 3 order, ``;`` between items and ``,`` between the fields
+of one factor, ``DataTime`` first, then the other items, then the factors, upper-case CRC, byte
+count as length. ``decode(encode(m)) == m`` for every valid message.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Collection
+from datetime import datetime
+from decimal import Decimal
+from functools import lru_cache
+
+from greenport.kernel.time import CHINA_TZ
+from greenport.protocol.crc import CRC_FUNCTIONS, CrcVariant, crc16_hj212
+from greenport.protocol.errors import (
+    CrcError,
+    EncodeError,
+    FieldValueError,
+    FormatError,
+    FramingError,
+    LengthError,
+    QnRtn,
+)
+from greenport.protocol.messages import CP, NUMERIC_FIELDS, TIME_FIELDS, TIME_PARAMS, Message, Value
+
+#: Largest data segment the 4-digit length can announce. The standard says 0-1024 bytes; real
+#: loggers send more (1025 and 1623 seen), so anything up to 9999 is accepted.
+MAX_SEGMENT_LENGTH = 9999
+
+_HEX_DIGITS = b"0123456789abcdefABCDEF"
+_INF = math.inf
+_HEADER_KEYS = ("QN", "ST", "CN", "PW", "MN", "Flag", "PNUM", "PNO")
+_INFO_SPLIT = re.compile(r"//.*?//|[;,]", re.DOTALL)
+_FORBIDDEN_IN_TOKEN = re.compile(r"[;,=&\r\n]|^\s|\s$")
+_NO_EXTRA: frozenset[CrcVariant] = frozenset()
+
+
+# -- times --------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8192)
+def _parse_time(text: str, name: str) -> datetime:
+    """An N14 time ``YYYYMMDDhhmmss`` (or N17 with milliseconds) in China time."""
+    if text.isdigit() and text.isascii() and (len(text) == 14 or len(text) == 17):
+        try:
+            return datetime(
+                int(text[0:4]),
+                int(text[4:6]),
+                int(text[6:8]),
+                int(text[8:10]),
+                int(text[10:12]),
+                int(text[12:14]),
+                int(text[14:17]) * 1000 if len(text) == 17 else 0,
+                tzinfo=CHINA_TZ,
+            )
+        except ValueError as exc:
+            raise FieldValueError(f"{name}={text!r} is not a valid time: {exc}", field=name) from None
+    raise FieldValueError(f"{name}={text!r} is not a time YYYYMMDDhhmmss (N14)", field=name)
+
+
+def format_time(moment: datetime) -> str:
+    """A datetime as N14 ``YYYYMMDDhhmmss`` China time (+ 3 millisecond digits if it has any).
+
+    Aware datetimes are converted to China time; naive ones are taken as China wall-clock time.
+    """
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(CHINA_TZ)
+    text = (
+        f"{moment.year:04d}{moment.month:02d}{moment.day:02d}"
+        f"{moment.hour:02d}{moment.minute:02d}{moment.second:02d}"
+    )
+    if moment.microsecond:
+        text += f"{moment.microsecond // 1000:03d}"
+    return text
+
+
+def make_qn(moment: datetime) -> str:
+    """A QN ``YYYYMMDDhhmmsszzz`` (China time, milliseconds) for a request sent at ``moment``."""
+    text = format_time(moment)
+    return text if len(text) == 17 else text + "000"
+
+
+# -- decoding -----------------------------------------------------------------------------------
+
+
+def _number(text: str, name: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise FieldValueError(f"{name}={text!r} is not a number", field=name) from None
+    if not -_INF < value < _INF:
+        raise FieldValueError(f"{name}={text!r} is not a finite number", field=name)
+    return value
+
+
+def _checked_number(text: str, name: str) -> float:
+    """Like ``_number`` but also refuses what ``float`` accepts beyond plain ASCII decimals."""
+    if not text.isascii() or "_" in text:
+        raise FieldValueError(f"{name}={text!r} is not a number", field=name)
+    return _number(text, name)
+
+
+def _split_items(text: str) -> list[str]:
+    """Split on ``;`` and ``,``, except inside ``//...//`` text (``-Info`` logs, C.40)."""
+    if "//" not in text:
+        return text.replace(",", ";").split(";")
+    items: list[str] = []
+    start = 0
+    for match in _INFO_SPLIT.finditer(text):
+        if match.group() in (";", ","):
+            items.append(text[start : match.start()])
+            start = match.end()
+    items.append(text[start:])
+    return items
+
+
+def _decode_header(head: str, notes: list[str]) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for part in head.replace(",", ";").split(";"):
+        key, sep, value = part.partition("=")
+        if not sep:
+            if part.strip():
+                raise FormatError(f"header item {part!r} has no '='", field=part.strip()[:20])
+            continue
+        if key not in _HEADER_SET:
+            stripped = key.strip()
+            if stripped not in _HEADER_SET:
+                raise FormatError(f"unknown header field {stripped!r}", field=stripped or "header")
+            key = stripped
+            value = value.strip()
+        if key in fields:
+            raise FormatError(f"header field {key} given twice", field=key)
+        fields[key] = value
+    return fields
+
+
+_HEADER_SET = frozenset(_HEADER_KEYS)
+
+
+def _int_field(fields: dict[str, str], key: str, hint: QnRtn, upper: int) -> int | None:
+    text = fields.get(key)
+    if text is None:
+        return None
+    if not (text.isdigit() and text.isascii() and len(text) <= 4) or int(text) > upper:
+        raise FieldValueError(f"{key}={text!r} is not an integer 0..{upper}", field=key, reply_hint=hint)
+    return int(text)
+
+
+def _decode_cp(text: str, notes: list[str]) -> CP:
+    loose = " " in text or "\t" in text or not text.isprintable()
+    strict_numbers = not text.isascii() or "_" in text
+    number = _checked_number if strict_numbers else _number
+    data_time: datetime | None = None
+    params: dict[str, str | datetime] = {}
+    factors: dict[str, dict[str, Value]] = {}
+    for item in _split_items(text):
+        name, sep, raw = item.partition("=")
+        if loose:
+            name = name.strip()
+            raw = raw.strip()
+        if not sep:
+            if name:
+                raise FormatError(f"CP item {item.strip()!r} has no '='", field=name[:40])
+            continue
+        if not name:
+            raise FormatError(f"CP item {item.strip()!r} has no name", field="CP")
+        code, dash, suffix = name.rpartition("-")
+        value: Value
+        if dash:
+            if not code or not suffix:
+                raise FormatError(f"CP item name {name!r} is not 'code-Field'", field=name)
+            if suffix in NUMERIC_FIELDS:
+                value = number(raw, name)
+            elif suffix in TIME_FIELDS:
+                value = _parse_time(raw, name)
+            else:
+                value = raw
+            fields = factors.get(code)
+            if fields is None:
+                factors[code] = {suffix: value}
+            else:
+                if suffix in fields:
+                    notes.append(f"{name} given twice; the last value is kept")
+                fields[suffix] = value
+        elif name == "DataTime":
+            if data_time is not None:
+                raise FormatError("DataTime given twice", field="DataTime")
+            data_time = _parse_time(raw, "DataTime")
+            if len(raw) == 17:
+                notes.append("DataTime has milliseconds (17 digits)")
+        else:
+            if name in params:
+                notes.append(f"{name} given twice; the last value is kept")
+            params[name] = _parse_time(raw, name) if name in TIME_PARAMS else raw
+    return CP(data_time, params, factors)
+
+
+def _build_message(fields: dict[str, str], cp: CP, variant: CrcVariant, notes: list[str]) -> Message:
+    st = fields.get("ST")
+    if st is None:
+        raise FormatError("the header has no ST", field="ST", reply_hint=QnRtn.ST_ERROR)
+    if not (st.isalnum() and st.isascii()):
+        raise FieldValueError(f"ST={st!r} is not a system code", field="ST", reply_hint=QnRtn.ST_ERROR)
+    cn = fields.get("CN")
+    if cn is None:
+        raise FormatError("the header has no CN", field="CN", reply_hint=QnRtn.CN_ERROR)
+    if not (cn.isdigit() and cn.isascii()):
+        raise FieldValueError(f"CN={cn!r} is not a command code", field="CN", reply_hint=QnRtn.CN_ERROR)
+    mn = fields.get("MN")
+    if mn is None:
+        raise FormatError("the header has no MN", field="MN", reply_hint=QnRtn.MN_ERROR)
+    qn = fields.get("QN")
+    if qn is not None and not (qn.isdigit() and qn.isascii() and len(qn) <= 20):
+        raise FieldValueError(f"QN={qn!r} is not a request number", field="QN", reply_hint=QnRtn.QN_ERROR)
+    return Message(
+        qn=qn,
+        st=st,
+        cn=cn,
+        pw=fields.get("PW"),
+        mn=mn,
+        flag=_int_field(fields, "Flag", QnRtn.FLAG_ERROR, 255),
+        pnum=_int_field(fields, "PNUM", QnRtn.REJECTED, 9999),
+        pno=_int_field(fields, "PNO", QnRtn.REJECTED, 9999),
+        cp=cp,
+        crc_variant=variant,
+        notes=tuple(notes),
+    )
+
+
+def _decode_text(segment: str, variant: CrcVariant, notes: list[str]) -> Message:
+    cp_at = segment.find("CP=&&")
+    if cp_at < 0:
+        raise FormatError("the data segment has no 'CP=&&'", field="CP")
+    if not segment.endswith("&&") or len(segment) < cp_at + 7:
+        raise FormatError("the data area does not end with '&&'", field="CP")
+    head = segment[:cp_at]
+    if head and head[-1] not in ";,":
+        notes.append("no ';' before CP=")
+    fields = _decode_header(head, notes)
+    cp = _decode_cp(segment[cp_at + 5 : -2], notes)
+    return _build_message(fields, cp, variant, notes)
+
+
+def _segment_text(segment: bytes, notes: list[str]) -> str:
+    try:
+        return segment.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = segment.decode("gb18030")
+    except UnicodeDecodeError:
+        raise FormatError("the data segment is neither UTF-8 nor GB18030 text", field="segment") from None
+    notes.append("text decoded as GB18030, not UTF-8")
+    return text
+
+
+def decode_segment(segment: str | bytes) -> Message:
+    """Decode a bare data segment (no ``##``, length, CRC), e.g. an example of Appendix C.
+
+    Raises
+    ------
+    ProtocolError
+        On a syntax or value error, naming the field.
+    """
+    notes: list[str] = []
+    text = segment if isinstance(segment, str) else _segment_text(bytes(segment), notes)
+    return _decode_text(text.strip(), CrcVariant.HJ212, notes)
+
+
+def _diagnose(body: bytes, declared: int, raw: bytes) -> tuple[bytes, bytes, str | None]:
+    """Where the segment really ends when the declared length does not fit; raise if hopeless."""
+    end = body.rfind(b"&&")
+    if end < 0:
+        raise FormatError("the data segment does not end with '&&'", field="CP", raw=raw)
+    segment, crc_text = body[: end + 2], body[end + 2 :]
+    if len(segment) == declared:
+        return segment, crc_text, None
+    try:
+        chars = len(segment.decode("utf-8"))
+    except UnicodeDecodeError:
+        chars = -1
+    if chars == declared:
+        return segment, crc_text, "length counts characters, not bytes"
+    raise LengthError(
+        f"declared length {declared:04d} but the data segment has {len(segment)} bytes",
+        field="length",
+        raw=raw,
+        declared=declared,
+        actual=len(segment),
+    )
+
+
+def decode(
+    frame: bytes | bytearray | memoryview | str,
+    *,
+    allow_crc_variants: Collection[CrcVariant] = _NO_EXTRA,
+) -> Message:
+    """Decode one frame ``##LLLL<segment>CCCC\\r\\n`` (HJ 212-2017 §6.3.1) into a :class:`Message`.
+
+    Parameters
+    ----------
+    frame
+        One whole frame; the trailing CR LF is optional. ``str`` is encoded as UTF-8.
+    allow_crc_variants
+        CRC variants accepted *besides* the standard's (``{CrcVariant.MODBUS_SWAPPED}`` for a
+        device known to send it). The variant found is recorded in ``Message.crc_variant``.
+
+    Raises
+    ------
+    FramingError
+        No ``##`` header.
+    LengthError
+        The length is not 4 digits or does not match the segment.
+    CrcError
+        The CRC is missing, not hex, or wrong (``reply_hint`` QnRtn 9).
+    FormatError, FieldValueError
+        Syntax or value errors inside the segment, naming the field.
+    """
+    if type(frame) is not bytes:
+        frame = frame.encode("utf-8") if isinstance(frame, str) else bytes(frame)
+    end = len(frame)
+    if frame.endswith(b"\n"):
+        end -= 2 if frame.endswith(b"\r\n") else 1
+    if frame[:2] != b"##":
+        raise FramingError("a frame starts with '##'", field="header", raw=frame)
+    length_text = frame[2:6]
+    if not (len(length_text) == 4 and length_text.isdigit()):
+        raise LengthError(f"length {length_text!r} is not 4 digits", field="length", raw=frame)
+    declared = int(length_text)
+    notes: list[str] = []
+    seg_end = 6 + declared
+    crc_text = frame[seg_end:end]
+    if 0 < len(crc_text) <= 4 and frame[seg_end - 2 : seg_end] == b"&&" and seg_end - 2 >= 6:
+        segment = frame[6:seg_end]
+    else:
+        segment, crc_text, note = _diagnose(frame[6:end], declared, frame)
+        if note:
+            notes.append(note)
+    if not crc_text or len(crc_text) > 4 or crc_text.translate(None, _HEX_DIGITS):
+        raise CrcError(f"CRC {crc_text!r} is not 1-4 hex digits", field="CRC", raw=frame)
+    declared_crc = int(crc_text, 16)
+    if len(crc_text) < 4:
+        notes.append("CRC not zero-padded")
+    variant = CrcVariant.HJ212
+    computed = crc16_hj212(segment)
+    if computed != declared_crc:
+        for other in allow_crc_variants:
+            if other is not CrcVariant.HJ212 and CRC_FUNCTIONS[other](segment) == declared_crc:
+                variant = other
+                break
+        else:
+            raise CrcError(
+                f"CRC {crc_text.decode('ascii')} does not match the data segment (HJ 212 CRC {computed:04X})",
+                field="CRC",
+                raw=frame,
+                declared=crc_text.decode("ascii"),
+                computed=f"{computed:04X}",
+            )
+    try:
+        text = segment.decode("utf-8")
+    except UnicodeDecodeError:
+        text = _segment_text(segment, notes)
+    try:
+        return _decode_text(text, variant, notes)
+    except (FormatError, FieldValueError) as exc:
+        exc.raw = frame
+        raise
+
+
+# -- encoding -----------------------------------------------------------------------------------
+
+
+def _token(value: object, name: str, *, empty: bool = True) -> str:
+    if not isinstance(value, str):
+        raise EncodeError(f"{name} must be text, not {type(value).__name__}", field=name)
+    if (not value and not empty) or _FORBIDDEN_IN_TOKEN.search(value):
+        raise EncodeError(f"{name}={value!r} is empty or holds a separator (; , = &)", field=name)
+    return value
+
+
+def format_number(value: float | int | Decimal, name: str = "value") -> str:
+    """A number as HJ 212 text: shortest round-tripping decimal, no exponent, no ``.0``."""
+    if isinstance(value, bool):
+        raise EncodeError(f"{name} must be a number, not a bool", field=name)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise EncodeError(f"{name}={value} is not finite", field=name)
+        return format(value, "f")
+    if not isinstance(value, float) or not -_INF < value < _INF:
+        raise EncodeError(f"{name}={value!r} is not a finite number", field=name)
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    text = repr(value)
+    if "e" in text:
+        text = format(Decimal(text), "f")
+    return text
+
+
+def _value(value: Value, name: str, suffix: str) -> str:
+    if isinstance(value, datetime):
+        return format_time(value)
+    if isinstance(value, str):
+        if suffix in NUMERIC_FIELDS:
+            _checked_number(value, name)
+        elif suffix in TIME_FIELDS:
+            _parse_time(value, name)
+        if value.startswith("//") and value.endswith("//") and len(value) >= 4:
+            inner = value[2:-2]
+            if "//" in inner or "&&" in inner or "=" in inner:
+                raise EncodeError(f"{name}: text holds '//', '&&' or '='", field=name)
+            return value
+        return _token(value, name)
+    return format_number(value, name)
+
+
+def _encode_cp(cp: CP) -> str:
+    items: list[str] = []
+    if cp.data_time is not None:
+        items.append("DataTime=" + format_time(cp.data_time))
+    for name, param in cp.params.items():
+        _token(name, "CP item name", empty=False)
+        if "-" in name or name == "DataTime":
+            raise EncodeError(f"CP item {name!r} belongs in factors or data_time", field=name)
+        items.append(f"{name}={_value(param, name, '')}")
+    for code, fields in cp.factors.items():
+        _token(code, "factor code", empty=False)
+        if "-" in code:
+            raise EncodeError(f"factor code {code!r} holds '-'", field=code)
+        if not fields:
+            raise EncodeError(f"factor {code} has no fields", field=code)
+        parts = []
+        for suffix, value in fields.items():
+            name = f"{code}-{suffix}"
+            _token(suffix, name, empty=False)
+            if "-" in suffix:
+                raise EncodeError(f"field suffix {suffix!r} holds '-'", field=name)
+            parts.append(f"{name}={_value(value, name, suffix)}")
+        items.append(",".join(parts))
+    return ";".join(items)
+
+
+def encode_segment(msg: Message) -> str:
+    """The data segment of ``msg`` as text (canonical form, see the module docstring)."""
+    parts: list[str] = []
+    if msg.qn is not None:
+        if not (isinstance(msg.qn, str) and msg.qn.isdigit() and msg.qn.isascii() and len(msg.qn) <= 20):
+            raise EncodeError(f"QN={msg.qn!r} must be up to 20 digits", field="QN")
+        parts.append("QN=" + msg.qn)
+    st = _token(msg.st, "ST", empty=False)
+    if not (st.isalnum() and st.isascii()):
+        raise EncodeError(f"ST={st!r} must be letters and digits", field="ST")
+    cn = _token(msg.cn, "CN", empty=False)
+    if not (cn.isdigit() and cn.isascii()):
+        raise EncodeError(f"CN={cn!r} must be digits", field="CN")
+    parts.append("ST=" + st)
+    parts.append("CN=" + cn)
+    if msg.pw is not None:
+        parts.append("PW=" + _token(msg.pw, "PW"))
+    parts.append("MN=" + _token(msg.mn, "MN"))
+    for key, value, upper in (("Flag", msg.flag, 255), ("PNUM", msg.pnum, 9999), ("PNO", msg.pno, 9999)):
+        if value is not None:
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= upper:
+                raise EncodeError(f"{key}={value!r} must be an integer 0..{upper}", field=key)
+            parts.append(f"{key}={value}")
+    parts.append("CP=&&" + _encode_cp(msg.cp) + "&&")
+    return ";".join(parts)
+
+
+def encode(msg: Message) -> bytes:
+    """The frame of ``msg``: ``##`` + byte length + segment + CRC (``msg.crc_variant``) + CR LF.
+
+    Raises
+    ------
+    EncodeError
+        A field that cannot be written (a separator inside a value, a non-finite number, a
+        segment longer than 9999 bytes...).
+    """
+    data = encode_segment(msg).encode("utf-8")
+    if len(data) > MAX_SEGMENT_LENGTH:
+        raise EncodeError(f"data segment of {len(data)} bytes exceeds {MAX_SEGMENT_LENGTH}", field="length")
+    crc = CRC_FUNCTIONS[msg.crc_variant](data)
+    return b"##%04d%s%04X\r\n" % (len(data), data, crc)
