@@ -1,4 +1,4 @@
-"""Enterprises, monitoring sites and devices (frozen dataclasses and enums)."""
+"""Enterprises, their annual figures, monitoring sites and devices (frozen dataclasses and enums)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 
 class SizeClass(enum.StrEnum):
-    """Enterprise size (统计上大中小微型企业划分办法)."""
+    """Enterprise size (统计上大中小微型企业划分办法, 国统字〔2017〕213号)."""
 
     LARGE = "large"
     MEDIUM = "medium"
@@ -16,7 +16,10 @@ class SizeClass(enum.StrEnum):
 
 
 class IndustryGroup(enum.StrEnum):
-    """The groups in which the city publishes its industrial output shares."""
+    """The groups in which the city publishes its industrial output shares (seed 000, S0-121..123).
+
+    A GB/T 4754-2017 class code maps to a group through ``enterprises/data/industry_groups.csv``.
+    """
 
     METALLURGY = "metallurgy"
     MACHINERY_ELECTRICAL = "machinery_electrical"
@@ -30,6 +33,10 @@ class SiteKind(enum.StrEnum):
     WATER_SECTION = "water_section"
     GAS_OUTLET = "gas_outlet"
     WATER_OUTLET = "water_outlet"
+
+
+#: Site kinds that are an enterprise's discharge outlet (排放口).
+OUTLET_KINDS: frozenset[SiteKind] = frozenset({SiteKind.GAS_OUTLET, SiteKind.WATER_OUTLET})
 
 
 class SiteLevel(enum.StrEnum):
@@ -57,6 +64,11 @@ class CrcVariantSetting(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Enterprise:
+    """An enterprise as registered (工商登记 + 统计名录).
+
+    ``land_area_mu`` in [mu] (亩, 1 mu = 666.67 m²); ``lon``/``lat`` in [degree] (WGS 84 / CGCS2000).
+    """
+
     id: int | None
     credit_code: str
     name: str
@@ -72,7 +84,35 @@ class Enterprise:
 
 
 @dataclass(frozen=True, slots=True)
+class EnterpriseYear:
+    """Annual economic, energy and emission figures of one enterprise (统计年报, 亩均效益评价数据).
+
+    Money in [10^4 yuan] (万元), energy in [tce] (吨标准煤, GB/T 2589-2020), emissions in [t].
+    """
+
+    enterprise_id: int
+    year: int
+    output_10k_yuan: float | None = None  # 工业总产值
+    revenue_10k_yuan: float | None = None  # 营业收入
+    tax_10k_yuan: float | None = None  # 税收实际贡献
+    value_added_10k_yuan: float | None = None  # 工业增加值
+    rd_expense_10k_yuan: float | None = None  # 研发经费支出
+    energy_tce: float | None = None  # 综合能源消费量
+    employees: int | None = None  # 年平均职工人数
+    cod_t: float | None = None
+    nh3_n_t: float | None = None
+    so2_t: float | None = None
+    nox_t: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Site:
+    """A monitoring site: ambient air station, surface-water section, or an enterprise outlet.
+
+    ``lon``/``lat`` in [degree]; ``target_class`` is the GB 3838-2002 class (1-5 = I-V) a section
+    must meet; ``emission_standard`` is a key of the standards package's emission-limit tables.
+    """
+
     id: int | None
     code: str
     name: str
@@ -83,6 +123,7 @@ class Site:
     lat: float
     enterprise_id: int | None = None
     waterbody: Waterbody | None = None
+    river: str | None = None
     target_class: int | None = None
     emission_standard: str | None = None
     process: str | None = None
@@ -90,6 +131,8 @@ class Site:
 
 @dataclass(frozen=True, slots=True)
 class Device:
+    """A data logger (数采仪) speaking HJ 212, identified by its MN (HJ 212-2017 §6.3.2)."""
+
     id: int | None
     mn: str
     site_id: int

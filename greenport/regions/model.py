@@ -1,4 +1,4 @@
-"""Administrative divisions, grid cells and parks (frozen dataclasses and enums)."""
+"""Administrative divisions, grid cells and officers, and parks (frozen dataclasses and enums)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,16 @@ class DivisionLevel(enum.StrEnum):
     """Levels of the city's tree (statistical division codes, 12 digits)."""
 
     CITY = "city"  # county-level city (县级市)
-    TOWN = "town"  # 镇 / 区
+    TOWN = "town"  # 镇 / 区 (towns, and zones run as town-level units)
     STREET = "street"  # 街道
     VILLAGE = "village"  # 行政村
     COMMUNITY = "community"  # 社区
+
+
+#: Town-level (乡级) division levels: where parks, enterprises and sites are placed.
+TOWN_LEVELS: frozenset[DivisionLevel] = frozenset({DivisionLevel.TOWN, DivisionLevel.STREET})
+#: Village-level (村级) division levels.
+VILLAGE_LEVELS: frozenset[DivisionLevel] = frozenset({DivisionLevel.VILLAGE, DivisionLevel.COMMUNITY})
 
 
 class GridLevel(enum.StrEnum):
@@ -34,10 +40,40 @@ class ParkKind(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Division:
+    """A node of the administrative tree. ``area_km2`` in [km²]; ``boundary_geojson`` is a GeoJSON
+    Polygon/MultiPolygon geometry (lon/lat, [degree]) as text."""
+
     code: str
     name: str
     level: DivisionLevel
     parent_code: str | None = None
+    boundary_geojson: str | None = None
+    area_km2: float | None = None
+    population: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GridCell:
+    """A cell of grid-based supervision (网格), tied to one division; ``parent_code`` is the code
+    of the enclosing cell one level up (None for the city cell)."""
+
+    id: int | None
+    code: str
+    name: str
+    level: GridLevel
+    division_code: str
+    parent_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GridOfficer:
+    """A grid officer (网格员) in charge of one cell."""
+
+    id: int | None
+    name: str
+    grid_cell_code: str
+    phone: str | None = None
+    user_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,3 +83,4 @@ class Park:
     name: str
     kind: ParkKind
     town_code: str
+    boundary_geojson: str | None = None

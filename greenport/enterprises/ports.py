@@ -1,0 +1,71 @@
+"""What the enterprises service needs from storage (implemented by
+``greenport.storage.registry_repo.RegistryRepository``)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from greenport.enterprises.model import Device, Enterprise, EnterpriseYear, Site, SiteKind
+
+
+class RegistryLookups(Protocol):
+    """Read-only lookups the validation rules need (a dict-backed stand-in serves file imports)."""
+
+    def division_level(self, code: str) -> str | None:
+        """Level value (``town``, ``street``, ...) of a stored division, or None."""
+        ...
+
+    def park_town(self, park_code: str) -> str | None:
+        """Town code of a stored park, or None when there is no such park."""
+        ...
+
+    def enterprise_id(self, credit_code: str) -> int | None:
+        """Id of the enterprise with this credit code, or None."""
+        ...
+
+    def enterprise_town(self, enterprise_id: int) -> str | None:
+        """Town code of an enterprise, or None when there is no such enterprise."""
+        ...
+
+    def site_exists(self, code: str) -> bool: ...
+
+
+class EnterprisesRepository(RegistryLookups, Protocol):
+    def add_enterprise(self, enterprise: Enterprise) -> Enterprise: ...
+
+    def get_enterprise(self, enterprise_id: int) -> Enterprise | None: ...
+
+    def get_enterprise_by_credit_code(self, credit_code: str) -> Enterprise | None: ...
+
+    def list_enterprises(
+        self, *, town_code: str | None = None, park_code: str | None = None
+    ) -> list[Enterprise]: ...
+
+    def put_enterprise_year(self, figures: EnterpriseYear) -> None: ...
+
+    def list_enterprise_years(
+        self, *, year: int | None = None, enterprise_id: int | None = None
+    ) -> list[EnterpriseYear]: ...
+
+    def add_site(self, site: Site) -> Site: ...
+
+    def get_site(self, site_id: int) -> Site | None: ...
+
+    def get_site_by_code(self, code: str) -> Site | None: ...
+
+    def list_sites(self, *, kind: SiteKind | None = None, enterprise_id: int | None = None) -> list[Site]: ...
+
+    def add_device(self, device: Device, *, password_hash: str) -> Device: ...
+
+    def get_device(self, mn: str) -> Device | None: ...
+
+    def get_device_credentials(self, mn: str) -> tuple[Device, str] | None: ...
+
+    def list_devices(self, *, site_id: int | None = None) -> list[Device]: ...
+
+
+class EnterprisesUnitOfWork(Protocol):
+    """The unit-of-work attributes the enterprises service uses."""
+
+    @property
+    def registry(self) -> EnterprisesRepository: ...

@@ -1,0 +1,284 @@
+"""Use cases of enterprises, their annual figures, monitoring sites and devices.
+
+Every function takes the unit of work first and keyword-only arguments; it validates with
+:mod:`greenport.enterprises.validation` (every problem named by field) and raises
+:class:`~greenport.kernel.errors.InvalidInput`, :class:`~greenport.kernel.errors.Conflict` or
+:class:`~greenport.kernel.errors.NotFound`. The caller's unit of work commits or rolls back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from greenport.accounts.passwords import hash_password
+from greenport.enterprises.model import (
+    CrcVariantSetting,
+    Device,
+    Enterprise,
+    EnterpriseYear,
+    IndustryGroup,
+    Site,
+    SiteKind,
+    SiteLevel,
+    SizeClass,
+    Waterbody,
+)
+from greenport.enterprises.ports import EnterprisesUnitOfWork
+from greenport.enterprises.validation import (
+    parse_crc_variant,
+    parse_enterprise,
+    parse_site,
+    validate_device_password,
+    validate_mn,
+)
+from greenport.kernel.errors import Conflict, InvalidInput, NotFound
+from greenport.kernel.fields import Fields, raise_problems
+
+# --- enterprises ---------------------------------------------------------------------------------
+
+
+def register_enterprise(
+    uow: EnterprisesUnitOfWork,
+    *,
+    credit_code: str,
+    name: str,
+    industry_code: str,
+    town_code: str,
+    land_area_mu: float,
+    lon: float,
+    lat: float,
+    size_class: SizeClass | str,
+    park_code: str | None = None,
+    above_scale: bool = True,
+) -> Enterprise:
+    """Register an enterprise (rules: :func:`~greenport.enterprises.validation.parse_enterprise`).
+
+    ``land_area_mu`` in [mu]; ``lon``/``lat`` in [degree]. The industry group is derived from the
+    GB/T 4754-2017 class code. A duplicate credit code raises :class:`Conflict`.
+    """
+    raw: dict[str, Any] = {
+        "credit_code": credit_code,
+        "name": name,
+        "industry_code": industry_code,
+        "town_code": town_code,
+        "park_code": park_code,
+        "land_area_mu": land_area_mu,
+        "lon": lon,
+        "lat": lat,
+        "size_class": size_class,
+        "above_scale": above_scale,
+    }
+    enterprise, problems = parse_enterprise(raw, uow.registry)
+    raise_problems(problems, what="enterprise")
+    assert enterprise is not None
+    return uow.registry.add_enterprise(enterprise)
+
+
+def get_enterprise(
+    uow: EnterprisesUnitOfWork, *, enterprise_id: int | None = None, credit_code: str | None = None
+) -> Enterprise:
+    """One enterprise by id or credit code; :class:`NotFound` otherwise."""
+    found: Enterprise | None = None
+    if enterprise_id is not None:
+        found = uow.registry.get_enterprise(enterprise_id)
+    elif credit_code is not None:
+        found = uow.registry.get_enterprise_by_credit_code(credit_code.strip().upper())
+    else:
+        raise InvalidInput("give enterprise_id or credit_code", field="enterprise_id")
+    if found is None:
+        key = enterprise_id if enterprise_id is not None else credit_code
+        raise NotFound(
+            f"no enterprise {key}", field="enterprise_id" if enterprise_id is not None else "credit_code"
+        )
+    return found
+
+
+def list_enterprises(
+    uow: EnterprisesUnitOfWork,
+    *,
+    town_code: str | None = None,
+    park_code: str | None = None,
+    industry_group: IndustryGroup | None = None,
+) -> list[Enterprise]:
+    """Enterprises ordered by id, optionally of one town, park or industry group."""
+    found = uow.registry.list_enterprises(town_code=town_code, park_code=park_code)
+    if industry_group is not None:
+        found = [e for e in found if e.industry_group == industry_group]
+    return found
+
+
+#: Fields of :class:`EnterpriseYear` with their unit, for validation messages.
+YEAR_FIGURES: dict[str, str] = {
+    "output_10k_yuan": "10k yuan",
+    "revenue_10k_yuan": "10k yuan",
+    "tax_10k_yuan": "10k yuan",
+    "value_added_10k_yuan": "10k yuan",
+    "rd_expense_10k_yuan": "10k yuan",
+    "energy_tce": "tce",
+    "cod_t": "t",
+    "nh3_n_t": "t",
+    "so2_t": "t",
+    "nox_t": "t",
+}
+
+
+def record_enterprise_year(
+    uow: EnterprisesUnitOfWork, *, enterprise_id: int, year: int, **figures: float | int | None
+) -> EnterpriseYear:
+    """Store (insert or replace) an enterprise's figures for ``year``.
+
+    Figures (all optional, >= 0): money in [10^4 yuan], ``energy_tce`` [tce], emissions [t],
+    ``employees`` [persons]; value added and tax cannot exceed output/revenue by construction
+    of the statistics, so only non-negativity is checked here.
+    """
+    unknown = sorted(set(figures) - set(YEAR_FIGURES) - {"employees"})
+    if unknown:
+        raise InvalidInput(f"unknown figure(s): {', '.join(unknown)}", field=unknown[0])
+    if uow.registry.enterprise_town(enterprise_id) is None:
+        raise NotFound(f"no enterprise with id {enterprise_id}", field="enterprise_id")
+    fields = Fields({"year": year, **figures})
+    checked_year = fields.integer("year", minimum=1949, maximum=2100)
+    values: dict[str, Any] = {}
+    for name, unit in YEAR_FIGURES.items():
+        values[name] = fields.number(name, required=False, minimum=0, unit=unit)
+    values["employees"] = fields.integer("employees", required=False, minimum=0)
+    raise_problems(fields.problems, what="enterprise figures")
+    assert checked_year is not None
+    record = EnterpriseYear(enterprise_id=enterprise_id, year=checked_year, **values)
+    uow.registry.put_enterprise_year(record)
+    return record
+
+
+# --- sites ---------------------------------------------------------------------------------------
+
+
+def register_site(
+    uow: EnterprisesUnitOfWork,
+    *,
+    code: str,
+    name: str,
+    kind: SiteKind | str,
+    town_code: str,
+    lon: float,
+    lat: float,
+    level: SiteLevel | str | None = None,
+    enterprise_id: int | None = None,
+    enterprise_credit_code: str | None = None,
+    waterbody: Waterbody | str | None = None,
+    river: str | None = None,
+    target_class: int | None = None,
+    emission_standard: str | None = None,
+    process: str | None = None,
+) -> Site:
+    """Register a monitoring site (kind rules: :func:`~greenport.enterprises.validation.parse_site`)."""
+    raw: dict[str, Any] = {
+        "code": code,
+        "name": name,
+        "kind": kind,
+        "level": level,
+        "town_code": town_code,
+        "lon": lon,
+        "lat": lat,
+        "enterprise_id": enterprise_id,
+        "enterprise_credit_code": enterprise_credit_code,
+        "waterbody": waterbody,
+        "river": river,
+        "target_class": target_class,
+        "emission_standard": emission_standard,
+        "process": process,
+    }
+    site, problems = parse_site(raw, uow.registry)
+    raise_problems(problems, what="site")
+    assert site is not None
+    return uow.registry.add_site(site)
+
+
+def get_site(uow: EnterprisesUnitOfWork, *, site_id: int | None = None, code: str | None = None) -> Site:
+    found: Site | None = None
+    if site_id is not None:
+        found = uow.registry.get_site(site_id)
+    elif code is not None:
+        found = uow.registry.get_site_by_code(code.strip())
+    else:
+        raise InvalidInput("give site_id or site_code", field="site_id")
+    if found is None:
+        raise NotFound(
+            f"no site {site_id if site_id is not None else code}",
+            field="site_id" if site_id is not None else "site_code",
+        )
+    return found
+
+
+def list_sites(
+    uow: EnterprisesUnitOfWork, *, kind: SiteKind | None = None, enterprise_id: int | None = None
+) -> list[Site]:
+    """Sites ordered by id, optionally of one kind or one enterprise."""
+    return uow.registry.list_sites(kind=kind, enterprise_id=enterprise_id)
+
+
+# --- devices -------------------------------------------------------------------------------------
+
+
+def register_device(
+    uow: EnterprisesUnitOfWork,
+    *,
+    mn: str,
+    password: str,
+    site_id: int | None = None,
+    site_code: str | None = None,
+    crc_variant: CrcVariantSetting | str = CrcVariantSetting.HJ212,
+    salt: bytes | None = None,
+) -> Device:
+    """Register an HJ 212 data logger at a site; its password is stored argon2id-hashed.
+
+    Parameters
+    ----------
+    mn : str
+        Device identifier (HJ 212-2017 §6.3.2), at most 24 letters/digits/``_``/``-``.
+    password : str
+        The ``PW=`` access password the device sends (stored only as a hash, profile ``device``).
+    site_id, site_code : int or str
+        The site the device measures (one of them).
+    crc_variant : str
+        ``hj212`` (HJ 212-2017 App. A) or ``modbus_swapped``.
+    salt : bytes, optional
+        Fixed salt for reproducible fixtures (the demo city) only.
+
+    Raises
+    ------
+    InvalidInput
+        Bad MN (``field="mn"``), password, CRC variant or missing site reference.
+    NotFound
+        No such site (``field="site_id"``/``"site_code"``).
+    Conflict
+        A device with this MN exists (``field="mn"``).
+    """
+    mn = validate_mn(mn)
+    password = validate_device_password(password)
+    variant = parse_crc_variant(crc_variant)
+    site = get_site(uow, site_id=site_id, code=site_code)
+    if uow.registry.get_device(mn) is not None:
+        raise Conflict(f"a device with MN {mn} is registered already", field="mn")
+    assert site.id is not None
+    device = Device(id=None, mn=mn, site_id=site.id, crc_variant=variant)
+    return uow.registry.add_device(device, password_hash=hash_password(password, salt=salt, profile="device"))
+
+
+def list_devices(uow: EnterprisesUnitOfWork, *, site_id: int | None = None) -> list[Device]:
+    """Devices ordered by id (optionally of one site)."""
+    return uow.registry.list_devices(site_id=site_id)
+
+
+def get_device(uow: EnterprisesUnitOfWork, *, mn: str) -> Device:
+    found = uow.registry.get_device(mn.strip())
+    if found is None:
+        raise NotFound(f"no device with MN {mn}", field="mn")
+    return found
+
+
+def get_device_credentials(uow: EnterprisesUnitOfWork, mn: str) -> tuple[Device, str] | None:
+    """The device with MN ``mn`` and its stored password hash, or None when unknown.
+
+    Check a received ``PW`` with :func:`greenport.accounts.passwords.verify_password`.
+    """
+    return uow.registry.get_device_credentials(mn.strip())

@@ -1,0 +1,214 @@
+"""Reading typed values out of one raw record, collecting *every* problem with its field name.
+
+Forms, API bodies and spreadsheet rows all arrive as ``{field: raw value}``. :class:`Fields`
+turns each value into its type (text, number, integer, enum member, boolean) and, instead of
+stopping at the first bad value, records a :class:`Problem` per field, so that an importer can
+report all rows and all columns at once and a service can name the field in its error.
+
+Empty cells (``None``, ``""``, whitespace, NaN) count as missing.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from greenport.kernel.errors import Conflict, InvalidInput, RowError
+
+E = TypeVar("E", bound=enum.Enum)
+
+_TRUE = {"1", "true", "yes", "y", "t", "是", "√"}
+_FALSE = {"0", "false", "no", "n", "f", "否", "×"}
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with one field. ``conflict`` marks a clash with stored data (a duplicate)."""
+
+    field: str
+    message: str
+    value: Any = None
+    conflict: bool = False
+
+    def to_row_error(self, row: int) -> RowError:
+        return RowError(row=row, column=self.field, message=self.message, value=_plain(self.value))
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def is_missing(value: Any) -> bool:
+    """True for ``None``, empty or blank strings and NaN."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value.strip() == ""
+    return isinstance(value, float) and math.isnan(value)
+
+
+def raise_problems(problems: Iterable[Problem], *, what: str = "input") -> None:
+    """Raise for ``problems`` (no-op when empty): :class:`Conflict` when every problem is a clash
+    with stored data, else :class:`InvalidInput`; the first problem names the field, and all of
+    them are in ``details["problems"]``."""
+    found = list(problems)
+    if not found:
+        return
+    first = found[0]
+    listed = [{"field": p.field, "error": p.message, "value": _plain(p.value)} for p in found]
+    message = first.message if len(found) == 1 else f"{first.message} (and {len(found) - 1} more problem(s))"
+    error_class = Conflict if all(p.conflict for p in found) else InvalidInput
+    raise error_class(f"invalid {what}: {message}", field=first.field, problems=listed)
+
+
+class Fields:
+    """Typed reads from one raw record; bad values become :attr:`problems` instead of exceptions.
+
+    Each reader returns the parsed value, or None when the value is missing or invalid (a
+    problem is recorded for a required missing value and for every invalid one).
+    """
+
+    def __init__(self, raw: Mapping[str, Any]) -> None:
+        self.raw = raw
+        self.problems: list[Problem] = []
+
+    # -- bookkeeping -------------------------------------------------------------------------
+    def add(self, field: str, message: str, value: Any = None, *, conflict: bool = False) -> None:
+        self.problems.append(Problem(field, message, value, conflict))
+
+    def has_problem(self, field: str) -> bool:
+        return any(p.field == field for p in self.problems)
+
+    def get(self, field: str) -> Any:
+        value = self.raw.get(field)
+        return None if is_missing(value) else value
+
+    def _missing(self, field: str, required: bool) -> None:
+        if required:
+            self.add(field, "is required", None)
+
+    # -- readers -----------------------------------------------------------------------------
+    def text(self, field: str, *, required: bool = True, max_length: int | None = None) -> str | None:
+        value = self.get(field)
+        if value is None:
+            self._missing(field, required)
+            return None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # Excel turns "0510" style ids into numbers; ids are handled by callers
+        text = str(value).strip()
+        if max_length is not None and len(text) > max_length:
+            self.add(field, f"is {len(text)} characters long, at most {max_length} allowed", text)
+            return None
+        return text
+
+    def number(
+        self,
+        field: str,
+        *,
+        required: bool = True,
+        minimum: float | None = None,
+        maximum: float | None = None,
+        unit: str = "",
+    ) -> float | None:
+        value = self.get(field)
+        if value is None:
+            self._missing(field, required)
+            return None
+        if isinstance(value, bool):
+            self.add(field, "must be a number", value)
+            return None
+        try:
+            number = float(str(value).strip().replace(",", "")) if isinstance(value, str) else float(value)
+        except (TypeError, ValueError):
+            self.add(field, "must be a number", value)
+            return None
+        if not math.isfinite(number):
+            self.add(field, "must be a finite number", value)
+            return None
+        suffix = f" {unit}" if unit else ""
+        if minimum is not None and number < minimum:
+            self.add(field, f"must be >= {minimum:g}{suffix}, got {number:g}", value)
+            return None
+        if maximum is not None and number > maximum:
+            self.add(field, f"must be <= {maximum:g}{suffix}, got {number:g}", value)
+            return None
+        return number
+
+    def integer(
+        self, field: str, *, required: bool = True, minimum: int | None = None, maximum: int | None = None
+    ) -> int | None:
+        value = self.get(field)
+        if value is None:
+            self._missing(field, required)
+            return None
+        if isinstance(value, bool):
+            self.add(field, "must be a whole number", value)
+            return None
+        try:
+            number = float(str(value).strip()) if isinstance(value, str) else float(value)
+        except (TypeError, ValueError):
+            self.add(field, "must be a whole number", value)
+            return None
+        if not math.isfinite(number) or not number.is_integer():
+            self.add(field, "must be a whole number", value)
+            return None
+        whole = int(number)
+        if minimum is not None and whole < minimum:
+            self.add(field, f"must be >= {minimum}, got {whole}", value)
+            return None
+        if maximum is not None and whole > maximum:
+            self.add(field, f"must be <= {maximum}, got {whole}", value)
+            return None
+        return whole
+
+    def choice(
+        self,
+        field: str,
+        enum_class: type[E],
+        *,
+        required: bool = True,
+        allowed: Iterable[E] | None = None,
+    ) -> E | None:
+        value = self.get(field)
+        if value is None:
+            self._missing(field, required)
+            return None
+        options = list(allowed) if allowed is not None else list(enum_class)
+        if isinstance(value, enum_class):
+            member: E | None = value
+        else:
+            text = str(value).strip().lower()
+            member = next((m for m in enum_class if str(m.value).lower() == text), None)
+        if member is None or member not in options:
+            names = ", ".join(str(m.value) for m in options)
+            self.add(field, f"must be one of: {names}", value)
+            return None
+        return member
+
+    def boolean(self, field: str, *, required: bool = False, default: bool | None = None) -> bool | None:
+        value = self.get(field)
+        if value is None:
+            self._missing(field, required)
+            return default
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int | float) and value in (0, 1):
+            return bool(value)
+        text = str(value).strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        self.add(field, "must be true or false (1/0, yes/no, 是/否)", value)
+        return default
+
+    def forbid(self, field: str, reason: str) -> None:
+        """Record a problem when ``field`` has a value although ``reason`` says it must be empty."""
+        value = self.get(field)
+        if value is not None:
+            self.add(field, f"must be empty {reason}", value)

@@ -1,0 +1,517 @@
+"""Repository of the city's registry: maps registry rows <-> domain dataclasses.
+
+One class serves the ports of ``regions``, ``enterprises`` and ``accounts`` (``uow.registry``).
+It flushes after each insert so that ids are known, and never commits (the unit of work does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from greenport.accounts.model import Role, User
+from greenport.enterprises.model import Device, Enterprise, EnterpriseYear, Site, SiteKind
+from greenport.regions.model import Division, DivisionLevel, GridCell, GridLevel, GridOfficer, Park
+from greenport.storage.registry import (
+    DeviceRow,
+    DivisionRow,
+    EnterpriseRow,
+    EnterpriseYearRow,
+    GridCellRow,
+    GridOfficerRow,
+    ParkRow,
+    SiteRow,
+    UserRow,
+)
+
+_YEAR_MONEY = (
+    "output_10k_yuan",
+    "revenue_10k_yuan",
+    "tax_10k_yuan",
+    "value_added_10k_yuan",
+    "rd_expense_10k_yuan",
+    "energy_tce",
+    "cod_t",
+    "nh3_n_t",
+    "so2_t",
+    "nox_t",
+)
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _decimal(value: float | None, places: int) -> Decimal | None:
+    return None if value is None else round(Decimal(str(value)), places)
+
+
+class RegistryRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._park_ids: dict[str, int] = {}
+        self._park_codes: dict[int, str] = {}
+
+    # ===================================================================== divisions
+    @staticmethod
+    def _division(row: DivisionRow) -> Division:
+        return Division(
+            code=row.code,
+            name=row.name,
+            level=row.level,
+            parent_code=row.parent_code,
+            boundary_geojson=row.boundary_geojson,
+            area_km2=row.area_km2,
+            population=row.population,
+        )
+
+    def add_division(self, division: Division) -> Division:
+        self.session.add(
+            DivisionRow(
+                code=division.code,
+                name=division.name,
+                level=division.level,
+                parent_code=division.parent_code,
+                boundary_geojson=division.boundary_geojson,
+                area_km2=division.area_km2,
+                population=division.population,
+            )
+        )
+        self.session.flush()
+        return division
+
+    def get_division(self, code: str) -> Division | None:
+        row = self.session.get(DivisionRow, code)
+        return None if row is None else self._division(row)
+
+    def list_divisions(
+        self, *, level: DivisionLevel | Sequence[DivisionLevel] | None = None, parent_code: str | None = None
+    ) -> list[Division]:
+        query = select(DivisionRow).order_by(DivisionRow.code)
+        if level is not None:
+            levels = [level] if isinstance(level, DivisionLevel) else list(level)
+            query = query.where(DivisionRow.level.in_(levels))
+        if parent_code is not None:
+            query = query.where(DivisionRow.parent_code == parent_code)
+        return [self._division(r) for r in self.session.scalars(query)]
+
+    def division_level(self, code: str) -> str | None:
+        level = self.session.scalar(select(DivisionRow.level).where(DivisionRow.code == code))
+        return None if level is None else str(level.value)
+
+    def division_levels(self) -> dict[str, str]:
+        return {
+            code: str(level.value)
+            for code, level in self.session.execute(select(DivisionRow.code, DivisionRow.level))
+        }
+
+    def set_division_boundary(self, code: str, boundary_geojson: str | None) -> None:
+        row = self.session.get(DivisionRow, code)
+        if row is not None:
+            row.boundary_geojson = boundary_geojson
+            self.session.flush()
+
+    # ===================================================================== grid
+    def _grid_code(self, cell_id: int | None) -> str | None:
+        if cell_id is None:
+            return None
+        return self.session.scalar(select(GridCellRow.code).where(GridCellRow.id == cell_id))
+
+    def _grid_cell(self, row: GridCellRow) -> GridCell:
+        return GridCell(
+            id=row.id,
+            code=row.code,
+            name=row.name,
+            level=row.level,
+            division_code=row.division_code,
+            parent_code=self._grid_code(row.parent_id),
+        )
+
+    def add_grid_cell(self, cell: GridCell) -> GridCell:
+        parent_id = None
+        if cell.parent_code is not None:
+            parent_id = self.session.scalar(
+                select(GridCellRow.id).where(GridCellRow.code == cell.parent_code)
+            )
+        row = GridCellRow(
+            code=cell.code,
+            name=cell.name,
+            level=cell.level,
+            division_code=cell.division_code,
+            parent_id=parent_id,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return GridCell(row.id, cell.code, cell.name, cell.level, cell.division_code, cell.parent_code)
+
+    def get_grid_cell(self, code: str) -> GridCell | None:
+        row = self.session.scalar(select(GridCellRow).where(GridCellRow.code == code))
+        return None if row is None else self._grid_cell(row)
+
+    def list_grid_cells(
+        self, *, level: GridLevel | None = None, division_code: str | None = None
+    ) -> list[GridCell]:
+        parent = GridCellRow.__table__.alias("parent")
+        query = (
+            select(GridCellRow, parent.c.code)
+            .outerjoin(parent, parent.c.id == GridCellRow.parent_id)
+            .order_by(GridCellRow.id)
+        )
+        if level is not None:
+            query = query.where(GridCellRow.level == level)
+        if division_code is not None:
+            query = query.where(GridCellRow.division_code == division_code)
+        return [
+            GridCell(row.id, row.code, row.name, row.level, row.division_code, parent_code)
+            for row, parent_code in self.session.execute(query)
+        ]
+
+    def add_grid_officer(self, officer: GridOfficer) -> GridOfficer:
+        cell_id = self.session.scalar(
+            select(GridCellRow.id).where(GridCellRow.code == officer.grid_cell_code)
+        )
+        if cell_id is None:
+            raise LookupError(f"no grid cell {officer.grid_cell_code}")
+        row = GridOfficerRow(
+            name=officer.name, phone=officer.phone, grid_cell_id=cell_id, user_id=officer.user_id
+        )
+        self.session.add(row)
+        self.session.flush()
+        return GridOfficer(row.id, officer.name, officer.grid_cell_code, officer.phone, officer.user_id)
+
+    def list_grid_officers(self, *, grid_cell_code: str | None = None) -> list[GridOfficer]:
+        query = (
+            select(GridOfficerRow, GridCellRow.code)
+            .join(GridCellRow, GridCellRow.id == GridOfficerRow.grid_cell_id)
+            .order_by(GridOfficerRow.id)
+        )
+        if grid_cell_code is not None:
+            query = query.where(GridCellRow.code == grid_cell_code)
+        return [
+            GridOfficer(row.id, row.name, code, row.phone, row.user_id)
+            for row, code in self.session.execute(query)
+        ]
+
+    def count_grid_officers(self) -> int:
+        return int(self.session.scalar(select(func.count(GridOfficerRow.id))) or 0)
+
+    # ===================================================================== parks
+    @staticmethod
+    def _park(row: ParkRow) -> Park:
+        return Park(row.id, row.code, row.name, row.kind, row.town_code, row.boundary_geojson)
+
+    def add_park(self, park: Park) -> Park:
+        row = ParkRow(
+            code=park.code,
+            name=park.name,
+            kind=park.kind,
+            town_code=park.town_code,
+            boundary_geojson=park.boundary_geojson,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return self._park(row)
+
+    def get_park(self, code: str) -> Park | None:
+        row = self.session.scalar(select(ParkRow).where(ParkRow.code == code))
+        return None if row is None else self._park(row)
+
+    def list_parks(self) -> list[Park]:
+        return [self._park(r) for r in self.session.scalars(select(ParkRow).order_by(ParkRow.id))]
+
+    def park_town(self, park_code: str) -> str | None:
+        return self.session.scalar(select(ParkRow.town_code).where(ParkRow.code == park_code))
+
+    def park_towns(self) -> dict[str, str]:
+        return dict(self.session.execute(select(ParkRow.code, ParkRow.town_code)).tuples())
+
+    def _park_id(self, code: str | None) -> int | None:
+        if code is None:
+            return None
+        if code not in self._park_ids:
+            park_id = self.session.scalar(select(ParkRow.id).where(ParkRow.code == code))
+            if park_id is None:
+                raise LookupError(f"no park {code}")
+            self._park_ids[code] = park_id
+            self._park_codes[park_id] = code
+        return self._park_ids[code]
+
+    def _park_code(self, park_id: int | None) -> str | None:
+        if park_id is None:
+            return None
+        if park_id not in self._park_codes:
+            code = self.session.scalar(select(ParkRow.code).where(ParkRow.id == park_id))
+            if code is None:
+                return None
+            self._park_codes[park_id] = code
+            self._park_ids[code] = park_id
+        return self._park_codes[park_id]
+
+    # ===================================================================== enterprises
+    def _enterprise(self, row: EnterpriseRow) -> Enterprise:
+        return Enterprise(
+            id=row.id,
+            credit_code=row.credit_code,
+            name=row.name,
+            industry_code=row.industry_code,
+            industry_group=row.industry_group,
+            town_code=row.town_code,
+            park_code=self._park_code(row.park_id),
+            land_area_mu=row.land_area_mu,
+            lon=row.lon,
+            lat=row.lat,
+            size_class=row.size_class,
+            above_scale=row.above_scale,
+        )
+
+    def add_enterprise(self, enterprise: Enterprise) -> Enterprise:
+        row = EnterpriseRow(
+            credit_code=enterprise.credit_code,
+            name=enterprise.name,
+            industry_code=enterprise.industry_code,
+            industry_group=enterprise.industry_group,
+            town_code=enterprise.town_code,
+            park_id=self._park_id(enterprise.park_code),
+            land_area_mu=enterprise.land_area_mu,
+            lon=enterprise.lon,
+            lat=enterprise.lat,
+            size_class=enterprise.size_class,
+            above_scale=enterprise.above_scale,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return self._enterprise(row)
+
+    def get_enterprise(self, enterprise_id: int) -> Enterprise | None:
+        row = self.session.get(EnterpriseRow, enterprise_id)
+        return None if row is None else self._enterprise(row)
+
+    def get_enterprise_by_credit_code(self, credit_code: str) -> Enterprise | None:
+        row = self.session.scalar(select(EnterpriseRow).where(EnterpriseRow.credit_code == credit_code))
+        return None if row is None else self._enterprise(row)
+
+    def list_enterprises(
+        self, *, town_code: str | None = None, park_code: str | None = None
+    ) -> list[Enterprise]:
+        query = select(EnterpriseRow).order_by(EnterpriseRow.id)
+        if town_code is not None:
+            query = query.where(EnterpriseRow.town_code == town_code)
+        if park_code is not None:
+            query = query.where(EnterpriseRow.park_id == self._park_id(park_code))
+        return [self._enterprise(r) for r in self.session.scalars(query)]
+
+    def enterprise_id(self, credit_code: str) -> int | None:
+        return self.session.scalar(select(EnterpriseRow.id).where(EnterpriseRow.credit_code == credit_code))
+
+    def enterprise_ids(self) -> dict[str, int]:
+        return dict(self.session.execute(select(EnterpriseRow.credit_code, EnterpriseRow.id)).tuples())
+
+    def enterprise_town(self, enterprise_id: int) -> str | None:
+        return self.session.scalar(select(EnterpriseRow.town_code).where(EnterpriseRow.id == enterprise_id))
+
+    def enterprise_towns(self) -> dict[int, str]:
+        return dict(self.session.execute(select(EnterpriseRow.id, EnterpriseRow.town_code)).tuples())
+
+    def put_enterprise_year(self, figures: EnterpriseYear) -> None:
+        row = self.session.scalar(
+            select(EnterpriseYearRow).where(
+                EnterpriseYearRow.enterprise_id == figures.enterprise_id,
+                EnterpriseYearRow.year == figures.year,
+            )
+        )
+        if row is None:
+            row = EnterpriseYearRow(enterprise_id=figures.enterprise_id, year=figures.year)
+            self.session.add(row)
+        for name in _YEAR_MONEY:
+            places = 3 if name.endswith("_t") else 2
+            setattr(row, name, _decimal(getattr(figures, name), places))
+        row.employees = figures.employees
+        self.session.flush()
+
+    def list_enterprise_years(
+        self, *, year: int | None = None, enterprise_id: int | None = None
+    ) -> list[EnterpriseYear]:
+        query = select(EnterpriseYearRow).order_by(EnterpriseYearRow.enterprise_id, EnterpriseYearRow.year)
+        if year is not None:
+            query = query.where(EnterpriseYearRow.year == year)
+        if enterprise_id is not None:
+            query = query.where(EnterpriseYearRow.enterprise_id == enterprise_id)
+        return [
+            EnterpriseYear(
+                enterprise_id=row.enterprise_id,
+                year=row.year,
+                employees=row.employees,
+                **{name: _float(getattr(row, name)) for name in _YEAR_MONEY},
+            )
+            for row in self.session.scalars(query)
+        ]
+
+    # ===================================================================== sites
+    @staticmethod
+    def _site(row: SiteRow) -> Site:
+        return Site(
+            id=row.id,
+            code=row.code,
+            name=row.name,
+            kind=row.kind,
+            level=row.level,
+            town_code=row.town_code,
+            lon=row.lon,
+            lat=row.lat,
+            enterprise_id=row.enterprise_id,
+            waterbody=row.waterbody,
+            river=row.river,
+            target_class=row.target_class,
+            emission_standard=row.emission_standard,
+            process=row.process,
+        )
+
+    def add_site(self, site: Site) -> Site:
+        row = SiteRow(
+            code=site.code,
+            name=site.name,
+            kind=site.kind,
+            level=site.level,
+            town_code=site.town_code,
+            enterprise_id=site.enterprise_id,
+            lon=site.lon,
+            lat=site.lat,
+            waterbody=site.waterbody,
+            river=site.river,
+            target_class=site.target_class,
+            emission_standard=site.emission_standard,
+            process=site.process,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return self._site(row)
+
+    def get_site(self, site_id: int) -> Site | None:
+        row = self.session.get(SiteRow, site_id)
+        return None if row is None else self._site(row)
+
+    def get_site_by_code(self, code: str) -> Site | None:
+        row = self.session.scalar(select(SiteRow).where(SiteRow.code == code))
+        return None if row is None else self._site(row)
+
+    def site_exists(self, code: str) -> bool:
+        return self.session.scalar(select(SiteRow.id).where(SiteRow.code == code)) is not None
+
+    def site_codes(self) -> set[str]:
+        return set(self.session.scalars(select(SiteRow.code)))
+
+    def list_sites(self, *, kind: SiteKind | None = None, enterprise_id: int | None = None) -> list[Site]:
+        query = select(SiteRow).order_by(SiteRow.id)
+        if kind is not None:
+            query = query.where(SiteRow.kind == kind)
+        if enterprise_id is not None:
+            query = query.where(SiteRow.enterprise_id == enterprise_id)
+        return [self._site(r) for r in self.session.scalars(query)]
+
+    # ===================================================================== devices
+    @staticmethod
+    def _device(row: DeviceRow) -> Device:
+        return Device(
+            id=row.id, mn=row.mn, site_id=row.site_id, crc_variant=row.crc_variant, active=row.active
+        )
+
+    def add_device(self, device: Device, *, password_hash: str) -> Device:
+        row = DeviceRow(
+            mn=device.mn,
+            password_hash=password_hash,
+            site_id=device.site_id,
+            crc_variant=device.crc_variant,
+            active=device.active,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return self._device(row)
+
+    def get_device(self, mn: str) -> Device | None:
+        row = self.session.scalar(select(DeviceRow).where(DeviceRow.mn == mn))
+        return None if row is None else self._device(row)
+
+    def get_device_credentials(self, mn: str) -> tuple[Device, str] | None:
+        row = self.session.scalar(select(DeviceRow).where(DeviceRow.mn == mn))
+        return None if row is None else (self._device(row), row.password_hash)
+
+    def list_devices(self, *, site_id: int | None = None) -> list[Device]:
+        query = select(DeviceRow).order_by(DeviceRow.id)
+        if site_id is not None:
+            query = query.where(DeviceRow.site_id == site_id)
+        return [self._device(r) for r in self.session.scalars(query)]
+
+    # ===================================================================== users
+    def _user(self, row: UserRow) -> User:
+        return User(
+            id=row.id,
+            username=row.username,
+            display_name=row.display_name,
+            role=row.role,
+            division_code=row.division_code,
+            enterprise_id=row.enterprise_id,
+            park_code=self._park_code(row.park_id),
+            active=row.active,
+        )
+
+    def add_user(self, user: User, *, password_hash: str) -> User:
+        row = UserRow(
+            username=user.username,
+            password_hash=password_hash,
+            display_name=user.display_name,
+            role=user.role,
+            division_code=user.division_code,
+            enterprise_id=user.enterprise_id,
+            park_id=self._park_id(user.park_code),
+            active=user.active,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return self._user(row)
+
+    def get_user(self, username: str) -> User | None:
+        row = self.session.scalar(select(UserRow).where(UserRow.username == username))
+        return None if row is None else self._user(row)
+
+    def get_user_by_id(self, user_id: int) -> User | None:
+        row = self.session.get(UserRow, user_id)
+        return None if row is None else self._user(row)
+
+    def get_user_credentials(self, username: str) -> tuple[User, str] | None:
+        row = self.session.scalar(select(UserRow).where(UserRow.username == username))
+        return None if row is None else (self._user(row), row.password_hash)
+
+    def set_user_password_hash(self, username: str, password_hash: str) -> None:
+        row = self.session.scalar(select(UserRow).where(UserRow.username == username))
+        if row is None:
+            raise LookupError(f"no user {username}")
+        row.password_hash = password_hash
+        self.session.flush()
+
+    def list_users(self, *, role: Role | None = None) -> list[User]:
+        query = select(UserRow).order_by(UserRow.id)
+        if role is not None:
+            query = query.where(UserRow.role == role)
+        return [self._user(r) for r in self.session.scalars(query)]
+
+    # ===================================================================== counts
+    def count(self, table: str) -> int:
+        """Number of rows of a registry table (``divisions``, ``enterprises``, ...)."""
+        rows = {
+            "divisions": DivisionRow,
+            "grid_cells": GridCellRow,
+            "grid_officers": GridOfficerRow,
+            "parks": ParkRow,
+            "enterprises": EnterpriseRow,
+            "enterprise_years": EnterpriseYearRow,
+            "sites": SiteRow,
+            "devices": DeviceRow,
+            "users": UserRow,
+        }
+        if table not in rows:
+            raise KeyError(f"unknown registry table {table!r}; known: {', '.join(rows)}")
+        return int(self.session.scalar(select(func.count()).select_from(rows[table])) or 0)
