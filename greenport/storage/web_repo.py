@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
@@ -116,6 +116,7 @@ def _site_dict(row: SiteRow) -> dict[str, Any]:
 class WebRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.monitoring = MonitoringReads(session)
 
     # --- users, sessions, tokens ----------------------------------------------------------------
 
@@ -230,6 +231,13 @@ class WebRepository:
     def city(self) -> dict[str, Any] | None:
         row = self.session.scalar(select(DivisionRow).where(DivisionRow.level == "city").limit(1))
         return self.division(row.code) if row is not None else None
+
+    def city_sites(self, kind: str) -> list[dict[str, Any]]:
+        """Every site of ``kind`` in the city (for city-wide reports)."""
+        return self.sites(CITY, kind=kind)
+
+    def city_towns(self) -> list[dict[str, Any]]:
+        return self.towns(CITY)
 
     def towns(self, scope: RowScope, *, with_boundaries: bool = False) -> list[dict[str, Any]]:
         query = (
@@ -386,3 +394,177 @@ class WebRepository:
 
     def set_device_active(self, device_id: int, active: bool) -> None:
         self.session.execute(update(DeviceRow).where(DeviceRow.id == device_id).values(active=active))
+
+
+# --- monitoring reads (thin, read-only; over the monitoring engineer's tables) -------------------
+# The monitoring feature owns these tables; no service of it offers these scoped reads yet.
+
+
+class MonitoringReads:
+    """Read-only monitoring queries for pages and reports (used as ``uow.web.monitoring``)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def last_seen(self, site_ids: list[int], *, since: datetime) -> dict[int, datetime]:
+        """Newest observation time per site since ``since`` (sites with none are absent)."""
+        from greenport.storage.monitoring import ObservationRow
+
+        if not site_ids:
+            return {}
+        query = (
+            select(ObservationRow.site_id, func.max(ObservationRow.data_time))
+            .where(ObservationRow.data_time >= since, ObservationRow.site_id.in_(site_ids))
+            .group_by(ObservationRow.site_id)
+        )
+        out: dict[int, datetime] = {}
+        for site_id, moment in self.session.execute(query):
+            if moment is not None:
+                if isinstance(moment, str):
+                    moment = datetime.fromisoformat(moment)
+                out[int(site_id)] = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return out
+
+    def latest_indices(
+        self, site_ids: list[int], *, kind: str, period: str, since: datetime
+    ) -> dict[int, dict[str, Any]]:
+        """Newest index (AQI or water class) per site since ``since``."""
+        from greenport.storage.monitoring import IndexRow
+
+        if not site_ids:
+            return {}
+        newest = (
+            select(IndexRow.site_id, func.max(IndexRow.period_start).label("t"))
+            .where(
+                IndexRow.kind == kind,
+                IndexRow.period == period,
+                IndexRow.period_start >= since,
+                IndexRow.site_id.in_(site_ids),
+            )
+            .group_by(IndexRow.site_id)
+            .subquery()
+        )
+        query = select(IndexRow).join(
+            newest,
+            (IndexRow.site_id == newest.c.site_id)
+            & (IndexRow.period_start == newest.c.t)
+            & (IndexRow.kind == kind)
+            & (IndexRow.period == period),
+        )
+        return {row.site_id: _index_dict(row) for row in self.session.scalars(query)}
+
+    def indices(
+        self, site_ids: list[int], *, kind: str, period: str, start: datetime, end: datetime
+    ) -> list[dict[str, Any]]:
+        from greenport.storage.monitoring import IndexRow
+
+        if not site_ids:
+            return []
+        query = (
+            select(IndexRow)
+            .where(
+                IndexRow.kind == kind,
+                IndexRow.period == period,
+                IndexRow.period_start >= start,
+                IndexRow.period_start < end,
+                IndexRow.site_id.in_(site_ids),
+            )
+            .order_by(IndexRow.period_start, IndexRow.site_id)
+        )
+        return [_index_dict(row) for row in self.session.scalars(query)]
+
+    def aggregates(
+        self,
+        site_ids: list[int],
+        *,
+        period: str,
+        start: datetime,
+        end: datetime,
+        parameters: list[str] | None = None,
+        valid_only: bool = True,
+    ) -> list[tuple[datetime, int, str, float]]:
+        """(period start, site id, parameter, value) of stored aggregates in [start, end)."""
+        from greenport.storage.monitoring import AggregateRow
+
+        if not site_ids:
+            return []
+        query = select(
+            AggregateRow.period_start, AggregateRow.site_id, AggregateRow.parameter, AggregateRow.value
+        ).where(
+            AggregateRow.period == period,
+            AggregateRow.period_start >= start,
+            AggregateRow.period_start < end,
+            AggregateRow.site_id.in_(site_ids),
+            AggregateRow.value.is_not(None),
+        )
+        if valid_only:
+            query = query.where(AggregateRow.valid.is_(True))
+        if parameters:
+            query = query.where(AggregateRow.parameter.in_(parameters))
+        return [
+            (t, int(s), str(p), float(v))
+            for t, s, p, v in self.session.execute(query.order_by(AggregateRow.period_start))
+            if v is not None
+        ]
+
+    def observations(
+        self, site_id: int, *, start: datetime, end: datetime, period: str = "raw"
+    ) -> list[dict[str, Any]]:
+        """Stored observations of one site (newest last), with their device flags."""
+        from greenport.storage.monitoring import ObservationRow
+
+        query = (
+            select(ObservationRow)
+            .where(
+                ObservationRow.data_time >= start,
+                ObservationRow.data_time < end,
+                ObservationRow.site_id == site_id,
+                ObservationRow.period == period,
+            )
+            .order_by(ObservationRow.data_time)
+            .limit(20000)
+        )
+        return [
+            {
+                "time": r.data_time.isoformat(),
+                "parameter": r.parameter,
+                "value": r.value,
+                "flag": r.flag,
+                "device_id": r.device_id,
+                "late": r.late,
+            }
+            for r in self.session.scalars(query)
+        ]
+
+    def quarantine(self, *, limit: int = 200, device_ids: list[int] | None = None) -> list[dict[str, Any]]:
+        from greenport.storage.monitoring import QuarantineRow
+
+        query = select(QuarantineRow).order_by(QuarantineRow.id.desc()).limit(limit)
+        if device_ids is not None:
+            query = query.where(QuarantineRow.device_id.in_(device_ids))
+        return [
+            {
+                "id": r.id,
+                "received_at": r.received_at.isoformat(),
+                "reason": r.reason,
+                "field": r.field,
+                "detail": r.detail,
+                "peer": r.peer,
+                "mn": r.mn,
+                "device_id": r.device_id,
+                "raw": bytes(r.raw).decode("latin-1", errors="replace"),
+            }
+            for r in self.session.scalars(query)
+        ]
+
+
+def _index_dict(row: Any) -> dict[str, Any]:
+    return {
+        "period_start": row.period_start,
+        "site_id": row.site_id,
+        "period": row.period,
+        "kind": row.kind,
+        "value": row.value,
+        "label": row.label,
+        "detail": json.loads(row.detail) if row.detail else {},
+    }

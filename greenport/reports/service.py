@@ -1,0 +1,188 @@
+"""Report use cases: the monthly bulletin and the town scorecard, from stored monitoring results.
+
+The dashboard calls :func:`air_summary` and :func:`water_summary` too, so a page and a
+document always show the same figures.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from greenport.kernel.errors import InvalidInput
+from greenport.kernel.time import local_day_bounds
+from greenport.reports.air import (
+    DAILY_POLLUTANTS,
+    AirSummary,
+    SectionClass,
+    city_daily_means,
+    section_classes,
+    summarise_air,
+)
+from greenport.reports.ports import ReportUow
+
+
+def parse_month(text: str) -> tuple[date, date]:
+    """``YYYY-MM`` -> (first day, last day)."""
+    try:
+        year_s, month_s = text.split("-")
+        year, month = int(year_s), int(month_s)
+        first = date(year, month, 1)
+    except ValueError:
+        raise InvalidInput(f"month {text!r} is not YYYY-MM", field="month") from None
+    return first, date(year, month, calendar.monthrange(year, month)[1])
+
+
+def air_summary(uow: ReportUow, *, air_sites: list[dict[str, Any]], start: date, end: date) -> AirSummary:
+    """Air statistics over [start, end] (local days) of the given stations."""
+    ids = [int(s["id"]) for s in air_sites]
+    begin, _ = local_day_bounds(start)
+    _, stop = local_day_bounds(end)
+    rows = uow.web.monitoring.aggregates(
+        ids, period="day", start=begin, end=stop, parameters=list(DAILY_POLLUTANTS)
+    )
+    return summarise_air(start, end, city_daily_means(rows))
+
+
+def water_summary(
+    uow: ReportUow, *, sections: list[dict[str, Any]], start: date, end: date
+) -> list[SectionClass]:
+    ids = [int(s["id"]) for s in sections]
+    begin, _ = local_day_bounds(start)
+    _, stop = local_day_bounds(end)
+    daily = uow.web.monitoring.indices(ids, kind="water_class", period="day", start=begin, end=stop)
+    return section_classes(sections, daily)
+
+
+@dataclass(frozen=True)
+class Bulletin:
+    """The monthly environmental quality bulletin (环境质量月报)."""
+
+    city_name: str
+    month: str
+    start: date
+    end: date
+    air: AirSummary
+    previous_air: AirSummary
+    year_air: AirSummary
+    water: list[SectionClass]
+
+    @property
+    def water_meeting(self) -> int:
+        return sum(1 for s in self.water if s.meets)
+
+    @property
+    def water_assessed(self) -> int:
+        return sum(1 for s in self.water if s.meets is not None)
+
+    def class_counts(self) -> dict[str, int]:
+        counts = {label: 0 for label in ("I", "II", "III", "IV", "V", "劣V")}
+        names = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V", 6: "劣V"}
+        for s in self.water:
+            if s.actual_class is not None:
+                counts[names.get(s.actual_class, "劣V")] += 1
+        return counts
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "city": self.city_name,
+            "month": self.month,
+            "air": self.air.to_dict(),
+            "previous_month_air": {k: v for k, v in self.previous_air.to_dict().items() if k != "days"},
+            "year_to_date_air": {k: v for k, v in self.year_air.to_dict().items() if k != "days"},
+            "water": [s.to_dict() for s in self.water],
+            "water_class_counts": self.class_counts(),
+            "water_meeting": self.water_meeting,
+            "water_assessed": self.water_assessed,
+        }
+
+
+def bulletin(uow: ReportUow, *, month: str) -> Bulletin:
+    start, end = parse_month(month)
+    city = uow.web.city() or {"name": "GreenPort"}
+    air_sites = uow.web.city_sites("air_station")
+    sections = uow.web.city_sites("water_section")
+    prev_end = start - timedelta(days=1)
+    prev_start = prev_end.replace(day=1)
+    return Bulletin(
+        city_name=str(city["name"]),
+        month=month,
+        start=start,
+        end=end,
+        air=air_summary(uow, air_sites=air_sites, start=start, end=end),
+        previous_air=air_summary(uow, air_sites=air_sites, start=prev_start, end=prev_end),
+        year_air=air_summary(uow, air_sites=air_sites, start=start.replace(month=1), end=end),
+        water=water_summary(uow, sections=sections, start=start, end=end),
+    )
+
+
+@dataclass(frozen=True)
+class TownCard:
+    code: str
+    name: str
+    good_day_ratio: float | None
+    pm2_5_mean: float | None
+    sections: int
+    sections_meeting: int
+    air_stations: int
+
+    @property
+    def water_ratio(self) -> float | None:
+        return round(100.0 * self.sections_meeting / self.sections, 1) if self.sections else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "good_day_ratio": self.good_day_ratio,
+            "pm2_5_mean": self.pm2_5_mean,
+            "air_stations": self.air_stations,
+            "sections": self.sections,
+            "sections_meeting": self.sections_meeting,
+            "water_ratio": self.water_ratio,
+        }
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    """The town ecological scorecard (生态成绩单) of a period."""
+
+    city_name: str
+    period: str
+    start: date
+    end: date
+    towns: list[TownCard] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"city": self.city_name, "period": self.period, "towns": [t.to_dict() for t in self.towns]}
+
+
+def scorecard(uow: ReportUow, *, period: str) -> Scorecard:
+    """Per-town air and water results for ``YYYY`` or ``YYYY-MM``."""
+    if len(period) == 4 and period.isdigit():
+        start, end = date(int(period), 1, 1), date(int(period), 12, 31)
+    else:
+        start, end = parse_month(period)
+    city = uow.web.city() or {"name": "GreenPort"}
+    air_sites = uow.web.city_sites("air_station")
+    sections = uow.web.city_sites("water_section")
+    water = {s.site_id: s for s in water_summary(uow, sections=sections, start=start, end=end)}
+    cards = []
+    for town in uow.web.city_towns():
+        town_air = [s for s in air_sites if s["town_code"] == town["code"]]
+        town_sections = [s for s in sections if s["town_code"] == town["code"]]
+        summary = air_summary(uow, air_sites=town_air, start=start, end=end) if town_air else None
+        cards.append(
+            TownCard(
+                code=town["code"],
+                name=town["name"],
+                good_day_ratio=summary.good_day_ratio if summary else None,
+                pm2_5_mean=summary.pm2_5_mean if summary else None,
+                sections=sum(1 for s in town_sections if water[s["id"]].meets is not None),
+                sections_meeting=sum(1 for s in town_sections if water[s["id"]].meets),
+                air_stations=len(town_air),
+            )
+        )
+    return Scorecard(city_name=str(city["name"]), period=period, start=start, end=end, towns=cards)

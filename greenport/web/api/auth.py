@@ -1,0 +1,108 @@
+"""Log-in, log-out, the current user, bearer tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
+
+from greenport.web import auth
+from greenport.web.auth import SIGNED_IN, Principal
+from greenport.web.deps import SettingsDep, UowDep, allow, client_ip
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+class LoginIn(BaseModel):
+    username: str = Field(min_length=1, max_length=80)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class TokenIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100, description="What the token is for.")
+    days: int | None = Field(365, ge=1, le=3650, description="Lifetime [days]; null = no expiry.")
+
+
+def principal_public(p: Principal) -> dict[str, Any]:
+    return {
+        "id": p.user_id,
+        "username": p.username,
+        "display_name": p.display_name,
+        "role": p.role.value,
+        "division_code": p.division_code,
+        "enterprise_id": p.enterprise_id,
+        "park_id": p.park_id,
+        "authenticated": p.authenticated,
+    }
+
+
+def set_session_cookies(response: Response, *, settings_secret: str, session_id: str, secure: bool) -> str:
+    response.set_cookie(
+        auth.SESSION_COOKIE,
+        auth.signer(settings_secret).dumps(session_id),
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        max_age=int(auth.SESSION_LIFETIME.total_seconds()),
+    )
+    csrf = auth.new_secret()
+    response.set_cookie(auth.CSRF_COOKIE, csrf, httponly=False, samesite="strict", secure=secure)
+    return csrf
+
+
+@router.post("/login", summary="Log in; sets the session cookie (pages) and returns the user")
+def login(
+    body: LoginIn,
+    request: Request,
+    response: Response,
+    uow: UowDep,
+    settings: SettingsDep,
+    _: Annotated[Principal, allow(anonymous=True)],
+) -> dict[str, Any]:
+    principal = auth.authenticate(uow, username=body.username, password=body.password, ip=client_ip(request))
+    session_id = auth.open_session(uow, principal=principal)
+    csrf = set_session_cookies(
+        response,
+        settings_secret=settings.secret_key,
+        session_id=session_id,
+        secure=settings.mode == "production",
+    )
+    return {"user": principal_public(principal), "csrf_token": csrf}
+
+
+@router.post("/logout", summary="End the current session")
+def logout(
+    request: Request,
+    response: Response,
+    uow: UowDep,
+    _: Annotated[Principal, allow(SIGNED_IN)],
+    settings: SettingsDep,
+) -> dict[str, Any]:
+    cookie = request.cookies.get(auth.SESSION_COOKIE)
+    session_id = auth.unsign_session(settings.secret_key, cookie) if cookie else None
+    if session_id:
+        uow.web.revoke_session(auth.digest(session_id))
+    response.delete_cookie(auth.SESSION_COOKIE)
+    return {"ok": True}
+
+
+@router.get("/me", summary="Who am I (anonymous callers get the public principal)")
+def me(user: Annotated[Principal, allow(SIGNED_IN, anonymous=True)]) -> dict[str, Any]:
+    return {"user": principal_public(user)}
+
+
+@router.post("/tokens", summary="Create a bearer token for integrations (shown once)")
+def create_token(
+    body: TokenIn, request: Request, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]
+) -> dict[str, Any]:
+    token = auth.issue_token(uow, principal=user, name=body.name, days=body.days)
+    uow.web.audit(
+        user_id=user.user_id,
+        username=user.username,
+        action="create",
+        entity="api_token",
+        detail={"name": body.name},
+        ip=client_ip(request),
+    )
+    return {"token": token, "name": body.name, "token_type": "bearer"}

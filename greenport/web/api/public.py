@@ -1,0 +1,53 @@
+"""Public disclosure (信息公开): air and water quality, anonymous access."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter
+
+from greenport.accounts.model import Role
+from greenport.kernel.time import local_date, utcnow
+from greenport.reports import service as reports
+from greenport.storage.uow import UnitOfWork
+from greenport.storage.web_repo import RowScope
+from greenport.web.auth import Principal
+from greenport.web.deps import UowDep, allow
+
+router = APIRouter(prefix="/public", tags=["public"])
+
+DISCLOSED = RowScope(disclosed_only=True)
+
+
+def public_air(uow: UnitOfWork) -> dict[str, Any]:
+    today = local_date(utcnow())
+    sites = uow.web.sites(DISCLOSED, kind="air_station")
+    month = reports.air_summary(uow, air_sites=sites, start=today - timedelta(days=30), end=today)
+    year = reports.air_summary(uow, air_sites=sites, start=date(today.year, 1, 1), end=today)
+    return {
+        "stations": [{k: s[k] for k in ("id", "code", "name", "town_code", "lon", "lat")} for s in sites],
+        "last_30_days": month.to_dict(),
+        "year": {k: v for k, v in year.to_dict().items() if k != "days"},
+    }
+
+
+def public_water(uow: UnitOfWork) -> dict[str, Any]:
+    today = local_date(utcnow())
+    sections = uow.web.sites(DISCLOSED, kind="water_section")
+    classes = reports.water_summary(uow, sections=sections, start=today - timedelta(days=30), end=today)
+    return {"data": [c.to_dict() for c in classes], "count": len(classes)}
+
+
+@router.get("/air", summary="Disclosed air quality: last 30 days and the year so far")
+def get_public_air(
+    uow: UowDep, _: Annotated[Principal, allow(frozenset(Role), anonymous=True)]
+) -> dict[str, Any]:
+    return public_air(uow)
+
+
+@router.get("/water", summary="Disclosed water sections: class against target over the last 30 days")
+def get_public_water(
+    uow: UowDep, _: Annotated[Principal, allow(frozenset(Role), anonymous=True)]
+) -> dict[str, Any]:
+    return public_water(uow)

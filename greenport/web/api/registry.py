@@ -1,0 +1,148 @@
+"""Registry reads: towns, grid cells, parks, enterprises (with outlets); Excel export/import."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, UploadFile
+from fastapi.responses import Response
+
+from greenport.kernel.errors import InvalidInput, NotFound, PermissionDenied
+from greenport.web.auth import ADMINS, CITY_ROLES, OFFICERS, SIGNED_IN, Principal
+from greenport.web.deps import UowDep, allow, client_ip
+
+router = APIRouter(tags=["registry"])
+
+
+def listing(rows: list[dict[str, Any]], count: int | None = None) -> dict[str, Any]:
+    """The list envelope of every collection: ``{"data": [...], "count": n}``."""
+    return {"data": rows, "count": len(rows) if count is None else count}
+
+
+@router.get("/towns", summary="Towns (streets) in the caller's scope")
+def list_towns(uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]) -> dict[str, Any]:
+    return listing(uow.web.towns(user.scope))
+
+
+@router.get("/towns/{code}", summary="One town with its enterprises and sites counts")
+def get_town(code: str, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]) -> dict[str, Any]:
+    town = next((t for t in uow.web.towns(user.scope) if t["code"] == code), None)
+    if town is None:
+        if uow.web.division(code) is None:
+            raise NotFound(f"no town {code}", field="code")
+        raise PermissionDenied(f"town {code} is outside your scope", field="code")
+    _rows, count = uow.web.enterprises(user.scope, town_code=code, limit=1)
+    town["enterprise_count"] = count
+    town["sites"] = uow.web.sites(user.scope, town_code=code)
+    return town
+
+
+@router.get("/grid-cells", summary="Grid cells (网格) in the caller's scope")
+def list_grid_cells(uow: UowDep, user: Annotated[Principal, allow(OFFICERS)]) -> dict[str, Any]:
+    return listing(uow.web.grid_cells(user.scope))
+
+
+@router.get("/parks", summary="Industrial parks in the caller's scope")
+def list_parks(uow: UowDep, user: Annotated[Principal, allow(OFFICERS)]) -> dict[str, Any]:
+    rows = uow.web.parks(user.scope)
+    for row in rows:
+        row.pop("boundary", None)
+    return listing(rows)
+
+
+@router.get("/enterprises", summary="Enterprises in the caller's scope (an enterprise user sees only itself)")
+def list_enterprises(
+    uow: UowDep,
+    user: Annotated[Principal, allow(SIGNED_IN)],
+    town_code: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    rows, count = uow.web.enterprises(user.scope, town_code=town_code, limit=limit, offset=offset)
+    return listing(rows, count)
+
+
+def visible_enterprise(uow: UowDep, user: Principal, enterprise_id: int) -> dict[str, Any]:
+    enterprise = uow.web.enterprise(enterprise_id)
+    if enterprise is None:
+        raise NotFound(f"no enterprise {enterprise_id}", field="enterprise_id")
+    if not user.can_see_enterprise(enterprise):
+        raise PermissionDenied(f"enterprise {enterprise_id} is outside your scope", field="enterprise_id")
+    return enterprise
+
+
+@router.get("/enterprises/{enterprise_id}", summary="An enterprise's profile")
+def get_enterprise(
+    enterprise_id: int, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]
+) -> dict[str, Any]:
+    return visible_enterprise(uow, user, enterprise_id)
+
+
+@router.get("/enterprises/{enterprise_id}/sites", summary="An enterprise's outlets (gas and water)")
+def get_enterprise_sites(
+    enterprise_id: int, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]
+) -> dict[str, Any]:
+    visible_enterprise(uow, user, enterprise_id)
+    return listing(uow.web.sites(user.scope, enterprise_id=enterprise_id))
+
+
+@router.get(
+    "/registry/export.xlsx", summary="The registry (towns, parks, enterprises, sites) as one Excel workbook"
+)
+def export_registry(uow: UowDep, user: Annotated[Principal, allow(CITY_ROLES)]) -> Response:
+    from greenport.tabular import Sheet, write_xlsx
+
+    enterprises, _ = uow.web.enterprises(user.scope, limit=100000)
+    sheets = []
+    for title, rows in (
+        ("towns", uow.web.towns(user.scope)),
+        ("parks", [{k: v for k, v in p.items() if k != "boundary"} for p in uow.web.parks(user.scope)]),
+        ("enterprises", enterprises),
+        ("sites", uow.web.sites(user.scope)),
+    ):
+        headers = list(rows[0].keys()) if rows else ["code"]
+        sheets.append(Sheet(title, headers, [[r.get(h) for h in headers] for r in rows]))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "registry.xlsx"
+        write_xlsx(path, sheets)
+        data = path.read_bytes()
+    return Response(
+        data,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="registry.xlsx"'},
+    )
+
+
+@router.post(
+    "/registry/import/{kind}", summary="Import an Excel/CSV sheet through the registry import service"
+)
+async def import_registry(
+    kind: str, file: UploadFile, request: Request, uow: UowDep, user: Annotated[Principal, allow(ADMINS)]
+) -> dict[str, Any]:
+    import importlib
+
+    from greenport.tabular import read_table
+
+    try:
+        registry_service: Any = importlib.import_module("greenport.enterprises.service")
+    except ImportError:
+        registry_service = None
+    importer = getattr(registry_service, f"import_{kind}", None)
+    if importer is None:
+        raise InvalidInput(f"no registry import for {kind!r} is available", field="kind")
+    table = read_table(file.filename or "upload.xlsx", data=await file.read())
+    result = importer(uow, table=table)
+    uow.web.audit(
+        user_id=user.user_id,
+        username=user.username,
+        action="import",
+        entity=kind,
+        detail={"rows": len(table.rows), "file": file.filename},
+        ip=client_ip(request),
+    )
+    return {
+        "imported": len(table.rows),
+        "result": result if isinstance(result, dict | list | int | None) else str(result),
+    }

@@ -1,0 +1,20 @@
+"""Administration: the audit log."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from greenport.web.auth import ADMINS, Principal
+from greenport.web.deps import UowDep, allow
+
+router = APIRouter(tags=["admin"])
+
+
+@router.get("/audit", summary="Who changed what, newest first")
+def list_audit(
+    uow: UowDep, _: Annotated[Principal, allow(ADMINS)], limit: Annotated[int, Query(ge=1, le=1000)] = 200
+) -> dict[str, Any]:
+    rows = uow.web.audit_entries(limit=limit)
+    return {"data": rows, "count": len(rows)}

@@ -1,0 +1,297 @@
+"""Who is calling and what they may see: principals, role gates, sessions, tokens, CSRF.
+
+* Pages authenticate with a session cookie (``gp_session``) holding a session id signed with
+  ``settings.secret_key`` (itsdangerous); the database keeps only the id's SHA-256 digest, so a
+  session can be revoked (log-out) and a stolen database cannot be replayed.
+* Integrations send ``Authorization: Bearer <token>``; tokens are random, shown once, stored as
+  their digest.
+* Every route declares :class:`Allow` (roles, optionally anonymous). The role decides the
+  *routes*; :meth:`Principal.scope` decides the *rows* (town, park, enterprise, disclosed only).
+* Forms use a double-submit CSRF token: cookie ``gp_csrf`` must equal the ``csrf_token`` form
+  field or the ``X-CSRF-Token`` header (HTMX sends the header). Bearer calls carry no ambient
+  credential and need no CSRF token.
+* Log-in is rate limited per user name and per client address (:data:`LOGIN_LIMITS`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from greenport.accounts import passwords
+from greenport.accounts.model import Role
+from greenport.kernel.errors import PermissionDenied
+from greenport.kernel.time import utcnow
+from greenport.storage.web_repo import RowScope
+from greenport.web.errors import CsrfFailed, NotAuthenticated, TooManyAttempts
+
+SESSION_COOKIE = "gp_session"
+CSRF_COOKIE = "gp_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+SESSION_LIFETIME = timedelta(hours=12)
+
+#: Log-in rate limits: at most this many failed attempts within WINDOW, per user name and per address.
+LOGIN_WINDOW = timedelta(minutes=15)
+LOGIN_LIMITS = {"username": 5, "ip": 20}
+
+#: Roles that see the whole city.
+CITY_ROLES = frozenset({Role.CITY_ADMIN, Role.BUREAU_ANALYST, Role.DEPARTMENT})
+#: Every signed-in role.
+SIGNED_IN = frozenset(Role) - {Role.PUBLIC}
+#: Roles with officer duties in a territory (city, town or grid).
+OFFICERS = CITY_ROLES | {Role.TOWN_OFFICER, Role.GRID_OFFICER}
+ADMINS = frozenset({Role.CITY_ADMIN})
+ANALYSTS = frozenset({Role.CITY_ADMIN, Role.BUREAU_ANALYST})
+
+
+def town_of(division_code: str) -> str:
+    """The town (乡镇级, GB/T 2260 + statistical codes: digits 7-9) containing a division [12 digits]."""
+    return division_code[:9] + "000"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The caller of one request."""
+
+    user_id: int | None
+    username: str
+    display_name: str
+    role: Role
+    division_code: str | None = None
+    enterprise_id: int | None = None
+    park_id: int | None = None
+    park_town_code: str | None = None
+    via: str = "anonymous"  # session | token | anonymous
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def authenticated(self) -> bool:
+        return self.user_id is not None
+
+    @property
+    def scope(self) -> RowScope:
+        """The rows this caller may see (applied in SQL by the repositories)."""
+        if not self.authenticated or self.role is Role.PUBLIC:
+            return RowScope(disclosed_only=True)
+        if self.role is Role.ENTERPRISE:
+            return RowScope(enterprise_id=self.enterprise_id if self.enterprise_id is not None else -1)
+        if self.park_id is not None and self.role not in CITY_ROLES:
+            towns = frozenset({self.park_town_code}) if self.park_town_code else frozenset()
+            return RowScope(park_id=self.park_id, town_codes=towns)
+        if self.role in CITY_ROLES:
+            return RowScope()
+        if self.division_code is None:
+            return RowScope(town_codes=frozenset())
+        return RowScope(town_codes=frozenset({town_of(self.division_code)}))
+
+    def can_see_town(self, town_code: str) -> bool:
+        scope = self.scope
+        if scope.disclosed_only:
+            return True
+        return scope.town_codes is None or town_code in scope.town_codes
+
+    def can_see_enterprise(self, enterprise: dict[str, Any]) -> bool:
+        scope = self.scope
+        if scope.disclosed_only:
+            return False
+        if scope.enterprise_id is not None and enterprise["id"] != scope.enterprise_id:
+            return False
+        if scope.park_id is not None and enterprise.get("park_id") != scope.park_id:
+            return False
+        return scope.town_codes is None or enterprise["town_code"] in scope.town_codes
+
+    def can_see_site(self, site: dict[str, Any]) -> bool:
+        scope = self.scope
+        if scope.disclosed_only:
+            return site["kind"] in ("air_station", "water_section")
+        if scope.enterprise_id is not None and site.get("enterprise_id") != scope.enterprise_id:
+            return False
+        if scope.park_id is not None and site.get("enterprise_id") is None:
+            return False
+        return scope.town_codes is None or site["town_code"] in scope.town_codes
+
+
+ANONYMOUS = Principal(user_id=None, username="anonymous", display_name="公众", role=Role.PUBLIC)
+
+
+class Allow:
+    """Route gate: ``Depends(Allow(Role.X, ...))``. Every ``/api`` route must carry one (the
+    role-by-route test finds them through ``app.routes``)."""
+
+    def __init__(self, *roles: Role | frozenset[Role], anonymous: bool = False) -> None:
+        flat: set[Role] = set()
+        for item in roles:
+            flat |= set(item) if isinstance(item, frozenset) else {item}
+        self.roles = frozenset(flat)
+        self.anonymous = anonymous
+
+    def __repr__(self) -> str:
+        return f"Allow({sorted(self.roles)}, anonymous={self.anonymous})"
+
+    def permits(self, principal: Principal) -> bool:
+        if not principal.authenticated:
+            return self.anonymous
+        return principal.role in self.roles or (self.anonymous and principal.role is Role.PUBLIC)
+
+    def check(self, principal: Principal) -> Principal:
+        if self.permits(principal):
+            return principal
+        if not principal.authenticated:
+            raise NotAuthenticated("log in to use this resource")
+        raise PermissionDenied(f"role {principal.role.value!r} may not use this resource")
+
+
+# --- secrets ------------------------------------------------------------------------------------
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def signer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt="greenport-session")
+
+
+def unsign_session(secret_key: str, cookie: str) -> str | None:
+    try:
+        value = signer(secret_key).loads(cookie, max_age=int(SESSION_LIFETIME.total_seconds()))
+    except BadSignature:
+        return None
+    return value if isinstance(value, str) else None
+
+
+def csrf_ok(cookie_token: str | None, sent_token: str | None) -> bool:
+    return bool(cookie_token) and bool(sent_token) and hmac.compare_digest(str(cookie_token), str(sent_token))
+
+
+def require_csrf(cookie_token: str | None, sent_token: str | None) -> None:
+    if not csrf_ok(cookie_token, sent_token):
+        raise CsrfFailed("missing or wrong CSRF token: reload the page and try again", field=CSRF_FIELD)
+
+
+# --- use cases over uow.web ---------------------------------------------------------------------
+
+
+class WebRepo(Protocol):
+    def user_credentials(self, username: str) -> tuple[dict[str, Any], str] | None: ...
+    def user(self, user_id: int) -> dict[str, Any] | None: ...
+    def set_password_hash(self, user_id: int, password_hash: str) -> None: ...
+    def add_session(self, *, digest: str, user_id: int, expires_at: datetime) -> None: ...
+    def session_user_id(self, digest: str, *, now: datetime) -> int | None: ...
+    def revoke_session(self, digest: str) -> None: ...
+    def add_token(self, *, digest: str, name: str, user_id: int, expires_at: datetime | None) -> int: ...
+    def token_user_id(self, digest: str, *, now: datetime) -> int | None: ...
+    def record_login_attempt(self, *, username: str, ip: str, success: bool, at: datetime) -> None: ...
+    def failed_logins_since(self, *, username: str, ip: str, since: datetime) -> tuple[int, int]: ...
+    def parks(self, scope: RowScope) -> list[dict[str, Any]]: ...
+    def audit(
+        self,
+        *,
+        user_id: int | None,
+        username: str,
+        action: str,
+        entity: str,
+        entity_id: str | None = None,
+        detail: dict[str, Any] | None = None,
+        ip: str | None = None,
+    ) -> None: ...
+
+
+class HasWeb(Protocol):
+    web: WebRepo
+
+    def commit(self) -> None: ...
+
+
+def principal_from_user(repo: WebRepo, user: dict[str, Any], *, via: str) -> Principal:
+    park_town = None
+    if user.get("park_id") is not None:
+        parks = repo.parks(RowScope(park_id=user["park_id"]))
+        park_town = parks[0]["town_code"] if parks else None
+    return Principal(
+        user_id=user["id"],
+        username=user["username"],
+        display_name=user["display_name"],
+        role=Role(user["role"]),
+        division_code=user.get("division_code"),
+        enterprise_id=user.get("enterprise_id"),
+        park_id=user.get("park_id"),
+        park_town_code=park_town,
+        via=via,
+    )
+
+
+def authenticate(uow: HasWeb, *, username: str, password: str, ip: str) -> Principal:
+    """Check a log-in; raises :class:`TooManyAttempts` or :class:`NotAuthenticated`.
+
+    Every attempt is recorded (and committed even when it fails, so the limit holds).
+    """
+    now = utcnow()
+    by_user, by_ip = uow.web.failed_logins_since(username=username, ip=ip, since=now - LOGIN_WINDOW)
+    if by_user >= LOGIN_LIMITS["username"] or by_ip >= LOGIN_LIMITS["ip"]:
+        raise TooManyAttempts(
+            f"too many failed log-ins; try again in {int(LOGIN_WINDOW.total_seconds() // 60)} minutes",
+            field="username",
+        )
+    found = uow.web.user_credentials(username)
+    ok = found is not None and found[0]["active"] and passwords.verify_password(found[1], password)
+    uow.web.record_login_attempt(username=username, ip=ip, success=bool(ok), at=now)
+    if not ok or found is None:
+        uow.commit()
+        raise NotAuthenticated("wrong user name or password", field="password")
+    user, stored = found
+    if passwords.needs_rehash(stored):
+        uow.web.set_password_hash(user["id"], passwords.hash_password(password))
+    return principal_from_user(uow.web, user, via="session")
+
+
+def open_session(uow: HasWeb, *, principal: Principal) -> str:
+    """Create a session row and return the (unsigned) session id for the cookie."""
+    assert principal.user_id is not None
+    session_id = new_secret()
+    uow.web.add_session(
+        digest=digest(session_id), user_id=principal.user_id, expires_at=utcnow() + SESSION_LIFETIME
+    )
+    return session_id
+
+
+def issue_token(uow: HasWeb, *, principal: Principal, name: str, days: int | None = 365) -> str:
+    """Create a bearer token for ``principal`` and return it (it is never shown again)."""
+    assert principal.user_id is not None
+    token = "gp_" + new_secret()
+    expires = utcnow() + timedelta(days=days) if days else None
+    uow.web.add_token(digest=digest(token), name=name, user_id=principal.user_id, expires_at=expires)
+    return token
+
+
+def resolve(uow: HasWeb, *, secret_key: str, bearer: str | None, session_cookie: str | None) -> Principal:
+    """The principal of a request from its bearer token or session cookie (else anonymous)."""
+    now = utcnow()
+    if bearer:
+        user_id = uow.web.token_user_id(digest(bearer), now=now)
+        if user_id is None:
+            raise NotAuthenticated("invalid or expired bearer token")
+        via = "token"
+    elif session_cookie:
+        session_id = unsign_session(secret_key, session_cookie)
+        user_id = uow.web.session_user_id(digest(session_id), now=now) if session_id else None
+        if user_id is None:
+            return ANONYMOUS
+        via = "session"
+    else:
+        return ANONYMOUS
+    user = uow.web.user(user_id)
+    if user is None or not user["active"]:
+        raise NotAuthenticated("account disabled")
+    return principal_from_user(uow.web, user, via=via)

@@ -1,0 +1,185 @@
+"""Pure functions turning domain results into ECharts option dicts (STYLE habit 14).
+
+Templates pass them with ``{{ ctx.some_chart|tojson }}``; nothing here touches a request or a
+database. Colours of states and AQI levels are the published ones (HJ 633-2012 Table 2).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+STATE_COLOURS = {"normal": "#00A854", "over_limit": "#E8322B", "offline": "#9E9E9E"}
+#: GB 3838-2002 class colours as commonly used in Chinese water bulletins (I..V, worse than V).
+WATER_CLASS_COLOURS = {1: "#1E88E5", 2: "#29B6F6", 3: "#66BB6A", 4: "#FFCA28", 5: "#FB8C00", 6: "#E53935"}
+ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V", 6: "劣V"}
+MAP_NAME = "greenport-city"
+
+
+def city_map(sites: list[dict[str, Any]], *, state_labels: dict[str, str], title: str = "") -> dict[str, Any]:
+    """The "one map": town boundaries (registered as :data:`MAP_NAME`) and sites coloured by state."""
+    series = []
+    for state, colour in STATE_COLOURS.items():
+        series.append(
+            {
+                "name": state_labels.get(state, state),
+                "type": "scatter",
+                "coordinateSystem": "geo",
+                "symbolSize": 10,
+                "itemStyle": {"color": colour},
+                "data": [
+                    {"name": s["name"], "value": [s["lon"], s["lat"], s.get("aqi")], "site_id": s["id"]}
+                    for s in sites
+                    if s["state"] == state
+                ],
+            }
+        )
+    return {
+        "title": {"text": title, "left": "center"},
+        "tooltip": {"trigger": "item"},
+        "legend": {"bottom": 0},
+        "geo": {"map": MAP_NAME, "roam": True, "itemStyle": {"areaColor": "#eef5ee", "borderColor": "#7a9"}},
+        "series": series,
+    }
+
+
+def aqi_gauge(current: dict[str, Any] | None, *, title: str) -> dict[str, Any]:
+    value = current.get("aqi") if current else None
+    return {
+        "series": [
+            {
+                "type": "gauge",
+                "min": 0,
+                "max": 500,
+                "detail": {"formatter": "{value}"},
+                "title": {"show": True},
+                "axisLine": {
+                    "lineStyle": {
+                        "width": 12,
+                        "color": [
+                            [0.1, "#00E400"],
+                            [0.2, "#FFFF00"],
+                            [0.3, "#FF7E00"],
+                            [0.4, "#FF0000"],
+                            [0.6, "#99004C"],
+                            [1, "#7E0023"],
+                        ],
+                    }
+                },
+                "data": [{"value": value if value is not None else 0, "name": title}],
+            }
+        ]
+    }
+
+
+def water_classes(sections: list[dict[str, Any]], *, actual: str, target: str) -> dict[str, Any]:
+    """Bar chart of each section's class (lower is better) with its target as a marker."""
+    names = [s["name"] for s in sections]
+    return {
+        "tooltip": {"trigger": "axis"},
+        "legend": {"data": [actual, target]},
+        "xAxis": {"type": "category", "data": names, "axisLabel": {"rotate": 30}},
+        "yAxis": {"type": "value", "min": 0, "max": 6, "inverse": False, "name": "class"},
+        "series": [
+            {
+                "name": actual,
+                "type": "bar",
+                "data": [
+                    {
+                        "value": s.get("actual_class"),
+                        "itemStyle": {"color": WATER_CLASS_COLOURS.get(s.get("actual_class") or 0, "#ccc")},
+                    }
+                    for s in sections
+                ],
+            },
+            {
+                "name": target,
+                "type": "scatter",
+                "symbol": "diamond",
+                "data": [s.get("target_class") for s in sections],
+            },
+        ],
+    }
+
+
+def progress_vs_target(
+    label: str, value: float | None, target: float | None, *, unit: str, lower_is_better: bool = False
+) -> dict[str, Any]:
+    """One horizontal bar of a yearly figure against its target (e.g. good-day ratio, PM2.5)."""
+    return {
+        "tooltip": {},
+        "grid": {"left": 90, "right": 30, "top": 10, "bottom": 20},
+        "xAxis": {"type": "value", "name": unit},
+        "yAxis": {"type": "category", "data": [label]},
+        "series": [
+            {
+                "type": "bar",
+                "data": [value],
+                "markLine": {"data": [{"xAxis": target, "name": "target"}]} if target is not None else {},
+                "itemStyle": {
+                    "color": "#9E9E9E"
+                    if value is None or target is None
+                    else (
+                        "#00A854" if (value <= target if lower_is_better else value >= target) else "#E8322B"
+                    )
+                },
+            }
+        ],
+    }
+
+
+def series_vs_limits(
+    points: list[tuple[str, float | None]], *, parameter: str, unit: str, limits: list[tuple[str, float]]
+) -> dict[str, Any]:
+    """Time series of one parameter with horizontal lines at the applicable limits."""
+    return {
+        "tooltip": {"trigger": "axis"},
+        "title": {"text": f"{parameter} [{unit}]", "left": "center", "textStyle": {"fontSize": 13}},
+        "xAxis": {"type": "time"},
+        "yAxis": {"type": "value", "name": unit},
+        "dataZoom": [{"type": "inside"}, {"type": "slider"}],
+        "series": [
+            {
+                "name": parameter,
+                "type": "line",
+                "showSymbol": False,
+                "data": [[t, v] for t, v in points],
+                "markLine": {
+                    "symbol": "none",
+                    "lineStyle": {"color": "#E8322B", "type": "dashed"},
+                    "data": [
+                        {"yAxis": value, "name": name, "label": {"formatter": name}} for name, value in limits
+                    ],
+                },
+            }
+        ],
+    }
+
+
+def daily_aqi_calendar(days: list[dict[str, Any]], *, title: str) -> dict[str, Any]:
+    """Bar chart of daily AQI coloured by level (bulletin and public page)."""
+    colours = {1: "#00E400", 2: "#FFFF00", 3: "#FF7E00", 4: "#FF0000", 5: "#99004C", 6: "#7E0023"}
+    return {
+        "title": {"text": title, "left": "center", "textStyle": {"fontSize": 13}},
+        "tooltip": {"trigger": "axis"},
+        "xAxis": {"type": "category", "data": [d["day"] for d in days]},
+        "yAxis": {"type": "value", "name": "AQI"},
+        "series": [
+            {
+                "type": "bar",
+                "data": [
+                    {"value": d["aqi"], "itemStyle": {"color": colours.get(d.get("level") or 0, "#ccc")}}
+                    for d in days
+                ],
+                "markLine": {"symbol": "none", "data": [{"yAxis": 100}]},
+            }
+        ],
+    }
+
+
+def radar(indicators: list[tuple[str, float]], values: list[float], *, name: str) -> dict[str, Any]:
+    """Radar chart of one unit's sub-scores (assessment pages)."""
+    return {
+        "tooltip": {},
+        "radar": {"indicator": [{"name": n, "max": m} for n, m in indicators]},
+        "series": [{"type": "radar", "data": [{"value": values, "name": name}]}],
+    }

@@ -1,0 +1,86 @@
+"""Dependencies of routes: the container, a unit of work per request, the caller, role gates.
+
+Route signatures read as prose (``user: Annotated[Principal, Depends(Allow(...))]``); nothing is
+built at import time: everything hangs off ``request.app.state`` set by ``create_app``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from greenport.bootstrap import Container
+from greenport.config import Settings
+from greenport.storage.uow import UnitOfWork
+from greenport.web import auth
+from greenport.web.auth import Allow, Principal
+
+
+def get_container(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.container.settings
+    return settings
+
+
+def get_uow(request: Request) -> Iterator[UnitOfWork]:
+    """One unit of work per request: committed when the route returns, rolled back on error."""
+    with get_container(request).uow() as uow:
+        yield uow
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+UowDep = Annotated[UnitOfWork, Depends(get_uow)]
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def get_principal(request: Request, uow: UowDep) -> Principal:
+    cached = getattr(request.state, "principal", None)
+    if isinstance(cached, Principal):
+        return cached
+    principal = auth.resolve(
+        uow,
+        secret_key=get_settings(request).secret_key,
+        bearer=_bearer(request),
+        session_cookie=request.cookies.get(auth.SESSION_COOKIE),
+    )
+    request.state.principal = principal
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+class Gate(Allow):
+    """:class:`Allow` usable as a FastAPI dependency; also enforces CSRF for cookie callers."""
+
+    async def __call__(self, request: Request, principal: PrincipalDep) -> Principal:
+        self.check(principal)
+        if request.method not in ("GET", "HEAD", "OPTIONS") and principal.via == "session":
+            sent = request.headers.get(auth.CSRF_HEADER)
+            if not sent and "form" in request.headers.get("content-type", ""):
+                form = await request.form()
+                value = form.get(auth.CSRF_FIELD)
+                sent = value if isinstance(value, str) else None
+            auth.require_csrf(request.cookies.get(auth.CSRF_COOKIE), sent)
+        return principal
+
+
+def allow(*roles: Any, anonymous: bool = False) -> Any:
+    """``Depends(Gate(...))``: the role check every route declares."""
+    return Depends(Gate(*roles, anonymous=anonymous))
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"

@@ -1,0 +1,117 @@
+"""One error shape for the whole web app (STYLE habit 13).
+
+Every error leaving ``/api`` is ``DomainError.to_dict()``: ``{"error": ..., "type": ...,
+"field"?: ..., ...}`` with the status from ``status_hint``. FastAPI's own 401/403/404/405/422
+and any unexpected exception are translated here into the same body. Pages get ``error.html``
+with the same message (and a 401 on a page becomes a redirect to the log-in page).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from greenport.kernel.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+
+log = logging.getLogger(__name__)
+
+
+class NotAuthenticated(DomainError):
+    """No valid session or token: log in (or send ``Authorization: Bearer <token>``)."""
+
+    status_hint = 401
+
+
+class TooManyAttempts(DomainError):
+    """Log-in rate limit reached for this user name or client address."""
+
+    status_hint = 429
+
+
+class CsrfFailed(PermissionDenied):
+    """A form or HTMX request without the double-submit CSRF token."""
+
+
+class MethodNotAllowed(DomainError):
+    status_hint = 405
+
+
+class InternalError(DomainError):
+    status_hint = 500
+
+
+def _wants_json(request: Request) -> bool:
+    path = request.url.path
+    if path.startswith("/api") or path.endswith(".json"):
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def error_response(request: Request, error: DomainError) -> Response:
+    """Render ``error`` as the canonical JSON body or as the error page."""
+    status = error.status_hint
+    if _wants_json(request):
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return JSONResponse(error.to_dict(), status_code=status, headers=headers)
+    if status == 401:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+    from greenport.web.pages.base import render_error
+
+    return render_error(request, error)
+
+
+def _from_http(exc: StarletteHTTPException) -> DomainError:
+    detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    kinds: dict[int, type[DomainError]] = {
+        401: NotAuthenticated,
+        403: PermissionDenied,
+        404: NotFound,
+        405: MethodNotAllowed,
+    }
+    kind = kinds.get(exc.status_code)
+    if kind is not None:
+        return kind(detail)
+    error = DomainError(detail)
+    error.status_hint = exc.status_code
+    return error
+
+
+def _from_validation(exc: RequestValidationError) -> InvalidInput:
+    errors = exc.errors()
+    first: dict[str, Any] = errors[0] if errors else {}
+    loc = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path", "form")]
+    field = ".".join(loc) or None
+    message = str(first.get("msg", "invalid input"))
+    details = [
+        {"field": ".".join(str(p) for p in e.get("loc", ())[1:]), "error": e.get("msg")} for e in errors
+    ]
+    return InvalidInput(message, field=field, errors=details)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every error into the canonical shape."""
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        return error_response(request, exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        return error_response(request, _from_http(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        return error_response(request, _from_validation(exc))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(request, InternalError("internal error; the event was logged"))

@@ -1,0 +1,16 @@
+"""HTML pages: one router per page family, one context dataclass per page."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from greenport.web.pages import auth, dashboard, monitoring, public, registry
+
+ROUTERS = (auth.router, dashboard.router, monitoring.router, registry.router, public.router)
+
+
+def pages_router() -> APIRouter:
+    router = APIRouter()
+    for sub in ROUTERS:
+        router.include_router(sub)
+    return router

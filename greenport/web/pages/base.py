@@ -1,0 +1,97 @@
+"""What every page shares: the frame (:class:`Chrome`), rendering, the error page.
+
+Each page family has one router module and one context dataclass per page, defined next to
+its view; the template reads only ``ctx.<field>`` (checked by ``tests/web/test_page_contexts``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from greenport.kernel.errors import DomainError
+from greenport.web import auth, i18n
+from greenport.web.auth import ANONYMOUS, CITY_ROLES, Principal
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    href: str
+
+
+@dataclass(frozen=True)
+class Chrome:
+    """The page frame: language, user, CSRF token, navigation."""
+
+    lang: str
+    user: Principal
+    csrf_token: str
+    path: str
+    nav: list[NavItem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ErrorContext:
+    status: int = field(metadata={"help": "HTTP status"})
+    error: dict[str, Any] = field(metadata={"help": "the canonical error body"})
+
+
+def templates() -> Jinja2Templates:
+    return Jinja2Templates(directory=str(TEMPLATES_DIR))
+
+
+def nav_for(user: Principal) -> list[NavItem]:
+    items = [NavItem("nav.public", "/public")]
+    if not user.authenticated:
+        return items
+    items = [
+        NavItem("nav.dashboard", "/"),
+        NavItem("nav.towns", "/towns"),
+        NavItem("nav.enterprises", "/enterprises"),
+    ]
+    if user.role in CITY_ROLES:
+        items.append(NavItem("nav.quarantine", "/quarantine"))
+    if user.role.value == "city_admin":
+        items.append(NavItem("nav.devices", "/devices"))
+    items.append(NavItem("nav.public", "/public"))
+    return items
+
+
+def chrome(request: Request) -> Chrome:
+    user = getattr(request.state, "principal", None) or ANONYMOUS
+    lang = i18n.pick_lang(request.query_params.get("lang"), request.cookies.get(i18n.LANG_COOKIE))
+    token = getattr(request.state, "csrf_token", None) or request.cookies.get(auth.CSRF_COOKIE) or ""
+    return Chrome(lang=lang, user=user, csrf_token=token, path=request.url.path, nav=nav_for(user))
+
+
+def render(request: Request, template: str, ctx: Any, *, status_code: int = 200) -> HTMLResponse:
+    """Render ``template`` with its typed context ``ctx`` (a dataclass) and the page frame."""
+    assert dataclasses.is_dataclass(ctx), "pages render dataclass contexts"
+    frame = chrome(request)
+    response = request.app.state.templates.TemplateResponse(
+        request,
+        template,
+        {"ctx": ctx, "chrome": frame, "t": i18n.translator(frame.lang)},
+        status_code=status_code,
+    )
+    if request.query_params.get("lang") in i18n.LANGS:
+        response.set_cookie(i18n.LANG_COOKIE, frame.lang, samesite="lax")
+    return response  # type: ignore[no-any-return]
+
+
+def render_error(request: Request, error: DomainError) -> HTMLResponse:
+    return render(
+        request,
+        "error.html",
+        ErrorContext(status=error.status_hint, error=error.to_dict()),
+        status_code=error.status_hint,
+    )

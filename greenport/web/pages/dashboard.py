@@ -1,0 +1,68 @@
+"""The "one map" (一张图): towns, sites by state, AQI, water vs target; polled by HTMX."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from greenport.web import charts, i18n, queries
+from greenport.web.auth import SIGNED_IN, Principal
+from greenport.web.deps import UowDep, allow
+from greenport.web.pages.base import render
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+POLL_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class DashboardContext:
+    data: dict[str, Any] = field(metadata={"help": "the /api/dashboard document"})
+    geojson: dict[str, Any] = field(metadata={"help": "towns' boundaries, registered as the ECharts map"})
+    map_chart: dict[str, Any] = field(metadata={"help": "ECharts option: sites by state"})
+    gauge_chart: dict[str, Any] = field(metadata={"help": "ECharts option: current AQI"})
+    water_chart: dict[str, Any] = field(metadata={"help": "ECharts option: sections' class vs target"})
+    good_days_chart: dict[str, Any] = field(
+        metadata={"help": "ECharts option: year's good-day ratio vs target"}
+    )
+    pm25_chart: dict[str, Any] = field(metadata={"help": "ECharts option: year's PM2.5 vs target"})
+    poll_seconds: int = field(metadata={"help": "HTMX polling interval [s]"})
+    map_name: str = field(metadata={"help": "name of the registered map"})
+
+
+def build(request: Request, uow: UowDep, user: Principal) -> DashboardContext:
+    data = queries.dashboard(uow, user, cache=request.app.state.dashboard_cache)
+    lang = i18n.pick_lang(request.query_params.get("lang"), request.cookies.get(i18n.LANG_COOKIE))
+    t = i18n.translator(lang)
+    labels = {s: t(f"state.{s}") for s in charts.STATE_COLOURS}
+    year = data["year"]
+    return DashboardContext(
+        data=data,
+        geojson=data["geojson"],
+        map_chart=charts.city_map(data["sites"], state_labels=labels),
+        gauge_chart=charts.aqi_gauge(data["current"], title="AQI"),
+        water_chart=charts.water_classes(data["water"], actual=t("water.actual"), target=t("water.target")),
+        good_days_chart=charts.progress_vs_target(
+            t("dash.good_days"), year["good_day_ratio"], year["good_day_target"], unit="%"
+        ),
+        pm25_chart=charts.progress_vs_target(
+            "PM2.5", year["pm2_5_mean"], year["pm2_5_target"], unit="µg/m³", lower_is_better=True
+        ),
+        poll_seconds=POLL_SECONDS,
+        map_name=charts.MAP_NAME,
+    )
+
+
+@router.get("/")
+def dashboard_page(request: Request, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]) -> Response:
+    return render(request, "dashboard.html", build(request, uow, user))
+
+
+@router.get("/fragments/dashboard")
+def dashboard_fragment(
+    request: Request, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]
+) -> Response:
+    """The live part of the dashboard (KPIs, site table, chart data), swapped in by HTMX."""
+    return render(request, "_dashboard_live.html", build(request, uow, user))

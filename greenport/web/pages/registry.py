@@ -1,0 +1,80 @@
+"""Registry pages: towns, a town, enterprises, an enterprise (profile, outlets, monitoring)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from greenport.web.api.registry import get_town, visible_enterprise
+from greenport.web.auth import CITY_ROLES, SIGNED_IN, Principal
+from greenport.web.deps import UowDep, allow
+from greenport.web.pages.base import render
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+
+@dataclass(frozen=True)
+class TownsContext:
+    towns: list[dict[str, Any]] = field(metadata={"help": "towns in scope"})
+    parks: list[dict[str, Any]] = field(metadata={"help": "parks in scope"})
+    grid_cells: list[dict[str, Any]] = field(metadata={"help": "grid cells in scope"})
+    can_export: bool = field(metadata={"help": "may download the registry workbook"})
+
+
+@router.get("/towns")
+def towns_page(request: Request, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]) -> Response:
+    scope = user.scope
+    ctx = TownsContext(
+        towns=uow.web.towns(scope),
+        parks=[{k: v for k, v in p.items() if k != "boundary"} for p in uow.web.parks(scope)]
+        if user.role.value != "enterprise"
+        else [],
+        grid_cells=uow.web.grid_cells(scope) if user.role.value != "enterprise" else [],
+        can_export=user.role in CITY_ROLES,
+    )
+    return render(request, "towns.html", ctx)
+
+
+@dataclass(frozen=True)
+class TownContext:
+    town: dict[str, Any] = field(metadata={"help": "the town with its sites"})
+    enterprises: list[dict[str, Any]] = field(metadata={"help": "enterprises of the town in scope"})
+
+
+@router.get("/towns/{code}")
+def town_page(
+    code: str, request: Request, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]
+) -> Response:
+    town = get_town(code, uow, user)
+    enterprises, _count = uow.web.enterprises(user.scope, town_code=code, limit=500)
+    return render(request, "town.html", TownContext(town=town, enterprises=enterprises))
+
+
+@dataclass(frozen=True)
+class EnterprisesContext:
+    enterprises: list[dict[str, Any]] = field(metadata={"help": "enterprises in scope (first 500)"})
+    count: int = field(metadata={"help": "how many in scope"})
+
+
+@router.get("/enterprises")
+def enterprises_page(request: Request, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]) -> Response:
+    rows, count = uow.web.enterprises(user.scope, limit=500)
+    return render(request, "enterprises.html", EnterprisesContext(enterprises=rows, count=count))
+
+
+@dataclass(frozen=True)
+class EnterpriseContext:
+    enterprise: dict[str, Any] = field(metadata={"help": "profile"})
+    outlets: list[dict[str, Any]] = field(metadata={"help": "gas and water outlets with monitoring links"})
+
+
+@router.get("/enterprises/{enterprise_id}")
+def enterprise_page(
+    enterprise_id: int, request: Request, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]
+) -> Response:
+    enterprise = visible_enterprise(uow, user, enterprise_id)
+    outlets = uow.web.sites(user.scope, enterprise_id=enterprise_id)
+    return render(request, "enterprise.html", EnterpriseContext(enterprise=enterprise, outlets=outlets))

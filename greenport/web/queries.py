@@ -1,0 +1,193 @@
+"""Read models shared by the JSON API and the pages (one function, two renderers).
+
+Each function takes the unit of work and the caller; the caller's scope is applied by the
+repository in SQL. The dashboard is cached for :data:`DASHBOARD_TTL` per scope, so 50 clients
+polling every few seconds cost one computation per scope and period.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from greenport.kernel.time import CHINA_TZ, local_date, utcnow
+from greenport.reports import service as reports
+from greenport.reports.air import city_hour
+from greenport.storage.uow import UnitOfWork
+from greenport.storage.web_repo import RowScope
+from greenport.web.auth import Principal
+
+#: A site with no observation for this long is "offline".
+OFFLINE_AFTER = timedelta(hours=2)
+#: Hourly AQI above this is "over limit" on the map (HJ 633-2012 Table 2: above level 2).
+AIR_OVER_LIMIT_AQI = 100
+DASHBOARD_TTL = 5.0
+
+
+class SiteState:
+    NORMAL = "normal"
+    OVER_LIMIT = "over_limit"
+    OFFLINE = "offline"
+
+
+@dataclass
+class _Entry:
+    at: float
+    value: dict[str, Any]
+
+
+class TtlCache:
+    """A tiny thread-safe time-to-live cache (per process)."""
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._data: dict[Any, _Entry] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> dict[str, Any] | None:
+        with self._lock:
+            entry = self._data.get(key)
+            if entry is None or time.monotonic() - entry.at > self.ttl:
+                return None
+            return entry.value
+
+    def put(self, key: Any, value: dict[str, Any]) -> None:
+        with self._lock:
+            self._data[key] = _Entry(time.monotonic(), value)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+def feature_collection(
+    towns: list[dict[str, Any]], parks: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """GeoJSON FeatureCollection of the towns' boundaries (``name`` property = town name)."""
+    features = []
+    for town in towns:
+        boundary = town.get("boundary")
+        if not boundary:
+            continue
+        if boundary.get("type") == "Feature":
+            geometry = boundary.get("geometry")
+        elif boundary.get("type") == "FeatureCollection":
+            geoms = [f.get("geometry") for f in boundary.get("features", []) if f.get("geometry")]
+            geometry = geoms[0] if geoms else None
+        else:
+            geometry = boundary
+        if geometry:
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": {"name": town["name"], "code": town["code"]},
+                    "geometry": geometry,
+                }
+            )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def site_states(uow: UnitOfWork, sites: list[dict[str, Any]], *, now: datetime) -> list[dict[str, Any]]:
+    """Each site with its state (normal / over_limit / offline), latest AQI or water class."""
+    ids = [s["id"] for s in sites]
+    reads = uow.web.monitoring
+    seen = reads.last_seen(ids, since=now - timedelta(days=2))
+    air_ids = [s["id"] for s in sites if s["kind"] == "air_station"]
+    water_ids = [s["id"] for s in sites if s["kind"] == "water_section"]
+    aqi = reads.latest_indices(air_ids, kind="aqi", period="hour", since=now - timedelta(days=2))
+    water = reads.latest_indices(water_ids, kind="water_class", period="day", since=now - timedelta(days=7))
+    out = []
+    for site in sites:
+        last = seen.get(site["id"])
+        state = SiteState.NORMAL
+        item = {
+            k: site[k]
+            for k in ("id", "code", "name", "kind", "level", "town_code", "enterprise_id", "lon", "lat")
+        }
+        item["target_class"] = site.get("target_class")
+        idx = aqi.get(site["id"])
+        if idx is not None:
+            item["aqi"] = idx["value"]
+            item["aqi_category"] = idx["label"]
+            item["primary"] = idx["detail"].get("primary", [])
+            if idx["value"] is not None and idx["value"] > AIR_OVER_LIMIT_AQI:
+                state = SiteState.OVER_LIMIT
+        cls = water.get(site["id"])
+        if cls is not None:
+            item["water_class"] = cls["value"]
+            if cls["label"] == "fails":
+                state = SiteState.OVER_LIMIT
+        if last is None or now - last > OFFLINE_AFTER:
+            state = SiteState.OFFLINE
+        item["last_seen"] = last.isoformat() if last else None
+        item["state"] = state
+        out.append(item)
+    return out
+
+
+def current_city_aqi(
+    uow: UnitOfWork, air_sites: list[dict[str, Any]], *, now: datetime
+) -> dict[str, Any] | None:
+    ids = [s["id"] for s in air_sites]
+    rows = uow.web.monitoring.aggregates(
+        ids, period="hour", start=now - timedelta(hours=30), end=now + timedelta(hours=1)
+    )
+    if not rows:
+        return None
+    hour = max(r[0] for r in rows)
+    window = [r for r in rows if hour - timedelta(hours=23) <= r[0] <= hour]
+    result = city_hour(hour, window)
+    if result is None:
+        return None
+    out = result.to_dict()
+    out["hour"] = hour.astimezone(CHINA_TZ).isoformat()
+    return out
+
+
+def dashboard(
+    uow: UnitOfWork, principal: Principal, *, cache: TtlCache | None = None, now: datetime | None = None
+) -> dict[str, Any]:
+    """Everything the "one map" shows, for the caller's scope."""
+    now = now or utcnow()
+    scope = principal.scope
+    key = ("dashboard", scope)
+    if cache is not None and (hit := cache.get(key)) is not None:
+        return hit
+    towns = uow.web.towns(scope if not scope.disclosed_only else RowScope(), with_boundaries=True)
+    parks = [] if scope.disclosed_only else uow.web.parks(scope)
+    sites = uow.web.sites(scope)
+    states = site_states(uow, sites, now=now)
+    air_sites = [s for s in sites if s["kind"] == "air_station"]
+    sections = [s for s in sites if s["kind"] == "water_section"]
+    today = local_date(now)
+    year = reports.air_summary(uow, air_sites=air_sites, start=date(today.year, 1, 1), end=today)
+    water = reports.water_summary(uow, sections=sections, start=today - timedelta(days=30), end=today)
+    counts = {SiteState.NORMAL: 0, SiteState.OVER_LIMIT: 0, SiteState.OFFLINE: 0}
+    for s in states:
+        counts[s["state"]] += 1
+    value = {
+        "generated_at": now.astimezone(CHINA_TZ).isoformat(timespec="seconds"),
+        "city": uow.web.city(),
+        "towns": [{k: t[k] for k in ("code", "name")} for t in towns],
+        "parks": [{k: p[k] for k in ("id", "code", "name", "town_code")} for p in parks],
+        "geojson": feature_collection(towns),
+        "sites": states,
+        "counts": counts,
+        "current": current_city_aqi(uow, air_sites, now=now),
+        "year": {
+            "year": today.year,
+            "valid_days": year.valid_days,
+            "good_days": year.good_days,
+            "good_day_ratio": year.good_day_ratio,
+            "good_day_target": year.targets.get("good_air_day_ratio"),
+            "pm2_5_mean": year.pm2_5_mean,
+            "pm2_5_target": year.targets.get("pm2_5_annual_mean"),
+        },
+        "water": [w.to_dict() for w in water],
+    }
+    if cache is not None:
+        cache.put(key, value)
+    return value
