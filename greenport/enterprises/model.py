@@ -110,7 +110,11 @@ class Site:
     """A monitoring site: ambient air station, surface-water section, or an enterprise outlet.
 
     ``lon``/``lat`` in [degree]; ``target_class`` is the GB 3838-2002 class (1-5 = I-V) a section
-    must meet; ``emission_standard`` is a key of the standards package's emission-limit tables.
+    must meet. An outlet's limits are ``greenport.standards.emission.emission_limit(
+    emission_standard, process, pollutant, grade=emission_grade)``: ``emission_standard`` is a
+    standard key of ``standards/data/emission_limits.csv`` (``steel_ultra_low``, ``gb8978_1996``,
+    ...), ``process`` its process (``sintering_head``, ``other``, ...) and ``emission_grade`` the
+    discharge grade of a graded standard (GB 8978-1996: 1, 2 or 3).
     """
 
     id: int | None
@@ -127,6 +131,7 @@ class Site:
     target_class: int | None = None
     emission_standard: str | None = None
     process: str | None = None
+    emission_grade: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

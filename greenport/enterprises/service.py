@@ -8,9 +8,17 @@ Every function takes the unit of work first and keyword-only arguments; it valid
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from greenport.accounts.passwords import hash_password
+from greenport.enterprises.importing import (
+    RegistrySnapshot,
+    enterprise_record,
+    site_record,
+    validate_enterprise_rows,
+    validate_site_rows,
+)
 from greenport.enterprises.model import (
     CrcVariantSetting,
     Device,
@@ -31,8 +39,8 @@ from greenport.enterprises.validation import (
     validate_device_password,
     validate_mn,
 )
-from greenport.kernel.errors import Conflict, InvalidInput, NotFound
-from greenport.kernel.fields import Fields, raise_problems
+from greenport.kernel.errors import Conflict, InvalidInput, InvalidRows, NotFound, RowError
+from greenport.kernel.fields import Fields, ImportOutcome, raise_problems
 
 # --- enterprises ---------------------------------------------------------------------------------
 
@@ -169,6 +177,7 @@ def register_site(
     target_class: int | None = None,
     emission_standard: str | None = None,
     process: str | None = None,
+    emission_grade: str | int | None = None,
 ) -> Site:
     """Register a monitoring site (kind rules: :func:`~greenport.enterprises.validation.parse_site`)."""
     raw: dict[str, Any] = {
@@ -186,6 +195,7 @@ def register_site(
         "target_class": target_class,
         "emission_standard": emission_standard,
         "process": process,
+        "emission_grade": emission_grade,
     }
     site, problems = parse_site(raw, uow.registry)
     raise_problems(problems, what="site")
@@ -282,3 +292,74 @@ def get_device_credentials(uow: EnterprisesUnitOfWork, mn: str) -> tuple[Device,
     Check a received ``PW`` with :func:`greenport.accounts.passwords.verify_password`.
     """
     return uow.registry.get_device_credentials(mn.strip())
+
+
+# --- file imports and exports --------------------------------------------------------------------
+
+
+def _snapshot(uow: EnterprisesUnitOfWork) -> RegistrySnapshot:
+    registry = uow.registry
+    return RegistrySnapshot(
+        division_levels=registry.division_levels(),
+        park_towns=registry.park_towns(),
+        enterprise_ids=registry.enterprise_ids(),
+        enterprise_towns=registry.enterprise_towns(),
+        site_codes=registry.site_codes(),
+    )
+
+
+def _finish(table: str, source: str, rows_read: int, errors: list[RowError], skip_invalid: bool) -> None:
+    if errors and not skip_invalid:
+        raise InvalidRows(sorted(errors, key=lambda e: e.row), source=source or f"{table} file")
+
+
+def import_enterprises(
+    uow: EnterprisesUnitOfWork,
+    rows: Iterable[tuple[int, Mapping[str, Any]]],
+    *,
+    headers: Iterable[str] | None = None,
+    skip_invalid: bool = False,
+    source: str = "",
+) -> ImportOutcome:
+    """Import enterprise rows ``[(row number, {column: value})]`` (columns:
+    :data:`~greenport.enterprises.importing.ENTERPRISE_COLUMNS`).
+
+    Every row and column is checked first. With any error and ``skip_invalid=False`` nothing is
+    written and :class:`InvalidRows` carries every error; with ``skip_invalid=True`` the valid rows
+    are written and the errors are returned in the outcome.
+    """
+    numbered = list(rows)
+    valid, errors = validate_enterprise_rows(numbered, _snapshot(uow), headers=headers)
+    _finish("enterprises", source, len(numbered), errors, skip_invalid)
+    for _, enterprise in valid:
+        uow.registry.add_enterprise(enterprise)
+    return ImportOutcome("enterprises", len(numbered), len(valid), errors, source)
+
+
+def import_sites(
+    uow: EnterprisesUnitOfWork,
+    rows: Iterable[tuple[int, Mapping[str, Any]]],
+    *,
+    headers: Iterable[str] | None = None,
+    skip_invalid: bool = False,
+    source: str = "",
+) -> ImportOutcome:
+    """Import monitoring-site rows (columns: :data:`~greenport.enterprises.importing.SITE_COLUMNS`);
+    all-or-nothing unless ``skip_invalid`` (see :func:`import_enterprises`)."""
+    numbered = list(rows)
+    valid, errors = validate_site_rows(numbered, _snapshot(uow), headers=headers)
+    _finish("sites", source, len(numbered), errors, skip_invalid)
+    for _, site in valid:
+        uow.registry.add_site(site)
+    return ImportOutcome("sites", len(numbered), len(valid), errors, source)
+
+
+def export_enterprises(uow: EnterprisesUnitOfWork) -> list[dict[str, Any]]:
+    """Every enterprise as a row of the import file (same columns: export -> import round-trips)."""
+    return [enterprise_record(e) for e in uow.registry.list_enterprises()]
+
+
+def export_sites(uow: EnterprisesUnitOfWork) -> list[dict[str, Any]]:
+    """Every monitoring site as a row of the import file."""
+    credit_codes = {v: k for k, v in uow.registry.enterprise_ids().items()}
+    return [site_record(s, credit_codes) for s in uow.registry.list_sites()]

@@ -30,6 +30,7 @@ from greenport.enterprises.model import (
 from greenport.enterprises.ports import RegistryLookups
 from greenport.kernel.errors import InvalidInput
 from greenport.kernel.fields import Fields, Problem
+from greenport.standards.emission import limits
 from greenport.standards.ids import InvalidCreditCode, validate_credit_code
 
 #: Extreme points of China's territory [degree]: west 73°29′ E (Pamirs), east 135°05′ E
@@ -56,9 +57,6 @@ SITE_LEVELS: dict[SiteKind, frozenset[SiteLevel]] = {
     SiteKind.GAS_OUTLET: frozenset({SiteLevel.ENTERPRISE}),
     SiteKind.WATER_OUTLET: frozenset({SiteLevel.ENTERPRISE}),
 }
-
-#: Shape of an emission-standard key, e.g. ``GB8978-1996:class1`` or ``steel_ultra_low:sinter``.
-EMISSION_STANDARD_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/+-]{0,79}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,8 +258,10 @@ def parse_site(raw: Mapping[str, Any], lookups: RegistryLookups) -> tuple[Site |
     * ``water_section``: ``waterbody`` (river/lake) and ``target_class`` (GB 3838-2002 class
       1-5) required; ``river`` optional; no enterprise, no emission standard;
     * ``gas_outlet`` / ``water_outlet``: ``enterprise_id`` (or ``enterprise_credit_code``) of a
-      stored enterprise in the same town, and ``emission_standard`` (a key of the emission
-      limit tables) required; no waterbody or target class; ``process`` optional;
+      stored enterprise in the same town, and ``emission_standard`` (a standard key of the
+      emission-limit tables) required, with a ``process`` of that standard (when it sets limits
+      per process) and ``emission_grade`` for a graded standard (GB 8978-1996: 1/2/3);
+      no waterbody or target class;
     * ``air_station``: no enterprise, waterbody, target class or emission standard.
     """
     fields = Fields(raw)
@@ -285,17 +285,16 @@ def parse_site(raw: Mapping[str, Any], lookups: RegistryLookups) -> tuple[Site |
     standard: str | None = None
     river = fields.text("river", required=False, max_length=100)
     process = fields.text("process", required=False, max_length=80)
+    grade: str | None = None
     if kind in OUTLET_KINDS:
         enterprise_id = _check_enterprise(fields, lookups, town)
-        standard = fields.text("emission_standard", max_length=80)
-        if standard is not None and not EMISSION_STANDARD_PATTERN.match(standard):
-            fields.add("emission_standard", f"{standard!r} is not a valid emission-standard key", standard)
+        standard, process, grade = _check_standard(fields, process)
         fields.forbid("waterbody", f"for a {kind.value}")
         fields.forbid("target_class", f"for a {kind.value}")
     elif kind == SiteKind.WATER_SECTION:
         waterbody = fields.choice("waterbody", Waterbody)
         target_class = fields.integer("target_class", minimum=1, maximum=5)
-        for forbidden in ("enterprise_id", "enterprise_credit_code", "emission_standard"):
+        for forbidden in ("enterprise_id", "enterprise_credit_code", "emission_standard", "emission_grade"):
             fields.forbid(forbidden, "for a water section")
     elif kind == SiteKind.AIR_STATION:
         for forbidden in (
@@ -304,6 +303,7 @@ def parse_site(raw: Mapping[str, Any], lookups: RegistryLookups) -> tuple[Site |
             "waterbody",
             "target_class",
             "emission_standard",
+            "emission_grade",
         ):
             fields.forbid(forbidden, "for an air station")
     if fields.problems:
@@ -324,8 +324,50 @@ def parse_site(raw: Mapping[str, Any], lookups: RegistryLookups) -> tuple[Site |
         target_class=target_class,
         emission_standard=standard,
         process=process,
+        emission_grade=grade,
     )
     return site, []
+
+
+def emission_standards() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    """Registered emission standards: key -> (processes, grades), from
+    :func:`greenport.standards.emission.limits` (``standards/data/emission_limits.csv``)."""
+    table: dict[str, tuple[set[str], set[str]]] = {}
+    for item in limits():
+        processes, grades = table.setdefault(item.standard, (set(), set()))
+        processes.add(item.process)
+        if item.grade:
+            grades.add(item.grade)
+    return {key: (frozenset(p), frozenset(g)) for key, (p, g) in table.items()}
+
+
+def _check_standard(fields: Fields, process: str | None) -> tuple[str | None, str | None, str | None]:
+    """An outlet's standard key, process and grade, checked against the emission-limit tables."""
+    standard = fields.text("emission_standard", max_length=80)
+    grade = fields.text("emission_grade", required=False, max_length=4)
+    if standard is None:
+        return None, process, grade
+    known = emission_standards()
+    if standard not in known:
+        fields.add(
+            "emission_standard", f"unknown standard {standard!r}; known: {', '.join(sorted(known))}", standard
+        )
+        return None, process, grade
+    processes, grades = known[standard]
+    specific = sorted(processes - {"all"})
+    if specific and process is None:
+        fields.add("process", f"{standard} sets limits per process; give one of: {', '.join(specific)}")
+    elif specific and process not in specific:
+        fields.add("process", f"{standard} has no process {process!r}; known: {', '.join(specific)}", process)
+    if grades and grade is None:
+        fields.add("emission_grade", f"{standard} is graded; give one of: {', '.join(sorted(grades))}")
+    elif grade is not None and not grades:
+        fields.add("emission_grade", f"must be empty: {standard} has no grades", grade)
+    elif grade is not None and grade not in grades:
+        fields.add(
+            "emission_grade", f"{standard} has grades {', '.join(sorted(grades))}, not {grade!r}", grade
+        )
+    return standard, process, grade
 
 
 def _check_enterprise(fields: Fields, lookups: RegistryLookups, town: str | None) -> int | None:

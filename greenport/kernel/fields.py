@@ -212,3 +212,52 @@ class Fields:
         value = self.get(field)
         if value is not None:
             self.add(field, f"must be empty {reason}", value)
+
+
+# --- tabular imports -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnSpec:
+    """One column of an import file (and of its template): key, Chinese label, unit, meaning."""
+
+    key: str
+    label_zh: str
+    unit: str = ""
+    description: str = ""
+    required: bool = True
+
+
+def check_header(headers: Iterable[str], columns: Iterable[ColumnSpec]) -> list[RowError]:
+    """Row-1 errors for required columns missing from a file's header."""
+    present = set(headers)
+    return [
+        RowError(row=1, column=c.key, message="required column is missing from the header row")
+        for c in columns
+        if c.required and c.key not in present
+    ]
+
+
+@dataclass
+class ImportOutcome:
+    """What an import did: rows read, rows written, and every row error (row, column, reason)."""
+
+    table: str
+    rows_read: int
+    written: int
+    errors: list[RowError]
+    source: str = ""
+
+    @property
+    def invalid_rows(self) -> int:
+        return len({e.row for e in self.errors})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "table": self.table,
+            "source": self.source,
+            "rows_read": self.rows_read,
+            "written": self.written,
+            "invalid_rows": self.invalid_rows,
+            "errors": [e.to_dict() for e in self.errors],
+        }

@@ -148,6 +148,8 @@ class SiteRow(Base):
     target_class: Mapped[int | None] = mapped_column(Integer)
     emission_standard: Mapped[str | None] = mapped_column(String(80))
     process: Mapped[str | None] = mapped_column(String(80))
+    # Discharge grade of a graded standard (GB 8978-1996 class 1/2/3); migration 0003.
+    emission_grade: Mapped[str | None] = mapped_column(String(4))
 
     __table_args__ = (
         CheckConstraint("target_class IS NULL OR target_class BETWEEN 1 AND 5", name="target_class_1_5"),

@@ -368,6 +368,7 @@ class RegistryRepository:
             target_class=row.target_class,
             emission_standard=row.emission_standard,
             process=row.process,
+            emission_grade=row.emission_grade,
         )
 
     def add_site(self, site: Site) -> Site:
@@ -385,6 +386,7 @@ class RegistryRepository:
             target_class=site.target_class,
             emission_standard=site.emission_standard,
             process=site.process,
+            emission_grade=site.emission_grade,
         )
         self.session.add(row)
         self.session.flush()

@@ -1,0 +1,225 @@
+"""Validation of whole enterprise and site files (pure): every row, every column.
+
+:func:`validate_enterprise_rows` and :func:`validate_site_rows` take the file's rows with the
+row numbers the user sees (header = row 1) and a :class:`RegistrySnapshot` of what is stored,
+and return the valid records plus a :class:`~greenport.kernel.errors.RowError` for every
+problem. Duplicates within the file and against the database are errors. Nothing here writes;
+the service writes only when the whole file is valid (or, when asked, the valid rows).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from greenport.enterprises.model import Enterprise, Site
+from greenport.enterprises.validation import parse_enterprise, parse_site
+from greenport.kernel.errors import RowError
+from greenport.kernel.fields import ColumnSpec, Problem, check_header
+
+#: Columns of the enterprise file (template, import and export), in order.
+ENTERPRISE_COLUMNS: tuple[ColumnSpec, ...] = (
+    ColumnSpec(
+        "credit_code", "统一社会信用代码", "", "18 characters, GB 32100-2015 (check character verified)"
+    ),
+    ColumnSpec("name", "企业名称", "", "registered name"),
+    ColumnSpec("industry_code", "行业代码", "", "GB/T 4754-2017 class code, 4 digits, e.g. 3110 (炼钢)"),
+    ColumnSpec("town_code", "所在镇(街道)代码", "", "12-digit division code of a stored town or street"),
+    ColumnSpec(
+        "park_code", "所在园区代码", "", "code of a stored park in that town; empty if outside parks", False
+    ),
+    ColumnSpec("land_area_mu", "用地面积", "亩", "land used, >= 0 mu (1 mu = 666.67 m²)"),
+    ColumnSpec("lon", "经度", "°E", "longitude, WGS 84, inside China (73.48-135.09)"),
+    ColumnSpec("lat", "纬度", "°N", "latitude, WGS 84, inside China (3.85-53.56)"),
+    ColumnSpec("size_class", "企业规模", "", "large | medium | small | micro (国统字〔2017〕213号)"),
+    ColumnSpec("above_scale", "是否规模以上", "", "1/0, yes/no, 是/否 (default: yes)", False),
+)
+
+#: Columns of the monitoring-site file, in order.
+SITE_COLUMNS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("code", "站点编码", "", "unique code of the site"),
+    ColumnSpec("name", "站点名称", "", "name"),
+    ColumnSpec("kind", "站点类型", "", "air_station | water_section | gas_outlet | water_outlet"),
+    ColumnSpec(
+        "level",
+        "级别",
+        "",
+        "air_station: national/provincial/town; water_section: national/provincial/tributary/town; "
+        "outlets: enterprise (may be left empty)",
+        False,
+    ),
+    ColumnSpec("town_code", "所在镇(街道)代码", "", "12-digit division code of a stored town or street"),
+    ColumnSpec("lon", "经度", "°E", "longitude, WGS 84, inside China"),
+    ColumnSpec("lat", "纬度", "°N", "latitude, WGS 84, inside China"),
+    ColumnSpec(
+        "enterprise_credit_code",
+        "排污单位信用代码",
+        "",
+        "outlets only: credit code of a stored enterprise",
+        False,
+    ),
+    ColumnSpec("waterbody", "水体类型", "", "water sections only: river | lake", False),
+    ColumnSpec("river", "河流(湖库)名称", "", "water sections: the river or lake", False),
+    ColumnSpec(
+        "target_class", "水质目标类别", "", "water sections only: GB 3838-2002 class 1-5 (I-V)", False
+    ),
+    ColumnSpec(
+        "emission_standard",
+        "执行排放标准",
+        "",
+        "outlets only: standard key of the emission-limit table, e.g. steel_ultra_low, gb8978_1996",
+        False,
+    ),
+    ColumnSpec(
+        "process",
+        "工序/排放源",
+        "",
+        "outlets: the standard's process, e.g. sintering_head, coke_oven_chimney, other (GB 8978)",
+        False,
+    ),
+    ColumnSpec(
+        "emission_grade", "排放级别", "", "outlets under a graded standard: GB 8978-1996 grade 1/2/3", False
+    ),
+)
+
+
+@dataclass
+class RegistrySnapshot:
+    """What is stored, as plain dicts, plus what earlier valid rows of the file add.
+
+    Implements :class:`~greenport.enterprises.ports.RegistryLookups` so the row rules can run
+    against "the database as it would be after the rows above".
+    """
+
+    division_levels: dict[str, str] = field(default_factory=dict)
+    park_towns: dict[str, str] = field(default_factory=dict)
+    enterprise_ids: dict[str, int] = field(default_factory=dict)
+    enterprise_towns: dict[int, str] = field(default_factory=dict)
+    site_codes: set[str] = field(default_factory=set)
+
+    def division_level(self, code: str) -> str | None:
+        return self.division_levels.get(code)
+
+    def park_town(self, park_code: str) -> str | None:
+        return self.park_towns.get(park_code)
+
+    def enterprise_id(self, credit_code: str) -> int | None:
+        return self.enterprise_ids.get(credit_code)
+
+    def enterprise_town(self, enterprise_id: int) -> str | None:
+        return self.enterprise_towns.get(enterprise_id)
+
+    def site_exists(self, code: str) -> bool:
+        return code in self.site_codes
+
+
+Rows = Iterable[tuple[int, Mapping[str, Any]]]
+
+
+def _row_errors(row: int, problems: list[Problem]) -> list[RowError]:
+    return [p.to_row_error(row) for p in problems]
+
+
+def _key(raw: Mapping[str, Any], name: str) -> str | None:
+    value = raw.get(name)
+    if value is None:
+        return None
+    text = str(value).strip().upper() if name == "credit_code" else str(value).strip()
+    return text or None
+
+
+def validate_enterprise_rows(
+    rows: Rows, snapshot: RegistrySnapshot, *, headers: Iterable[str] | None = None
+) -> tuple[list[tuple[int, Enterprise]], list[RowError]]:
+    """Check every enterprise row; return ``[(row, enterprise)]`` of valid rows and all errors.
+
+    A credit code twice in the file is an error on the later row ("duplicate of row N").
+    """
+    if headers is not None:
+        header_errors = check_header(headers, ENTERPRISE_COLUMNS)
+        if header_errors:
+            return [], header_errors
+    valid: list[tuple[int, Enterprise]] = []
+    errors: list[RowError] = []
+    first_row: dict[str, int] = {}
+    for number, raw in rows:
+        enterprise, problems = parse_enterprise(raw, snapshot)
+        key = _key(raw, "credit_code")
+        if key is not None:
+            if key in first_row:
+                problems = [p for p in problems if p.field != "credit_code"]
+                problems.insert(0, Problem("credit_code", f"duplicate of row {first_row[key]}", key))
+                enterprise = None
+            else:
+                first_row[key] = number
+        if problems:
+            errors.extend(_row_errors(number, problems))
+        elif enterprise is not None:
+            valid.append((number, enterprise))
+    return valid, errors
+
+
+def validate_site_rows(
+    rows: Rows, snapshot: RegistrySnapshot, *, headers: Iterable[str] | None = None
+) -> tuple[list[tuple[int, Site]], list[RowError]]:
+    """Check every site row; return ``[(row, site)]`` of valid rows and all errors (a code twice
+    in the file is an error on the later row)."""
+    if headers is not None:
+        header_errors = check_header(headers, SITE_COLUMNS)
+        if header_errors:
+            return [], header_errors
+    valid: list[tuple[int, Site]] = []
+    errors: list[RowError] = []
+    first_row: dict[str, int] = {}
+    for number, raw in rows:
+        site, problems = parse_site(raw, snapshot)
+        key = _key(raw, "code")
+        if key is not None:
+            if key in first_row:
+                problems = [p for p in problems if p.field != "code"]
+                problems.insert(0, Problem("code", f"duplicate of row {first_row[key]}", key))
+                site = None
+            else:
+                first_row[key] = number
+        if problems:
+            errors.extend(_row_errors(number, problems))
+        elif site is not None:
+            valid.append((number, site))
+    return valid, errors
+
+
+def enterprise_record(enterprise: Enterprise) -> dict[str, Any]:
+    """An enterprise as a row of :data:`ENTERPRISE_COLUMNS` (for export)."""
+    return {
+        "credit_code": enterprise.credit_code,
+        "name": enterprise.name,
+        "industry_code": enterprise.industry_code,
+        "town_code": enterprise.town_code,
+        "park_code": enterprise.park_code or "",
+        "land_area_mu": enterprise.land_area_mu,
+        "lon": enterprise.lon,
+        "lat": enterprise.lat,
+        "size_class": enterprise.size_class.value,
+        "above_scale": 1 if enterprise.above_scale else 0,
+    }
+
+
+def site_record(site: Site, credit_codes: Mapping[int, str]) -> dict[str, Any]:
+    """A site as a row of :data:`SITE_COLUMNS` (``credit_codes``: enterprise id -> credit code)."""
+    return {
+        "code": site.code,
+        "name": site.name,
+        "kind": site.kind.value,
+        "level": site.level.value,
+        "town_code": site.town_code,
+        "lon": site.lon,
+        "lat": site.lat,
+        "enterprise_credit_code": credit_codes.get(site.enterprise_id, "") if site.enterprise_id else "",
+        "waterbody": site.waterbody.value if site.waterbody else "",
+        "river": site.river or "",
+        "target_class": site.target_class if site.target_class is not None else "",
+        "emission_standard": site.emission_standard or "",
+        "process": site.process or "",
+        "emission_grade": site.emission_grade or "",
+    }
