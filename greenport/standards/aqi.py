@@ -37,7 +37,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from functools import cache
+from functools import cache, cached_property
 from typing import Literal
 
 import numpy as np
@@ -122,12 +122,36 @@ class AqiResult:
 # --- tables ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class _Table:
+    """One breakpoint table with per-segment constants shared by the scalar and numpy paths.
+
+    Segment ``s`` spans ``breakpoints[s] .. breakpoints[s + 1]``; ``slope[s]`` is
+    ``(IAQI_Hi − IAQI_Lo)/(BP_Hi − BP_Lo)`` and ``offset[s]`` is ``IAQI_Lo − ε`` (ε guards the
+    upward rounding against binary floating point), so both paths evaluate the same expression
+    ``ceil((C − BP_Lo) × slope + offset)`` and give identical results.
+    """
+
     name: str
     breakpoints: tuple[float, ...]
     iaqi: tuple[float, ...]
     above_last: str  # "cap", "substitute:<table>" or a number
+    slope: tuple[float, ...] = ()
+    offset: tuple[float, ...] = ()
+    bp_lo: tuple[float, ...] = ()
+
+    @classmethod
+    def build(
+        cls, name: str, breakpoints: tuple[float, ...], iaqi: tuple[float, ...], above_last: str
+    ) -> _Table:
+        n = len(breakpoints)
+        slope = tuple((iaqi[i + 1] - iaqi[i]) / (breakpoints[i + 1] - breakpoints[i]) for i in range(n - 1))
+        offset = tuple(iaqi[i] - _CEIL_EPS for i in range(n - 1))
+        return cls(name, breakpoints, iaqi, above_last, slope, offset, breakpoints[:-1])
+
+    @cached_property
+    def arrays(self) -> tuple[FloatArray, FloatArray, FloatArray]:
+        return np.asarray(self.slope), np.asarray(self.offset), np.asarray(self.bp_lo)
 
 
 @cache
@@ -140,11 +164,11 @@ def _tables(year: int) -> dict[str, _Table]:
     tables = {}
     for name in names:
         points = [(float(row[name]), float(row["iaqi"])) for row in rows if row[name] != ""]
-        tables[name] = _Table(
-            name=name,
-            breakpoints=tuple(p[0] for p in points),
-            iaqi=tuple(p[1] for p in points),
-            above_last=rules.get(name, rules.get("*", "cap")),
+        tables[name] = _Table.build(
+            name,
+            tuple(p[0] for p in points),
+            tuple(p[1] for p in points),
+            rules.get(name, rules.get("*", "cap")),
         )
     return tables
 
@@ -215,19 +239,19 @@ def round_concentration(pollutant: str, concentration: float) -> float:
     ``0.25`` → 0.2); the vectorised path uses the same arithmetic.
     """
     scale = 10.0 ** _decimals(pollutant)
-    return float(np.rint(concentration * scale)) / scale
+    return round(concentration * scale) / scale  # Python rounds exact ties to even, as np.rint
 
 
 def _ceil(value: float) -> int:
-    return math.ceil(value - _CEIL_EPS)
+    return math.ceil(value)
 
 
 # --- scalar path --------------------------------------------------------------------------------
 
 
 def _interpolate(table: _Table, c: float) -> float | None:
-    """IAQI before rounding; None when the table defines nothing above its last breakpoint."""
-    bps, ivals = table.breakpoints, table.iaqi
+    """IAQI − ε before rounding up; None when the table defines nothing above its last breakpoint."""
+    bps = table.breakpoints
     if c > bps[-1]:
         rule = table.above_last
         if rule == "cap":
@@ -235,9 +259,8 @@ def _interpolate(table: _Table, c: float) -> float | None:
         if rule.startswith("substitute:"):
             return None
         return float(rule)
-    hi = max(bisect.bisect_left(bps, c), 1)
-    lo = hi - 1
-    return (ivals[hi] - ivals[lo]) / (bps[hi] - bps[lo]) * (c - bps[lo]) + ivals[lo]
+    seg = max(bisect.bisect_left(bps, c), 1) - 1
+    return (c - table.bp_lo[seg]) * table.slope[seg] + table.offset[seg]
 
 
 def _check(pollutant: str, concentration: float | None) -> float | None:
@@ -288,8 +311,11 @@ def iaqi(
     value = _check(pollutant, concentration)
     if value is None:
         raise InvalidInput(f"{pollutant}: a concentration is required", field=pollutant)
-    table = _table_for(pollutant, averaging, used.year)
-    if used.year >= 2026:
+    return _iaqi_value(_table_for(pollutant, averaging, used.year), pollutant, value, used.year)
+
+
+def _iaqi_value(table: _Table, pollutant: str, value: float, year: int) -> int | None:
+    if year >= 2026:
         value = round_concentration(pollutant, value)
     raw = _interpolate(table, value)
     return None if raw is None else _ceil(raw)
@@ -348,7 +374,7 @@ def aqi(
         if value is None:
             missing.append(key)
             continue
-        result = iaqi(key, value, averaging, edition=used)
+        result = _iaqi_value(_table_for(key, averaging, used.year), key, value, used.year)
         if result is None:  # a 2012 substitution rule
             table = _table_for(key, averaging, used.year)
             target = table.above_last.split(":", 1)[1]
@@ -360,7 +386,9 @@ def aqi(
                     f"from {source}, which is missing",
                     field=source,
                 )
-            substitute = iaqi(source, source_value, averaging, edition=used)
+            substitute = _iaqi_value(
+                _table_for(source, averaging, used.year), source, source_value, used.year
+            )
             assert substitute is not None
             if key == "o3_8h":
                 notes.append(
@@ -421,6 +449,61 @@ def _assemble(
 
 
 # --- vectorised path ----------------------------------------------------------------------------
+#
+# Strategy: the arrays are flattened and processed in blocks of ``_BLOCK`` elements so that every
+# temporary stays in the CPU cache (about 1.5x faster than whole-array numpy on a station-year).
+# Each block evaluates exactly the scalar path's expression ``ceil((C − BP_Lo) × slope + offset)``
+# with the same per-segment constants, so both paths give identical integers.
+
+_BLOCK = 1 << 16
+
+
+def _refuse(pollutant: str, c: FloatArray, offset: int = 0) -> None:
+    bad = (c < 0) | np.isinf(c)
+    index = offset + int(np.flatnonzero(bad)[0])
+    raise InvalidInput(
+        f"{pollutant}: concentration must be finite and >= 0 (index {index}: {c[index - offset]})",
+        field=pollutant,
+        row=index,
+    )
+
+
+def _validated(pollutant: str, concentration: npt.ArrayLike) -> FloatArray:
+    c = np.asarray(concentration, dtype=np.float64)
+    flat = c.reshape(-1)
+    if flat.size and (np.fmin.reduce(flat) < 0 or np.fmax.reduce(flat) == np.inf):
+        _refuse(pollutant, flat)
+    return c
+
+
+def _iaqi_block(table: _Table, c: FloatArray, pollutant: str, year: int) -> FloatArray:
+    """IAQI of a 1-D block of validated concentrations (NaN stays NaN)."""
+    if year >= 2026:
+        scale = 10.0 ** _decimals(pollutant)
+        c = np.rint(c * scale) / scale
+    bps = table.breakpoints
+    slope, offset, bp_lo = table.arrays
+    # segment = number of inner breakpoints below c (bisect_left on the scalar path)
+    seg8 = np.zeros(c.shape, dtype=np.int8)
+    above = np.empty(c.shape, dtype=bool)
+    for inner in bps[1:-1]:
+        np.greater(c, inner, out=above)
+        seg8 += above
+    seg = seg8.astype(np.intp)
+    out = c - bp_lo.take(seg)
+    out *= slope.take(seg)
+    out += offset.take(seg)
+    np.ceil(out, out=out)
+    np.greater(c, bps[-1], out=above)
+    if above.any():
+        rule = table.above_last
+        if rule == "cap":
+            out[above] = 500.0
+        elif rule.startswith("substitute:"):
+            out[above] = np.nan
+        else:
+            out[above] = float(rule)
+    return out
 
 
 def iaqi_array(
@@ -433,38 +516,17 @@ def iaqi_array(
 ) -> FloatArray:
     """Vectorised :func:`iaqi`: float array of integer IAQIs, NaN where missing or undefined.
 
-    Same arithmetic as the scalar path (identical results). Negative values raise
-    :class:`InvalidInput` naming the first offending index.
+    Same arithmetic as the scalar path (identical results). Negative or infinite values raise
+    :class:`InvalidInput` naming the first offending (flat) index in ``row``.
     """
     used = _edition(on, edition)
     table = _table_for(pollutant, averaging, used.year)
-    c = np.asarray(concentration, dtype=np.float64)
-    bad = (c < 0) | np.isinf(c)
-    if bad.any():
-        index = int(np.flatnonzero(bad.ravel())[0])
-        raise InvalidInput(
-            f"{pollutant}: concentration must be finite and >= 0 (index {index}: {c.ravel()[index]})",
-            field=pollutant,
-            row=index,
-        )
-    if used.year >= 2026:
-        scale = 10.0 ** _decimals(pollutant)
-        c = np.rint(c * scale) / scale
-    bps = np.asarray(table.breakpoints)
-    ivals = np.asarray(table.iaqi)
-    hi = np.clip(np.searchsorted(bps, c, side="left"), 1, len(bps) - 1)
-    lo = hi - 1
-    raw = (ivals[hi] - ivals[lo]) / (bps[hi] - bps[lo]) * (c - bps[lo]) + ivals[lo]
-    out = np.ceil(raw - _CEIL_EPS)
-    above = c > bps[-1]
-    rule = table.above_last
-    if rule == "cap":
-        out[above] = 500.0
-    elif rule.startswith("substitute:"):
-        out[above] = np.nan
-    else:
-        out[above] = float(rule)
-    return out
+    c = _validated(pollutant, concentration)
+    flat = c.reshape(-1)
+    out = np.empty(flat.shape)
+    for start in range(0, flat.size, _BLOCK):
+        out[start : start + _BLOCK] = _iaqi_block(table, flat[start : start + _BLOCK], pollutant, used.year)
+    return out.reshape(c.shape)
 
 
 @dataclass(frozen=True)
@@ -479,7 +541,7 @@ class AqiArrays:
     edition: str
 
 
-_LEVEL_EDGES = np.array([50, 100, 150, 200, 300], dtype=np.float64)
+_LEVEL_EDGES = (50.0, 100.0, 150.0, 200.0, 300.0)
 
 
 def aqi_array(
@@ -489,10 +551,11 @@ def aqi_array(
     on: date | datetime | str | None = None,
     edition: EditionLike | None = None,
 ) -> AqiArrays:
-    """Vectorised :func:`aqi` over arrays of equal shape (e.g. 8760 h × 1500 stations).
+    """Vectorised :func:`aqi` over arrays of one shape (e.g. 8760 h × 1500 stations; broadcastable).
 
-    Gives the same AQI, level and primary pollutants as the scalar path element by element. A 2012
-    substitution whose input is missing raises :class:`InvalidInput` as the scalar path does.
+    Gives the same AQI, level, IAQIs and primary pollutants as the scalar path element by element.
+    A 2012 substitution whose input is missing raises :class:`InvalidInput` as the scalar path does
+    (``row`` = flat index).
     """
     used = _edition(on, edition)
     if averaging not in ("hour", "day"):
@@ -501,56 +564,80 @@ def aqi_array(
     for key in concentrations:
         if key not in known:
             raise InvalidInput(f"unknown pollutant {key!r}; known: {', '.join(known)}", field=key)
-    arrays = {key: np.asarray(value, dtype=np.float64) for key, value in concentrations.items()}
+    arrays = {key: _validated(key, value) for key, value in concentrations.items()}
     shape = np.broadcast_shapes(*(a.shape for a in arrays.values())) if arrays else ()
+    size = int(np.prod(shape, dtype=np.int64))
+    flat = {key: np.broadcast_to(a, shape).reshape(-1) for key, a in arrays.items()}
     wanted = _participants(averaging, used.year)
-    subs: dict[str, FloatArray] = {}
-    for key in wanted:
-        if key not in arrays:
-            subs[key] = np.full(shape, np.nan)
-            continue
-        c = np.broadcast_to(arrays[key], shape)
-        sub = iaqi_array(key, c, averaging, edition=used)
-        table = _table_for(key, averaging, used.year)
-        if table.above_last.startswith("substitute:"):
-            undefined = c > table.breakpoints[-1]
-            if undefined.any():
-                source = "so2_24h" if key == "so2" else "o3"
-                src = np.broadcast_to(arrays.get(source, np.full(shape, np.nan)), shape)
-                lacking = undefined & np.isnan(src)
-                if lacking.any():
-                    index = int(np.flatnonzero(lacking.ravel())[0])
-                    raise InvalidInput(
-                        f"{key} above {table.breakpoints[-1]:g} at index {index}: {used.code} takes the IAQI "
-                        f"from {source}, which is missing",
-                        field=source,
-                        row=index,
-                    )
-                alt = iaqi_array(source, src, averaging, edition=used)
-                if key == "o3_8h" and "o3" in wanted:
-                    sub = np.where(undefined, np.nan, sub)  # 1-h IAQI already counted
-                else:
-                    sub = np.where(undefined, alt, sub)
-        subs[key] = sub
-    stack = np.stack([subs[key] for key in wanted]) if wanted else np.full((1, *shape), np.nan)
-    present = ~np.isnan(stack)
-    any_present = present.any(axis=0)
-    value = np.where(any_present, np.nanmax(np.where(present, stack, -np.inf), axis=0), np.nan)
-    if used.year >= 2026:
-        value = np.where(any_present, np.maximum(value, 1.0), np.nan)
-        any_missing = (~present).any(axis=0)
-        value = np.where(any_missing & (value <= 100), np.nan, value)
-    valid = ~np.isnan(value)
-    level = np.where(valid, np.searchsorted(_LEVEL_EDGES, np.nan_to_num(value), side="left") + 1, 0)
-    primary = {
-        key: valid & (value > 50) & (subs[key] == value) if key in subs else np.zeros(shape, dtype=bool)
-        for key in POLLUTANTS
-    }
+    tables = {key: _table_for(key, averaging, used.year) for key in wanted}
+    subs = {key: np.full(size, np.nan) for key in wanted}
+    value = np.full(size, np.nan)
+    level = np.zeros(size, dtype=np.int8)
+    primary = {key: np.zeros(size, dtype=bool) for key in POLLUTANTS}
+    for start in range(0, size, _BLOCK):
+        stop = min(start + _BLOCK, size)
+        block_value = value[start:stop]
+        any_missing = np.zeros(stop - start, dtype=bool)
+        for key in wanted:
+            if key not in flat:
+                any_missing[:] = True
+                continue
+            c = flat[key][start:stop]
+            table = tables[key]
+            sub = _iaqi_block(table, c, key, used.year)
+            if table.above_last.startswith("substitute:"):
+                undefined = c > table.breakpoints[-1]
+                if undefined.any():
+                    sub = _substitute(key, sub, undefined, flat, start, stop, averaging, used, table, wanted)
+            subs[key][start:stop] = sub
+            np.fmax(block_value, sub, out=block_value)  # fmax ignores NaN
+            if used.year >= 2026:
+                any_missing |= np.isnan(sub)
+        if used.year >= 2026:
+            np.maximum(block_value, 1.0, out=block_value)  # HJ 633-2026: AQI range 1-500; NaN stays NaN
+            block_value[any_missing & (block_value <= 100)] = np.nan
+        block_level = level[start:stop]
+        block_level += ~np.isnan(block_value)
+        for edge in _LEVEL_EDGES:
+            block_level += block_value > edge
+        over_50 = block_value > 50
+        for key in wanted:
+            np.logical_and(over_50, subs[key][start:stop] == block_value, out=primary[key][start:stop])
     return AqiArrays(
-        aqi=value,
-        level=level.astype(np.int8),
-        iaqi=subs,
-        primary=primary,
+        aqi=value.reshape(shape),
+        level=level.reshape(shape),
+        iaqi={key: sub.reshape(shape) for key, sub in subs.items()},
+        primary={key: mask.reshape(shape) for key, mask in primary.items()},
         averaging=averaging,
         edition=used.code,
     )
+
+
+def _substitute(
+    key: str,
+    sub: FloatArray,
+    undefined: npt.NDArray[np.bool_],
+    flat: Mapping[str, FloatArray],
+    start: int,
+    stop: int,
+    averaging: str,
+    used: Edition,
+    table: _Table,
+    wanted: tuple[str, ...],
+) -> FloatArray:
+    """HJ 633-2012 notes 2-3 on a block: SO2 1-h > 800 → 24-h IAQI; O3 8-h > 800 → the 1-h IAQI."""
+    source = "so2_24h" if key == "so2" else "o3"
+    src = flat[source][start:stop] if source in flat else np.full(stop - start, np.nan)
+    lacking = undefined & np.isnan(src)
+    if lacking.any():
+        index = start + int(np.flatnonzero(lacking)[0])
+        raise InvalidInput(
+            f"{key} above {table.breakpoints[-1]:g} at index {index}: {used.code} takes the IAQI "
+            f"from {source}, which is missing",
+            field=source,
+            row=index,
+        )
+    if key == "o3_8h" and "o3" in wanted:
+        return np.where(undefined, np.nan, sub)  # the 1-h IAQI is already counted
+    alt = _iaqi_block(_table_for(source, averaging, used.year), src, source, used.year)
+    return np.where(undefined, alt, sub)
