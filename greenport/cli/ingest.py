@@ -1,0 +1,325 @@
+"""``greenport ingest`` (HJ 212 server), ``ingest quarantine``, ``simulate``, ``devices add|list``,
+``export observations``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import io
+import json
+import logging
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from greenport.cli._common import container, export_app, fail, print_json
+from greenport.config import get_settings
+from greenport.kernel.errors import DomainError, InvalidInput
+from greenport.kernel.time import local_to_utc
+
+ingest_app = typer.Typer(
+    help="HJ 212 TCP server (run without a sub-command) and its quarantine.", invoke_without_command=True
+)
+devices_app = typer.Typer(help="HJ 212 data loggers (devices): add, list.", no_args_is_help=True)
+
+_DB = typer.Option(None, "--database", help="Database URL (default: GREENPORT_DATABASE_URL).")
+_JSON = typer.Option(False, "--json", help="Machine-readable output.")
+
+
+@ingest_app.callback()
+def ingest(
+    ctx: typer.Context,
+    port: int = typer.Option(None, "--port", help="TCP port (default: GREENPORT_INGEST_PORT; 0 = any free)."),
+    host: str = typer.Option(None, "--host", help="Address to listen on (default: GREENPORT_INGEST_HOST)."),
+    database: str = _DB,
+    metrics_port: int = typer.Option(
+        None, "--metrics-port", help="Serve /metrics (Prometheus) on this port."
+    ),
+    max_connections: int = typer.Option(10000, help="Cap on open connections."),
+    max_connections_per_device: int = typer.Option(2, help="Cap on connections per device (MN)."),
+    idle_timeout: float = typer.Option(600.0, help="Cut a connection silent for this long [s]."),
+    frame_timeout: float = typer.Option(
+        30.0, help="Cut a connection that takes longer to finish a frame [s]."
+    ),
+    commit_interval: float = typer.Option(0.005, help="Group-commit gathering time [s]."),
+    aggregate_interval: float = typer.Option(60.0, help="Recompute dirty aggregates every N s (0 = never)."),
+    resend_gap: float = typer.Option(
+        3600.0, help="Ask a device back after this silence for its missed hours [s]."
+    ),
+    log_level: str = typer.Option(None, help="Logging level (default: GREENPORT_LOG_LEVEL)."),
+) -> None:
+    """Run the HJ 212 server: acknowledge (9014) each upload only after it is committed."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from greenport.ingest.server import IngestConfig, IngestServer
+
+    settings = get_settings()
+    logging.basicConfig(
+        level=(log_level or settings.log_level).upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    app = container(database)
+    config = IngestConfig(
+        host=host or settings.ingest_host,
+        port=settings.ingest_port if port is None else port,
+        metrics_port=metrics_port,
+        max_connections=max_connections,
+        max_connections_per_device=max_connections_per_device,
+        idle_timeout=idle_timeout,
+        frame_timeout=frame_timeout,
+        commit_interval=commit_interval,
+        aggregate_interval=aggregate_interval,
+        resend_gap=resend_gap,
+    )
+
+    async def main() -> None:
+        server = IngestServer(app.db, config)
+        await server.start()
+        sys.stdout.write(
+            json.dumps(
+                {
+                    "event": "listening",
+                    "host": config.host,
+                    "port": server.port,
+                    "metrics_port": server.metrics_port,
+                }
+            )
+            + "\n"
+        )
+        sys.stdout.flush()
+        try:
+            await server.serve_forever()
+        finally:
+            await server.close()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(main())
+
+
+@ingest_app.command("quarantine")
+def quarantine_command(
+    database: str = _DB,
+    limit: int = typer.Option(100, help="Newest N entries."),
+    reason: str = typer.Option(None, help="Only this reason (crc, length, framing, unknown_mn, ...)."),
+    as_json: bool = _JSON,
+) -> None:
+    """Frames refused or quarantined, newest first, with reason, field and raw bytes."""
+    from greenport.monitoring import service
+
+    with container(database).uow() as uow:
+        entries = service.quarantine(uow, limit=limit, reason=reason)
+    rows = [
+        {
+            "id": e.id,
+            "received_at": e.received_at.isoformat(),
+            "reason": e.reason,
+            "field": e.field,
+            "detail": e.detail,
+            "peer": e.peer,
+            "mn": e.mn,
+            "device_id": e.device_id,
+            "raw": e.raw.decode("utf-8", "backslashreplace"),
+        }
+        for e in entries
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        typer.echo(f"{row['received_at']}  {row['reason']:<22} {row['mn'] or '-':<24} {row['detail']}")
+
+
+def _simulated_devices(database: str | None, password: str | None, limit: int | None) -> list[Any]:
+    from greenport.enterprises import service as enterprises
+    from greenport.ingest.simulator import SimDevice
+
+    app = container(database)
+    with app.uow() as uow:
+        devices = enterprises.list_devices(uow)
+        kinds = {s.id: s.kind.value for s in enterprises.list_sites(uow)}
+    if not devices:
+        raise InvalidInput(
+            "no devices registered: run `greenport demo` or `greenport devices add` first", field="devices"
+        )
+    if password is None:
+        if not app.settings.demo_logins_allowed:
+            raise InvalidInput(
+                "give --password: demo passwords are refused in production mode", field="password"
+            )
+        from greenport.demo.credentials import demo_device_password
+
+    out = []
+    for device in devices[: limit or None]:
+        pw = password if password is not None else demo_device_password(device.mn)
+        variant = getattr(device.crc_variant, "value", str(device.crc_variant))
+        out.append(SimDevice(device.mn, pw, kinds.get(device.site_id, "air_station"), variant))
+    return out
+
+
+def simulate(
+    devices: int = typer.Option(10, "--devices", help="How many registered devices to simulate."),
+    rate: float = typer.Option(1 / 30, "--rate", help="Frames per second per device."),
+    duration: float = typer.Option(60.0, "--duration", help="Seconds of sending."),
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(None, "--port", help="Server port (default: GREENPORT_INGEST_PORT)."),
+    step: float = typer.Option(30.0, "--step", help="DataTime step per frame [s]."),
+    inject: str = typer.Option(
+        "", "--inject", help="Comma list: exceedance,offline,flatline,malformed,crc-variant."
+    ),
+    password: str = typer.Option(
+        None, "--password", help="One password for all devices (default: demo passwords)."
+    ),
+    database: str = _DB,
+    drain: float = typer.Option(30.0, help="Seconds to wait for the last acknowledgements."),
+    as_json: bool = _JSON,
+) -> None:
+    """Simulate the demo city's data loggers against a running `greenport ingest`."""
+    from greenport.ingest.simulator import INJECTIONS, SimConfig
+    from greenport.ingest.simulator import simulate as run_simulation
+
+    wanted = frozenset(x.strip() for x in inject.split(",") if x.strip())
+    unknown = wanted - set(INJECTIONS)
+    try:
+        if unknown:
+            raise InvalidInput(
+                f"unknown injection(s) {sorted(unknown)}; known: {', '.join(INJECTIONS)}", field="inject"
+            )
+        sims = _simulated_devices(database, password, devices)
+    except DomainError as exc:
+        fail(exc, as_json=as_json)
+    config = SimConfig(
+        host=host,
+        port=get_settings().ingest_port if port is None else port,
+        rate=rate,
+        duration=duration,
+        step=step,
+        inject=wanted,
+        drain=drain,
+    )
+    result = asyncio.run(run_simulation(sims, config))
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        summary = result.to_dict()
+        typer.echo(
+            f"sent {summary['sent']}, acknowledged {summary['acknowledged']}, unacknowledged "
+            f"{summary['unacknowledged']}, re-sent {summary['resent']} ({summary['devices']} devices, "
+            f"{summary['seconds']} s, p99 ack {summary['ack_latency_p99_ms']} ms)"
+        )
+
+
+@devices_app.command("add")
+def devices_add(
+    mn: str = typer.Option(..., "--mn", help="Device MN (HJ 212-2017 §6.3.2)."),
+    password: str = typer.Option(..., "--password", help="Its PW (stored argon2id-hashed)."),
+    site: str = typer.Option(..., "--site", help="Site id or site code."),
+    crc_variant: str = typer.Option("hj212", "--crc-variant", help="hj212 or modbus_swapped."),
+    database: str = _DB,
+    as_json: bool = _JSON,
+) -> None:
+    """Register a data logger at a site."""
+    from greenport.enterprises import service as enterprises
+
+    try:
+        with container(database).uow() as uow:
+            kwargs: dict[str, Any] = {"site_id": int(site)} if site.isdigit() else {"site_code": site}
+            device = enterprises.register_device(
+                uow, mn=mn, password=password, crc_variant=crc_variant.replace("-", "_"), **kwargs
+            )
+    except DomainError as exc:
+        fail(exc, as_json=as_json)
+    payload = _device_dict(device)
+    if as_json:
+        print_json(payload)
+    else:
+        typer.echo(f"device {device.mn} registered at site {device.site_id}")
+
+
+def _device_dict(device: Any) -> dict[str, Any]:
+    return {
+        "id": device.id,
+        "mn": device.mn,
+        "site_id": device.site_id,
+        "crc_variant": getattr(device.crc_variant, "value", str(device.crc_variant)),
+        "active": device.active,
+    }
+
+
+@devices_app.command("list")
+def devices_list(
+    site: int = typer.Option(None, "--site", help="Only devices of this site id."),
+    database: str = _DB,
+    as_json: bool = _JSON,
+) -> None:
+    """Registered devices (never their passwords)."""
+    from greenport.enterprises import service as enterprises
+
+    with container(database).uow() as uow:
+        devices = enterprises.list_devices(uow, site_id=site)
+    rows = [_device_dict(d) for d in devices]
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        typer.echo(f"{row['mn']:<26} site {row['site_id']:<6} {row['crc_variant']}")
+
+
+def _when(text: str, name: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{text!r} is not an ISO date or datetime", field=name) from None
+    return local_to_utc(moment)
+
+
+def export_observations(
+    site: str = typer.Option(None, "--site", help="Site id or code."),
+    mn: str = typer.Option(None, "--mn", help="Device MN (instead of --site)."),
+    start: str = typer.Option(..., "--from", help="Start (ISO; no zone = Asia/Shanghai)."),
+    end: str = typer.Option(..., "--to", help="End, exclusive (ISO; no zone = Asia/Shanghai)."),
+    period: str = typer.Option("raw", "--period", help="raw | hour | day"),
+    fmt: str = typer.Option("csv", "--format", help="csv | json"),
+    output: Path = typer.Option(None, "--output", "-o", help="File to write (default: stdout)."),
+    database: str = _DB,
+) -> None:
+    """Observations (raw) or aggregates (hour/day) of a site or device, as CSV or JSON."""
+    from greenport.enterprises import service as enterprises
+    from greenport.monitoring import service
+
+    as_json = fmt == "json"
+    try:
+        if fmt not in ("csv", "json"):
+            raise InvalidInput(f"format must be csv or json, got {fmt!r}", field="format")
+        with container(database).uow() as uow:
+            site_id = None
+            if site is not None:
+                site_id = int(site) if site.isdigit() else enterprises.get_site(uow, code=site).id
+            rows = service.export_rows(
+                uow, start=_when(start, "from"), end=_when(end, "to"), period=period, site_id=site_id, mn=mn
+            )
+    except DomainError as exc:
+        fail(exc, as_json=as_json)
+    if as_json:
+        text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+    else:
+        buffer = io.StringIO()
+        headers = list(rows[0]) if rows else ["data_time", "site", "parameter", "value"]
+        writer = csv.DictWriter(buffer, fieldnames=headers, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        text = buffer.getvalue()
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(ingest_app, name="ingest")
+    app.add_typer(devices_app, name="devices")
+    app.command("simulate")(simulate)
+    export_app.command("observations")(export_observations)

@@ -1,0 +1,145 @@
+"""Decoded HJ 212 upload -> observations in canonical units (the one place factor codes are mapped).
+
+Routing (HJ 212-2017 Table 9, §6.6.3: DataTime is the start of the period for 2051/2061/2031/2041
+and the sampling instant for 2011):
+
+=====  =====================  ========  ============================
+CN     upload                 period    value field (O2-corrected)
+=====  =====================  ========  ============================
+2011   real-time data         raw       ``-Rtd`` (``-ZsRtd``)
+2051   minute data            minute    ``-Avg`` (``-ZsAvg``)
+2061   hourly data            hour      ``-Avg`` (``-ZsAvg``)
+2031   daily data             day       ``-Avg`` (``-ZsAvg``)
+2041   equipment run time     day       ``SBx-RT`` [h]
+3020   field information      raw       numeric ``-Info`` values
+=====  =====================  ========  ============================
+
+Factor codes map to canonical parameters with the protocol's table
+(:func:`greenport.protocol.codes.factor_parameter`); values are converted to the parameter's
+canonical unit (:func:`greenport.kernel.units.convert`). A code without a canonical parameter
+(vendor codes such as ``a99948``, equipment ``SB1``, info ``i12001``) is kept under the parameter
+name ``hj212:<code>`` in the device's own unit, so nothing a device sends is lost.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import cache
+
+from greenport.kernel.parameters import canonical_unit
+from greenport.kernel.time import PeriodKind
+from greenport.kernel.units import convert
+from greenport.monitoring.model import DeviceFlag, DeviceRef, Observation, is_late
+from greenport.protocol import codes
+from greenport.protocol.errors import FieldValueError
+from greenport.protocol.messages import Message
+
+#: CN -> period kind of the uploads that are stored as observations.
+UPLOAD_PERIODS: dict[str, PeriodKind] = {
+    "2011": PeriodKind.RAW,
+    "2051": PeriodKind.MINUTE,
+    "2061": PeriodKind.HOUR,
+    "2031": PeriodKind.DAY,
+    "2041": PeriodKind.DAY,
+    "3020": PeriodKind.RAW,
+}
+
+#: Other CNs a device may send that are accepted (acknowledged when asked) but hold no values:
+#: 2081 logger boot time, 2021/2022 equipment state notices, 1011 time upload, 1013 time-calibration
+#: request, 3019 instrument id, 9011/9012/9013/9014 replies, 9015 heartbeat (2025).
+ACCEPTED_WITHOUT_VALUES: frozenset[str] = frozenset(
+    {"2081", "2021", "2022", "1011", "1013", "3019", "9011", "9012", "9013", "9014", "9015"}
+)
+
+_VALUE_FIELD = {
+    PeriodKind.RAW: "Rtd",
+    PeriodKind.MINUTE: "Avg",
+    PeriodKind.HOUR: "Avg",
+    PeriodKind.DAY: "Avg",
+}
+UNMAPPED_PREFIX = "hj212:"
+
+
+@cache
+def parameter_for(code: str, st: str | None) -> tuple[str, float]:
+    """(parameter, scale to canonical unit) of a factor code under an ST; unmapped -> ``hj212:<code>``."""
+    try:
+        parameter, unit = codes.factor_parameter(code, st)
+    except ValueError:
+        return UNMAPPED_PREFIX + code, 1.0
+    try:
+        target = canonical_unit(parameter)
+    except ValueError:
+        return UNMAPPED_PREFIX + code, 1.0
+    if unit == target or not unit:
+        return parameter, 1.0
+    try:
+        return parameter, convert(1.0, unit, target)
+    except ValueError:
+        return parameter, 1.0  # same quantity written differently (e.g. "m3/h" vs "m³/h")
+
+
+def _num(value: object) -> float | None:
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            return None
+        return number
+    return None
+
+
+def observations_of(
+    msg: Message, device: DeviceRef, *, frame_id: int | None, received_at: datetime
+) -> list[Observation]:
+    """The observations a decoded upload carries (empty for CNs without values).
+
+    Raises
+    ------
+    FieldValueError
+        An upload without ``DataTime`` (``field="DataTime"``).
+    """
+    period = UPLOAD_PERIODS.get(msg.cn)
+    if period is None:
+        return []
+    if msg.cp.data_time is None:
+        raise FieldValueError(f"CN={msg.cn} upload without DataTime", field="DataTime")
+    data_time = msg.cp.data_time.astimezone(UTC)
+    late = is_late(period, data_time, received_at)
+    out: list[Observation] = []
+    for code, fields in msg.cp.factors.items():
+        if msg.cn == "2041":
+            value, zs = _num(fields.get("RT")), None
+        elif msg.cn == "3020":
+            value, zs = _num(fields.get("Info")), None
+        else:
+            name = _VALUE_FIELD[period]
+            value, zs = _num(fields.get(name)), _num(fields.get("Zs" + name))
+            if value is None and period is PeriodKind.RAW:  # some loggers send -Avg in 2011
+                value = _num(fields.get("Avg"))
+        flag_text = fields.get("Flag")
+        if value is None and zs is None and not isinstance(flag_text, str):
+            continue
+        parameter, scale = parameter_for(code, msg.st)
+        minimum, maximum = _num(fields.get("Min")), _num(fields.get("Max"))
+        out.append(
+            Observation(
+                data_time=data_time,
+                device_id=device.id,
+                site_id=device.site_id,
+                period=period,
+                parameter=parameter,
+                value=None if value is None else value * scale,
+                flag=DeviceFlag.parse(flag_text if isinstance(flag_text, str) else None),
+                zs_value=None if zs is None else zs * scale,
+                min_value=None if minimum is None else minimum * scale,
+                max_value=None if maximum is None else maximum * scale,
+                cou=_num(fields.get("Cou")),
+                frame_id=frame_id,
+                late=late,
+                received_at=received_at,
+            )
+        )
+    return out

@@ -1,0 +1,86 @@
+"""What the monitoring service needs from storage (implemented by
+``greenport.storage.monitoring_repo.MonitoringRepository``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from greenport.kernel.time import PeriodKind
+from greenport.monitoring.model import (
+    Aggregate,
+    DeviceRef,
+    Frame,
+    IndexKind,
+    IndexValue,
+    Observation,
+    QuarantineEntry,
+    SiteRef,
+)
+
+
+class MonitoringRepository(Protocol):
+    def device_credentials(self, mn: str) -> DeviceRef | None: ...
+
+    def devices(self, *, site_id: int | None = None) -> list[DeviceRef]: ...
+
+    def sites(self, ids: Iterable[int] | None = None) -> dict[int, SiteRef]: ...
+
+    def store(
+        self,
+        *,
+        frames: Sequence[Frame] = (),
+        observations: Sequence[Observation] = (),
+        quarantine: Sequence[QuarantineEntry] = (),
+        dirty: Iterable[tuple[int, datetime]] = (),
+    ) -> None: ...
+
+    def observations(
+        self,
+        *,
+        start: datetime,
+        end: datetime,
+        site_ids: Iterable[int] | None = None,
+        device_ids: Iterable[int] | None = None,
+        periods: Iterable[PeriodKind] | None = None,
+    ) -> list[Observation]: ...
+
+    def count_observations(self, *, device_ids: Iterable[int] | None = None) -> int: ...
+
+    def last_data_time(self, device_id: int) -> datetime | None: ...
+
+    def put_aggregates(self, aggregates: Sequence[Aggregate]) -> None: ...
+
+    def aggregates(
+        self,
+        *,
+        start: datetime,
+        end: datetime,
+        period: PeriodKind,
+        site_ids: Iterable[int] | None = None,
+        parameters: Iterable[str] | None = None,
+    ) -> list[Aggregate]: ...
+
+    def put_indices(self, indices: Sequence[IndexValue]) -> None: ...
+
+    def indices(
+        self,
+        *,
+        start: datetime,
+        end: datetime,
+        period: PeriodKind,
+        kind: IndexKind,
+        site_ids: Iterable[int] | None = None,
+    ) -> list[IndexValue]: ...
+
+    def take_dirty(self, *, before: datetime, limit: int = 10000) -> list[tuple[int, datetime]]: ...
+
+    def quarantine(self, *, limit: int = 100, reason: str | None = None) -> list[QuarantineEntry]: ...
+
+
+class MonitoringUnitOfWork(Protocol):
+    @property
+    def monitoring(self) -> MonitoringRepository: ...
+
+    def commit(self) -> None: ...

@@ -1,0 +1,326 @@
+"""Use cases of online monitoring: store batches, recompute aggregates, city statistics, export.
+
+Services take a unit of work typed by :mod:`greenport.monitoring.ports`; they never see a session.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from greenport.kernel.errors import InvalidInput, NotFound
+from greenport.kernel.time import PeriodKind, local_date, local_day_bounds, local_year_bounds
+from greenport.monitoring import aggregation
+from greenport.monitoring.model import Aggregate, IndexKind, Observation, QuarantineEntry
+from greenport.monitoring.ports import MonitoringUnitOfWork
+from greenport.standards import aqi as aqi_std
+from greenport.standards import validity
+
+HOUR = timedelta(hours=1)
+AIR_STATION = "air_station"
+WATER_SECTION = "water_section"
+#: Site levels whose stations make the city's published air figures (国控/省控 points).
+CITY_AIR_LEVELS = ("national", "provincial")
+#: Site levels of the sections the seeds' water figures cover.
+CITY_WATER_LEVELS = ("national", "provincial", "tributary")
+
+
+def _is_canonical(parameter: str) -> bool:
+    return ":" not in parameter
+
+
+def recompute(uow: MonitoringUnitOfWork, *, marks: Iterable[tuple[int, datetime]]) -> dict[str, int]:
+    """Recompute everything derived from the (site, hour) ``marks``: hourly means of those hours,
+    daily means/AQI/water class of their local days, hourly AQI of the 24 hours they influence.
+
+    Returns counts of what was written.
+    """
+    repo = uow.monitoring
+    by_day: dict[date, set[tuple[int, datetime]]] = defaultdict(set)
+    for site_id, hour in marks:
+        by_day[local_date(hour)].add((site_id, hour.replace(minute=0, second=0, microsecond=0)))
+    if not by_day:
+        return {"hours": 0, "days": 0}
+    all_sites = {site_id for marks_of_day in by_day.values() for site_id, _ in marks_of_day}
+    sites = repo.sites(all_sites)
+    written = {"hours": 0, "days": 0, "aqi_hours": 0}
+    for day, day_marks in sorted(by_day.items()):
+        start, end = local_day_bounds(day)
+        site_ids = {site_id for site_id, _ in day_marks}
+        hours = sorted({hour for _, hour in day_marks})
+        obs = [
+            o
+            for o in repo.observations(start=hours[0], end=hours[-1] + HOUR, site_ids=site_ids)
+            if (o.site_id, o.data_time.replace(minute=0, second=0, microsecond=0)) in day_marks
+            and _is_canonical(o.parameter)
+        ]
+        hourly = aggregation.hourly_aggregates(obs)
+        repo.put_aggregates(hourly)
+        written["hours"] += len(hourly)
+        # daily statistics of the whole local day
+        day_hourly = repo.aggregates(start=start, end=end, period=PeriodKind.HOUR, site_ids=site_ids)
+        daily = _daily(day_hourly, sites)
+        repo.put_aggregates(daily)
+        written["days"] += len(daily)
+        air = {s for s in site_ids if s in sites and sites[s].kind == AIR_STATION}
+        water = {s for s in site_ids if s in sites and sites[s].kind == WATER_SECTION}
+        if air:
+            repo.put_indices(aggregation.daily_aqi([a for a in day_hourly if a.site_id in air]))
+            window = repo.aggregates(
+                start=start - 23 * HOUR, end=end + 24 * HOUR, period=PeriodKind.HOUR, site_ids=air
+            )
+            affected = {
+                (site_id, hour + k * HOUR) for site_id, hour in day_marks if site_id in air for k in range(24)
+            }
+            affected = {(s, h) for s, h in affected if h < end + 24 * HOUR}
+            indices = aggregation.hourly_aqi(window, sorted(affected))
+            repo.put_indices(indices)
+            written["aqi_hours"] += len(indices)
+        if water:
+            targets = {s: sites[s].target_class for s in water}
+            repo.put_indices(aggregation.daily_water_class([a for a in daily if a.site_id in water], targets))
+    return written
+
+
+def _daily(hourly: Sequence[Aggregate], sites: dict[int, Any]) -> list[Aggregate]:
+    """Daily means; for air stations O3 is the daily max 1-h (``o3``) and max 8-h (``o3_8h``)."""
+    plain = [
+        a
+        for a in hourly
+        if not (a.parameter == "o3" and a.site_id in sites and sites[a.site_id].kind == AIR_STATION)
+    ]
+    out = aggregation.daily_aggregates(plain)
+    o3 = [a for a in hourly if a not in plain]
+    for (site_id, start), by_parameter in aggregation.day_series(o3).items():
+        series = by_parameter["o3"]
+        max1 = validity.o3_daily_max_1h(series)
+        max8 = validity.o3_daily_max_8h(series)
+        out.append(Aggregate(start, site_id, PeriodKind.DAY, "o3", max1.value, max1.count, max1.valid))
+        out.append(Aggregate(start, site_id, PeriodKind.DAY, "o3_8h", max8.value, max8.count, max8.valid))
+    return out
+
+
+def recompute_range(
+    uow: MonitoringUnitOfWork, *, start: datetime, end: datetime, site_ids: Iterable[int]
+) -> dict[str, int]:
+    """Recompute all hours of [start, end) for the given sites (bulk back-fill, repair)."""
+    marks: list[tuple[int, datetime]] = []
+    hour = start.replace(minute=0, second=0, microsecond=0)
+    ids = list(site_ids)
+    while hour < end:
+        marks.extend((site_id, hour) for site_id in ids)
+        hour += HOUR
+    return recompute(uow, marks=marks)
+
+
+def process_dirty(uow: MonitoringUnitOfWork, *, before: datetime, limit: int = 20000) -> int:
+    """Take the (site, hour) marks of hours starting before ``before`` and recompute them."""
+    marks = uow.monitoring.take_dirty(before=before, limit=limit)
+    if marks:
+        recompute(uow, marks=marks)
+    return len(marks)
+
+
+def store_observations(uow: MonitoringUnitOfWork, *, observations: Sequence[Observation]) -> None:
+    """Store observations idempotently and mark their hours for recomputation (the bulk path the
+    demo back-fill shares with ingest)."""
+    dirty = {(o.site_id, o.data_time.replace(minute=0, second=0, microsecond=0)) for o in observations}
+    uow.monitoring.store(observations=observations, dirty=dirty)
+
+
+# -- city statistics -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CitySummary:
+    year: int
+    pm2_5_annual_mean: float | None
+    pm2_5_station_means: dict[str, float | None]
+    pm2_5_valid: bool
+    good_days: int
+    valid_days: int
+    good_day_ratio: float | None
+    water_sections: int
+    water_sections_class_iii_or_better: int
+    water_classes: dict[str, int]
+    definitions: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "year": self.year,
+            "pm2_5_annual_mean": None if self.pm2_5_annual_mean is None else round(self.pm2_5_annual_mean, 2),
+            "pm2_5_station_means": {
+                k: (None if v is None else round(v, 2)) for k, v in sorted(self.pm2_5_station_means.items())
+            },
+            "pm2_5_valid": self.pm2_5_valid,
+            "good_days": self.good_days,
+            "valid_days": self.valid_days,
+            "good_day_ratio": None if self.good_day_ratio is None else round(self.good_day_ratio, 2),
+            "water_sections": self.water_sections,
+            "water_sections_class_iii_or_better": self.water_sections_class_iii_or_better,
+            "water_classes": dict(sorted(self.water_classes.items())),
+            "definitions": self.definitions,
+        }
+
+
+DEFINITIONS = {
+    "pm2_5_annual_mean": "arithmetic mean over the national and provincial air stations of each station's "
+    "annual mean PM2.5, the annual mean being the mean of its valid daily means (GB 3095-2012 Table 4: "
+    "daily mean needs >= 20 hourly means; pm2_5_valid tells whether every station also has >= 324 days) [µg/m³]",
+    "good_day_ratio": "days whose city daily AQI (HJ 633-2012 daily report on the city daily "
+    "concentrations = mean of the national/provincial stations' valid daily values: 24-h means, O3 max "
+    "1-h and max 8-h) is <= 100, over days with a city daily AQI [%]",
+    "water_class": "per section: annual mean of each parameter's valid daily means, classed by GB 3838-2002 "
+    "Table 1 single-factor method (worst factor)",
+}
+
+
+def city_daily_aqi(daily: Sequence[Aggregate], station_ids: set[int]) -> dict[date, int | None]:
+    """City daily AQI from station daily values (mean over stations of each pollutant)."""
+    by_day: dict[date, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for agg in daily:
+        if agg.site_id in station_ids and agg.valid and agg.value is not None:
+            by_day[local_date(agg.period_start)][agg.parameter].append(agg.value)
+    out: dict[date, int | None] = {}
+    keys = ("so2", "no2", "co", "o3", "o3_8h", "pm10", "pm2_5")
+    for day, values in sorted(by_day.items()):
+        concentrations = {k: (sum(values[k]) / len(values[k]) if values.get(k) else None) for k in keys}
+        if all(v is None for v in concentrations.values()):
+            continue
+        out[day] = aqi_std.aqi(concentrations, "day", on=day).aqi
+    return out
+
+
+def city_summary(uow: MonitoringUnitOfWork, *, year: int) -> CitySummary:
+    """The city's published air and water figures for ``year``, computed from stored aggregates."""
+    repo = uow.monitoring
+    start, end = local_year_bounds(year)
+    sites = repo.sites()
+    air = {s.id: s for s in sites.values() if s.kind == AIR_STATION and s.level in CITY_AIR_LEVELS}
+    water = {s.id: s for s in sites.values() if s.kind == WATER_SECTION and s.level in CITY_WATER_LEVELS}
+    daily_air = repo.aggregates(start=start, end=end, period=PeriodKind.DAY, site_ids=air) if air else []
+    station_means: dict[str, float | None] = {}
+    all_valid = bool(air)
+    for site_id, site in air.items():
+        series = {
+            local_date(a.period_start): (a.value if a.valid else None)
+            for a in daily_air
+            if a.site_id == site_id and a.parameter == "pm2_5"
+        }
+        stat = validity.annual_mean(series, year)
+        present = [v for v in series.values() if v is not None]
+        station_means[site.code] = sum(present) / len(present) if present else None
+        all_valid = all_valid and stat.valid
+    means = [v for v in station_means.values() if v is not None]
+    city_pm = sum(means) / len(means) if means else None
+    daily_aqi = city_daily_aqi(daily_air, set(air))
+    ratio = validity.good_air_day_ratio(daily_aqi.values())
+    classes: dict[str, int] = {}
+    if water:
+        daily_water = repo.aggregates(start=start, end=end, period=PeriodKind.DAY, site_ids=water)
+        sums: dict[int, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+        for a in daily_water:
+            if a.valid and a.value is not None and a.parameter in aggregation.WATER_CLASS_PARAMETERS:
+                sums[a.site_id][a.parameter].append(a.value)
+        from greenport.monitoring import water as water_rules
+
+        for site_id, by_parameter in sums.items():
+            annual = {p: sum(v) / len(v) for p, v in by_parameter.items()}
+            classes[water[site_id].code] = water_rules.overall_class(annual)[0]
+    return CitySummary(
+        year=year,
+        pm2_5_annual_mean=city_pm,
+        pm2_5_station_means=station_means,
+        pm2_5_valid=all_valid,
+        good_days=ratio.good_days,
+        valid_days=ratio.valid_days,
+        good_day_ratio=ratio.ratio,
+        water_sections=len(classes),
+        water_sections_class_iii_or_better=sum(1 for c in classes.values() if c <= 3),
+        water_classes=classes,
+        definitions=DEFINITIONS,
+    )
+
+
+# -- reads for export and the app -----------------------------------------------------------------
+
+
+def export_rows(
+    uow: MonitoringUnitOfWork,
+    *,
+    start: datetime,
+    end: datetime,
+    period: str,
+    site_id: int | None = None,
+    mn: str | None = None,
+) -> list[dict[str, Any]]:
+    """Rows for ``greenport export observations``: raw observations or hourly/daily aggregates."""
+    if end <= start:
+        raise InvalidInput("--to must be after --from", field="to")
+    repo = uow.monitoring
+    device_ids = None
+    if mn is not None:
+        device = repo.device_credentials(mn)
+        if device is None:
+            raise NotFound(f"no device with MN {mn}", field="mn")
+        device_ids = [device.id]
+        site_id = site_id or device.site_id
+    if site_id is None:
+        raise InvalidInput("give --site or --mn", field="site")
+    sites = repo.sites([site_id])
+    if site_id not in sites:
+        raise NotFound(f"no site with id {site_id}", field="site")
+    if period == "raw":
+        obs = repo.observations(start=start, end=end, site_ids=[site_id], device_ids=device_ids)
+        return [
+            {
+                "data_time": o.data_time.isoformat(),
+                "site": sites[site_id].code,
+                "device_id": o.device_id,
+                "period": o.period.value,
+                "parameter": o.parameter,
+                "value": o.value,
+                "zs_value": o.zs_value,
+                "flag": o.flag.value,
+                "late": o.late,
+                "frame_id": o.frame_id,
+            }
+            for o in obs
+        ]
+    if period not in ("hour", "day"):
+        raise InvalidInput(f"period must be raw, hour or day, got {period!r}", field="period")
+    aggs = repo.aggregates(start=start, end=end, period=PeriodKind(period), site_ids=[site_id])
+    return [
+        {
+            "period_start": a.period_start.isoformat(),
+            "site": sites[site_id].code,
+            "period": a.period.value,
+            "parameter": a.parameter,
+            "value": None if a.value is None or math.isnan(a.value) else a.value,
+            "n_values": a.n_values,
+            "valid": a.valid,
+        }
+        for a in aggs
+    ]
+
+
+def quarantine(
+    uow: MonitoringUnitOfWork, *, limit: int = 100, reason: str | None = None
+) -> list[QuarantineEntry]:
+    return uow.monitoring.quarantine(limit=limit, reason=reason)
+
+
+def index_values(
+    uow: MonitoringUnitOfWork,
+    *,
+    start: datetime,
+    end: datetime,
+    period: PeriodKind,
+    kind: IndexKind,
+    site_ids: Iterable[int] | None = None,
+) -> list[Any]:
+    return uow.monitoring.indices(start=start, end=end, period=period, kind=kind, site_ids=site_ids)

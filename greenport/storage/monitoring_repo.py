@@ -1,0 +1,417 @@
+"""Repository of online monitoring: bulk idempotent writes, reads by time range.
+
+Writes go through the DB-API driver directly (``executemany`` on SQLite, ``COPY`` into a staging
+table then ``INSERT ... ON CONFLICT DO NOTHING`` on PostgreSQL): tens of thousands of rows per
+group commit, where ORM objects would cost more than the database. Reads use SQLAlchemy Core.
+Every key starts with time (see :mod:`greenport.storage.monitoring`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from greenport.kernel.time import PeriodKind
+from greenport.monitoring.model import (
+    Aggregate,
+    DeviceFlag,
+    DeviceRef,
+    Frame,
+    IndexKind,
+    IndexValue,
+    Observation,
+    QuarantineEntry,
+    SiteRef,
+)
+from greenport.storage.monitoring import (
+    PARTITION_SCHEMA,
+    AggregateRow,
+    DirtyPeriodRow,
+    FrameRow,
+    IndexRow,
+    ObservationRow,
+    QuarantineRow,
+)
+from greenport.storage.registry import DeviceRow, SiteRow
+
+_OBS_COLUMNS = (
+    "data_time, device_id, period, parameter, site_id, value, flag, zs_value, min_value, max_value, "
+    "cou, frame_id, late, received_at"
+)
+_FRAME_COLUMNS = "id, received_at, device_id, mn, cn, qn, peer, raw"
+_QUARANTINE_COLUMNS = "received_at, reason, field, detail, peer, mn, device_id, raw"
+
+#: (database identity, 'YYYY-MM') of partitions known to exist, per process.
+_KNOWN_PARTITIONS: set[tuple[str, str]] = set()
+
+
+def _sqlite_time(moment: datetime) -> str:
+    """SQLAlchemy's SQLite DATETIME text for an aware UTC instant (what UTCDateTime stores)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _in(column: Any, values: Iterable[Any] | None) -> Any:
+    return None if values is None else column.in_(list(values))
+
+
+class MonitoringRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.dialect = session.get_bind().dialect.name
+
+    # -- registry lookups ------------------------------------------------------------------------
+
+    def _device_ref(self, row: DeviceRow) -> DeviceRef:
+        return DeviceRef(
+            id=row.id,
+            mn=row.mn,
+            site_id=row.site_id,
+            password_hash=row.password_hash,
+            crc_variant=str(getattr(row.crc_variant, "value", row.crc_variant)),
+            active=row.active,
+        )
+
+    def device_credentials(self, mn: str) -> DeviceRef | None:
+        row = self.session.scalars(select(DeviceRow).where(DeviceRow.mn == mn)).one_or_none()
+        return None if row is None else self._device_ref(row)
+
+    def devices(self, *, site_id: int | None = None) -> list[DeviceRef]:
+        query = select(DeviceRow).order_by(DeviceRow.mn)
+        if site_id is not None:
+            query = query.where(DeviceRow.site_id == site_id)
+        return [self._device_ref(row) for row in self.session.scalars(query)]
+
+    def sites(self, ids: Iterable[int] | None = None) -> dict[int, SiteRef]:
+        query = select(SiteRow)
+        if ids is not None:
+            query = query.where(SiteRow.id.in_(list(ids)))
+        return {
+            row.id: SiteRef(
+                id=row.id,
+                code=row.code,
+                kind=str(getattr(row.kind, "value", row.kind)),
+                level=str(getattr(row.level, "value", row.level)),
+                target_class=row.target_class,
+            )
+            for row in self.session.scalars(query)
+        }
+
+    # -- bulk writes -----------------------------------------------------------------------------
+
+    def _raw(self) -> Any:
+        return self.session.connection().connection.driver_connection
+
+    def _ph(self, n: int) -> str:
+        mark = "?" if self.dialect == "sqlite" else "%s"
+        return ", ".join([mark] * n)
+
+    def _t(self, moment: datetime | None) -> Any:
+        if moment is None:
+            return None
+        return _sqlite_time(moment) if self.dialect == "sqlite" else moment
+
+    def ensure_partitions(self, moments: Iterable[datetime]) -> None:
+        """Create the monthly partitions of ``observations`` that these instants need (PostgreSQL)."""
+        if self.dialect != "postgresql":
+            return
+        identity = str(self.session.get_bind().engine.url)
+        months = {(m.astimezone(UTC).year, m.astimezone(UTC).month) for m in moments}
+        for year, month in sorted(months):
+            key = (identity, f"{year:04d}-{month:02d}")
+            if key in _KNOWN_PARTITIONS:
+                continue
+            end_year, end_month = (year + 1, 1) if month == 12 else (year, month + 1)
+            self.session.connection().exec_driver_sql(
+                f"CREATE TABLE IF NOT EXISTS {PARTITION_SCHEMA}.observations_y{year:04d}m{month:02d} "
+                f"PARTITION OF observations FOR VALUES FROM ('{year:04d}-{month:02d}-01 00:00:00+00') "
+                f"TO ('{end_year:04d}-{end_month:02d}-01 00:00:00+00')"
+            )
+            _KNOWN_PARTITIONS.add(key)
+
+    def store(
+        self,
+        *,
+        frames: Sequence[Frame] = (),
+        observations: Sequence[Observation] = (),
+        quarantine: Sequence[QuarantineEntry] = (),
+        dirty: Iterable[tuple[int, datetime]] = (),
+    ) -> None:
+        """Write a batch in the current transaction; observations already stored are left alone
+        (idempotent on time, device, period, parameter)."""
+        conn = self.session.connection()
+        t = self._t
+        if frames:
+            conn.exec_driver_sql(
+                f"INSERT INTO monitoring_frames ({_FRAME_COLUMNS}) VALUES ({self._ph(8)}) ON CONFLICT DO NOTHING",
+                [(f.id, t(f.received_at), f.device_id, f.mn, f.cn, f.qn, f.peer, f.raw) for f in frames],
+            )
+        if quarantine:
+            conn.exec_driver_sql(
+                f"INSERT INTO monitoring_quarantine ({_QUARANTINE_COLUMNS}) VALUES ({self._ph(8)})",
+                [
+                    (t(q.received_at), q.reason, q.field, q.detail, q.peer, q.mn, q.device_id, q.raw)
+                    for q in quarantine
+                ],
+            )
+        if observations:
+            rows = [
+                (
+                    t(o.data_time),
+                    o.device_id,
+                    o.period.value,
+                    o.parameter,
+                    o.site_id,
+                    o.value,
+                    o.flag.value,
+                    o.zs_value,
+                    o.min_value,
+                    o.max_value,
+                    o.cou,
+                    o.frame_id,
+                    o.late,
+                    t(o.received_at or o.data_time),
+                )
+                for o in observations
+            ]
+            if self.dialect == "postgresql":
+                self.ensure_partitions({o.data_time.replace(day=1, hour=0, minute=0) for o in observations})
+                self._copy_observations(rows)
+            else:
+                conn.exec_driver_sql(
+                    f"INSERT INTO observations ({_OBS_COLUMNS}) VALUES ({self._ph(14)}) ON CONFLICT DO NOTHING",
+                    rows,
+                )
+        dirty_rows = sorted({(t(hour), site_id) for site_id, hour in dirty})
+        if dirty_rows:
+            conn.exec_driver_sql(
+                f"INSERT INTO monitoring_dirty (period_start, site_id) VALUES ({self._ph(2)}) "
+                "ON CONFLICT DO NOTHING",
+                dirty_rows,
+            )
+
+    def _copy_observations(self, rows: list[tuple[Any, ...]]) -> None:
+        raw = self._raw()
+        with raw.cursor() as cur:
+            cur.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS observations_stage "
+                "(LIKE observations INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+            )
+            with cur.copy(f"COPY observations_stage ({_OBS_COLUMNS}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cur.execute(
+                f"INSERT INTO observations ({_OBS_COLUMNS}) SELECT {_OBS_COLUMNS} FROM observations_stage "
+                "ON CONFLICT DO NOTHING"
+            )
+            cur.execute("DELETE FROM observations_stage")
+
+    # -- reads -----------------------------------------------------------------------------------
+
+    def observations(
+        self,
+        *,
+        start: datetime,
+        end: datetime,
+        site_ids: Iterable[int] | None = None,
+        device_ids: Iterable[int] | None = None,
+        periods: Iterable[PeriodKind] | None = None,
+    ) -> list[Observation]:
+        o = ObservationRow
+        query = select(o).where(o.data_time >= start, o.data_time < end)
+        for clause in (
+            _in(o.site_id, site_ids),
+            _in(o.device_id, device_ids),
+            _in(o.period, None if periods is None else [p.value for p in periods]),
+        ):
+            if clause is not None:
+                query = query.where(clause)
+        query = query.order_by(o.data_time, o.device_id, o.period, o.parameter)
+        return [
+            Observation(
+                data_time=r.data_time,
+                device_id=r.device_id,
+                site_id=r.site_id,
+                period=PeriodKind(r.period),
+                parameter=r.parameter,
+                value=r.value,
+                flag=DeviceFlag.parse(r.flag),
+                zs_value=r.zs_value,
+                min_value=r.min_value,
+                max_value=r.max_value,
+                cou=r.cou,
+                frame_id=r.frame_id,
+                late=bool(r.late),
+                received_at=r.received_at,
+            )
+            for r in self.session.scalars(query)
+        ]
+
+    def count_observations(self, *, device_ids: Iterable[int] | None = None) -> int:
+        query = select(func.count()).select_from(ObservationRow)
+        if device_ids is not None:
+            query = query.where(ObservationRow.device_id.in_(list(device_ids)))
+        return int(self.session.execute(query).scalar_one())
+
+    def last_data_time(self, device_id: int) -> datetime | None:
+        value = self.session.execute(
+            select(func.max(ObservationRow.data_time)).where(ObservationRow.device_id == device_id)
+        ).scalar_one()
+        if isinstance(value, str):  # SQLite max() of a text column bypasses the type
+            value = datetime.fromisoformat(value).replace(tzinfo=UTC)
+        return value
+
+    def frame(self, frame_id: int) -> Frame | None:
+        row = self.session.get(FrameRow, frame_id)
+        if row is None:
+            return None
+        return Frame(row.id, row.received_at, row.mn, row.cn, row.raw, row.device_id, row.qn, row.peer)
+
+    def count_frames(self) -> int:
+        return int(self.session.execute(select(func.count()).select_from(FrameRow)).scalar_one())
+
+    # -- aggregates and indices ------------------------------------------------------------------
+
+    def _upsert(
+        self, table: str, keys: tuple[str, ...], columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+    ) -> None:
+        if not rows:
+            return
+        names = keys + columns
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns)
+        self.session.connection().exec_driver_sql(
+            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({self._ph(len(names))}) "
+            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}",
+            rows,
+        )
+
+    def put_aggregates(self, aggregates: Sequence[Aggregate]) -> None:
+        now = self._t(datetime.now(UTC))
+        self._upsert(
+            "monitoring_aggregates",
+            ("period_start", "site_id", "period", "parameter"),
+            ("value", "n_values", "valid", "computed_at"),
+            [
+                (
+                    self._t(a.period_start),
+                    a.site_id,
+                    a.period.value,
+                    a.parameter,
+                    a.value,
+                    a.n_values,
+                    a.valid,
+                    now,
+                )
+                for a in aggregates
+            ],
+        )
+
+    def aggregates(
+        self,
+        *,
+        start: datetime,
+        end: datetime,
+        period: PeriodKind,
+        site_ids: Iterable[int] | None = None,
+        parameters: Iterable[str] | None = None,
+    ) -> list[Aggregate]:
+        a = AggregateRow
+        query = select(a).where(a.period_start >= start, a.period_start < end, a.period == period.value)
+        for clause in (_in(a.site_id, site_ids), _in(a.parameter, parameters)):
+            if clause is not None:
+                query = query.where(clause)
+        query = query.order_by(a.period_start, a.site_id, a.parameter)
+        return [
+            Aggregate(
+                r.period_start,
+                r.site_id,
+                PeriodKind(r.period),
+                r.parameter,
+                r.value,
+                r.n_values,
+                bool(r.valid),
+            )
+            for r in self.session.scalars(query)
+        ]
+
+    def put_indices(self, indices: Sequence[IndexValue]) -> None:
+        now = self._t(datetime.now(UTC))
+        self._upsert(
+            "monitoring_indices",
+            ("period_start", "site_id", "period", "kind"),
+            ("value", "label", "detail", "computed_at"),
+            [
+                (
+                    self._t(i.period_start),
+                    i.site_id,
+                    i.period.value,
+                    i.kind.value,
+                    i.value,
+                    i.label,
+                    i.detail,
+                    now,
+                )
+                for i in indices
+            ],
+        )
+
+    def indices(
+        self,
+        *,
+        start: datetime,
+        end: datetime,
+        period: PeriodKind,
+        kind: IndexKind,
+        site_ids: Iterable[int] | None = None,
+    ) -> list[IndexValue]:
+        i = IndexRow
+        query = select(i).where(
+            i.period_start >= start, i.period_start < end, i.period == period.value, i.kind == kind.value
+        )
+        if site_ids is not None:
+            query = query.where(i.site_id.in_(list(site_ids)))
+        query = query.order_by(i.period_start, i.site_id)
+        return [
+            IndexValue(
+                r.period_start, r.site_id, PeriodKind(r.period), IndexKind(r.kind), r.value, r.label, r.detail
+            )
+            for r in self.session.scalars(query)
+        ]
+
+    def take_dirty(self, *, before: datetime, limit: int = 10000) -> list[tuple[int, datetime]]:
+        """Remove and return up to ``limit`` dirty (site, hour) marks of hours starting before ``before``."""
+        d = DirtyPeriodRow
+        rows = self.session.execute(
+            select(d.site_id, d.period_start)
+            .where(d.period_start < before)
+            .order_by(d.period_start)
+            .limit(limit)
+        ).all()
+        if not rows:
+            return []
+        for site_id, start in rows:
+            self.session.execute(delete(d).where(d.site_id == site_id, d.period_start == start))
+        return [(site_id, start) for site_id, start in rows]
+
+    def quarantine(self, *, limit: int = 100, reason: str | None = None) -> list[QuarantineEntry]:
+        q = QuarantineRow
+        query = select(q).order_by(q.id.desc()).limit(limit)
+        if reason is not None:
+            query = query.where(q.reason == reason)
+        return [
+            QuarantineEntry(
+                received_at=r.received_at,
+                reason=r.reason,
+                raw=r.raw,
+                peer=r.peer,
+                mn=r.mn,
+                device_id=r.device_id,
+                field=r.field,
+                detail=r.detail,
+                id=r.id,
+            )
+            for r in self.session.scalars(query)
+        ]

@@ -1,0 +1,78 @@
+"""The server in-process on 127.0.0.1:0: acknowledged means stored, once; bad input quarantined."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from greenport.ingest.server import IngestConfig, IngestServer
+from greenport.ingest.simulator import frame_bytes, upload_segment
+from greenport.protocol import FrameBuffer, decode
+from greenport.storage.uow import UnitOfWork
+
+from .conftest import PASSWORD, Fixture
+
+WHEN = datetime(2022, 6, 1, 2, 0, tzinfo=UTC)
+
+
+def air_frame(mn: str, when: datetime, *, pw: str = PASSWORD, pm25: float = 35.0, flag: int = 5) -> bytes:
+    values = [("a34004", pm25, None), ("a34002", 60.0, None), ("a21026", 9.0, None), ("a21005", 0.8, None)]
+    return frame_bytes(upload_segment(st="22", mn=mn, pw=pw, data_time=when, values=values, flag=flag))
+
+
+async def start(fixture: Fixture, **overrides: object) -> IngestServer:
+    config = IngestConfig(port=0, aggregate_interval=0, **overrides)  # type: ignore[arg-type]
+    server = IngestServer(fixture.db, config)
+    await server.start()
+    return server
+
+
+async def exchange(port: int, payload: bytes, *, replies: int, timeout: float = 10.0) -> list[bytes]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(payload)
+    await writer.drain()
+    buffer, got = FrameBuffer(), []
+    try:
+        while len(got) < replies:
+            data = await asyncio.wait_for(reader.read(65536), timeout)
+            if not data:
+                break
+            got.extend(item for item in buffer.feed(data) if isinstance(item, bytes))
+    finally:
+        writer.close()
+    return got
+
+
+async def test_upload_is_acknowledged_after_it_is_stored_and_stored_once(city: Fixture) -> None:
+    server = await start(city)
+    try:
+        frames = b"".join(air_frame("GPAIR01", WHEN + timedelta(seconds=30 * k)) for k in range(5))
+        replies = await exchange(server.port, frames + frames, replies=10)
+    finally:
+        await server.close()
+    assert len(replies) == 10
+    messages = [decode(r) for r in replies]
+    assert {m.cn for m in messages} == {"9014"} and {m.st for m in messages} == {"91"}
+    assert all(m.flag == 4 for m in messages)
+    with UnitOfWork(city.db) as uow:
+        observations = uow.monitoring.observations(start=WHEN, end=WHEN + timedelta(hours=1))
+    assert len(observations) == 5 * 4  # re-sent frames stored once
+    pm25 = [o for o in observations if o.parameter == "pm2_5"]
+    assert [o.value for o in pm25] == [35.0] * 5
+    assert all(o.frame_id is not None and o.late for o in pm25)
+
+
+async def test_wrong_password_is_refused_recorded_and_the_connection_closed(city: Fixture) -> None:
+    server = await start(city, max_auth_failures=2)
+    try:
+        bad = b"".join(air_frame("GPAIR01", WHEN + timedelta(seconds=k), pw="wrong1") for k in range(5))
+        replies = await exchange(server.port, bad, replies=1, timeout=5)
+        good = await exchange(server.port, air_frame("GPAIR02", WHEN), replies=1)
+    finally:
+        await server.close()
+    assert replies == []
+    assert len(good) == 1
+    with UnitOfWork(city.db) as uow:
+        entries = uow.monitoring.quarantine()
+    assert {e.reason for e in entries} == {"bad_password"}
+    assert 1 <= len(entries) <= 2 and all(e.mn == "GPAIR01" and e.field == "PW" for e in entries)
