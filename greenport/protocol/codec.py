@@ -30,6 +30,7 @@ from collections.abc import Collection
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
+from itertools import compress
 
 from greenport.kernel.time import CHINA_TZ
 from greenport.protocol.crc import CRC_FUNCTIONS, CrcVariant, crc16_hj212
@@ -167,7 +168,80 @@ def _int_field(fields: dict[str, str], key: str, hint: QnRtn, upper: int) -> int
     return int(text)
 
 
+_SEPARATOR_BYTES = b";,=-"
+_NOT_SEPARATOR = bytes(b for b in range(256) if b not in _SEPARATOR_BYTES)
+
+
+@lru_cache(maxsize=256)
+def _plain_pattern(count: int) -> bytes:
+    return b";".join([b"-="] * count)
+
+
+def _fast_cp(text: str) -> CP | None:
+    """The common case without a per-item Python loop: ``DataTime`` then ``code-Field=value``.
+
+    Applies only when every item is exactly ``code-Field=value`` (checked on the sequence of
+    separators, so no value holds a ``-``). Returns ``None`` for anything else (other items,
+    negative numbers, empty items, bad values, duplicates); :func:`_decode_cp` then parses item by
+    item and reports precisely.
+    """
+    data_time: datetime | None = None
+    if text.startswith("DataTime="):
+        cut = text.find(";")
+        comma = text.find(",")
+        if cut < 0 or 0 <= comma < cut:
+            cut = comma
+        if cut < 0:
+            raw, text = text[9:], ""
+        else:
+            raw, text = text[9:cut], text[cut + 1 :]
+        if len(raw) != 14:
+            return None
+        data_time = _parse_time(raw, "DataTime")
+        if not text:
+            return CP(data_time, {}, {})
+    flat = text.replace(",", ";")
+    count = flat.count(";") + 1
+    if flat.encode("ascii").translate(None, _NOT_SEPARATOR) != _plain_pattern(count):
+        return None
+    parts = flat.replace("=", ";").replace("-", ";").split(";")
+    codes = parts[0::3]
+    suffixes = parts[1::3]
+    if "" in codes or "" in suffixes or not TIME_FIELDS.isdisjoint(suffixes):
+        return None
+    numeric = NUMERIC_FIELDS
+    try:
+        values: list[Value] = [float(v) if k in numeric else v for k, v in zip(suffixes, parts[2::3], strict=True)]
+    except ValueError:
+        return None
+    total = sum(compress(values, map(numeric.__contains__, suffixes)))  # type: ignore[arg-type]
+    if total - total:  # a NaN or an infinity (or an overflow: re-checked item by item)
+        return None
+    factors: dict[str, dict[str, Value]] = {}
+    get = factors.get
+    for code, suffix, value in zip(codes, suffixes, values, strict=True):
+        fields = get(code)
+        if fields is None:
+            factors[code] = {suffix: value}
+        else:
+            fields[suffix] = value
+    if sum(map(len, factors.values())) != count:  # a duplicate field, or a factor split in two
+        return None
+    return CP(data_time, {}, factors)
+
+
 def _decode_cp(text: str, notes: list[str]) -> CP:
+    if (
+        text
+        and text.isascii()
+        and "_" not in text
+        and "//" not in text
+        and " " not in text
+        and text.isprintable()
+    ):
+        cp = _fast_cp(text)
+        if cp is not None:
+            return cp
     loose = " " in text or "\t" in text or not text.isprintable()
     strict_numbers = not text.isascii() or "_" in text
     number = _checked_number if strict_numbers else _number
@@ -240,11 +314,11 @@ def _build_message(fields: dict[str, str], cp: CP, variant: CrcVariant, notes: l
         pw=fields.get("PW"),
         mn=mn,
         flag=_int_field(fields, "Flag", QnRtn.FLAG_ERROR, 255),
-        pnum=_int_field(fields, "PNUM", QnRtn.REJECTED, 9999),
-        pno=_int_field(fields, "PNO", QnRtn.REJECTED, 9999),
+        pnum=_int_field(fields, "PNUM", QnRtn.REJECTED, 9999) if "PNUM" in fields else None,
+        pno=_int_field(fields, "PNO", QnRtn.REJECTED, 9999) if "PNO" in fields else None,
         cp=cp,
         crc_variant=variant,
-        notes=tuple(notes),
+        notes=tuple(notes) if notes else (),
     )
 
 
@@ -423,10 +497,13 @@ def _value(value: Value, name: str, suffix: str) -> str:
     if isinstance(value, datetime):
         return format_time(value)
     if isinstance(value, str):
-        if suffix in NUMERIC_FIELDS:
-            _checked_number(value, name)
-        elif suffix in TIME_FIELDS:
-            _parse_time(value, name)
+        try:
+            if suffix in NUMERIC_FIELDS:
+                _checked_number(value, name)
+            elif suffix in TIME_FIELDS:
+                _parse_time(value, name)
+        except FieldValueError as exc:
+            raise EncodeError(exc.message, field=name) from None
         if value.startswith("//") and value.endswith("//") and len(value) >= 4:
             inner = value[2:-2]
             if "//" in inner or "&&" in inner or "=" in inner:
