@@ -211,7 +211,9 @@ def _fast_cp(text: str) -> CP | None:
         return None
     numeric = NUMERIC_FIELDS
     try:
-        values: list[Value] = [float(v) if k in numeric else v for k, v in zip(suffixes, parts[2::3], strict=True)]
+        values: list[Value] = [
+            float(v) if k in numeric else v for k, v in zip(suffixes, parts[2::3], strict=True)
+        ]
     except ValueError:
         return None
     total = sum(compress(values, map(numeric.__contains__, suffixes)))  # type: ignore[arg-type]

@@ -38,7 +38,13 @@ ROUND_TRIP: list[tuple[str, bytes, Message]] = [
         b"##0107QN=20160801085857223;ST=32;CN=1000;PW=123456;MN=010000A8900016F000169DC0;Flag=5;"
         b"CP=&&OverTime=5;ReCount=3&&CAC1\r\n",
         Message(
-            qn=QN, st="32", cn="1000", pw="123456", mn=MN, flag=5, cp=CP(params={"OverTime": "5", "ReCount": "3"})
+            qn=QN,
+            st="32",
+            cn="1000",
+            pw="123456",
+            mn=MN,
+            flag=5,
+            cp=CP(params={"OverTime": "5", "ReCount": "3"}),
         ),
     ),
     (
@@ -222,7 +228,9 @@ DECODE_ONLY: list[tuple[str, bytes, Message]] = [
     (
         "R4 hj-212-parser, 9014 with lower-case CRC",
         b"##0087QN=20201015123632010;ST=91;CN=9014;PW=123456;MN=410183160889201000212505;Flag=4;CP=&&&&f001\r\n",
-        Message(qn="20201015123632010", st="91", cn="9014", pw="123456", mn="410183160889201000212505", flag=4),
+        Message(
+            qn="20201015123632010", st="91", cn="9014", pw="123456", mn="410183160889201000212505", flag=4
+        ),
     ),
     (
         "R5 hj-t212-parser, 2005 style: no QN, no Flag, old codes, DataTime with ms",

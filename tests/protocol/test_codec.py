@@ -127,7 +127,11 @@ def test_semicolons_everywhere_and_trailing_semicolon() -> None:
             "TEMP-Rtd=22.0;HUMI-Rtd=43.5;PM25-Rtd=2.0;PM25-Flag=N;&&"
         )
     )
-    assert message.cp.factors == {"TEMP": {"Rtd": 22.0}, "HUMI": {"Rtd": 43.5}, "PM25": {"Rtd": 2.0, "Flag": "N"}}
+    assert message.cp.factors == {
+        "TEMP": {"Rtd": 22.0},
+        "HUMI": {"Rtd": 43.5},
+        "PM25": {"Rtd": 2.0, "Flag": "N"},
+    }
     assert message.qn is None and message.flag is None
 
 
@@ -221,7 +225,10 @@ def test_crc_variant_only_when_allowed() -> None:
     assert message.crc_variant is CrcVariant.MODBUS_SWAPPED
     assert encode(message) == frame  # re-encoded with the variant it came with
     assert decode(frame, allow_crc_variants={CrcVariant.MODBUS_SWAPPED}).crc_variant == "modbus-swapped"
-    assert decode(ROUND_TRIP[0][1], allow_crc_variants={CrcVariant.MODBUS_SWAPPED}).crc_variant is CrcVariant.HJ212
+    assert (
+        decode(ROUND_TRIP[0][1], allow_crc_variants={CrcVariant.MODBUS_SWAPPED}).crc_variant
+        is CrcVariant.HJ212
+    )
 
 
 @pytest.mark.parametrize(
@@ -269,7 +276,9 @@ def test_bad_header(header: str, error: type[ProtocolError], field: str, hint: Q
     assert (info.value.field, info.value.reply_hint) == (field, hint)
 
 
-@pytest.mark.parametrize("segment", ["ST=32;CN=2011;MN=M", "ST=32;CN=2011;MN=M;CP=&&a-Rtd=1", "ST=32;CP=&&x&&"])
+@pytest.mark.parametrize(
+    "segment", ["ST=32;CN=2011;MN=M", "ST=32;CN=2011;MN=M;CP=&&a-Rtd=1", "ST=32;CP=&&x&&"]
+)
 def test_bad_syntax(segment: str) -> None:
     with pytest.raises(FormatError):
         decode_segment(segment)
@@ -282,7 +291,12 @@ def test_protocol_error_is_a_value_error_and_pickles() -> None:
         decode(b"garbage")
     error = CrcError("x", field="CRC", raw=b"abc")
     again = pickle.loads(pickle.dumps(error))
-    assert (type(again), again.field, again.raw, again.reply_hint) == (CrcError, "CRC", b"abc", QnRtn.CRC_ERROR)
+    assert (type(again), again.field, again.raw, again.reply_hint) == (
+        CrcError,
+        "CRC",
+        b"abc",
+        QnRtn.CRC_ERROR,
+    )
 
 
 # -- encoding ------------------------------------------------------------------------------------
