@@ -5,6 +5,7 @@ Nothing is built at import time; ``greenport serve`` and the tests call :func:`c
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
@@ -40,8 +41,37 @@ class CsrfCookieMiddleware(BaseHTTPMiddleware):
         return response
 
 
-def gate_of(route: APIRoute) -> Allow | None:
+@dataclass(frozen=True)
+class RouteInfo:
+    """An HTTP route of the app with its full path (prefixes applied) and its endpoint route."""
+
+    path: str
+    methods: frozenset[str]
+    route: APIRoute
+
+
+def http_routes(app: FastAPI) -> list[RouteInfo]:
+    """Every API route of ``app`` with its effective path (works with nested routers)."""
+    from fastapi import routing
+
+    iterate = getattr(routing, "iter_route_contexts", None)
+    out = []
+    if iterate is not None:
+        for ctx in iterate(app.routes):
+            original = getattr(ctx, "original_route", None)
+            if isinstance(original, APIRoute):
+                out.append(RouteInfo(ctx.path, frozenset(ctx.methods or ()), original))
+    else:
+        for route in app.routes:
+            if isinstance(route, APIRoute):
+                out.append(RouteInfo(route.path, frozenset(route.methods or ()), route))
+    return out
+
+
+def gate_of(route: APIRoute | RouteInfo) -> Allow | None:
     """The :class:`Allow` gate a route declares (searched through its dependency tree)."""
+    if isinstance(route, RouteInfo):
+        route = route.route
     stack = [route.dependant]
     while stack:
         dependant = stack.pop()

@@ -129,11 +129,11 @@ async def import_registry(
         registry_service: Any = importlib.import_module("greenport.enterprises.service")
     except ImportError:
         registry_service = None
-    importer = getattr(registry_service, f"import_{kind}", None)
+    importer = getattr(registry_service, f"import_{kind}", None) if kind in ("enterprises", "sites") else None
     if importer is None:
         raise InvalidInput(f"no registry import for {kind!r} is available", field="kind")
     table = read_table(file.filename or "upload.xlsx", data=await file.read())
-    result = importer(uow, table=table)
+    outcome = importer(uow, table.numbered(), headers=table.headers, source=file.filename or "upload")
     uow.web.audit(
         user_id=user.user_id,
         username=user.username,

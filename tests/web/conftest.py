@@ -1,0 +1,192 @@
+"""A tiny city for the web tests: two towns, a park, two firms, stations, a section, outlets,
+one user per role (bearer tokens made directly), and June 2022 daily air data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from greenport.accounts.passwords import hash_password
+from greenport.bootstrap import build
+from greenport.config import Settings
+from greenport.kernel.time import local_day_bounds
+from greenport.storage import registry as reg
+from greenport.web import auth
+
+CITY = "320582000000"
+TOWN_A = "320582100000"
+TOWN_B = "320582101000"
+VILLAGE_A = "320582100201"
+PASSWORD = "correct horse battery staple"
+ROLES = ("city_admin", "bureau_analyst", "department", "town_officer", "grid_officer", "enterprise", "public")
+SQUARE_A = {
+    "type": "Polygon",
+    "coordinates": [[[120.5, 31.9], [120.6, 31.9], [120.6, 32.0], [120.5, 32.0], [120.5, 31.9]]],
+}
+SQUARE_B = {
+    "type": "Polygon",
+    "coordinates": [[[120.6, 31.9], [120.7, 31.9], [120.7, 32.0], [120.6, 32.0], [120.6, 31.9]]],
+}
+
+#: Daily city means of June 2022 used by the report tests (µg/m³, CO mg/m³); day -> (pm2_5, o3_8h).
+JUNE = {d: (20.0 + d, 90.0 + 4 * d) for d in range(1, 31)}
+
+
+@dataclass
+class City:
+    ids: dict[str, int] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+
+
+def _seed(container, city: City) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from greenport.storage.monitoring import AggregateRow, IndexRow
+
+    password_hash = hash_password(PASSWORD)
+    with container.uow() as uow:
+        s = uow.session
+        s.add(reg.DivisionRow(code=CITY, name="张家港市", level="city"))
+        s.flush()
+        s.add(
+            reg.DivisionRow(
+                code=TOWN_A,
+                name="杨舍镇",
+                level="town",
+                parent_code=CITY,
+                boundary_geojson=json.dumps(SQUARE_A),
+            )
+        )
+        s.add(
+            reg.DivisionRow(
+                code=TOWN_B,
+                name="塘桥镇",
+                level="town",
+                parent_code=CITY,
+                boundary_geojson=json.dumps(SQUARE_B),
+            )
+        )
+        s.flush()
+        s.add(reg.DivisionRow(code=VILLAGE_A, name="村A", level="village", parent_code=TOWN_A))
+        park = reg.ParkRow(code="P1", name="化工园", kind="chemical_park", town_code=TOWN_A)
+        s.add(park)
+        s.flush()
+        s.add(reg.GridCellRow(code="G-A", name="杨舍网格", level="town", division_code=TOWN_A))
+        s.add(reg.GridCellRow(code="G-B", name="塘桥网格", level="town", division_code=TOWN_B))
+        firms = {}
+        for key, town, park_id in (("e1", TOWN_A, park.id), ("e2", TOWN_B, None)):
+            firm = reg.EnterpriseRow(
+                credit_code=f"91320582MA0000{key.upper()}XX"[:18],
+                name=f"企业{key}",
+                industry_code="2614",
+                industry_group="chemicals",
+                town_code=town,
+                park_id=park_id,
+                land_area_mu=50.0,
+                lon=120.55,
+                lat=31.95,
+                size_class="medium",
+                above_scale=True,
+            )
+            s.add(firm)
+            s.flush()
+            firms[key] = firm.id
+        sites = {
+            "airA": dict(kind="air_station", level="national", town_code=TOWN_A),
+            "airB": dict(kind="air_station", level="national", town_code=TOWN_B),
+            "waterA": dict(
+                kind="water_section", level="provincial", town_code=TOWN_A, target_class=3, river="张家港河"
+            ),
+            "out1": dict(kind="gas_outlet", level="enterprise", town_code=TOWN_A, enterprise_id=firms["e1"]),
+            "out2": dict(kind="gas_outlet", level="enterprise", town_code=TOWN_B, enterprise_id=firms["e2"]),
+        }
+        for key, attrs in sites.items():
+            row = reg.SiteRow(code=key.upper(), name=f"点位{key}", lon=120.55, lat=31.95, **attrs)
+            s.add(row)
+            s.flush()
+            city.ids[key] = row.id
+            dev = reg.DeviceRow(mn=f"MN{row.id:010d}", password_hash="x", site_id=row.id, crc_variant="hj212")
+            s.add(dev)
+            s.flush()
+            city.ids["dev_" + key] = dev.id
+        city.ids.update(firms)
+        city.ids["park"] = park.id
+        scopes = {
+            "town_officer": dict(division_code=TOWN_A),
+            "grid_officer": dict(division_code=VILLAGE_A),
+            "enterprise": dict(enterprise_id=firms["e1"]),
+        }
+        for role in ROLES:
+            user = reg.UserRow(
+                username=role,
+                password_hash=password_hash,
+                display_name=role,
+                role=role,
+                active=True,
+                **scopes.get(role, {}),
+            )
+            s.add(user)
+            s.flush()
+            token = f"gp_test_{role}"
+            uow.web.add_token(digest=auth.digest(token), name="test", user_id=user.id, expires_at=None)
+            city.tokens[role] = token
+        # June 2022: the same daily values at both air stations (so the city mean equals them)
+        for day, (pm25, o3) in JUNE.items():
+            start, _ = local_day_bounds(date(2022, 6, day))
+            for site in ("airA", "airB"):
+                for parameter, value in (
+                    ("pm2_5", pm25),
+                    ("o3_8h", o3),
+                    ("so2", 8.0),
+                    ("no2", 20.0),
+                    ("co", 0.6),
+                    ("pm10", 40.0),
+                ):
+                    s.add(
+                        AggregateRow(
+                            period_start=start,
+                            site_id=city.ids[site],
+                            period="day",
+                            parameter=parameter,
+                            value=value,
+                            n_values=24,
+                            valid=True,
+                        )
+                    )
+            s.add(
+                IndexRow(
+                    period_start=start,
+                    site_id=city.ids["waterA"],
+                    period="day",
+                    kind="water_class",
+                    value=2.0 if day <= 20 else 4.0,
+                    label="meets" if day <= 20 else "fails",
+                    detail="{}",
+                )
+            )
+
+
+@pytest.fixture
+def city_app(tmp_path: Path) -> Iterator[tuple[TestClient, City]]:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'web.db'}")
+    container = build(settings, migrate=True)
+    city = City()
+    _seed(container, city)
+    from greenport.web.app import create_app
+
+    app = create_app(container=container)
+    with TestClient(app) as client:
+        yield client, city
+    container.db.dispose()
+
+
+def bearer(city: City, role: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {city.tokens[role]}"}
+
+
+_ = (UTC, datetime, timedelta)
