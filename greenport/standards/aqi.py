@@ -360,17 +360,17 @@ def aqi(
     for key in concentrations:
         if key not in known:
             raise InvalidInput(f"unknown pollutant {key!r}; known: {', '.join(known)}", field=key)
-    values = {key: _check(key, concentrations.get(key)) for key in known}
+    values = {key: _check(key, value) for key, value in concentrations.items()}
     wanted = _participants(averaging, used.year)
     notes = [
         f"{key} not used in the {averaging} report of {used.code}"
         for key in concentrations
-        if key not in wanted and key != "so2_24h" and values[key] is not None
+        if key not in wanted and key != "so2_24h" and values.get(key) is not None
     ]
     subs: dict[str, int] = {}
     missing: list[str] = []
     for key in wanted:
-        value = values[key]
+        value = values.get(key)
         if value is None:
             missing.append(key)
             continue
@@ -379,7 +379,7 @@ def aqi(
             table = _table_for(key, averaging, used.year)
             target = table.above_last.split(":", 1)[1]
             source = "so2_24h" if target == "so2_24h" else "o3"
-            source_value = values[source]
+            source_value = values.get(source)
             if source_value is None:
                 raise InvalidInput(
                     f"{key} = {value:g} is above {table.breakpoints[-1]:g}: {used.code} takes the IAQI "
