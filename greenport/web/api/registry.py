@@ -142,7 +142,11 @@ async def import_registry(
         detail={"rows": len(table.rows), "file": file.filename},
         ip=client_ip(request),
     )
+    outcome_dict = getattr(outcome, "__dict__", None)
     return {
-        "imported": len(table.rows),
-        "result": result if isinstance(result, dict | list | int | None) else str(result),
+        "kind": kind,
+        "rows": len(table.rows),
+        "outcome": str(outcome)
+        if outcome_dict is None
+        else {k: v for k, v in outcome_dict.items() if k != "errors"},
     }
