@@ -1,0 +1,905 @@
+"""``evaluate(system, data)``: run an indicator system over units and keep every intermediate value.
+
+Layers (STYLE.md habit 6): pure functions (normalise, weights, aggregate, coupling, diagnosis,
+treatment, uncertainty) → immutable spec (:class:`~greenport.evaluation.system.System`) → this
+orchestrator, which records raw values, treated values, normalised values, weights (local and global),
+node scores, totals, ranks, grades, vetoes, obstacle degrees and diagnostics in an
+:class:`EvaluationResult`, so that a page can explain why a town scored 872.5.
+
+Data are given as ``{unit_key: {column: value}}``; an indicator reads the column named by its
+``source`` (default: its id). Empty strings and ``None`` are missing values. Adjustment items
+(bonus, penalty, veto) read as 0 when missing (no bonus, no penalty, no veto).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from greenport.evaluation import aggregate as agg
+from greenport.evaluation import coupling as cpl
+from greenport.evaluation import normalise as norm
+from greenport.evaluation import weights as wts
+from greenport.evaluation._arrays import FloatArray
+from greenport.evaluation.diagnosis import obstacle_degree_normalised
+from greenport.evaluation.errors import EvaluationError
+from greenport.evaluation.system import Grades, Indicator, Node, PointRule, System
+from greenport.evaluation.treatment import impute, needs_treatment, winsorise
+from greenport.evaluation.uncertainty import (
+    WEIGHT_NOISE,
+    rank_intervals,
+    ranks_of,
+    sobol_indices,
+)
+
+#: Floor used before geometric aggregation of [0, 1] scores (min-max always yields a 0).
+GEOMETRIC_FLOOR = 0.01
+
+
+def _to_float(value: Any, unit: str, column: str, row: int) -> float:
+    if value is None:
+        return math.nan
+    if isinstance(value, bool):
+        return 1.0 if value else 0.0
+    if isinstance(value, int | float):
+        return float(value)
+    text = str(value).strip().replace(",", "")
+    if text == "" or text.lower() in ("na", "nan", "n/a", "-", "—"):
+        return math.nan
+    if text.endswith("%"):
+        text = text[:-1]
+    try:
+        return float(text)
+    except ValueError:
+        raise EvaluationError(
+            f"unit {unit!r}: {column} = {value!r} is not a number", row=row, column=column
+        ) from None
+
+
+@dataclass
+class _Prepared:
+    system: System
+    units: tuple[str, ...]
+    items: tuple[Indicator, ...]
+    raw: FloatArray  # m x n_all
+    treated: FloatArray  # m x n_scored, after imputation and outlier treatment
+    adjust_raw: FloatArray  # m x n_adjust (missing -> 0)
+    normalised: FloatArray  # m x n_scored (index/coupling) or points/max (points)
+    points: FloatArray | None  # m x n_scored earned points (points scheme)
+    diagnostics: list[dict[str, Any]]
+    base_weights: dict[str, FloatArray] = field(default_factory=dict)
+    weight_methods: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class EvaluationResult:
+    """Everything a run computed; JSON-serialisable with :meth:`to_dict`, explainable with :meth:`explain`."""
+
+    system_id: str
+    system_version: str
+    version_hash: str
+    scheme: str
+    units: tuple[str, ...]
+    indicator_ids: tuple[str, ...]
+    adjustment_ids: tuple[str, ...]
+    raw: FloatArray
+    treated: FloatArray
+    normalised: FloatArray
+    points: FloatArray | None
+    adjustment_points: FloatArray
+    local_weights: dict[str, FloatArray]
+    global_weights: FloatArray
+    node_scores: dict[str, FloatArray]
+    total: FloatArray
+    rank: FloatArray
+    grade: list[str | None]
+    node_grades: dict[str, list[str | None]]
+    vetoes: list[list[str]]
+    obstacles: FloatArray
+    coupling: dict[str, Any] | None
+    diagnostics: list[dict[str, Any]]
+    method: dict[str, Any]
+    system: System = field(repr=False)
+    uncertainty: dict[str, Any] | None = None
+    period: str | None = None
+
+    def unit_index(self, unit: str) -> int:
+        try:
+            return self.units.index(unit)
+        except ValueError:
+            raise EvaluationError(f"unknown unit {unit!r}", field="unit") from None
+
+    def score(self, unit: str) -> float:
+        return float(self.total[self.unit_index(unit)])
+
+    def explain(self, unit: str, *, top: int = 3) -> dict[str, Any]:
+        """Breakdown of one unit's result: every node and indicator with raw, normalised, weight and points."""
+        i = self.unit_index(unit)
+        system = self.system
+        scored = {ind.id: k for k, ind in enumerate(system.indicators)}
+
+        def node_view(node: Node) -> dict[str, Any]:
+            view: dict[str, Any] = {
+                "id": node.id,
+                "name_zh": node.name_zh,
+                "name_en": node.name_en,
+                "score": _num(self.node_scores[node.id][i]),
+                "display_score": _num(self._display(node.id)[i]),
+            }
+            if node.id in self.node_grades:
+                view["grade"] = self.node_grades[node.id][i]
+            if node.id in self.local_weights:
+                view["child_weights"] = [_num(w) for w in self.local_weights[node.id]]
+            if node.children:
+                view["dimensions"] = [node_view(child) for child in node.children]
+            else:
+                view["indicators"] = [indicator_view(ind) for ind in node.indicators]
+            return view
+
+        def indicator_view(ind: Indicator) -> dict[str, Any]:
+            k = scored[ind.id]
+            view = {
+                "id": ind.id,
+                "name_zh": ind.name_zh,
+                "name_en": ind.name_en,
+                "unit": ind.unit,
+                "direction": ind.direction,
+                "raw": _num(self.raw[i, k]),
+                "used": _num(self.treated[i, k]),
+                "normalised": _num(self.normalised[i, k]),
+                "global_weight": _num(self.global_weights[k]),
+                "obstacle": _num(self.obstacles[i, k]),
+            }
+            if self.points is not None and ind.points is not None:
+                view["points"] = _num(self.points[i, k])
+                view["max_points"] = ind.points.max
+                view["rule"] = _describe_rule(ind.points)
+            else:
+                view["contribution"] = _num(
+                    self.global_weights[k] * self.normalised[i, k] * self.system.scale
+                )
+            return view
+
+        order = np.argsort(-self.obstacles[i], kind="stable")[:top]
+        n_scored = len(system.indicators)
+        adjustments = [
+            {
+                "id": item.id,
+                "name_zh": item.name_zh,
+                "kind": item.kind,
+                "raw": _num(self.raw[i, n_scored + a]),
+                "points": _num(self.adjustment_points[i, a]),
+                "triggered": item.id in self.vetoes[i] if item.kind == "veto" else None,
+            }
+            for a, item in enumerate(system.adjustments)
+        ]
+        out: dict[str, Any] = {
+            "system": self.system_id,
+            "unit": unit,
+            "total": _num(self.total[i]),
+            "rank": int(self.rank[i]),
+            "of": len(self.units),
+            "grade": self.grade[i],
+            "vetoes": self.vetoes[i],
+            "dimensions": [node_view(child) for child in system.dimensions],
+            "adjustments": adjustments,
+            "top_obstacles": [
+                {
+                    "indicator": system.indicators[j].id,
+                    "name_zh": system.indicators[j].name_zh,
+                    "obstacle": _num(self.obstacles[i, j]),
+                }
+                for j in order
+                if self.obstacles[i, j] > 0
+            ],
+            "diagnostics": [d for d in self.diagnostics if d.get("unit") in (None, unit)],
+        }
+        if self.coupling is not None:
+            out["coupling"] = {
+                key: (_plain(value[i]) if isinstance(value, list | np.ndarray) else value)
+                for key, value in self.coupling.items()
+            }
+        if self.uncertainty is not None:
+            intervals = self.uncertainty["ranks"]
+            out["rank_interval"] = {key: _plain(intervals[key][i]) for key in ("median", "p05", "p95")}
+        return out
+
+    def _display(self, node_id: str) -> FloatArray:
+        scores = self.node_scores[node_id]
+        return scores if self.scheme == "points" else scores * self.system.scale
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able dict of the whole result (NaN as null)."""
+        return {
+            "system_id": self.system_id,
+            "system_version": self.system_version,
+            "version_hash": self.version_hash,
+            "scheme": self.scheme,
+            "period": self.period,
+            "units": list(self.units),
+            "indicators": list(self.indicator_ids),
+            "adjustments": list(self.adjustment_ids),
+            "raw": _plain(self.raw),
+            "treated": _plain(self.treated),
+            "normalised": _plain(self.normalised),
+            "points": _plain(self.points) if self.points is not None else None,
+            "adjustment_points": _plain(self.adjustment_points),
+            "local_weights": {k: _plain(v) for k, v in self.local_weights.items()},
+            "global_weights": _plain(self.global_weights),
+            "node_scores": {k: _plain(v) for k, v in self.node_scores.items()},
+            "total": _plain(self.total),
+            "rank": [int(r) for r in self.rank],
+            "grade": self.grade,
+            "node_grades": self.node_grades,
+            "vetoes": self.vetoes,
+            "obstacles": _plain(self.obstacles),
+            "coupling": {k: _plain(v) for k, v in self.coupling.items()} if self.coupling else None,
+            "diagnostics": self.diagnostics,
+            "method": _plain(self.method),
+            "uncertainty": _plain(self.uncertainty) if self.uncertainty else None,
+        }
+
+    def table(self) -> list[dict[str, Any]]:
+        """One row per unit: unit, total, rank, grade, top-level dimension scores."""
+        rows = []
+        for i, unit in enumerate(self.units):
+            row: dict[str, Any] = {
+                "unit": unit,
+                "total": _num(self.total[i]),
+                "rank": int(self.rank[i]),
+                "grade": self.grade[i],
+            }
+            for node in self.system.dimensions:
+                row[node.id] = _num(self._display(node.id)[i])
+            if self.coupling is not None:
+                for key in ("C", "T", "D", "level_zh"):
+                    row[key] = _plain(self.coupling[key][i])
+            rows.append(row)
+        return rows
+
+
+def _num(value: Any) -> float | None:
+    number = float(value)
+    return None if math.isnan(number) else round(number, 10)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return _plain(value.tolist())
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.floating | float):
+        return None if math.isnan(float(value)) or math.isinf(float(value)) else float(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def _describe_rule(rule: PointRule) -> str:
+    if rule.rule == "target":
+        return f"full {rule.max:g} points at target {rule.target:g}, proportional below"
+    if rule.rule == "linear":
+        return f"full {rule.max:g} at target {rule.target:g}, minus {rule.per_unit:g} per unit of shortfall"
+    if rule.rule == "stepped":
+        return "steps " + ", ".join(f"{s.at:g}→{s.points:g}" for s in rule.steps)
+    if rule.rule == "ratio":
+        cap = f", capped at {rule.cap:g}×" if rule.cap else ""
+        return f"{rule.max:g} × value/benchmark ({rule.benchmark}){cap}"
+    if rule.rule == "pass":
+        return f"{rule.max:g} if target {rule.target:g} is met, else 0"
+    return f"{rule.per_unit:g} per unit, at most {rule.max:g}"
+
+
+# --------------------------------------------------------------------------- preparation
+
+
+def _matrix(system: System, data: Mapping[str, Mapping[str, Any]]) -> tuple[tuple[str, ...], FloatArray]:
+    units = tuple(str(u) for u in data)
+    if not units:
+        raise EvaluationError("no units to evaluate", field="data")
+    items = system.all_items
+    raw = np.full((len(units), len(items)), np.nan)
+    for i, unit in enumerate(units):
+        row = data[unit]
+        for j, item in enumerate(items):
+            raw[i, j] = _to_float(row.get(item.data_key), unit, item.data_key, i + 2)
+    return units, raw
+
+
+def _point_scores(rule: PointRule, x: FloatArray, sign: float, values_for_mean: FloatArray) -> FloatArray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if rule.rule == "target":
+            assert rule.target is not None
+            ratio = x / rule.target if sign > 0 else rule.target / x
+            ratio = np.where((sign < 0) & (x <= 0), 1.0, ratio)
+            return np.clip(rule.max * ratio, 0.0, rule.max)
+        if rule.rule == "linear":
+            assert rule.target is not None and rule.per_unit is not None
+            shortfall = np.maximum(0.0, (rule.target - x) if sign > 0 else (x - rule.target))
+            return np.clip(rule.max - rule.per_unit * shortfall, 0.0, rule.max)
+        if rule.rule == "stepped":
+            return norm.threshold_points(
+                x, [s.at for s in rule.steps], [s.points for s in rule.steps], direction=sign
+            )
+        if rule.rule == "ratio":
+            if rule.benchmark == "mean":
+                benchmark = float(np.nanmean(values_for_mean))
+            else:
+                benchmark = float(rule.benchmark)  # type: ignore[arg-type]
+            if not benchmark > 0:
+                raise EvaluationError(
+                    "ratio benchmark must be positive (mean of units is not)", field="benchmark"
+                )
+            ratio = x / benchmark if sign > 0 else benchmark / x
+            score = rule.max * np.maximum(ratio, 0.0)
+            return np.minimum(score, rule.cap * rule.max) if rule.cap else score
+        if rule.rule == "pass":
+            assert rule.target is not None
+            met = x >= rule.target if sign > 0 else x <= rule.target
+            return np.where(np.isnan(x), np.nan, np.where(met, rule.max, 0.0))
+        assert rule.per_unit is not None
+        return np.clip(rule.per_unit * x, 0.0, rule.max)
+
+
+def _normalise_column(ind: Indicator, default: Any, x: FloatArray) -> FloatArray:
+    spec = ind.normalisation or default
+    sign = ind.sign
+    column = x[:, None]
+    method = spec.method
+    if ind.direction == "target" and method not in ("closeness", "goalposts"):
+        method = "closeness"
+    if method == "minmax":
+        return norm.minmax(column, [sign])[:, 0]
+    if method == "zscore":
+        return norm.zscore(column, [sign])[:, 0]
+    if method == "target":
+        return norm.distance_to_target(column, [sign], spec.target, cap=spec.cap is None or spec.cap <= 1)[
+            :, 0
+        ]
+    if method == "ratio":
+        target = spec.target if spec.target is not None else spec.benchmark
+        if target == "mean":
+            target = float(np.nanmean(x))
+        return norm.ratio_to_target(column, [sign], target, cap=spec.cap)[:, 0]
+    if method == "goalposts":
+        return norm.goalposts(column, [sign], spec.lower, spec.upper)[:, 0]
+    if method == "rank":
+        return norm.rank(column, [sign])[:, 0]
+    if method == "percentile":
+        return norm.percentile_rank(column, [sign])[:, 0]
+    if method == "vector":
+        return norm.vector(column)[:, 0]
+    target = spec.target if spec.target is not None else ind.points.target if ind.points else None
+    return norm.target_closeness(column, target)[:, 0]
+
+
+def _prepare(
+    system: System, data: Mapping[str, Mapping[str, Any]], groups: Sequence[Any] | None
+) -> _Prepared:
+    units, raw = _matrix(system, data)
+    scored = system.indicators
+    n = len(scored)
+    diagnostics: list[dict[str, Any]] = []
+    values = raw[:, :n].copy()
+    names = [ind.id for ind in scored]
+    if groups is None and system.group_by:
+        groups = [data[u].get(system.group_by, "") for u in units]
+    treated, imputed = impute(values, policy=system.missing, groups=groups, names=names)
+    for i, j in imputed:
+        diagnostics.append(
+            {
+                "level": "info",
+                "code": "imputed",
+                "unit": units[i],
+                "indicator": names[j],
+                "message": f"missing value imputed by {system.missing} ({treated[i, j]:.6g})",
+            }
+        )
+    if system.missing == "reweight":
+        for i, j in np.argwhere(np.isnan(treated)):
+            diagnostics.append(
+                {
+                    "level": "info",
+                    "code": "missing_reweighted",
+                    "unit": units[int(i)],
+                    "indicator": names[int(j)],
+                    "message": "missing value left out; the node's other weights renormalised",
+                }
+            )
+    if system.outliers == "winsorise" and len(units) >= 4:
+        for j, ind in enumerate(scored):
+            method = (ind.normalisation or system.normalisation).method
+            if method in ("goalposts", "ratio", "target") or system.scheme == "points":
+                continue
+            column = treated[:, j]
+            if needs_treatment(column):
+                result = winsorise(column)
+                treated[:, j] = result.values
+                diagnostics.append(
+                    {
+                        "level": "warning",
+                        "code": "outlier_treated",
+                        "indicator": ind.id,
+                        "message": f"skew {result.skew_before:.3g}, kurtosis {result.kurtosis_before:.3g}: {result.method}"
+                        f" ({len(result.changed)} value(s) changed: "
+                        f"{', '.join(units[k] for k in result.changed)})",
+                    }
+                )
+    adjust_raw = np.nan_to_num(raw[:, n:], nan=0.0)
+    points = None
+    if system.scheme == "points":
+        points = np.column_stack(
+            [
+                _point_scores(ind.points, treated[:, j], ind.sign, treated[:, j])  # type: ignore[arg-type]
+                for j, ind in enumerate(scored)
+            ]
+        )
+        maxima = np.array([ind.points.max for ind in scored])  # type: ignore[union-attr]
+        normalised = points / maxima
+    else:
+        normalised = np.column_stack(
+            [_normalise_column(ind, system.normalisation, treated[:, j]) for j, ind in enumerate(scored)]
+        )
+        for j, ind in enumerate(scored):
+            finite = treated[:, j][~np.isnan(treated[:, j])]
+            if finite.size and np.all(finite == finite[0]):
+                diagnostics.append(
+                    {
+                        "level": "warning",
+                        "code": "constant_indicator",
+                        "indicator": ind.id,
+                        "message": "all units have the same value: it cannot separate them",
+                    }
+                )
+    return _Prepared(
+        system, units, system.all_items, raw, treated, adjust_raw, normalised, points, diagnostics
+    )
+
+
+# --------------------------------------------------------------------------- weights and node scores
+
+
+def _child_matrices(
+    node: Node, prepared: _Prepared, scores: Mapping[str, FloatArray], index: Mapping[str, int]
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """(raw matrix, normalised matrix, directions) of a node's children."""
+    if node.indicators:
+        cols = [index[ind.id] for ind in node.indicators]
+        signs = np.array([ind.sign for ind in node.indicators])
+        return prepared.treated[:, cols], prepared.normalised[:, cols], signs
+    matrix = np.column_stack([scores[child.id] for child in node.children])
+    return matrix, matrix, np.ones(len(node.children))
+
+
+def _base_weights(
+    node: Node, prepared: _Prepared, scores: Mapping[str, FloatArray], index: Mapping[str, int]
+) -> tuple[FloatArray, dict[str, Any]]:
+    system = prepared.system
+    children: Sequence[Node | Indicator] = node.children or node.indicators
+    declared = [child.weight for child in children]
+    if all(w is not None for w in declared) and node.weighting in (None, "fixed"):
+        return wts.fixed_weights(declared), {"method": "fixed"}
+    method = node.weighting or system.weighting
+    raw, _, signs = _child_matrices(node, prepared, scores, index)
+    n = len(children)
+    if method in ("fixed", "equal") or n == 1:
+        if method == "fixed":
+            raise EvaluationError(
+                f"{node.path or 'root'}: weighting 'fixed' but some children have no weight",
+                field=node.path or "weighting",
+            )
+        return wts.equal_weights(n), {"method": "equal"}
+    if method == "ahp":
+        assert node.judgment is not None
+        details = wts.ahp_details(node.judgment)
+        if details["cr"] >= wts.MAX_CONSISTENCY_RATIO:
+            raise EvaluationError(
+                f"{node.path}.judgment: consistency ratio {details['cr']:.4f} >= 0.10",
+                field=f"{node.path}.judgment",
+            )
+        return details["weights"], {
+            "method": "ahp",
+            "cr": details["cr"],
+            "lambda_max": details["lambda_max"],
+            "ri_table": details["ri_table"],
+        }
+    complete = raw[~np.isnan(raw).any(axis=1)]
+    if complete.shape[0] < 2:
+        raise EvaluationError(
+            f"{node.path or 'root'}: {method} weights need at least two complete units",
+            field=node.path or "weighting",
+        )
+    try:
+        if method == "entropy":
+            weights = wts.entropy_weights(complete, signs)
+            info: dict[str, Any] = {
+                "method": "entropy",
+                "convention": "min-max with direction, p ln p = 0 at p = 0",
+            }
+        elif method == "critic":
+            weights = wts.critic_weights(complete, signs)
+            info = {"method": "critic", "convention": "direction-aware min-max"}
+        elif method == "cv":
+            weights = wts.cv_weights(np.where(signs > 0, complete, 1.0 / complete))
+            info = {"method": "cv", "convention": "cost columns inverted (1/x)"}
+        elif method == "std":
+            weights = wts.std_weights(complete, signs)
+            info = {"method": "std"}
+        else:
+            weights = wts.pca_weights(complete, signs)
+            info = {"method": "pca", "convention": "eigenvalue > 1 components, variance-share weighted"}
+    except EvaluationError as exc:
+        prepared.diagnostics.append(
+            {
+                "level": "warning",
+                "code": "weights_fallback",
+                "node": node.id,
+                "message": f"{method} weights undefined ({exc.message}); equal weights used",
+            }
+        )
+        return wts.equal_weights(n), {"method": "equal", "fallback_from": method}
+    return weights, info
+
+
+def _aggregate(
+    method: str,
+    raw: FloatArray,
+    normalised: FloatArray,
+    signs: FloatArray,
+    weights: FloatArray,
+    from_indicators: bool,
+) -> FloatArray:
+    if method == "arithmetic":
+        return agg.weighted_arithmetic(normalised, weights)
+    if method == "sum":
+        return np.nansum(normalised * weights, axis=1)
+    if method == "geometric":
+        return agg.weighted_geometric(normalised, weights, floor=GEOMETRIC_FLOOR)
+    if method == "harmonic":
+        return agg.weighted_harmonic(np.maximum(normalised, GEOMETRIC_FLOOR), weights)
+    source = raw if from_indicators else normalised
+    if np.isnan(source).any():
+        raise EvaluationError(
+            f"{method} aggregation needs complete data (choose an imputation policy)", field="data"
+        )
+    if method in ("topsis", "topsis_minmax"):
+        variant: Literal["vector", "minmax"] = "vector" if method == "topsis" else "minmax"
+        if variant == "vector" and np.any(source < 0):
+            variant = "minmax"
+        return agg.topsis(source, weights, signs if from_indicators else None, normalisation=variant)
+    return agg.grey_relational(source, weights, signs if from_indicators else None)
+
+
+def _score(
+    prepared: _Prepared,
+    *,
+    weight_factors: Mapping[str, FloatArray] | None = None,
+    aggregation: str | None = None,
+) -> tuple[dict[str, FloatArray], dict[str, FloatArray], FloatArray]:
+    """Node scores, local weights and the total for one configuration of weights and aggregation."""
+    system = prepared.system
+    index = {ind.id: k for k, ind in enumerate(system.indicators)}
+    scores: dict[str, FloatArray] = {}
+    local: dict[str, FloatArray] = {}
+
+    def visit(node: Node) -> FloatArray:
+        for child in node.children:
+            visit(child)
+        if node.id not in prepared.base_weights:
+            weights, info = _base_weights(node, prepared, scores, index)
+            prepared.base_weights[node.id] = weights
+            prepared.weight_methods[node.id] = info
+        weights = prepared.base_weights[node.id]
+        if weight_factors is not None and node.id in weight_factors:
+            weights = weights * weight_factors[node.id]
+            weights = weights / weights.sum()
+        local[node.id] = weights
+        raw, normalised, signs = _child_matrices(node, prepared, scores, index)
+        if system.scheme == "points":
+            if node.indicators:
+                assert prepared.points is not None
+                cols = [index[ind.id] for ind in node.indicators]
+                earned = prepared.points[:, cols]
+                if weight_factors is not None and node.id in weight_factors:
+                    maxima = np.array([ind.points.max for ind in node.indicators])  # type: ignore[union-attr]
+                    earned = (earned / maxima) * (weights * maxima.sum())
+                value = np.nansum(earned, axis=1)
+            else:
+                value = np.sum(np.column_stack([scores[c.id] for c in node.children]), axis=1)
+        elif node is system.root and system.scheme == "coupling":
+            value = np.zeros(len(prepared.units))  # filled in by the coupling step
+        else:
+            method = aggregation or node.aggregation or system.aggregation
+            value = _aggregate(method, raw, normalised, signs, weights, bool(node.indicators))
+        scores[node.id] = value
+        return value
+
+    visit(system.root)
+    if system.scheme == "points":
+        total = scores["root"] + _adjustment_points(prepared).sum(axis=1)
+        total = np.maximum(total, 0.0)
+    elif system.scheme == "coupling":
+        u = np.clip(np.column_stack([scores[d.id] for d in system.dimensions]), 0.0, 1.0)
+        spec = system.coupling
+        assert spec is not None
+        _, _, d = cpl.coupling_coordination(u, spec.weights, modified=spec.modified)
+        total = np.asarray(d, dtype=np.float64).reshape(-1)
+        scores["root"] = total
+    else:
+        total = scores["root"] * system.scale + _adjustment_points(prepared).sum(axis=1)
+    return scores, local, total
+
+
+def _adjustment_points(prepared: _Prepared) -> FloatArray:
+    system = prepared.system
+    m = len(prepared.units)
+    out = np.zeros((m, len(system.adjustments)))
+    for a, item in enumerate(system.adjustments):
+        if item.kind == "veto" or item.points is None:
+            continue
+        earned = np.nan_to_num(
+            _point_scores(item.points, prepared.adjust_raw[:, a], item.sign, prepared.adjust_raw[:, a])
+        )
+        out[:, a] = earned if item.kind == "bonus" else -earned
+    return out
+
+
+def _global_weights(system: System, local: Mapping[str, FloatArray]) -> FloatArray:
+    out: list[float] = []
+
+    def walk(node: Node, factor: float) -> None:
+        weights = local[node.id]
+        if node.children:
+            for child, w in zip(node.children, weights, strict=True):
+                walk(child, factor * float(w))
+        else:
+            out.extend(factor * float(w) for w in weights)
+
+    if system.scheme == "points":
+        maxima = np.array([ind.points.max for ind in system.indicators])  # type: ignore[union-attr]
+        return maxima / maxima.sum()
+    if system.scheme == "coupling":
+        alphas = system.coupling.weights if system.coupling and system.coupling.weights else None
+        n = len(system.dimensions)
+        a = np.asarray(alphas, dtype=np.float64) / sum(alphas) if alphas else np.full(n, 1.0 / n)
+        for dim, weight in zip(system.dimensions, a, strict=True):
+            walk(dim, float(weight))
+        return np.asarray(out)
+    walk(system.root, 1.0)
+    return np.asarray(out)
+
+
+def _grade(grades: Grades, values: FloatArray, ranks: FloatArray) -> list[str | None]:
+    out: list[str | None] = []
+    m = len(values)
+    for value, rank in zip(values, ranks, strict=True):
+        if math.isnan(value):
+            out.append(None)
+            continue
+        chosen = grades.levels[-1].grade
+        for level in grades.levels:
+            if grades.basis == "score":
+                if level.min is None or value >= level.min - 1e-9:
+                    chosen = level.grade
+                    break
+            elif level.top_share is None or rank / m <= level.top_share + 1e-9:
+                chosen = level.grade
+                break
+        out.append(chosen)
+    return out
+
+
+def evaluate(
+    system: System,
+    data: Mapping[str, Mapping[str, Any]],
+    *,
+    groups: Sequence[Any] | None = None,
+    uncertainty: int = 0,
+    seed: int = 0,
+    period: str | None = None,
+) -> EvaluationResult:
+    """Evaluate ``system`` over ``data`` (``{unit: {column: value}}``).
+
+    Parameters
+    ----------
+    system : a checked :class:`System` (see :func:`~greenport.evaluation.system.load_system`).
+    data : one mapping of column → value per unit (units in the order given).
+    groups : group label per unit for ``impute_group_mean`` (default: the ``group_by`` column).
+    uncertainty : number of Monte Carlo samples (0 = none): weights × U(0.75, 1.25) at every node and,
+        for index schemes, the aggregation drawn from {declared, geometric}; gives rank intervals
+        (median, 5th-95th percentile) and Sobol first-order/total indices of the mean absolute rank shift.
+    seed : random seed of the Monte Carlo (results are reproducible).
+    period : label stored with the result.
+    """
+    if not isinstance(system, System):
+        raise EvaluationError("evaluate() needs a System (use load_system(yaml_text) first)", field="system")
+    prepared = _prepare(system, data, groups)
+    scores, local, total = _score(prepared)
+    ranks = ranks_of(total)
+    grade: list[str | None] = _grade(system.grades, total, ranks) if system.grades else [None] * len(total)
+    vetoes: list[list[str]] = [[] for _ in prepared.units]
+    for a, item in enumerate(system.adjustments):
+        if item.kind != "veto":
+            continue
+        triggered = prepared.adjust_raw[:, a] >= (item.veto_threshold or 1.0)
+        for i in (int(v) for v in np.flatnonzero(triggered)):
+            vetoes[i].append(item.id)
+            assert system.grades is not None and item.cap_grade is not None
+            names = system.grades.names
+            current = grade[i]
+            if current is None or names.index(current) < names.index(item.cap_grade):
+                grade[i] = item.cap_grade
+            prepared.diagnostics.append(
+                {
+                    "level": "warning",
+                    "code": "veto",
+                    "unit": prepared.units[i],
+                    "indicator": item.id,
+                    "message": f"一票否决 {item.name_zh}: grade capped at {item.cap_grade}",
+                }
+            )
+    node_grades: dict[str, list[str | None]] = {}
+    for node in system.root.walk():
+        if node.grades is not None:
+            display = scores[node.id] if system.scheme == "points" else scores[node.id] * system.scale
+            node_grades[node.id] = _grade(node.grades, display, ranks_of(display))
+    global_weights = _global_weights(system, local)
+    attainment = _attainment(prepared)
+    obstacles = obstacle_degree_normalised(attainment, global_weights)
+    coupling_info = None
+    if system.scheme == "coupling":
+        u = np.clip(np.column_stack([scores[d.id] for d in system.dimensions]), 0.0, 1.0)
+        spec = system.coupling
+        assert spec is not None
+        c, t, d = cpl.coupling_coordination(u, spec.weights, modified=spec.modified)
+        levels = [cpl.coordination_level(float(v)) for v in d]
+        lags = [
+            cpl.lag_type(float(row[0]), float(row[1]), margin=spec.lag_margin) if u.shape[1] == 2 else None
+            for row in u
+        ]
+        coupling_info = {
+            "U": u,
+            "C": c,
+            "T": t,
+            "D": d,
+            "level": [lv.level for lv in levels],
+            "level_zh": [lv.name_zh for lv in levels],
+            "level_en": [lv.name_en for lv in levels],
+            "lag": lags,
+            "modified": spec.modified,
+        }
+        if system.grades is None:
+            grade = [str(lv.name_zh) for lv in levels]
+    method = {
+        "scheme": system.scheme,
+        "normalisation": {
+            ind.id: (ind.normalisation or system.normalisation).method for ind in system.indicators
+        }
+        if system.scheme != "points"
+        else "points",
+        "weights": prepared.weight_methods,
+        "aggregation": {node.id: node.aggregation or system.aggregation for node in system.root.walk()}
+        if system.scheme != "points"
+        else "sum of points",
+        "missing": system.missing,
+        "outliers": system.outliers,
+        "zscore_ddof": 1,
+        "ranks": "1 = best, ties share the better rank",
+    }
+    result = EvaluationResult(
+        system_id=system.id,
+        system_version=system.version,
+        version_hash=system.version_hash,
+        scheme=system.scheme,
+        units=prepared.units,
+        indicator_ids=tuple(ind.id for ind in system.indicators),
+        adjustment_ids=tuple(a.id for a in system.adjustments),
+        raw=prepared.raw,
+        treated=prepared.treated,
+        normalised=prepared.normalised,
+        points=prepared.points,
+        adjustment_points=_adjustment_points(prepared),
+        local_weights=local,
+        global_weights=global_weights,
+        node_scores=scores,
+        total=total,
+        rank=ranks,
+        grade=grade,
+        node_grades=node_grades,
+        vetoes=vetoes,
+        obstacles=obstacles,
+        coupling=coupling_info,
+        diagnostics=prepared.diagnostics,
+        method=method,
+        system=system,
+        period=period,
+    )
+    if uncertainty > 0:
+        result.uncertainty = _uncertainty(prepared, total, uncertainty, seed)
+    return result
+
+
+def _attainment(prepared: _Prepared) -> FloatArray:
+    """Per-indicator attainment in [0, 1] for the obstacle model (normalised value, clipped)."""
+    system = prepared.system
+    if system.scheme == "points":
+        return np.clip(np.nan_to_num(prepared.normalised, nan=1.0), 0.0, 1.0)
+    out = prepared.normalised.copy()
+    for j, ind in enumerate(system.indicators):
+        method = (ind.normalisation or system.normalisation).method
+        if method in ("zscore", "rank", "vector"):
+            out[:, j] = norm.minmax(prepared.treated[:, j : j + 1], [ind.sign])[:, 0]
+        elif method == "ratio":
+            out[:, j] = np.minimum(out[:, j], 1.0)
+    return np.clip(np.nan_to_num(out, nan=1.0), 0.0, 1.0)
+
+
+def _uncertainty(prepared: _Prepared, nominal: FloatArray, n_samples: int, seed: int) -> dict[str, Any]:
+    system = prepared.system
+    nodes = [node for node in system.root.walk()]
+    groups = list(system.dimensions)  # one uncertain input per top-level dimension's weights
+    can_switch = system.scheme == "index"
+    names = tuple([f"weights:{d.id}" for d in groups] + (["aggregation"] if can_switch else []))
+    base_aggregation = system.aggregation
+    nominal_ranks = ranks_of(nominal)
+
+    def run(factors: dict[str, FloatArray], aggregation: str | None) -> FloatArray:
+        _, _, total = _score(prepared, weight_factors=factors, aggregation=aggregation)
+        return total
+
+    rng = np.random.default_rng(seed)
+    samples = np.empty((n_samples, len(nominal)))
+    for s in range(n_samples):
+        factors = {
+            node.id: rng.uniform(1 - WEIGHT_NOISE, 1 + WEIGHT_NOISE, len(node.children or node.indicators))
+            for node in nodes
+        }
+        aggregation = None
+        if can_switch and rng.random() < 0.5:
+            aggregation = "geometric" if base_aggregation != "geometric" else "arithmetic"
+        samples[s] = run(factors, aggregation)
+    intervals = rank_intervals(nominal, samples)
+
+    owner: dict[str, int] = {}
+    for g, dim in enumerate(groups):
+        for node in dim.walk():
+            owner[node.id] = g
+    d = len(names)
+    n_sobol = max(8, n_samples // (d + 2))
+
+    def model(points: FloatArray) -> FloatArray:
+        out = np.empty(points.shape[0])
+        for r, point in enumerate(points):
+            factors: dict[str, FloatArray] = {}
+            for node in nodes:
+                k = len(node.children or node.indicators)
+                g = owner.get(node.id)
+                if g is None:  # the root: its children's weights belong to the dimensions
+                    u = np.array([point[owner[c.id]] for c in node.children])
+                else:
+                    u = np.full(k, point[g])
+                # the same draw u moves the group's weights in a fixed pseudo-random pattern
+                pattern = np.cos(np.arange(1, k + 1) * 2.399) if g is not None else np.ones(k)
+                factors[node.id] = 1 + WEIGHT_NOISE * (2 * u - 1) * pattern
+            aggregation = None
+            if can_switch and point[-1] >= 0.5:
+                aggregation = "geometric" if base_aggregation != "geometric" else "arithmetic"
+            out[r] = float(np.mean(np.abs(ranks_of(run(factors, aggregation)) - nominal_ranks)))
+        return out
+
+    sobol = sobol_indices(model, d, n_sobol, names=names, seed=seed)
+    return {
+        "samples": n_samples,
+        "weight_noise": WEIGHT_NOISE,
+        "aggregation_switch": can_switch,
+        "ranks": intervals.to_dict(),
+        "sensitivity": sobol.to_dict(),
+        "output": "mean absolute rank shift (COINr)",
+        "seed": seed,
+    }

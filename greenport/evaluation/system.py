@@ -1,0 +1,777 @@
+"""Indicator systems as data: the YAML schema, its checker and the immutable spec objects.
+
+An indicator system is a YAML mapping (see ``docs/evaluation.md`` for the full schema)::
+
+    id: enterprise_per_mu            # snake_case, unique in the registry
+    version: "2024.1"
+    name_zh: 工业企业亩均效益综合评价
+    name_en: Per-mu benefit of industrial enterprises
+    unit_kind: enterprise            # town | department | leader | county | enterprise | city_year | city
+    scheme: points                   # points | index | coupling
+    sources: [...]                   # documents the system follows (required, at least one)
+    reconstruction: ...              # what was reconstructed where the sources give only the shape
+    missing: refuse                  # refuse | reweight | impute_group_mean | impute_mean
+    outliers: none                   # none | winsorise
+    max_points: 100                  # points scheme: Σ of item points must equal it
+    scale: 100                       # index scheme: root score × scale
+    normalisation: {method: minmax}  # default for indicators (index scheme)
+    weighting: equal                 # default method for a node's children without weights
+    aggregation: arithmetic          # default node aggregation (index scheme)
+    grades: {basis: score, levels: [{grade: A, min: 90}, ...]}
+    dimensions: [ {id, name_zh, name_en, weight?, weighting?, judgment?, aggregation?, grades?,
+                   dimensions: [...] | indicators: [...]} ]
+    adjustments: [ bonus / penalty / veto items ]
+
+Every problem is reported with its YAML path, e.g.
+``dimensions[2].indicators[4].direction: must be benefit|cost|target``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from greenport.evaluation import aggregate as agg
+from greenport.evaluation import normalise as norm
+from greenport.evaluation import weights as wts
+from greenport.evaluation.errors import SchemaError
+from greenport.evaluation.treatment import MISSING_POLICIES
+
+SCHEMES = ("points", "index", "coupling")
+UNIT_KINDS = ("town", "department", "leader", "county", "enterprise", "city_year", "city")
+DIRECTIONS = ("benefit", "cost", "target")
+POINT_RULES = ("target", "linear", "stepped", "ratio", "pass", "count")
+ITEM_KINDS = ("bonus", "penalty", "veto")
+GRADE_BASES = ("score", "rank_share")
+OUTLIER_POLICIES = ("none", "winsorise")
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Normalisation:
+    """How an indicator is normalised in an index scheme (see :mod:`greenport.evaluation.normalise`)."""
+
+    method: str = "minmax"
+    target: float | None = None
+    lower: float | None = None
+    upper: float | None = None
+    cap: float | None = None
+    benchmark: str | float | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    at: float
+    points: float
+
+
+@dataclass(frozen=True)
+class PointRule:
+    """Point-scheme scoring of one item.
+
+    * ``target``: full ``max`` when the target is met, else ``max``·x/T (benefit) or ``max``·T/x (cost);
+    * ``linear``: full ``max`` at the target, ``per_unit`` points deducted per unit of shortfall, floor 0;
+    * ``stepped``: the points of the best step reached (``steps``: ``at`` thresholds);
+    * ``ratio``: ``max``·x/benchmark (benchmark a number or ``mean`` of the units), capped at ``cap``·max;
+    * ``pass``: ``max`` when the value meets the target (>= for benefit, <= for cost), else 0;
+    * ``count``: ``per_unit``·x capped at ``max`` (bonus and penalty items).
+    """
+
+    rule: str
+    max: float
+    target: float | None = None
+    per_unit: float | None = None
+    steps: tuple[Step, ...] = ()
+    benchmark: str | float | None = None
+    cap: float | None = None
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    name_zh: str
+    name_en: str
+    unit: str
+    direction: str
+    path: str
+    definition: str = ""
+    column: str | None = None
+    query: str | None = None
+    weight: float | None = None
+    normalisation: Normalisation | None = None
+    points: PointRule | None = None
+    kind: str = "score"
+    veto_threshold: float | None = None
+    cap_grade: str | None = None
+
+    @property
+    def sign(self) -> float:
+        return -1.0 if self.direction == "cost" else 1.0
+
+    @property
+    def data_key(self) -> str:
+        """The column (or named query) holding this indicator's values; defaults to the indicator id."""
+        return self.column or self.query or self.id
+
+
+@dataclass(frozen=True)
+class GradeLevel:
+    grade: str
+    min: float | None = None
+    top_share: float | None = None
+    name_zh: str = ""
+
+
+@dataclass(frozen=True)
+class Grades:
+    """Grade cut-offs, best grade first: absolute (``min`` score) or by rank share (``top_share``, cumulative)."""
+
+    basis: str
+    levels: tuple[GradeLevel, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(level.grade for level in self.levels)
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    name_zh: str
+    name_en: str
+    path: str
+    weight: float | None = None
+    weighting: str | None = None
+    judgment: tuple[tuple[float, ...], ...] | None = None
+    aggregation: str | None = None
+    grades: Grades | None = None
+    children: tuple[Node, ...] = ()
+    indicators: tuple[Indicator, ...] = ()
+
+    @property
+    def is_leaf_parent(self) -> bool:
+        return bool(self.indicators)
+
+    def walk(self) -> Iterator[Node]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+@dataclass(frozen=True)
+class CouplingSpec:
+    weights: tuple[float, ...] | None = None
+    modified: bool = False
+    lag_margin: float = 0.1
+
+
+@dataclass(frozen=True)
+class System:
+    """A checked, immutable indicator system."""
+
+    id: str
+    version: str
+    name_zh: str
+    name_en: str
+    unit_kind: str
+    scheme: str
+    sources: tuple[str, ...]
+    root: Node
+    adjustments: tuple[Indicator, ...] = ()
+    reconstruction: str = ""
+    missing: str = "refuse"
+    outliers: str = "none"
+    max_points: float | None = None
+    scale: float = 1.0
+    normalisation: Normalisation = field(default_factory=Normalisation)
+    weighting: str = "equal"
+    aggregation: str = "arithmetic"
+    grades: Grades | None = None
+    coupling: CouplingSpec | None = None
+    group_by: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def dimensions(self) -> tuple[Node, ...]:
+        return self.root.children
+
+    @property
+    def indicators(self) -> tuple[Indicator, ...]:
+        """Scored indicators in declaration order (adjustment items excluded)."""
+        return tuple(ind for node in self.root.walk() for ind in node.indicators)
+
+    @property
+    def all_items(self) -> tuple[Indicator, ...]:
+        return self.indicators + self.adjustments
+
+    @property
+    def version_hash(self) -> str:
+        """sha256 of the canonical JSON of the declaration (formatting and comments do not count)."""
+        canonical = json.dumps(
+            self.raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+        )
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def indicator(self, indicator_id: str) -> Indicator:
+        for item in self.all_items:
+            if item.id == indicator_id:
+                return item
+        raise KeyError(indicator_id)
+
+    def shape(self) -> dict[str, int]:
+        """Counts used to check a system against its documents: dimensions, indicators, adjustments."""
+        return {
+            "dimensions": len(self.dimensions),
+            "indicators": len(self.indicators),
+            "adjustments": len(self.adjustments),
+        }
+
+
+# --------------------------------------------------------------------------- the checker
+
+
+class _Checker:
+    def __init__(self, raw: Mapping[str, Any]) -> None:
+        self.raw = raw
+        self.seen_ids: dict[str, str] = {}
+
+    # small typed getters -------------------------------------------------------------
+    def mapping(self, value: Any, path: str) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            raise SchemaError(path, f"must be a mapping, got {type(value).__name__}")
+        return value
+
+    def known_keys(self, data: Mapping[str, Any], allowed: set[str], path: str) -> None:
+        for key in data:
+            if key not in allowed:
+                raise SchemaError(
+                    _join(path, str(key)), f"unknown key; allowed: {', '.join(sorted(allowed))}"
+                )
+
+    def text(
+        self, data: Mapping[str, Any], key: str, path: str, *, required: bool = True, default: str = ""
+    ) -> str:
+        value = data.get(key)
+        if value is None:
+            if required:
+                raise SchemaError(_join(path, key), "is required")
+            return default
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            raise SchemaError(_join(path, key), "must be a string")
+        return str(value)
+
+    def number(
+        self,
+        data: Mapping[str, Any],
+        key: str,
+        path: str,
+        *,
+        required: bool = False,
+        positive: bool = False,
+        non_negative: bool = False,
+    ) -> float | None:
+        value = data.get(key)
+        if value is None:
+            if required:
+                raise SchemaError(_join(path, key), "is required")
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise SchemaError(_join(path, key), f"must be a number, got {value!r}")
+        number = float(value)
+        if positive and not number > 0:
+            raise SchemaError(_join(path, key), "must be > 0")
+        if non_negative and number < 0:
+            raise SchemaError(_join(path, key), "must be >= 0")
+        return number
+
+    def choice(
+        self,
+        data: Mapping[str, Any],
+        key: str,
+        options: tuple[str, ...],
+        path: str,
+        *,
+        default: str | None = None,
+    ) -> str:
+        value = data.get(key, default)
+        if value is None:
+            raise SchemaError(_join(path, key), f"is required: {'|'.join(options)}")
+        if value not in options:
+            raise SchemaError(_join(path, key), f"must be {'|'.join(options)}")
+        return str(value)
+
+    def identifier(self, data: Mapping[str, Any], path: str) -> str:
+        ident = self.text(data, "id", path)
+        if not _ID.match(ident):
+            raise SchemaError(_join(path, "id"), "must be snake_case ([a-z][a-z0-9_]*)")
+        if ident in self.seen_ids:
+            raise SchemaError(_join(path, "id"), f"duplicate id {ident!r} (first at {self.seen_ids[ident]})")
+        self.seen_ids[ident] = path
+        return ident
+
+    # parts -------------------------------------------------------------------------------
+    def normalisation(self, value: Any, path: str) -> Normalisation:
+        if isinstance(value, str):
+            value = {"method": value}
+        data = self.mapping(value, path)
+        self.known_keys(data, {"method", "target", "lower", "upper", "cap", "benchmark"}, path)
+        method = self.choice(data, "method", norm.METHODS, path, default="minmax")
+        spec = Normalisation(
+            method=method,
+            target=self.number(data, "target", path, required=method in ("target", "closeness")),
+            lower=self.number(data, "lower", path, required=method == "goalposts"),
+            upper=self.number(data, "upper", path, required=method == "goalposts"),
+            cap=self.number(data, "cap", path, positive=True),
+            benchmark=self._benchmark(data, path, required=method == "ratio" and data.get("target") is None),
+        )
+        if method == "goalposts" and spec.lower == spec.upper:
+            raise SchemaError(_join(path, "upper"), "must differ from lower")
+        return spec
+
+    def _benchmark(self, data: Mapping[str, Any], path: str, *, required: bool) -> str | float | None:
+        value = data.get("benchmark")
+        if value is None:
+            if required:
+                raise SchemaError(_join(path, "benchmark"), "is required (a number or 'mean')")
+            return None
+        if value == "mean":
+            return "mean"
+        number = self.number(data, "benchmark", path, positive=True)
+        return number
+
+    def points(self, value: Any, path: str, kind: str) -> PointRule:
+        data = self.mapping(value, path)
+        self.known_keys(data, {"rule", "max", "target", "per_unit", "steps", "benchmark", "cap"}, path)
+        rule = self.choice(data, "rule", POINT_RULES, path)
+        maximum = self.number(data, "max", path, required=True, positive=True)
+        assert maximum is not None
+        target = self.number(data, "target", path, required=rule in ("target", "linear", "pass"))
+        if rule == "target" and target is not None and target <= 0:
+            raise SchemaError(_join(path, "target"), "must be > 0 for the proportional 'target' rule")
+        per_unit = self.number(data, "per_unit", path, required=rule in ("linear", "count"), positive=True)
+        steps: tuple[Step, ...] = ()
+        if rule == "stepped":
+            raw_steps = data.get("steps")
+            if not isinstance(raw_steps, list) or not raw_steps:
+                raise SchemaError(_join(path, "steps"), "must be a non-empty list of {at, points}")
+            parsed = []
+            for k, step in enumerate(raw_steps):
+                step_path = f"{_join(path, 'steps')}[{k}]"
+                step_data = self.mapping(step, step_path)
+                self.known_keys(step_data, {"at", "points"}, step_path)
+                at = self.number(step_data, "at", step_path, required=True)
+                pts = self.number(step_data, "points", step_path, required=True, non_negative=True)
+                assert at is not None and pts is not None
+                if pts > maximum:
+                    raise SchemaError(_join(step_path, "points"), f"exceeds the item's max {maximum:g}")
+                parsed.append(Step(at, pts))
+            steps = tuple(parsed)
+        benchmark = self._benchmark(data, path, required=rule == "ratio")
+        cap = self.number(data, "cap", path, positive=True)
+        if kind in ("bonus", "penalty") and rule not in ("count", "pass", "stepped", "linear", "target"):
+            raise SchemaError(
+                _join(path, "rule"), "bonus/penalty items use count, pass, stepped, linear or target"
+            )
+        return PointRule(rule, maximum, target, per_unit, steps, benchmark, cap)
+
+    def grades(self, value: Any, path: str) -> Grades:
+        data = self.mapping(value, path)
+        self.known_keys(data, {"basis", "levels"}, path)
+        basis = self.choice(data, "basis", GRADE_BASES, path, default="score")
+        raw_levels = data.get("levels")
+        if not isinstance(raw_levels, list) or len(raw_levels) < 2:
+            raise SchemaError(_join(path, "levels"), "must list at least two grades, best first")
+        levels = []
+        previous: float | None = None
+        for k, level in enumerate(raw_levels):
+            level_path = f"{_join(path, 'levels')}[{k}]"
+            level_data = self.mapping(level, level_path)
+            self.known_keys(level_data, {"grade", "min", "top_share", "name_zh"}, level_path)
+            grade = self.text(level_data, "grade", level_path)
+            last = k == len(raw_levels) - 1
+            if basis == "score":
+                cut = self.number(level_data, "min", level_path, required=not last)
+                if cut is not None and previous is not None and cut >= previous:
+                    raise SchemaError(
+                        _join(level_path, "min"), "cut-offs must decrease from the best grade down"
+                    )
+                previous = cut if cut is not None else previous
+                levels.append(
+                    GradeLevel(
+                        grade, min=cut, name_zh=self.text(level_data, "name_zh", level_path, required=False)
+                    )
+                )
+            else:
+                share = self.number(level_data, "top_share", level_path, required=not last)
+                if share is not None:
+                    if not 0 < share <= 1:
+                        raise SchemaError(
+                            _join(level_path, "top_share"),
+                            "must lie in (0, 1] (cumulative share from the top)",
+                        )
+                    if previous is not None and share <= previous:
+                        raise SchemaError(_join(level_path, "top_share"), "cumulative shares must increase")
+                    previous = share
+                levels.append(
+                    GradeLevel(
+                        grade,
+                        top_share=share,
+                        name_zh=self.text(level_data, "name_zh", level_path, required=False),
+                    )
+                )
+        return Grades(basis, tuple(levels))
+
+    def indicator(self, value: Any, path: str, scheme: str, *, adjustment: bool = False) -> Indicator:
+        data = self.mapping(value, path)
+        allowed = {
+            "id",
+            "name_zh",
+            "name_en",
+            "unit",
+            "direction",
+            "definition",
+            "source",
+            "weight",
+            "normalisation",
+            "points",
+            "kind",
+            "veto",
+            "target",
+            "note",
+        }
+        self.known_keys(data, allowed, path)
+        ident = self.identifier(data, path)
+        kind = self.choice(
+            data,
+            "kind",
+            ("score", *ITEM_KINDS),
+            path,
+            default="veto" if "veto" in data else ("score" if not adjustment else None),
+        )
+        if adjustment and kind == "score":
+            raise SchemaError(_join(path, "kind"), "adjustments must be bonus|penalty|veto")
+        if not adjustment and kind != "score":
+            raise SchemaError(_join(path, "kind"), "bonus, penalty and veto items belong under adjustments")
+        direction = self.choice(
+            data, "direction", DIRECTIONS, path, default="benefit" if adjustment else None
+        )
+        column = query = None
+        source = data.get("source")
+        if source is not None:
+            source_path = _join(path, "source")
+            if isinstance(source, str):
+                column = source
+            else:
+                source_data = self.mapping(source, source_path)
+                self.known_keys(source_data, {"column", "query"}, source_path)
+                if ("column" in source_data) == ("query" in source_data):
+                    raise SchemaError(source_path, "give exactly one of column or query")
+                column = self.text(source_data, "column", source_path, required=False) or None
+                query = self.text(source_data, "query", source_path, required=False) or None
+        weight = self.number(data, "weight", path, non_negative=True)
+        normalisation = None
+        points = None
+        veto_threshold = None
+        cap_grade = None
+        if kind == "veto":
+            veto_path = _join(path, "veto")
+            veto = self.mapping(data.get("veto", {}), veto_path)
+            self.known_keys(veto, {"threshold", "cap_grade"}, veto_path)
+            veto_threshold = self.number(veto, "threshold", veto_path) or 1.0
+            cap_grade = self.text(veto, "cap_grade", veto_path)
+        elif scheme == "points" or kind in ("bonus", "penalty"):
+            if "points" not in data:
+                raise SchemaError(
+                    _join(path, "points"), "is required in a points scheme (and for bonus/penalty items)"
+                )
+            points = self.points(data["points"], _join(path, "points"), kind)
+        elif "normalisation" in data:
+            normalisation = self.normalisation(data["normalisation"], _join(path, "normalisation"))
+        target = self.number(data, "target", path)
+        if direction == "target" and kind == "score":
+            has_target = (
+                target is not None
+                or (normalisation and normalisation.target is not None)
+                or (points and points.target is not None)
+            )
+            if not has_target:
+                raise SchemaError(_join(path, "target"), "a 'target' direction needs a target value")
+            if normalisation is None and scheme != "points":
+                normalisation = Normalisation(method="closeness", target=target)
+        if (
+            points is not None
+            and points.rule in ("target", "linear")
+            and direction == "target"
+            and points.target is None
+        ):
+            points = PointRule(
+                points.rule, points.max, target, points.per_unit, points.steps, points.benchmark, points.cap
+            )
+        return Indicator(
+            id=ident,
+            name_zh=self.text(data, "name_zh", path),
+            name_en=self.text(data, "name_en", path),
+            unit=self.text(data, "unit", path, required=not adjustment, default=""),
+            direction=direction,
+            path=path,
+            definition=self.text(data, "definition", path, required=False),
+            column=column,
+            query=query,
+            weight=weight,
+            normalisation=normalisation,
+            points=points,
+            kind=kind,
+            veto_threshold=veto_threshold,
+            cap_grade=cap_grade,
+        )
+
+    def node(self, value: Any, path: str, scheme: str, depth: int) -> Node:
+        data = self.mapping(value, path)
+        allowed = {
+            "id",
+            "name_zh",
+            "name_en",
+            "weight",
+            "weighting",
+            "judgment",
+            "aggregation",
+            "grades",
+            "dimensions",
+            "indicators",
+            "note",
+        }
+        self.known_keys(data, allowed, path)
+        ident = self.identifier(data, path)
+        has_children = "dimensions" in data
+        has_indicators = "indicators" in data
+        if has_children == has_indicators:
+            raise SchemaError(path, "a dimension holds either 'dimensions' or 'indicators' (exactly one)")
+        weighting = data.get("weighting")
+        if weighting is not None and weighting not in wts.METHODS:
+            raise SchemaError(_join(path, "weighting"), f"must be {'|'.join(wts.METHODS)}")
+        aggregation = data.get("aggregation")
+        if aggregation is not None and aggregation not in agg.METHODS:
+            raise SchemaError(_join(path, "aggregation"), f"must be {'|'.join(agg.METHODS)}")
+        children: tuple[Node, ...] = ()
+        indicators: tuple[Indicator, ...] = ()
+        if has_children:
+            raw_children = data["dimensions"]
+            if not isinstance(raw_children, list) or not raw_children:
+                raise SchemaError(_join(path, "dimensions"), "must be a non-empty list")
+            children = tuple(
+                self.node(child, f"{_join(path, 'dimensions')}[{k}]", scheme, depth + 1)
+                for k, child in enumerate(raw_children)
+            )
+            n_children = len(children)
+        else:
+            raw_inds = data["indicators"]
+            if not isinstance(raw_inds, list) or not raw_inds:
+                raise SchemaError(_join(path, "indicators"), "must be a non-empty list")
+            indicators = tuple(
+                self.indicator(ind, f"{_join(path, 'indicators')}[{k}]", scheme)
+                for k, ind in enumerate(raw_inds)
+            )
+            n_children = len(indicators)
+        judgment = self.judgment(data.get("judgment"), _join(path, "judgment"), n_children, weighting)
+        return Node(
+            id=ident,
+            name_zh=self.text(data, "name_zh", path),
+            name_en=self.text(data, "name_en", path),
+            path=path,
+            weight=self.number(data, "weight", path, non_negative=True),
+            weighting=weighting,
+            judgment=judgment,
+            aggregation=aggregation,
+            grades=self.grades(data["grades"], _join(path, "grades")) if "grades" in data else None,
+            children=children,
+            indicators=indicators,
+        )
+
+    def judgment(
+        self, value: Any, path: str, n: int, weighting: str | None
+    ) -> tuple[tuple[float, ...], ...] | None:
+        if weighting == "ahp" and value is None:
+            raise SchemaError(path, "is required when weighting is ahp")
+        if value is None:
+            return None
+        if (
+            not isinstance(value, list)
+            or len(value) != n
+            or any(not isinstance(r, list) or len(r) != n for r in value)
+        ):
+            raise SchemaError(path, f"must be a {n} x {n} matrix (one row per child)")
+        try:
+            matrix = tuple(tuple(_fraction(v) for v in row) for row in value)
+        except (TypeError, ValueError, ZeroDivisionError) as exc:
+            raise SchemaError(path, f"entries must be numbers or fractions like 1/3: {exc}") from exc
+        try:
+            wts.ahp_details(matrix)
+        except Exception as exc:
+            raise SchemaError(path, str(exc)) from exc
+        return matrix
+
+    def system(self) -> System:
+        data = self.mapping(self.raw, "")
+        allowed = {
+            "schema",
+            "id",
+            "version",
+            "name_zh",
+            "name_en",
+            "unit_kind",
+            "scheme",
+            "sources",
+            "reconstruction",
+            "missing",
+            "outliers",
+            "max_points",
+            "scale",
+            "normalisation",
+            "weighting",
+            "aggregation",
+            "grades",
+            "coupling",
+            "dimensions",
+            "adjustments",
+            "group_by",
+            "note",
+            "description",
+        }
+        self.known_keys(data, allowed, "")
+        ident = self.text(data, "id", "")
+        if not _ID.match(ident):
+            raise SchemaError("id", "must be snake_case ([a-z][a-z0-9_]*)")
+        scheme = self.choice(data, "scheme", SCHEMES, "")
+        sources = data.get("sources")
+        if (
+            not isinstance(sources, list)
+            or not sources
+            or not all(isinstance(s, str) and s.strip() for s in sources)
+        ):
+            raise SchemaError("sources", "must be a non-empty list of the documents the system follows")
+        raw_dims = data.get("dimensions")
+        if not isinstance(raw_dims, list) or not raw_dims:
+            raise SchemaError("dimensions", "must be a non-empty list")
+        dimensions = tuple(self.node(d, f"dimensions[{k}]", scheme, 1) for k, d in enumerate(raw_dims))
+        raw_adj = data.get("adjustments") or []
+        if not isinstance(raw_adj, list):
+            raise SchemaError("adjustments", "must be a list")
+        adjustments = tuple(
+            self.indicator(a, f"adjustments[{k}]", scheme, adjustment=True) for k, a in enumerate(raw_adj)
+        )
+        weighting = self.choice(data, "weighting", wts.METHODS, "", default="equal")
+        if weighting == "ahp":
+            raise SchemaError(
+                "weighting", "ahp needs a judgment per node: set weighting: ahp on the dimensions"
+            )
+        root = Node(
+            id="root",
+            name_zh=self.text(data, "name_zh", ""),
+            name_en=self.text(data, "name_en", ""),
+            path="",
+            weighting=weighting,
+            judgment=self.judgment(data.get("judgment"), "judgment", len(dimensions), None),
+            aggregation=data.get("aggregation"),
+            children=dimensions,
+        )
+        grades = self.grades(data["grades"], "grades") if "grades" in data else None
+        for item in adjustments:
+            if item.cap_grade is not None and (grades is None or item.cap_grade not in grades.names):
+                raise SchemaError(f"{item.path}.veto.cap_grade", "must name one of the system's grades")
+        max_points = self.number(data, "max_points", "", positive=True, required=scheme == "points")
+        if scheme == "points":
+            total = sum(
+                ind.points.max for ind in (i for n in root.walk() for i in n.indicators) if ind.points
+            )
+            assert max_points is not None
+            if abs(total - max_points) > 1e-6:
+                raise SchemaError(
+                    "max_points", f"is {max_points:g} but the items' points add up to {total:g}"
+                )
+        coupling = None
+        if scheme == "coupling":
+            if len(dimensions) < 2:
+                raise SchemaError("dimensions", "a coupling system needs at least two subsystems")
+            c_data = self.mapping(data.get("coupling", {}), "coupling")
+            self.known_keys(c_data, {"weights", "modified", "lag_margin"}, "coupling")
+            c_weights = c_data.get("weights")
+            if c_weights is not None and (
+                not isinstance(c_weights, list) or len(c_weights) != len(dimensions)
+            ):
+                raise SchemaError(
+                    "coupling.weights", f"must list {len(dimensions)} numbers, one per subsystem"
+                )
+            coupling = CouplingSpec(
+                weights=tuple(float(w) for w in c_weights) if c_weights else None,
+                modified=bool(c_data.get("modified", False)),
+                lag_margin=self.number(c_data, "lag_margin", "coupling", non_negative=True) or 0.1,
+            )
+        aggregation = self.choice(data, "aggregation", agg.METHODS, "", default="arithmetic")
+        return System(
+            id=ident,
+            version=self.text(data, "version", ""),
+            name_zh=self.text(data, "name_zh", ""),
+            name_en=self.text(data, "name_en", ""),
+            unit_kind=self.choice(data, "unit_kind", UNIT_KINDS, ""),
+            scheme=scheme,
+            sources=tuple(sources),
+            root=root,
+            adjustments=adjustments,
+            reconstruction=self.text(data, "reconstruction", "", required=False),
+            missing=self.choice(data, "missing", MISSING_POLICIES, "", default="refuse"),
+            outliers=self.choice(data, "outliers", OUTLIER_POLICIES, "", default="none"),
+            max_points=max_points,
+            scale=self.number(data, "scale", "", positive=True) or 1.0,
+            normalisation=self.normalisation(data.get("normalisation", "minmax"), "normalisation"),
+            weighting=weighting,
+            aggregation=aggregation,
+            grades=grades,
+            coupling=coupling,
+            group_by=self.text(data, "group_by", "", required=False) or None,
+            raw=data,
+        )
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _fraction(value: Any) -> float:
+    if isinstance(value, bool):
+        raise TypeError("booleans are not judgments")
+    if isinstance(value, int | float):
+        return float(value)
+    text = str(value).strip()
+    if "/" in text:
+        numerator, denominator = text.split("/", 1)
+        return float(numerator) / float(denominator)
+    return float(text)
+
+
+def parse_system(data: Mapping[str, Any]) -> System:
+    """Check a parsed declaration against the schema and build the :class:`System`.
+
+    Raises
+    ------
+    SchemaError : naming the YAML path of the first problem.
+    """
+    return _Checker(data).system()
+
+
+def load_system(text: str) -> System:
+    """Parse YAML *text* (not a path: the engine does no I/O) into a checked :class:`System`."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise SchemaError("", f"not valid YAML {where}: {getattr(exc, 'problem', exc)}".strip()) from exc
+    if not isinstance(data, Mapping):
+        raise SchemaError("", "an indicator system must be a YAML mapping")
+    return parse_system(data)
