@@ -47,7 +47,7 @@ from greenport.kernel.errors import InvalidInput
 from greenport.standards._data import read_rows
 from greenport.standards.editions import Edition, EditionLike, resolve_edition
 
-Averaging = Literal["hour", "day"]
+Averaging = Literal["hour", "day", "1h", "24h", "hourly", "daily"]
 FloatArray = npt.NDArray[np.float64]
 
 #: Canonical keys accepted by :func:`aqi`, in the order results list them.
@@ -93,6 +93,11 @@ class AqiResult:
     missing: tuple[str, ...] = ()
     exceeding: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
+
+    @property
+    def category(self) -> str | None:
+        """The Chinese category (优, 良, 轻度污染, ...), as CNEMC publishes it."""
+        return self.category_zh
 
     @property
     def primary_pollutants_zh(self) -> str:
@@ -210,9 +215,28 @@ def level_of(aqi_value: int) -> Level:
     return levels()[-1]
 
 
+#: Accepted spellings of the two reports.
+_AVERAGING_ALIASES = {
+    "hour": "hour",
+    "1h": "hour",
+    "hourly": "hour",
+    "day": "day",
+    "24h": "day",
+    "daily": "day",
+}
+
+
+def _averaging(averaging: str) -> Averaging:
+    try:
+        return _AVERAGING_ALIASES[averaging]  # type: ignore[return-value]
+    except (KeyError, TypeError):
+        raise InvalidInput(
+            f"averaging must be 'hour' or 'day', got {averaging!r}", field="averaging"
+        ) from None
+
+
 def _table_for(pollutant: str, averaging: str, year: int) -> _Table:
-    if averaging not in ("hour", "day"):
-        raise InvalidInput(f"averaging must be 'hour' or 'day', got {averaging!r}", field="averaging")
+    averaging = _averaging(averaging)
     try:
         row = _pollutant_rows()[pollutant]
     except KeyError:
@@ -354,8 +378,7 @@ def aqi(
         (``so2_24h`` for 1-h SO2 > 800; ``o3`` for 8-h O3 > 800).
     """
     used = _edition(on, edition)
-    if averaging not in ("hour", "day"):
-        raise InvalidInput(f"averaging must be 'hour' or 'day', got {averaging!r}", field="averaging")
+    averaging = _averaging(averaging)
     known = _pollutant_rows()
     for key in concentrations:
         if key not in known:
@@ -558,8 +581,7 @@ def aqi_array(
     (``row`` = flat index).
     """
     used = _edition(on, edition)
-    if averaging not in ("hour", "day"):
-        raise InvalidInput(f"averaging must be 'hour' or 'day', got {averaging!r}", field="averaging")
+    averaging = _averaging(averaging)
     known = _pollutant_rows()
     for key in concentrations:
         if key not in known:

@@ -274,3 +274,19 @@ def test_scalar_equals_vectorised(rows: list[dict[str, float | None]], averaging
         assert tuple(k for k in aqi.POLLUTANTS if vector.primary[k][i]) == scalar.primary_pollutants
         for key, value in scalar.iaqi.items():
             assert vector.iaqi[key][i] == value
+
+
+def test_averaging_aliases_and_category() -> None:
+    result = aqi.aqi({"pm2_5": 80}, "24h", edition=2012)
+    assert result.averaging == "day" and result.category == "轻度污染"
+    assert aqi.iaqi("so2", 150, "1h", edition=2012) == 50
+
+
+def test_vectorised_errors_name_the_index() -> None:
+    with pytest.raises(InvalidInput) as info:
+        aqi.aqi_array({"so2": [10.0, 900.0], "so2_24h": [10.0, np.nan]}, "hour", edition=2012)
+    assert info.value.field == "so2_24h" and info.value.row == 1
+    with pytest.raises(InvalidInput) as neg:
+        aqi.iaqi_array("pm2_5", [[1.0, 2.0], [-1.0, 3.0]], "day", edition=2012)
+    assert neg.value.row == 2
+    assert aqi.iaqi_array("pm2_5", 35.0, "day", edition=2012) == 50.0
