@@ -287,9 +287,9 @@ def _interpolate(table: _Table, c: float) -> float | None:
     return (c - table.bp_lo[seg]) * table.slope[seg] + table.offset[seg]
 
 
-def _check(pollutant: str, concentration: float | None) -> float | None:
-    if concentration is None:
-        return None
+def _check(pollutant: str, concentration: float | str | None) -> float | None:
+    if concentration is None or (isinstance(concentration, str) and not concentration.strip()):
+        return None  # missing (an empty CSV cell counts as missing)
     try:
         value = float(concentration)
     except (TypeError, ValueError):

@@ -135,7 +135,7 @@ def validate_credit_code(code: str, *, check_organization_code: bool = False) ->
     Raises
     ------
     InvalidCreditCode
-        With ``position`` (1-based) and the reason, e.g. "check character at position 18 should be X".
+        With ``position`` (1-based) and the reason, e.g. "check digit at position 18 should be X".
     """
     if not isinstance(code, str):
         raise InvalidCreditCode(f"credit code must be a string, got {type(code).__name__}", code=str(code))
@@ -179,14 +179,14 @@ def validate_credit_code(code: str, *, check_organization_code: bool = False) ->
         expected_org = organization_code_check_char(normal[8:16])
         if normal[16] != expected_org:
             raise InvalidCreditCode(
-                f"organisation-code check character at position 17 should be {expected_org}, is {normal[16]}",
+                f"organisation-code check digit at position 17 should be {expected_org}, is {normal[16]}",
                 code=normal,
                 position=17,
             )
     expected = credit_code_check_char(normal[:17])
     if normal[17] != expected:
         raise InvalidCreditCode(
-            f"check character at position 18 should be {expected}, is {normal[17]}", code=normal, position=18
+            f"check digit at position 18 should be {expected}, is {normal[17]}", code=normal, position=18
         )
     return normal
 

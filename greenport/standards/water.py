@@ -77,6 +77,11 @@ class WaterClassResult:
     waterbody: str
     edition: str
 
+    @property
+    def overall(self) -> int | None:
+        """Alias of ``water_class``: the section class (6 = 劣V)."""
+        return self.water_class
+
     def to_dict(self) -> dict[str, object]:
         return {
             "class": self.water_class,
@@ -132,8 +137,8 @@ def factor_limits(factor: str, waterbody: Waterbody = "river") -> FactorLimits:
 
 
 def _value(factor: str, value: object) -> float | None:
-    if value is None:
-        return None
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None  # not measured (an empty CSV cell counts as not measured)
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
