@@ -7,7 +7,8 @@ node scores, totals, ranks, grades, vetoes, obstacle degrees and diagnostics in 
 :class:`EvaluationResult`, so that a page can explain why a town scored 872.5.
 
 Data are given as ``{unit_key: {column: value}}``; an indicator reads the column named by its
-``source`` (default: its id). Empty strings and ``None`` are missing values. Adjustment items
+``source`` (default: its id). Errors about a cell carry ``row`` (1-based position of the unit in
+``data``), ``column`` and ``unit``; file readers translate ``row`` into the file's row number. Empty strings and ``None`` are missing values. Adjustment items
 (bonus, penalty, veto) read as 0 when missing (no bonus, no penalty, no veto).
 """
 
@@ -56,7 +57,7 @@ def _to_float(value: Any, unit: str, column: str, row: int) -> float:
         return float(text)
     except ValueError:
         raise EvaluationError(
-            f"unit {unit!r}: {column} = {value!r} is not a number", row=row, column=column
+            f"unit {unit!r}: {column} = {value!r} is not a number", row=row, column=column, unit=unit
         ) from None
 
 
@@ -308,7 +309,7 @@ def _matrix(system: System, data: Mapping[str, Mapping[str, Any]]) -> tuple[tupl
     for i, unit in enumerate(units):
         row = data[unit]
         for j, item in enumerate(items):
-            raw[i, j] = _to_float(row.get(item.data_key), unit, item.data_key, i + 2)
+            raw[i, j] = _to_float(row.get(item.data_key), unit, item.data_key, i + 1)
     return units, raw
 
 
@@ -390,7 +391,19 @@ def _prepare(
     names = [ind.id for ind in scored]
     if groups is None and system.group_by:
         groups = [data[u].get(system.group_by, "") for u in units]
-    treated, imputed = impute(values, policy=system.missing, groups=groups, names=names)
+    try:
+        treated, imputed = impute(values, policy=system.missing, groups=groups, names=names)
+    except EvaluationError as exc:
+        if exc.row is None:
+            raise
+        unit = units[exc.row - 1]
+        raise EvaluationError(
+            f"unit {unit!r}, {exc.column}: value missing and the system's missing-data policy is "
+            f"{system.missing!r}",
+            row=exc.row,
+            column=exc.column,
+            unit=unit,
+        ) from exc
     for i, j in imputed:
         diagnostics.append(
             {

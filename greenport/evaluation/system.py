@@ -675,7 +675,7 @@ class _Checker:
             name_zh=self.text(data, "name_zh", ""),
             name_en=self.text(data, "name_en", ""),
             path="",
-            weighting=weighting,
+            weighting=None,  # the system default applies only where children carry no weights
             judgment=self.judgment(data.get("judgment"), "judgment", len(dimensions), None),
             aggregation=data.get("aggregation"),
             children=dimensions,
