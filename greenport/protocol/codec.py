@@ -441,8 +441,12 @@ def decode(
     variant = CrcVariant.HJ212
     computed = crc16_hj212(segment)
     if computed != declared_crc:
-        for other in allow_crc_variants:
-            if other is not CrcVariant.HJ212 and CRC_FUNCTIONS[other](segment) == declared_crc:
+        for other in CRC_FUNCTIONS:  # declaration order, so that the answer is deterministic
+            if (
+                other in allow_crc_variants
+                and other is not CrcVariant.HJ212
+                and CRC_FUNCTIONS[other](segment) == declared_crc
+            ):
                 variant = other
                 break
         else:
