@@ -80,14 +80,16 @@ def parameter_for(code: str, st: str | None) -> tuple[str, float]:
 
 
 def _num(value: object) -> float | None:
+    """A numeric field as float (the codec already gives floats; text is parsed, else None)."""
+    if type(value) is float:
+        return value
     if isinstance(value, int | float):
         return float(value)
     if isinstance(value, str):
         try:
-            number = float(value)
+            return float(value)
         except ValueError:
             return None
-        return number
     return None
 
 
@@ -108,38 +110,57 @@ def observations_of(
         raise FieldValueError(f"CN={msg.cn} upload without DataTime", field="DataTime")
     data_time = msg.cp.data_time.astimezone(UTC)
     late = is_late(period, data_time, received_at)
+    if msg.cn == "2041":
+        name, zname = "RT", ""
+    elif msg.cn == "3020":
+        name, zname = "Info", ""
+    else:
+        name = _VALUE_FIELD[period]
+        zname = "Zs" + name
+    raw_period = period is PeriodKind.RAW
+    st = msg.st
+    device_id, site_id = device.id, device.site_id
+    parse_flag = DeviceFlag.parse
     out: list[Observation] = []
     for code, fields in msg.cp.factors.items():
-        if msg.cn == "2041":
-            value, zs = _num(fields.get("RT")), None
-        elif msg.cn == "3020":
-            value, zs = _num(fields.get("Info")), None
-        else:
-            name = _VALUE_FIELD[period]
-            value, zs = _num(fields.get(name)), _num(fields.get("Zs" + name))
-            if value is None and period is PeriodKind.RAW:  # some loggers send -Avg in 2011
-                value = _num(fields.get("Avg"))
-        flag_text = fields.get("Flag")
-        if value is None and zs is None and not isinstance(flag_text, str):
+        get = fields.get
+        value = _num(get(name))
+        zs = _num(get(zname)) if zname else None
+        if value is None and raw_period:  # some loggers send -Avg in 2011
+            value = _num(get("Avg"))
+        flag_text = get("Flag")
+        if type(flag_text) is not str:
+            flag_text = None
+        if value is None and zs is None and flag_text is None:
             continue
-        parameter, scale = parameter_for(code, msg.st)
-        minimum, maximum = _num(fields.get("Min")), _num(fields.get("Max"))
+        parameter, scale = parameter_for(code, st)
+        minimum, maximum, cou = get("Min"), get("Max"), get("Cou")
+        if scale != 1.0:
+            value = None if value is None else value * scale
+            zs = None if zs is None else zs * scale
+            minimum = None if minimum is None else _num(minimum)
+            maximum = None if maximum is None else _num(maximum)
+            minimum = None if minimum is None else minimum * scale
+            maximum = None if maximum is None else maximum * scale
+        else:
+            minimum = None if minimum is None else _num(minimum)
+            maximum = None if maximum is None else _num(maximum)
         out.append(
             Observation(
-                data_time=data_time,
-                device_id=device.id,
-                site_id=device.site_id,
-                period=period,
-                parameter=parameter,
-                value=None if value is None else value * scale,
-                flag=DeviceFlag.parse(flag_text if isinstance(flag_text, str) else None),
-                zs_value=None if zs is None else zs * scale,
-                min_value=None if minimum is None else minimum * scale,
-                max_value=None if maximum is None else maximum * scale,
-                cou=_num(fields.get("Cou")),
-                frame_id=frame_id,
-                late=late,
-                received_at=received_at,
+                data_time,
+                device_id,
+                site_id,
+                period,
+                parameter,
+                value,
+                parse_flag(flag_text),
+                zs,
+                minimum,
+                maximum,
+                None if cou is None else _num(cou),
+                frame_id,
+                late,
+                received_at,
             )
         )
     return out

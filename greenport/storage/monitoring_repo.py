@@ -50,8 +50,9 @@ _KNOWN_PARTITIONS: set[tuple[str, str]] = set()
 
 
 def _sqlite_time(moment: datetime) -> str:
-    """SQLAlchemy's SQLite DATETIME text for an aware UTC instant (what UTCDateTime stores)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    """SQLAlchemy's SQLite DATETIME text for an aware UTC instant (what UTCDateTime stores):
+    ``YYYY-MM-DD HH:MM:SS.ffffff``."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _in(column: Any, values: Iterable[Any] | None) -> Any:
@@ -143,7 +144,16 @@ class MonitoringRepository:
         """Write a batch in the current transaction; observations already stored are left alone
         (idempotent on time, device, period, parameter)."""
         conn = self.session.connection()
-        t = self._t
+        memo: dict[datetime, Any] = {}
+
+        def t(moment: datetime | None) -> Any:
+            if moment is None:
+                return None
+            value = memo.get(moment)
+            if value is None:
+                value = memo[moment] = self._t(moment)
+            return value
+
         if frames:
             conn.exec_driver_sql(
                 f"INSERT INTO monitoring_frames ({_FRAME_COLUMNS}) VALUES ({self._ph(8)}) ON CONFLICT DO NOTHING",
