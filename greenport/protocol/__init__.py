@@ -32,6 +32,9 @@ Replies and commands (``replies``)
     ``command``, ``time_query`` 1011, ``time_set`` 1012, ``history_request`` 2051/2061/2031/2041
     with BeginTime/EndTime; ``data_upload`` for loggers and simulators; ``make_qn(moment)``.
 
+Dict form (``dicts``)
+    ``message_to_dict(msg)`` / ``message_from_dict(d)``: JSON-ready, used by the CLI.
+
 Codes (``codes``)
     ``factor_parameter(code, st=None) -> (parameter, unit)``: ``"011"`` and ``"w01018"`` ->
     ``("cod", "mg/L")``; ``lookup_factor``; ``system_codes``, ``command_codes``, ``data_flags``,
@@ -72,6 +75,7 @@ from greenport.protocol.codes import (
     system_codes,
 )
 from greenport.protocol.crc import CrcVariant, crc16_hj212, crc16_modbus, crc16_modbus_swapped
+from greenport.protocol.dicts import message_from_dict, message_to_dict
 from greenport.protocol.errors import (
     CrcError,
     EncodeError,
@@ -151,6 +155,8 @@ __all__ = [
     "make_flag",
     "make_qn",
     "medium_for_st",
+    "message_from_dict",
+    "message_to_dict",
     "notify_reply",
     "reply_for",
     "request_reply",
