@@ -18,6 +18,8 @@ callers leave it out and get a random 16-byte salt.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from argon2.low_level import hash_secret
@@ -59,6 +61,14 @@ def hash_password(password: str, *, salt: bytes | None = None, profile: str = "u
         return hasher.hash(password)
     if len(salt) < MIN_SALT_BYTES:
         raise ValueError(f"salt must be at least {MIN_SALT_BYTES} bytes, got {len(salt)}")
+    return _hash_with_salt(password, salt, profile)
+
+
+@lru_cache(maxsize=1024)
+def _hash_with_salt(password: str, salt: bytes, profile: str) -> str:
+    """Fixed-salt hashes are deterministic, so they are memoised (fixtures rebuilt in one process,
+    e.g. the demo city's determinism test, hash each demo secret once)."""
+    hasher = _hasher(profile)
     return hash_secret(
         password.encode("utf-8"),
         salt,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from greenport.accounts.model import Role, User
@@ -18,7 +19,7 @@ class ScopeLookups(Protocol):
 
 
 class AccountsRepository(ScopeLookups, Protocol):
-    def add_user(self, user: User, *, password_hash: str) -> User: ...
+    def add_user(self, user: User, *, password_hash: str, created_at: datetime | None = None) -> User: ...
 
     def get_user(self, username: str) -> User | None: ...
 

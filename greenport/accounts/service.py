@@ -6,6 +6,8 @@ parameters is replaced at the next successful log-in.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from greenport.accounts.model import Role, User
 from greenport.accounts.passwords import hash_password, needs_rehash, verify_password
 from greenport.accounts.ports import AccountsUnitOfWork
@@ -25,10 +27,11 @@ def create_user(
     enterprise_id: int | None = None,
     park_code: str | None = None,
     salt: bytes | None = None,
+    registered_at: datetime | None = None,
 ) -> User:
     """Create a user; the scope must fit the role (:mod:`greenport.accounts.scopes`).
 
-    ``salt`` only for reproducible fixtures (the demo city). Raises :class:`InvalidInput`
+    ``salt`` and ``registered_at`` (default: now) only for reproducible fixtures (the demo city). Raises :class:`InvalidInput`
     naming the field, or :class:`Conflict` for a taken username.
     """
     taken = bool(username) and uow.registry.get_user(str(username).strip()) is not None
@@ -47,7 +50,9 @@ def create_user(
     raise_problems(problems, what="user")
     validate_password(password)
     assert user is not None
-    return uow.registry.add_user(user, password_hash=hash_password(password, salt=salt))
+    return uow.registry.add_user(
+        user, password_hash=hash_password(password, salt=salt), created_at=registered_at
+    )
 
 
 def authenticate(uow: AccountsUnitOfWork, *, username: str, password: str) -> User | None:

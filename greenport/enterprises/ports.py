@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
 from greenport.enterprises.model import Device, Enterprise, EnterpriseYear, Site, SiteKind
@@ -51,7 +53,11 @@ class EnterprisesRepository(RegistryLookups, Protocol):
         self, *, town_code: str | None = None, park_code: str | None = None
     ) -> list[Enterprise]: ...
 
+    def add_enterprises(self, batch: Sequence[Enterprise]) -> list[Enterprise]: ...
+
     def put_enterprise_year(self, figures: EnterpriseYear) -> None: ...
+
+    def put_enterprise_years(self, batch: Sequence[EnterpriseYear]) -> None: ...
 
     def list_enterprise_years(
         self, *, year: int | None = None, enterprise_id: int | None = None
@@ -65,7 +71,9 @@ class EnterprisesRepository(RegistryLookups, Protocol):
 
     def list_sites(self, *, kind: SiteKind | None = None, enterprise_id: int | None = None) -> list[Site]: ...
 
-    def add_device(self, device: Device, *, password_hash: str) -> Device: ...
+    def add_device(
+        self, device: Device, *, password_hash: str, created_at: datetime | None = None
+    ) -> Device: ...
 
     def get_device(self, mn: str) -> Device | None: ...
 

@@ -9,6 +9,7 @@ Every function takes the unit of work first and keyword-only arguments; it valid
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from greenport.accounts.passwords import hash_password
@@ -139,22 +140,44 @@ def record_enterprise_year(
     ``employees`` [persons]; value added and tax cannot exceed output/revenue by construction
     of the statistics, so only non-negativity is checked here.
     """
+    if uow.registry.enterprise_town(enterprise_id) is None:
+        raise NotFound(f"no enterprise with id {enterprise_id}", field="enterprise_id")
+    record = _check_year(enterprise_id, year, figures)
+    uow.registry.put_enterprise_year(record)
+    return record
+
+
+def record_enterprise_years(
+    uow: EnterprisesUnitOfWork, *, records: Iterable[Mapping[str, Any]]
+) -> list[EnterpriseYear]:
+    """Store many enterprise-years at once (each ``{enterprise_id, year, **figures}``, rules of
+    :func:`record_enterprise_year`); all are checked before any is written."""
+    known = uow.registry.enterprise_towns()
+    checked: list[EnterpriseYear] = []
+    for raw in records:
+        figures = dict(raw)
+        enterprise_id = int(figures.pop("enterprise_id"))
+        year = figures.pop("year")
+        if enterprise_id not in known:
+            raise NotFound(f"no enterprise with id {enterprise_id}", field="enterprise_id")
+        checked.append(_check_year(enterprise_id, year, figures))
+    uow.registry.put_enterprise_years(checked)
+    return checked
+
+
+def _check_year(enterprise_id: int, year: Any, figures: Mapping[str, Any]) -> EnterpriseYear:
     unknown = sorted(set(figures) - set(YEAR_FIGURES) - {"employees"})
     if unknown:
         raise InvalidInput(f"unknown figure(s): {', '.join(unknown)}", field=unknown[0])
-    if uow.registry.enterprise_town(enterprise_id) is None:
-        raise NotFound(f"no enterprise with id {enterprise_id}", field="enterprise_id")
     fields = Fields({"year": year, **figures})
     checked_year = fields.integer("year", minimum=1949, maximum=2100)
     values: dict[str, Any] = {}
     for name, unit in YEAR_FIGURES.items():
         values[name] = fields.number(name, required=False, minimum=0, unit=unit)
     values["employees"] = fields.integer("employees", required=False, minimum=0)
-    raise_problems(fields.problems, what="enterprise figures")
+    raise_problems(fields.problems, what=f"figures of enterprise {enterprise_id}")
     assert checked_year is not None
-    record = EnterpriseYear(enterprise_id=enterprise_id, year=checked_year, **values)
-    uow.registry.put_enterprise_year(record)
-    return record
+    return EnterpriseYear(enterprise_id=enterprise_id, year=checked_year, **values)
 
 
 # --- sites ---------------------------------------------------------------------------------------
@@ -238,6 +261,7 @@ def register_device(
     site_code: str | None = None,
     crc_variant: CrcVariantSetting | str = CrcVariantSetting.HJ212,
     salt: bytes | None = None,
+    registered_at: datetime | None = None,
 ) -> Device:
     """Register an HJ 212 data logger at a site; its password is stored argon2id-hashed.
 
@@ -253,6 +277,8 @@ def register_device(
         ``hj212`` (HJ 212-2017 App. A) or ``modbus_swapped``.
     salt : bytes, optional
         Fixed salt for reproducible fixtures (the demo city) only.
+    registered_at : datetime, optional
+        Aware time of registration (default: now); fixed only by reproducible fixtures.
 
     Raises
     ------
@@ -271,7 +297,11 @@ def register_device(
         raise Conflict(f"a device with MN {mn} is registered already", field="mn")
     assert site.id is not None
     device = Device(id=None, mn=mn, site_id=site.id, crc_variant=variant)
-    return uow.registry.add_device(device, password_hash=hash_password(password, salt=salt, profile="device"))
+    return uow.registry.add_device(
+        device,
+        password_hash=hash_password(password, salt=salt, profile="device"),
+        created_at=registered_at,
+    )
 
 
 def list_devices(uow: EnterprisesUnitOfWork, *, site_id: int | None = None) -> list[Device]:
@@ -331,8 +361,7 @@ def import_enterprises(
     numbered = list(rows)
     valid, errors = validate_enterprise_rows(numbered, _snapshot(uow), headers=headers)
     _finish("enterprises", source, len(numbered), errors, skip_invalid)
-    for _, enterprise in valid:
-        uow.registry.add_enterprise(enterprise)
+    uow.registry.add_enterprises([enterprise for _, enterprise in valid])
     return ImportOutcome("enterprises", len(numbered), len(valid), errors, source)
 
 

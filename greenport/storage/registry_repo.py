@@ -7,6 +7,7 @@ It flushes after each insert so that ids are known, and never commits (the unit 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from greenport.accounts.model import Role, User
 from greenport.enterprises.model import Device, Enterprise, EnterpriseYear, Site, SiteKind
+from greenport.kernel.time import utcnow
 from greenport.regions.model import Division, DivisionLevel, GridCell, GridLevel, GridOfficer, Park
 from greenport.storage.registry import (
     DeviceRow,
@@ -227,7 +229,7 @@ class RegistryRepository:
         return self.session.scalar(select(ParkRow.town_code).where(ParkRow.code == park_code))
 
     def park_towns(self) -> dict[str, str]:
-        return dict(self.session.execute(select(ParkRow.code, ParkRow.town_code)).tuples())
+        return {key: value for key, value in self.session.execute(select(ParkRow.code, ParkRow.town_code))}
 
     def _park_id(self, code: str | None) -> int | None:
         if code is None:
@@ -286,6 +288,28 @@ class RegistryRepository:
         self.session.flush()
         return self._enterprise(row)
 
+    def add_enterprises(self, batch: Sequence[Enterprise]) -> list[Enterprise]:
+        """Insert many enterprises with one flush (file imports, the demo city)."""
+        rows = [
+            EnterpriseRow(
+                credit_code=e.credit_code,
+                name=e.name,
+                industry_code=e.industry_code,
+                industry_group=e.industry_group,
+                town_code=e.town_code,
+                park_id=self._park_id(e.park_code),
+                land_area_mu=e.land_area_mu,
+                lon=e.lon,
+                lat=e.lat,
+                size_class=e.size_class,
+                above_scale=e.above_scale,
+            )
+            for e in batch
+        ]
+        self.session.add_all(rows)
+        self.session.flush()
+        return [self._enterprise(row) for row in rows]
+
     def get_enterprise(self, enterprise_id: int) -> Enterprise | None:
         row = self.session.get(EnterpriseRow, enterprise_id)
         return None if row is None else self._enterprise(row)
@@ -308,28 +332,44 @@ class RegistryRepository:
         return self.session.scalar(select(EnterpriseRow.id).where(EnterpriseRow.credit_code == credit_code))
 
     def enterprise_ids(self) -> dict[str, int]:
-        return dict(self.session.execute(select(EnterpriseRow.credit_code, EnterpriseRow.id)).tuples())
+        return {
+            key: value
+            for key, value in self.session.execute(select(EnterpriseRow.credit_code, EnterpriseRow.id))
+        }
 
     def enterprise_town(self, enterprise_id: int) -> str | None:
         return self.session.scalar(select(EnterpriseRow.town_code).where(EnterpriseRow.id == enterprise_id))
 
     def enterprise_towns(self) -> dict[int, str]:
-        return dict(self.session.execute(select(EnterpriseRow.id, EnterpriseRow.town_code)).tuples())
+        return {
+            key: value
+            for key, value in self.session.execute(select(EnterpriseRow.id, EnterpriseRow.town_code))
+        }
 
     def put_enterprise_year(self, figures: EnterpriseYear) -> None:
-        row = self.session.scalar(
-            select(EnterpriseYearRow).where(
-                EnterpriseYearRow.enterprise_id == figures.enterprise_id,
-                EnterpriseYearRow.year == figures.year,
+        self.put_enterprise_years([figures])
+
+    def put_enterprise_years(self, batch: Sequence[EnterpriseYear]) -> None:
+        """Insert or replace the figures of (enterprise, year) pairs, with one flush."""
+        if not batch:
+            return
+        ids = sorted({f.enterprise_id for f in batch})
+        existing = {
+            (row.enterprise_id, row.year): row
+            for row in self.session.scalars(
+                select(EnterpriseYearRow).where(EnterpriseYearRow.enterprise_id.in_(ids))
             )
-        )
-        if row is None:
-            row = EnterpriseYearRow(enterprise_id=figures.enterprise_id, year=figures.year)
-            self.session.add(row)
-        for name in _YEAR_MONEY:
-            places = 3 if name.endswith("_t") else 2
-            setattr(row, name, _decimal(getattr(figures, name), places))
-        row.employees = figures.employees
+        }
+        for figures in batch:
+            row = existing.get((figures.enterprise_id, figures.year))
+            if row is None:
+                row = EnterpriseYearRow(enterprise_id=figures.enterprise_id, year=figures.year)
+                self.session.add(row)
+                existing[(figures.enterprise_id, figures.year)] = row
+            for name in _YEAR_MONEY:
+                places = 3 if name.endswith("_t") else 2
+                setattr(row, name, _decimal(getattr(figures, name), places))
+            row.employees = figures.employees
         self.session.flush()
 
     def list_enterprise_years(
@@ -421,8 +461,9 @@ class RegistryRepository:
             id=row.id, mn=row.mn, site_id=row.site_id, crc_variant=row.crc_variant, active=row.active
         )
 
-    def add_device(self, device: Device, *, password_hash: str) -> Device:
+    def add_device(self, device: Device, *, password_hash: str, created_at: datetime | None = None) -> Device:
         row = DeviceRow(
+            created_at=created_at or utcnow(),
             mn=device.mn,
             password_hash=password_hash,
             site_id=device.site_id,
@@ -460,8 +501,9 @@ class RegistryRepository:
             active=row.active,
         )
 
-    def add_user(self, user: User, *, password_hash: str) -> User:
+    def add_user(self, user: User, *, password_hash: str, created_at: datetime | None = None) -> User:
         row = UserRow(
+            created_at=created_at or utcnow(),
             username=user.username,
             password_hash=password_hash,
             display_name=user.display_name,

@@ -1,0 +1,147 @@
+"""Build the demo city: the registry stage, then the optional stages of other areas.
+
+Stages are modules exposing ``build(ctx: DemoContext) -> dict``: the registry stage
+(:func:`greenport.demo.city.build_registry`) always runs first; ``greenport.demo.assessments``
+and ``greenport.demo.monitoring`` run next when they exist. Their results are merged into the
+summary, which is otherwise computed from the database (:func:`greenport.demo.summary.summarise`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Any
+
+from sqlalchemy import MetaData
+
+from greenport.bootstrap import Container
+from greenport.demo.city import build_registry
+from greenport.demo.context import DemoContext, DemoDevice
+from greenport.demo.credentials import demo_device_password, demo_user_password
+from greenport.demo.summary import DEMO_USERNAMES, summarise
+from greenport.storage.migrate import upgrade
+
+log = logging.getLogger(__name__)
+
+#: Seed of the published demo city.
+DEFAULT_SEED = 2022
+
+#: Optional stages, run in this order after the registry stage.
+OPTIONAL_STAGES: tuple[str, ...] = ("greenport.demo.assessments", "greenport.demo.monitoring")
+
+_REGISTRY_TABLES = ("divisions", "enterprises", "sites", "users")
+
+
+def is_empty(container: Container) -> bool:
+    """True when the registry holds no division, enterprise, site or user."""
+    with container.uow() as uow:
+        return all(uow.registry.count(table) == 0 for table in _REGISTRY_TABLES)
+
+
+def reset_database(container: Container) -> None:
+    """Drop every table of the database (all features' and Alembic's) and migrate afresh."""
+    engine = container.db.engine
+    metadata = MetaData()
+    metadata.reflect(bind=engine)
+    metadata.drop_all(bind=engine)
+    container.db.dispose()
+    upgrade(container.settings.database_url)
+
+
+def _load_stage(name: str) -> Any | None:
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        return None
+
+
+def build_demo(
+    container: Container, *, seed: int = DEFAULT_SEED, fast: bool = False
+) -> tuple[DemoContext, dict[str, Any]]:
+    """Build the demo city into the empty database of ``container``; return the context and the
+    summary (keys of :func:`~greenport.demo.summary.summarise` plus the stages' results)."""
+    ctx = DemoContext(container=container, seed=seed, fast=fast)
+    stages: dict[str, Any] = {"registry": build_registry(ctx)}
+    for name in OPTIONAL_STAGES:
+        module = _load_stage(name)
+        if module is None:
+            continue
+        log.info("demo stage %s", name)
+        stages[name.rsplit(".", 1)[-1]] = module.build(ctx) or {}
+    return ctx, make_summary(ctx, stages)
+
+
+def make_summary(ctx: DemoContext, stages: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The summary from the database, with the stages' results merged in (a stage never
+    overrides a registry key) and ``logins`` only when the settings allow demo log-ins."""
+    with ctx.uow() as uow:
+        summary = summarise(uow, with_logins=ctx.container.settings.demo_logins_allowed)
+    summary["seed"] = ctx.seed
+    for name, result in (stages or {}).items():
+        if name == "registry":
+            continue
+        for key, value in result.items():
+            if key in summary:
+                log.warning(
+                    "demo stage %s returned %r, which the registry summary owns; kept as %s.%s",
+                    name,
+                    key,
+                    name,
+                    key,
+                )
+                summary.setdefault(name, {})[key] = value
+            else:
+                summary[key] = value
+    return summary
+
+
+def load_context(container: Container, *, seed: int = DEFAULT_SEED) -> DemoContext:
+    """A :class:`DemoContext` for a demo database built earlier (to serve it): registry facts
+    read back from the database, device passwords re-derived from their MNs."""
+    ctx = DemoContext(container=container, seed=seed)
+    from greenport.enterprises import service as enterprises
+    from greenport.regions import service as regions
+    from greenport.regions.model import DivisionLevel
+
+    with container.uow() as uow:
+        divisions = regions.list_divisions(uow)
+        ctx.city_code = next((d.code for d in divisions if d.level == DivisionLevel.CITY), "")
+        ctx.town_codes = sorted(
+            (d.code for d in divisions if d.level in (DivisionLevel.TOWN, DivisionLevel.STREET)),
+            key=lambda code: (code[6] == "0", code),
+        )
+        ctx.village_codes = [
+            d.code for d in divisions if d.level in (DivisionLevel.VILLAGE, DivisionLevel.COMMUNITY)
+        ]
+        ctx.park_codes = {p.code: p.town_code for p in regions.list_parks(uow)}
+        ctx.enterprise_ids = [e.id for e in enterprises.list_enterprises(uow) if e.id is not None]
+        sites = {s.id: s for s in enterprises.list_sites(uow)}
+        for site in sites.values():
+            assert site.id is not None
+            ctx.site_ids.setdefault(site.kind.value, []).append(site.id)
+        for device in enterprises.list_devices(uow):
+            site = sites[device.site_id]
+            ctx.devices.append(
+                DemoDevice(
+                    mn=device.mn,
+                    password=demo_device_password(device.mn),
+                    site_id=device.site_id,
+                    site_code=site.code,
+                    site_kind=site.kind.value,
+                    enterprise_id=site.enterprise_id,
+                    emission_standard=site.emission_standard,
+                    process=site.process,
+                )
+            )
+        ctx.outlet_enterprise_ids = sorted(
+            {d.enterprise_id for d in ctx.devices if d.enterprise_id is not None}
+        )
+        users = {u.username: u for u in uow.registry.list_users()}
+        ctx.logins = [
+            {"role": users[name].role.value, "username": name, "password": demo_user_password(name)}
+            for name in DEMO_USERNAMES
+            if name in users
+        ]
+    return ctx
