@@ -62,21 +62,19 @@ _NO_EXTRA: frozenset[CrcVariant] = frozenset()
 
 @lru_cache(maxsize=8192)
 def _parse_time(text: str, name: str) -> datetime:
-    """An N14 time ``YYYYMMDDhhmmss`` (or N17 with milliseconds) in China time."""
-    if text.isdigit() and text.isascii() and (len(text) == 14 or len(text) == 17):
-        try:
-            return datetime(
-                int(text[0:4]),
-                int(text[4:6]),
-                int(text[6:8]),
-                int(text[8:10]),
-                int(text[10:12]),
-                int(text[12:14]),
-                int(text[14:17]) * 1000 if len(text) == 17 else 0,
-                tzinfo=CHINA_TZ,
-            )
-        except ValueError as exc:
-            raise FieldValueError(f"{name}={text!r} is not a valid time: {exc}", field=name) from None
+    """An N14 time ``YYYYMMDDhhmmss`` (or N17 with milliseconds), aware at UTC+08:00 (China time)."""
+    if text.isdigit() and text.isascii():
+        if len(text) == 14:
+            iso = f"{text[:8]}T{text[8:]}+08:00"
+        elif len(text) == 17:
+            iso = f"{text[:8]}T{text[8:14]}.{text[14:]}+08:00"
+        else:
+            iso = ""
+        if iso:
+            try:
+                return datetime.fromisoformat(iso)
+            except ValueError as exc:
+                raise FieldValueError(f"{name}={text!r} is not a valid time: {exc}", field=name) from None
     raise FieldValueError(f"{name}={text!r} is not a time YYYYMMDDhhmmss (N14)", field=name)
 
 
@@ -199,7 +197,7 @@ def _fast_cp(text: str) -> CP | None:
             return None
         data_time = _parse_time(raw, "DataTime")
         if not text:
-            return CP(data_time, {}, {})
+            return _cp(data_time, {}, {})
     flat = text.replace(",", ";")
     count = flat.count(";") + 1
     if flat.encode("ascii").translate(None, _NOT_SEPARATOR) != _plain_pattern(count):
@@ -229,7 +227,7 @@ def _fast_cp(text: str) -> CP | None:
             fields[suffix] = value
     if sum(map(len, factors.values())) != count:  # a duplicate field, or a factor split in two
         return None
-    return CP(data_time, {}, factors)
+    return _cp(data_time, {}, factors)
 
 
 def _decode_cp(text: str, notes: list[str]) -> CP:
@@ -324,6 +322,77 @@ def _build_message(fields: dict[str, str], cp: CP, variant: CrcVariant, notes: l
     )
 
 
+_new = object.__new__
+_MESSAGE_SETTERS = tuple(
+    Message.__dict__[name].__set__
+    for name in ("qn", "st", "cn", "pw", "mn", "flag", "pnum", "pno", "cp", "crc_variant", "notes")
+)
+_CP_SETTERS = tuple(CP.__dict__[name].__set__ for name in ("data_time", "params", "factors"))
+
+
+(
+    _set_qn,
+    _set_st,
+    _set_cn,
+    _set_pw,
+    _set_mn,
+    _set_flag,
+    _set_pnum,
+    _set_pno,
+    _set_cp,
+    _set_variant,
+    _set_notes,
+) = _MESSAGE_SETTERS
+
+
+def _message(
+    qn: str | None,
+    st: str,
+    cn: str,
+    pw: str | None,
+    mn: str,
+    flag: int | None,
+    pnum: int | None,
+    pno: int | None,
+    cp: CP,
+    variant: CrcVariant,
+    notes: tuple[str, ...],
+) -> Message:
+    """``Message(...)`` without the keyword-argument overhead of the frozen dataclass (hot path)."""
+    message: Message = _new(Message)
+    _set_qn(message, qn)
+    _set_st(message, st)
+    _set_cn(message, cn)
+    _set_pw(message, pw)
+    _set_mn(message, mn)
+    _set_flag(message, flag)
+    _set_pnum(message, pnum)
+    _set_pno(message, pno)
+    _set_cp(message, cp)
+    _set_variant(message, variant)
+    _set_notes(message, notes)
+    return message
+
+
+def _cp(
+    data_time: datetime | None, params: dict[str, str | datetime], factors: dict[str, dict[str, Value]]
+) -> CP:
+    cp: CP = _new(CP)
+    set_time, set_params, set_factors = _CP_SETTERS
+    set_time(cp, data_time)
+    set_params(cp, params)
+    set_factors(cp, factors)
+    return cp
+
+
+#: The usual header in Table 3 order (QN, Flag, PW and PNUM/PNO optional); anything else takes
+#: the general, item-by-item path.
+_PLAIN_HEADER = re.compile(
+    r"(?:QN=([0-9]{1,20});)?ST=([0-9A-Za-z]+);CN=([0-9]+);(?:PW=([^;,=&\s]*);)?MN=([^;,=&\s]*);"
+    r"(?:Flag=([0-9]{1,3});)?(?:PNUM=([0-9]{1,4});PNO=([0-9]{1,4});)?"
+)
+
+
 def _decode_text(segment: str, variant: CrcVariant, notes: list[str]) -> Message:
     cp_at = segment.find("CP=&&")
     if cp_at < 0:
@@ -331,6 +400,25 @@ def _decode_text(segment: str, variant: CrcVariant, notes: list[str]) -> Message
     if not segment.endswith("&&") or len(segment) < cp_at + 7:
         raise FormatError("the data area does not end with '&&'", field="CP")
     head = segment[:cp_at]
+    plain = _PLAIN_HEADER.fullmatch(head)
+    if plain is not None:
+        qn, st, cn, pw, mn, flag, pnum, pno = plain.groups()
+        flag_value = None if flag is None else int(flag)
+        if flag_value is None or flag_value <= 255:
+            cp = _decode_cp(segment[cp_at + 5 : -2], notes)
+            return _message(
+                qn,
+                st,
+                cn,
+                pw,
+                mn,
+                flag_value,
+                None if pnum is None else int(pnum),
+                None if pno is None else int(pno),
+                cp,
+                variant,
+                tuple(notes) if notes else (),
+            )
     if head and head[-1] not in ";,":
         notes.append("no ';' before CP=")
     fields = _decode_header(head, notes)
