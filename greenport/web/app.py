@@ -36,7 +36,12 @@ class CsrfCookieMiddleware(BaseHTTPMiddleware):
             fresh = auth.new_secret()
             request.state.csrf_token = fresh
         response = await call_next(request)
-        if fresh and not request.url.path.startswith("/static"):
+        # only pages hand out the token: a parallel request (favicon, 404, static) must not
+        # replace the cookie a form on the page was rendered with
+        is_page = (
+            response.headers.get("content-type", "").startswith("text/html") and response.status_code < 400
+        )
+        if fresh and is_page and not request.url.path.startswith("/static"):
             response.set_cookie(auth.CSRF_COOKIE, fresh, httponly=False, samesite="strict")
         return response
 

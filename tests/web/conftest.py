@@ -23,6 +23,7 @@ TOWN_A = "320582100000"
 TOWN_B = "320582101000"
 VILLAGE_A = "320582100201"
 PASSWORD = "correct horse battery staple"
+DEVICE_PASSWORD = "123456"
 ROLES = ("city_admin", "bureau_analyst", "department", "town_officer", "grid_officer", "enterprise", "public")
 SQUARE_A = {
     "type": "Polygon",
@@ -49,6 +50,7 @@ def _seed(container, city: City) -> None:  # type: ignore[no-untyped-def]
     from greenport.storage.monitoring import AggregateRow, IndexRow
 
     password_hash = hash_password(PASSWORD)
+    device_hash = hash_password(DEVICE_PASSWORD, profile="device")
     with container.uow() as uow:
         s = uow.session
         s.add(reg.DivisionRow(code=CITY, name="张家港市", level="city"))
@@ -110,7 +112,9 @@ def _seed(container, city: City) -> None:  # type: ignore[no-untyped-def]
             s.add(row)
             s.flush()
             city.ids[key] = row.id
-            dev = reg.DeviceRow(mn=f"MN{row.id:010d}", password_hash="x", site_id=row.id, crc_variant="hj212")
+            dev = reg.DeviceRow(
+                mn=f"MN{row.id:010d}", password_hash=device_hash, site_id=row.id, crc_variant="hj212"
+            )
             s.add(dev)
             s.flush()
             city.ids["dev_" + key] = dev.id
