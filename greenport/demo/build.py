@@ -61,15 +61,27 @@ def build_demo(
     container: Container, *, seed: int = DEFAULT_SEED, fast: bool = False
 ) -> tuple[DemoContext, dict[str, Any]]:
     """Build the demo city into the empty database of ``container``; return the context and the
-    summary (keys of :func:`~greenport.demo.summary.summarise` plus the stages' results)."""
+    summary (keys of :func:`~greenport.demo.summary.summarise` plus the stages' results).
+
+    A failing stage leaves the database empty again (every table dropped and re-migrated) and
+    re-raises; a stage module without ``build`` is skipped with a warning.
+    """
     ctx = DemoContext(container=container, seed=seed, fast=fast)
-    stages: dict[str, Any] = {"registry": build_registry(ctx)}
-    for name in OPTIONAL_STAGES:
-        module = _load_stage(name)
-        if module is None:
-            continue
-        log.info("demo stage %s", name)
-        stages[name.rsplit(".", 1)[-1]] = module.build(ctx) or {}
+    try:
+        stages: dict[str, Any] = {"registry": build_registry(ctx)}
+        for name in OPTIONAL_STAGES:
+            module = _load_stage(name)
+            stage = getattr(module, "build", None) if module is not None else None
+            if not callable(stage):
+                if module is not None:
+                    log.warning("demo stage %s has no build(ctx) yet: skipped", name)
+                continue
+            log.info("demo stage %s", name)
+            stages[name.rsplit(".", 1)[-1]] = stage(ctx) or {}
+    except BaseException:
+        # The database was empty: leave it empty again rather than half-built.
+        reset_database(container)
+        raise
     return ctx, make_summary(ctx, stages)
 
 
