@@ -54,6 +54,7 @@ _INF = math.inf
 _HEADER_KEYS = ("QN", "ST", "CN", "PW", "MN", "Flag", "PNUM", "PNO")
 _INFO_SPLIT = re.compile(r"//.*?//|[;,]", re.DOTALL)
 _FORBIDDEN_IN_TOKEN = re.compile(r"[;,=&\r\n]|^\s|\s$")
+_FORBIDDEN_IN_VALUE = re.compile(r"[;,\r\n]|//|^\s|\s$")
 _NO_EXTRA: frozenset[CrcVariant] = frozenset()
 
 
@@ -599,11 +600,13 @@ def _value(value: Value, name: str, suffix: str) -> str:
         except FieldValueError as exc:
             raise EncodeError(exc.message, field=name) from None
         if value.startswith("//") and value.endswith("//") and len(value) >= 4:
-            inner = value[2:-2]
-            if "//" in inner or "&&" in inner or "=" in inner:
-                raise EncodeError(f"{name}: text holds '//', '&&' or '='", field=name)
+            inner = value[2:-2]  # ``//text//`` may hold ; and , (HJ 212-2017 C.40 logs)
+            if "//" in inner or "\r" in inner or "\n" in inner:
+                raise EncodeError(f"{name}: //text// holds '//' or a line break", field=name)
             return value
-        return _token(value, name)
+        if _FORBIDDEN_IN_VALUE.search(value):
+            raise EncodeError(f"{name}={value!r} holds a separator (; , // or a line break)", field=name)
+        return value
     return format_number(value, name)
 
 

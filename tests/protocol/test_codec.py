@@ -324,13 +324,20 @@ def test_encode_times_in_china_time() -> None:
         Message(st="32", cn="2011", mn="M", cp=CP(factors={"a-b": {"Rtd": 1.0}})),
         Message(st="32", cn="2011", mn="M", cp=CP(factors={"a": {}})),
         Message(st="32", cn="2011", mn="M", cp=CP(params={"DataTime": "x"})),
-        Message(st="32", cn="2011", mn="M", cp=CP(factors={"a": {"Info": "x=y"}})),
+        Message(st="32", cn="2011", mn="M", cp=CP(factors={"a": {"Info": "x;y"}})),
+        Message(st="32", cn="2011", mn="M", cp=CP(factors={"a": {"Info": "x//y"}})),
+        Message(st="32", cn="2011", mn="M", cp=CP(factors={"a": {"Info": " x"}})),
         Message(st="32", cn="2011", mn="M", cp=CP(factors={"a": {"Info": "x" * 10000}})),
     ],
 )
 def test_encode_refuses_what_would_not_decode_back(message: Message) -> None:
     with pytest.raises(EncodeError):
         encode(message)
+
+
+def test_values_may_hold_equals_and_ampersands() -> None:
+    message = Message(st="32", cn="3020", mn="M", cp=CP(factors={"a": {"Info": "k=v&"}, "b": {"SN": "&&x"}}))
+    assert decode(encode(message)) == message
 
 
 def test_encode_numbers_canonically() -> None:

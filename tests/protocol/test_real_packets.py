@@ -69,7 +69,8 @@ def test_appendix_c_counts() -> None:
     assert len(SEGMENTS) == 156  # the Appendix A frame + 155 segments of Appendix C
     assert len(SEGMENTS) - 1 == 155
     # The only segments not parsed as printed: the 17 whose data area the standard elides with
-    # '…' (C.15-C.22 uploads, C.26 process data). They parse once the placeholder is removed.
+    # '…' (uploads of CN 2011/2021/2031/2041/2051/2061 and the ST=52 process data). They parse
+    # once the placeholder is removed.
     assert sum(ELLIPSIS in s for s in SEGMENTS) == 17
 
 
