@@ -1,1 +1,1 @@
-from tests.web.conftest import city_app  # noqa: F401  (the same small city)
+from tests.web.conftest import city_app, lite_app  # noqa: F401  (the same small city)

@@ -34,12 +34,12 @@ def test_bulletin_figures(city_app: Any) -> None:
     assert api["air"]["good_day_ratio"] == 56.7  # the API shows the same figures
 
 
-def test_bulletin_documents(city_app: Any, tmp_path: Any) -> None:
+def test_bulletin_documents(lite_app: Any, tmp_path: Any) -> None:
     from docx import Document
     from openpyxl import load_workbook
     from pypdf import PdfReader
 
-    client, _city = city_app
+    client, _city = lite_app
     with client.app.state.container.uow() as uow:
         b = service.bulletin(uow, month="2022-06")
     pdf = render.bulletin_bytes(b, "pdf")
@@ -52,8 +52,8 @@ def test_bulletin_documents(city_app: Any, tmp_path: Any) -> None:
     assert any("56.7" in p.text for p in doc.paragraphs)
 
 
-def test_scorecard_per_town(city_app: Any) -> None:
-    client, _city = city_app
+def test_scorecard_per_town(lite_app: Any) -> None:
+    client, _city = lite_app
     with client.app.state.container.uow() as uow:
         card = service.scorecard(uow, period="2022-06")
     by_name = {t.name: t for t in card.towns}
@@ -62,12 +62,12 @@ def test_scorecard_per_town(city_app: Any) -> None:
     assert render.scorecard_bytes(card, "pdf")[:4] == b"%PDF"
 
 
-def test_report_cli_writes_the_pdf(city_app: Any, tmp_path: Any) -> None:
+def test_report_cli_writes_the_pdf(lite_app: Any, tmp_path: Any) -> None:
     from typer.testing import CliRunner
 
     from greenport.cli.main import app
 
-    client, _city = city_app
+    client, _city = lite_app
     url = client.app.state.container.settings.database_url
     out = tmp_path / "b.pdf"
     result = CliRunner().invoke(

@@ -4,9 +4,9 @@ one user per role (bearer tokens made directly), and June 2022 daily air data.""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -49,7 +49,7 @@ def _seed(container, city: City) -> None:  # type: ignore[no-untyped-def]
 
     from greenport.storage.monitoring import AggregateRow, IndexRow
 
-    password_hash = hash_password(PASSWORD)
+    password_hash = hash_password(PASSWORD, profile="device")  # cheaper argon2 cost for tests
     device_hash = hash_password(DEVICE_PASSWORD, profile="device")
     with container.uow() as uow:
         s = uow.session
@@ -175,18 +175,30 @@ def _seed(container, city: City) -> None:  # type: ignore[no-untyped-def]
             )
 
 
-@pytest.fixture
-def city_app(tmp_path: Path) -> Iterator[tuple[TestClient, City]]:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'web.db'}")
-    container = build(settings, migrate=True)
+@contextmanager
+def _served_city(database_url: str) -> Iterator[tuple[TestClient, City]]:
+    container = build(Settings(database_url=database_url), migrate=True)
     city = City()
     _seed(container, city)
     from greenport.web.app import create_app
 
-    app = create_app(container=container)
-    with TestClient(app) as client:
+    with TestClient(create_app(container=container)) as client:
         yield client, city
     container.db.dispose()
+
+
+@pytest.fixture
+def city_app(database_url: str) -> Iterator[tuple[TestClient, City]]:
+    """The small city served by a TestClient, on SQLite and on PostgreSQL."""
+    with _served_city(database_url) as served:
+        yield served
+
+
+@pytest.fixture
+def lite_app(sqlite_url: str) -> Iterator[tuple[TestClient, City]]:
+    """The same city on SQLite only (tests of the web layer itself, not of SQL)."""
+    with _served_city(sqlite_url) as served:
+        yield served
 
 
 def bearer(city: City, role: str) -> dict[str, str]:

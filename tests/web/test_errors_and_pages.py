@@ -54,8 +54,8 @@ def _assert_shape(body: dict[str, Any]) -> None:
     assert isinstance(body["type"], str)
 
 
-def test_error_shape_on_every_error_path(city_app: Any) -> None:
-    client, city = city_app
+def test_error_shape_on_every_error_path(lite_app: Any) -> None:
+    client, city = lite_app
     cases = [
         client.get("/api/towns"),  # 401
         client.get("/api/devices", headers=bearer(city, "bureau_analyst")),  # 403
@@ -83,8 +83,8 @@ def _login(client: Any, username: str, password: str) -> Any:
     )
 
 
-def test_login_page_sets_session_and_pages_render_in_both_languages(city_app: Any) -> None:
-    client, city = city_app
+def test_login_page_sets_session_and_pages_render_in_both_languages(lite_app: Any) -> None:
+    client, city = lite_app
     assert client.get("/", follow_redirects=False).status_code == 303
     response = _login(client, "bureau_analyst", PASSWORD)
     assert response.status_code == 303
@@ -106,8 +106,8 @@ def test_login_page_sets_session_and_pages_render_in_both_languages(city_app: An
     assert client.get("/devices").status_code == 403
 
 
-def test_csrf_is_required_for_cookie_posts(city_app: Any) -> None:
-    client, city = city_app
+def test_csrf_is_required_for_cookie_posts(lite_app: Any) -> None:
+    client, city = lite_app
     assert _login(client, "city_admin", PASSWORD).status_code == 303
     url = f"/api/devices/{city.ids['dev_airA']}/active"
     assert client.post(url, json={"active": False}).status_code == 403
@@ -118,8 +118,8 @@ def test_csrf_is_required_for_cookie_posts(city_app: Any) -> None:
     assert audit[0]["detail"] == {"mn": ok.json()["mn"], "from": True, "to": False}
 
 
-def test_login_is_rate_limited_per_username(city_app: Any) -> None:
-    client, _city = city_app
+def test_login_is_rate_limited_per_username(lite_app: Any) -> None:
+    client, _city = lite_app
     for _ in range(5):
         assert (
             client.post("/api/auth/login", json={"username": "department", "password": "nope"}).status_code

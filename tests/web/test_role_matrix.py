@@ -131,8 +131,8 @@ def test_every_api_route_for_every_role(city_app: Any, which: str) -> None:
     assert checked > 50
 
 
-def test_enterprise_user_sees_only_its_firm(city_app: Any) -> None:
-    client, city = city_app
+def test_enterprise_user_sees_only_its_firm(lite_app: Any) -> None:
+    client, city = lite_app
     body = client.get("/api/enterprises", headers=bearer(city, "enterprise")).json()
     assert [row["id"] for row in body["data"]] == [city.ids["e1"]]
     assert (
@@ -141,8 +141,8 @@ def test_enterprise_user_sees_only_its_firm(city_app: Any) -> None:
     )
 
 
-def test_town_officer_sees_only_the_town(city_app: Any) -> None:
-    client, city = city_app
+def test_town_officer_sees_only_the_town(lite_app: Any) -> None:
+    client, city = lite_app
     sites = client.get("/api/sites", headers=bearer(city, "town_officer")).json()["data"]
     assert {s["town_code"] for s in sites} == {TOWN_A}
     assert {s["code"] for s in sites} == {"AIRA", "WATERA", "OUT1"}
