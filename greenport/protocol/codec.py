@@ -618,6 +618,11 @@ def _encode_cp(cp: CP) -> str:
         _token(name, "CP item name", empty=False)
         if "-" in name or name == "DataTime":
             raise EncodeError(f"CP item {name!r} belongs in factors or data_time", field=name)
+        if name in TIME_PARAMS and not isinstance(param, datetime):
+            try:
+                _parse_time(str(param), name)
+            except FieldValueError as exc:
+                raise EncodeError(exc.message, field=name) from None
         items.append(f"{name}={_value(param, name, '')}")
     for code, fields in cp.factors.items():
         _token(code, "factor code", empty=False)

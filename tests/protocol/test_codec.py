@@ -324,6 +324,7 @@ def test_encode_times_in_china_time() -> None:
         Message(st="32", cn="2011", mn="M", cp=CP(factors={"a-b": {"Rtd": 1.0}})),
         Message(st="32", cn="2011", mn="M", cp=CP(factors={"a": {}})),
         Message(st="32", cn="2011", mn="M", cp=CP(params={"DataTime": "x"})),
+        Message(st="32", cn="2011", mn="M", cp=CP(params={"EndTime": "0"})),
         Message(st="32", cn="2011", mn="M", cp=CP(factors={"a": {"Info": "x;y"}})),
         Message(st="32", cn="2011", mn="M", cp=CP(factors={"a": {"Info": "x//y"}})),
         Message(st="32", cn="2011", mn="M", cp=CP(factors={"a": {"Info": " x"}})),

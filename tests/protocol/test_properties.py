@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from greenport.kernel.time import CHINA_TZ
 from greenport.protocol import CP, NUMERIC_FIELDS, CrcVariant, Message, ProtocolError, decode, encode
+from greenport.protocol.messages import TIME_PARAMS
 from tests.protocol.golden import DECODE_ONLY, ROUND_TRIP
 
 SAFE = string.ascii_letters + string.digits
@@ -48,7 +49,7 @@ def messages(draw: st.DrawFn) -> Message:
     factors = draw(st.dictionaries(code, factor_fields(), max_size=6))
     params = draw(
         st.dictionaries(
-            token.filter(lambda n: n != "DataTime"),
+            token.filter(lambda n: n != "DataTime" and n not in TIME_PARAMS),
             st.one_of(token, st.text(SAFE, max_size=5)),
             max_size=3,
         )
