@@ -10,7 +10,8 @@
 ``build [--file FILE]``
     Reads one JSON object, a JSON array of objects, or JSON Lines (e.g. the output of
     ``parse``) from FILE or stdin and prints one frame per object (without CR LF, one per line,
-    ready for ``parse``). Errors go to stderr as JSON objects with ``error``, ``field`` and
+    ready for ``parse``). A missing ``qn`` key gets a fresh QN from the clock (``"qn": null``
+    writes none); a missing ``flag`` means 5. Errors go to stderr as JSON objects with ``error``, ``field`` and
     ``line`` (the object's 1-based position); exit status 2 if any object failed.
 """
 
@@ -25,11 +26,13 @@ from typing import Any
 import typer
 
 from greenport.cli._common import fail
+from greenport.kernel.time import utcnow
 from greenport.protocol import (
     CrcVariant,
     ProtocolError,
     decode,
     encode,
+    make_qn,
     message_from_dict,
     message_to_dict,
 )
@@ -133,6 +136,8 @@ def build(
             failed += 1
             _emit({"line": number, "error": "input object is an error report, not a message"}, sys.stderr)
             continue
+        if isinstance(item, dict) and "qn" not in item:
+            item = {**item, "qn": make_qn(utcnow())}  # absent: a fresh QN; null: no QN (2005 style)
         try:
             frame = encode(message_from_dict(item))
         except ProtocolError as exc:

@@ -7,7 +7,7 @@ protocol's (``"w01018"``, ``"011"``); :mod:`greenport.protocol.codes` maps them 
 parameters.
 
 Times: HJ 212 times are the station's local wall-clock (China Standard Time). Decoding returns
-them *aware* in ``Asia/Shanghai`` (``greenport.kernel.time.CHINA_TZ``); convert with
+them *aware* at UTC+08:00 (equal to ``greenport.kernel.time.CHINA_TZ``); convert with
 ``.astimezone(UTC)``. Encoding accepts aware datetimes (converted to China time) and naive ones
 (taken as China wall-clock time).
 

@@ -94,6 +94,14 @@ def test_build_a_data_upload_by_hand(tmp_path: Path) -> None:
     result = runner.invoke(app, ["hj212", "build", "--file", str(path)])
     assert result.exit_code == 0, result.stderr
     assert result.stdout.encode() == GOOD[9][:-2] + b"\n"  # E9 of the standard, flag defaults to 5
+    del upload["qn"]
+    path.write_text(json.dumps(upload))
+    fresh = runner.invoke(app, ["hj212", "build", "--file", str(path)])
+    assert fresh.exit_code == 0 and decode(fresh.stdout.strip()).qn is not None
+    upload["qn"] = None
+    path.write_text(json.dumps(upload))
+    none = runner.invoke(app, ["hj212", "build", "--file", str(path)])
+    assert none.exit_code == 0 and decode(none.stdout.strip()).qn is None
 
 
 def test_build_errors_name_field_and_line() -> None:
