@@ -54,6 +54,7 @@ _INF = math.inf
 _HEADER_KEYS = ("QN", "ST", "CN", "PW", "MN", "Flag", "PNUM", "PNO")
 _INFO_SPLIT = re.compile(r"//.*?//|[;,]", re.DOTALL)
 _FORBIDDEN_IN_TOKEN = re.compile(r"[;,=&\r\n]|^\s|\s$")
+_FORBIDDEN_IN_HEADER = re.compile(r"[;,=\r\n]|^\s|\s$")
 _FORBIDDEN_IN_VALUE = re.compile(r"[;,\r\n]|//|^\s|\s$")
 _NO_EXTRA: frozenset[CrcVariant] = frozenset()
 
@@ -148,7 +149,7 @@ def _decode_header(head: str, notes: list[str]) -> dict[str, str]:
             if stripped not in _HEADER_SET:
                 raise FormatError(f"unknown header field {stripped!r}", field=stripped or "header")
             key = stripped
-            value = value.strip()
+        value = value.strip()
         if key in fields:
             raise FormatError(f"header field {key} given twice", field=key)
         fields[key] = value
@@ -560,10 +561,11 @@ def decode(
 # -- encoding -----------------------------------------------------------------------------------
 
 
-def _token(value: object, name: str, *, empty: bool = True) -> str:
+def _token(value: object, name: str, *, empty: bool = True, header: bool = False) -> str:
     if not isinstance(value, str):
         raise EncodeError(f"{name} must be text, not {type(value).__name__}", field=name)
-    if (not value and not empty) or _FORBIDDEN_IN_TOKEN.search(value):
+    forbidden = _FORBIDDEN_IN_HEADER if header else _FORBIDDEN_IN_TOKEN
+    if (not value and not empty) or forbidden.search(value):
         raise EncodeError(f"{name}={value!r} is empty or holds a separator (; , = &)", field=name)
     return value
 
@@ -657,8 +659,8 @@ def encode_segment(msg: Message) -> str:
     parts.append("ST=" + st)
     parts.append("CN=" + cn)
     if msg.pw is not None:
-        parts.append("PW=" + _token(msg.pw, "PW"))
-    parts.append("MN=" + _token(msg.mn, "MN"))
+        parts.append("PW=" + _token(msg.pw, "PW", header=True))
+    parts.append("MN=" + _token(msg.mn, "MN", header=True))
     for key, value, upper in (("Flag", msg.flag, 255), ("PNUM", msg.pnum, 9999), ("PNO", msg.pno, 9999)):
         if value is not None:
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= upper:

@@ -336,6 +336,12 @@ def test_encode_refuses_what_would_not_decode_back(message: Message) -> None:
         encode(message)
 
 
+def test_header_values_are_stripped_and_may_hold_ampersands() -> None:
+    message = decode(frame_of("ST=32;CN=2011;PW= p&w ;MN=a&b ;CP=&&&&"))
+    assert (message.pw, message.mn) == ("p&w", "a&b")
+    assert decode(encode(message)) == message
+
+
 def test_values_may_hold_equals_and_ampersands() -> None:
     message = Message(st="32", cn="3020", mn="M", cp=CP(factors={"a": {"Info": "k=v&"}, "b": {"SN": "&&x"}}))
     assert decode(encode(message)) == message
