@@ -107,9 +107,12 @@ class FrameBuffer:
                 end = header
             else:
                 if len(buf) > self.max_frame_size:
+                    keep = 1 if buf.endswith(b"#") else 0  # may be the first half of the next header
                     self._discard(
-                        len(buf), items, f"unfinished frame longer than {self.max_frame_size} bytes"
+                        len(buf) - keep, items, f"unfinished frame longer than {self.max_frame_size} bytes"
                     )
+                    if keep:
+                        break
                     continue
                 if final:
                     frame = bytes(buf)

@@ -82,6 +82,13 @@ def test_cap_on_unfinished_frame() -> None:
     assert buf.feed(A) == [A]
 
 
+def test_cap_keeps_a_trailing_hash() -> None:
+    buf = FrameBuffer(max_frame_size=200)
+    out = buf.feed(b"##0500" + b"x" * 250 + b"#")
+    assert len(errors_of(out)) == 1
+    assert buf.feed(A[1:]) == [A]
+
+
 def test_cap_on_terminated_frame() -> None:
     out = FrameBuffer(max_frame_size=50).feed(A + B)
     assert len(errors_of(out)) == 2 and frames_of(out) == []
