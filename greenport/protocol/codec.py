@@ -238,6 +238,7 @@ def _decode_cp(text: str, notes: list[str]) -> CP:
         and text.isascii()
         and "_" not in text
         and "//" not in text
+        and "&" not in text
         and " " not in text
         and text.isprintable()
     ):
@@ -261,6 +262,8 @@ def _decode_cp(text: str, notes: list[str]) -> CP:
             continue
         if not name:
             raise FormatError(f"CP item {item.strip()!r} has no name", field="CP")
+        if "&" in name:
+            raise FormatError(f"CP item name {name!r} holds '&'", field=name)
         code, dash, suffix = name.rpartition("-")
         value: Value
         if dash:

@@ -277,7 +277,8 @@ def test_bad_header(header: str, error: type[ProtocolError], field: str, hint: Q
 
 
 @pytest.mark.parametrize(
-    "segment", ["ST=32;CN=2011;MN=M", "ST=32;CN=2011;MN=M;CP=&&a-Rtd=1", "ST=32;CP=&&x&&"]
+    "segment",
+    ["ST=32;CN=2011;MN=M", "ST=32;CN=2011;MN=M;CP=&&a-Rtd=1", "ST=32;CP=&&x&&", "ST=32;CN=1;MN=M;CP=&&&=&&"],
 )
 def test_bad_syntax(segment: str) -> None:
     with pytest.raises(FormatError):
