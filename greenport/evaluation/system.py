@@ -316,19 +316,23 @@ class _Checker:
         return ident
 
     # parts -------------------------------------------------------------------------------
-    def normalisation(self, value: Any, path: str) -> Normalisation:
+    def normalisation(self, value: Any, path: str, *, default: bool = False) -> Normalisation:
+        """An indicator's normalisation; the system-wide ``default`` may leave targets to the indicators."""
         if isinstance(value, str):
             value = {"method": value}
         data = self.mapping(value, path)
         self.known_keys(data, {"method", "target", "lower", "upper", "cap", "benchmark"}, path)
         method = self.choice(data, "method", norm.METHODS, path, default="minmax")
+        strict = not default
         spec = Normalisation(
             method=method,
-            target=self.number(data, "target", path, required=method in ("target", "closeness")),
-            lower=self.number(data, "lower", path, required=method == "goalposts"),
-            upper=self.number(data, "upper", path, required=method == "goalposts"),
+            target=self.number(data, "target", path, required=strict and method in ("target", "closeness")),
+            lower=self.number(data, "lower", path, required=strict and method == "goalposts"),
+            upper=self.number(data, "upper", path, required=strict and method == "goalposts"),
             cap=self.number(data, "cap", path, positive=True),
-            benchmark=self._benchmark(data, path, required=method == "ratio" and data.get("target") is None),
+            benchmark=self._benchmark(
+                data, path, required=strict and method == "ratio" and data.get("target") is None
+            ),
         )
         if method == "goalposts" and spec.lower == spec.upper:
             raise SchemaError(_join(path, "upper"), "must differ from lower")
@@ -728,7 +732,9 @@ class _Checker:
             outliers=self.choice(data, "outliers", OUTLIER_POLICIES, "", default="none"),
             max_points=max_points,
             scale=self.number(data, "scale", "", positive=True) or 1.0,
-            normalisation=self.normalisation(data.get("normalisation", "minmax"), "normalisation"),
+            normalisation=self.normalisation(
+                data.get("normalisation", "minmax"), "normalisation", default=True
+            ),
             weighting=weighting,
             aggregation=aggregation,
             grades=grades,
