@@ -1,0 +1,128 @@
+"""``greenport evaluate`` with CliRunner: both the command form and the ``template`` form."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from greenport.cli.main import app
+from greenport.demo.assessments import _clean, demo_values
+from greenport.systems import system_text
+from greenport.tabular import read_table
+
+runner = CliRunner()
+
+
+def _write_csv(path: Path, system_id: str, period: str = "2022") -> Path:
+    rows = _clean(system_id, demo_values(system_id, period))
+    keys = list(next(iter(rows.values())))
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["unit", *keys])
+        for unit, row in rows.items():
+            writer.writerow([unit, *["" if row[k] is None else row[k] for k in keys]])
+    return path
+
+
+def test_evaluate_shipped_system_json(tmp_path):
+    data = _write_csv(tmp_path / "towns.csv", "town_eco_performance")
+    result = runner.invoke(app, ["evaluate", "town_eco_performance", str(data), "--period", "2022", "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["system_id"] == "town_eco_performance" and payload["period"] == "2022"
+    assert len(payload["table"]) == 13
+    assert all(0 <= row["total"] <= 1030 for row in payload["table"])
+
+
+def test_evaluate_yaml_file_with_uncertainty_and_xlsx(tmp_path):
+    system_file = tmp_path / "innovation.yaml"
+    system_file.write_text(system_text("innovation_index"), encoding="utf-8")
+    data = _write_csv(tmp_path / "counties.csv", "innovation_index")
+    out = tmp_path / "result.xlsx"
+    result = runner.invoke(
+        app, ["evaluate", str(system_file), str(data), "--uncertainty", "20", "--xlsx", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    workbook = load_workbook(out)
+    assert {"结果 results", "指标 indicators", "不确定性 uncertainty", "敏感性 sensitivity"} <= set(
+        workbook.sheetnames
+    )
+
+
+def test_template_then_fill_then_evaluate(tmp_path):
+    out = tmp_path / "template.xlsx"
+    result = runner.invoke(app, ["evaluate", "template", "leader_natural_resource_audit", str(out)])
+    assert result.exit_code == 0, result.output
+    table = read_table(out)
+    assert table.headers[0] == "unit"
+    assert len(table.headers) == 1 + 25 + 1  # unit, 25 indicators, one veto item
+    workbook = load_workbook(out)
+    guide = workbook["说明 guide"]
+    text = " ".join(str(c.value) for row in guide.iter_rows() for c in row if c.value)
+    assert "耕地保有量目标完成率" in text and "一票否决" in text and "来源" in text
+    assert workbook["data"].cell(1, 2).comment is not None  # definition on the header
+
+
+def test_bad_cell_is_reported_by_row_and_column(tmp_path):
+    data = _write_csv(tmp_path / "towns.csv", "town_eco_performance")
+    lines = data.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    cells = lines[3].split(",")
+    cells[header.index("pm25")] = "abc"
+    lines[3] = ",".join(cells)
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["evaluate", "town_eco_performance", str(data), "--json"])
+    assert result.exit_code == 2
+    payload = json.loads(result.output)
+    assert payload["errors"][0] == {"row": 4, "column": "pm25", "error": "not a number", "value": "abc"}
+
+
+def test_missing_value_is_reported_with_the_file_row(tmp_path):
+    data = _write_csv(tmp_path / "depts.csv", "department_eco_performance")
+    lines = data.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    cells = lines[5].split(",")
+    cells[header.index("green_procurement")] = ""
+    lines[5] = ",".join(cells)
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["evaluate", "department_eco_performance", str(data), "--json"])
+    assert result.exit_code == 2
+    payload = json.loads(result.output)
+    assert payload["row"] == 6 and payload["column"] == "green_procurement"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["evaluate", "nope_system", "x.csv", "--json"], "no shipped indicator system"),
+        (["evaluate", "template", "town_eco_performance", "--json"], "usage"),
+        (["evaluate", "town_eco_performance", "--json"], "usage"),
+    ],
+)
+def test_usage_errors_exit_2(args, message):
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert message in json.loads(result.output)["error"]
+
+
+def test_schema_error_names_the_yaml_path(tmp_path):
+    broken = system_text("department_eco_performance").replace("direction: benefit", "direction: upward", 1)
+    path = tmp_path / "broken.yaml"
+    path.write_text(broken, encoding="utf-8")
+    result = runner.invoke(app, ["evaluate", str(path), str(tmp_path / "x.csv"), "--json"])
+    assert result.exit_code == 2
+    assert json.loads(result.output)["error"] == (
+        "dimensions[0].indicators[0].direction: must be benefit|cost|target"
+    )
+
+
+def test_list(tmp_path):
+    result = runner.invoke(app, ["evaluate", "list", "--json"])
+    assert result.exit_code == 0
+    ids = {s["id"] for s in json.loads(result.output)}
+    assert "innovation_index" in ids and len(ids) == 7
