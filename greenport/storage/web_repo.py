@@ -154,7 +154,8 @@ class WebRepository:
         row = self.session.scalar(select(ApiTokenRow).where(ApiTokenRow.digest == digest))
         if row is None or row.revoked or (row.expires_at is not None and row.expires_at <= now):
             return None
-        row.last_used_at = now
+        # No write here: a read request must not take SQLite's write lock (50 polling clients
+        # would queue on it); ``api_tokens.last_used_at`` is therefore left empty for now.
         return row.user_id
 
     def record_login_attempt(self, *, username: str, ip: str, success: bool, at: datetime) -> None:
@@ -424,6 +425,20 @@ class MonitoringReads:
                     moment = datetime.fromisoformat(moment)
                 out[int(site_id)] = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
         return out
+
+    def latest_aggregate_time(self, site_ids: list[int], *, period: str) -> datetime | None:
+        """Start of the newest stored aggregate of ``period`` among ``site_ids``."""
+        from greenport.storage.monitoring import AggregateRow
+
+        if not site_ids:
+            return None
+        query = (
+            select(AggregateRow.period_start)
+            .where(AggregateRow.period == period, AggregateRow.site_id.in_(site_ids))
+            .order_by(AggregateRow.period_start.desc())
+            .limit(1)
+        )
+        return self.session.scalar(query)
 
     def latest_indices(
         self, site_ids: list[int], *, kind: str, period: str, since: datetime

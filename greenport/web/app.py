@@ -23,6 +23,9 @@ from greenport.web.pages import pages_router
 from greenport.web.pages.base import templates
 from greenport.web.queries import DASHBOARD_TTL, TtlCache
 
+#: Seconds a resolved session/token stays cached (a disabled account loses access within this).
+PRINCIPAL_TTL = 10.0
+
 STATIC_DIR = Path(__file__).with_name("static")
 
 
@@ -102,6 +105,7 @@ def create_app(
     app.state.container = container
     app.state.templates = templates()
     app.state.dashboard_cache = TtlCache(DASHBOARD_TTL)
+    app.state.principal_cache = TtlCache(PRINCIPAL_TTL)
     errors.install(app)
     app.add_middleware(CsrfCookieMiddleware)
     app.include_router(api_router())

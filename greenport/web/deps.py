@@ -45,16 +45,32 @@ def _bearer(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
+def credential_key(request: Request) -> tuple[str, str] | None:
+    """The credential a request carries, as the key of the principal cache."""
+    bearer = _bearer(request)
+    if bearer:
+        return ("bearer", bearer)
+    cookie = request.cookies.get(auth.SESSION_COOKIE)
+    return ("session", cookie) if cookie else None
+
+
 def get_principal(request: Request, uow: UowDep) -> Principal:
+    """The caller; resolved credentials are cached for ``PRINCIPAL_TTL`` seconds (log-out evicts)."""
     cached = getattr(request.state, "principal", None)
     if isinstance(cached, Principal):
         return cached
-    principal = auth.resolve(
-        uow,
-        secret_key=get_settings(request).secret_key,
-        bearer=_bearer(request),
-        session_cookie=request.cookies.get(auth.SESSION_COOKIE),
-    )
+    key = credential_key(request)
+    cache = request.app.state.principal_cache
+    principal = cache.get(key) if key is not None else None
+    if principal is None:
+        principal = auth.resolve(
+            uow,
+            secret_key=get_settings(request).secret_key,
+            bearer=_bearer(request),
+            session_cookie=request.cookies.get(auth.SESSION_COOKIE),
+        )
+        if key is not None and principal.authenticated:
+            cache.put(key, principal)
     request.state.principal = principal
     return principal
 

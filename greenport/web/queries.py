@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -36,7 +37,7 @@ class SiteState:
 @dataclass
 class _Entry:
     at: float
-    value: dict[str, Any]
+    value: Any
 
 
 class TtlCache:
@@ -46,17 +47,46 @@ class TtlCache:
         self.ttl = ttl
         self._data: dict[Any, _Entry] = {}
         self._lock = threading.Lock()
+        self._key_locks: dict[Any, threading.Lock] = {}
 
-    def get(self, key: Any) -> dict[str, Any] | None:
+    def get(self, key: Any) -> Any | None:
         with self._lock:
             entry = self._data.get(key)
             if entry is None or time.monotonic() - entry.at > self.ttl:
                 return None
             return entry.value
 
-    def put(self, key: Any, value: dict[str, Any]) -> None:
+    def get_or_compute(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """The cached value, else compute it once: concurrent callers of the same key wait for
+        the one computation instead of all running it (no stampede when the TTL expires);
+        while a recomputation runs, others get the previous value."""
+        fresh = self.get(key)
+        if fresh is not None:
+            return fresh
+        with self._lock:
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+            stale = self._data.get(key)
+        if stale is not None and not key_lock.acquire(blocking=False):
+            return stale.value
+        if stale is None:
+            key_lock.acquire()
+        try:
+            fresh = self.get(key)
+            if fresh is not None:
+                return fresh
+            value = compute()
+            self.put(key, value)
+            return value
+        finally:
+            key_lock.release()
+
+    def put(self, key: Any, value: Any) -> None:
         with self._lock:
             self._data[key] = _Entry(time.monotonic(), value)
+
+    def pop(self, key: Any) -> None:
+        with self._lock:
+            self._data.pop(key, None)
 
     def clear(self) -> None:
         with self._lock:
@@ -128,6 +158,15 @@ def site_states(uow: UnitOfWork, sites: list[dict[str, Any]], *, now: datetime) 
     return out
 
 
+def data_reference_time(uow: UnitOfWork, sites: list[dict[str, Any]], *, now: datetime) -> datetime:
+    """``now``, or the end of the newest stored hour when the data stop earlier (a back-filled
+    demo year, an archive): statistics then describe the data's own year, not an empty one."""
+    latest = uow.web.monitoring.latest_aggregate_time([s["id"] for s in sites], period="hour")
+    if latest is None:
+        return now
+    return min(now, latest + timedelta(hours=1) - timedelta(microseconds=1))
+
+
 def current_city_aqi(
     uow: UnitOfWork, air_sites: list[dict[str, Any]], *, now: datetime
 ) -> dict[str, Any] | None:
@@ -150,19 +189,23 @@ def current_city_aqi(
 def dashboard(
     uow: UnitOfWork, principal: Principal, *, cache: TtlCache | None = None, now: datetime | None = None
 ) -> dict[str, Any]:
-    """Everything the "one map" shows, for the caller's scope."""
-    now = now or utcnow()
-    scope = principal.scope
-    key = ("dashboard", scope)
-    if cache is not None and (hit := cache.get(key)) is not None:
-        return hit
+    """Everything the "one map" shows, for the caller's scope (cached per scope)."""
+    if cache is None:
+        return compute_dashboard(uow, principal.scope, now=now or utcnow())
+    return cache.get_or_compute(
+        ("dashboard", principal.scope), lambda: compute_dashboard(uow, principal.scope, now=now or utcnow())
+    )
+
+
+def compute_dashboard(uow: UnitOfWork, scope: RowScope, *, now: datetime) -> dict[str, Any]:
     towns = uow.web.towns(scope if not scope.disclosed_only else RowScope(), with_boundaries=True)
     parks = [] if scope.disclosed_only else uow.web.parks(scope)
     sites = uow.web.sites(scope)
     states = site_states(uow, sites, now=now)
     air_sites = [s for s in sites if s["kind"] == "air_station"]
     sections = [s for s in sites if s["kind"] == "water_section"]
-    today = local_date(now)
+    reference = data_reference_time(uow, air_sites + sections, now=now)
+    today = local_date(reference)
     year = reports.air_summary(uow, air_sites=air_sites, start=date(today.year, 1, 1), end=today)
     water = reports.water_summary(uow, sections=sections, start=today - timedelta(days=30), end=today)
     counts = {SiteState.NORMAL: 0, SiteState.OVER_LIMIT: 0, SiteState.OFFLINE: 0}
@@ -176,7 +219,8 @@ def dashboard(
         "geojson": feature_collection(towns),
         "sites": states,
         "counts": counts,
-        "current": current_city_aqi(uow, air_sites, now=now),
+        "current": current_city_aqi(uow, air_sites, now=reference),
+        "data_until": reference.astimezone(CHINA_TZ).isoformat(timespec="minutes"),
         "year": {
             "year": today.year,
             "valid_days": year.valid_days,
@@ -188,6 +232,4 @@ def dashboard(
         },
         "water": [w.to_dict() for w in water],
     }
-    if cache is not None:
-        cache.put(key, value)
     return value

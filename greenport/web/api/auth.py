@@ -83,6 +83,8 @@ def logout(
     session_id = auth.unsign_session(settings.secret_key, cookie) if cookie else None
     if session_id:
         uow.web.revoke_session(auth.digest(session_id))
+    if cookie:
+        request.app.state.principal_cache.pop(("session", cookie))
     response.delete_cookie(auth.SESSION_COOKIE)
     return {"ok": True}
 

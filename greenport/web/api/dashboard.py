@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import json
+from typing import Annotated
 
 from fastapi import APIRouter, Request
+from fastapi.responses import Response
 
 from greenport.web import queries
 from greenport.web.auth import SIGNED_IN, Principal
@@ -14,7 +16,12 @@ router = APIRouter(prefix="/dashboard", tags=["dashboard"])
 
 
 @router.get("", summary="Sites by state, current AQI, year's good-day ratio and PM2.5, water vs target")
-def get_dashboard(
-    request: Request, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]
-) -> dict[str, Any]:
-    return queries.dashboard(uow, user, cache=request.app.state.dashboard_cache)
+def get_dashboard(request: Request, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]) -> Response:
+    cache = request.app.state.dashboard_cache
+
+    def encode() -> bytes:
+        return json.dumps(queries.dashboard(uow, user, cache=cache), ensure_ascii=False, default=str).encode()
+
+    # the serialised document is cached with the data (many clients poll the same scope)
+    body: bytes = cache.get_or_compute(("dashboard-json", user.scope), encode)
+    return Response(body, media_type="application/json")

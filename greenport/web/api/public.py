@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from greenport.accounts.model import Role
 from greenport.kernel.time import local_date, utcnow
@@ -14,6 +14,7 @@ from greenport.storage.uow import UnitOfWork
 from greenport.storage.web_repo import RowScope
 from greenport.web.auth import Principal
 from greenport.web.deps import UowDep, allow
+from greenport.web.queries import data_reference_time
 
 router = APIRouter(prefix="/public", tags=["public"])
 
@@ -21,8 +22,8 @@ DISCLOSED = RowScope(disclosed_only=True)
 
 
 def public_air(uow: UnitOfWork) -> dict[str, Any]:
-    today = local_date(utcnow())
     sites = uow.web.sites(DISCLOSED, kind="air_station")
+    today = local_date(data_reference_time(uow, sites, now=utcnow()))
     month = reports.air_summary(uow, air_sites=sites, start=today - timedelta(days=30), end=today)
     year = reports.air_summary(uow, air_sites=sites, start=date(today.year, 1, 1), end=today)
     return {
@@ -33,21 +34,27 @@ def public_air(uow: UnitOfWork) -> dict[str, Any]:
 
 
 def public_water(uow: UnitOfWork) -> dict[str, Any]:
-    today = local_date(utcnow())
     sections = uow.web.sites(DISCLOSED, kind="water_section")
+    today = local_date(data_reference_time(uow, sections, now=utcnow()))
     classes = reports.water_summary(uow, sections=sections, start=today - timedelta(days=30), end=today)
     return {"data": [c.to_dict() for c in classes], "count": len(classes)}
 
 
 @router.get("/air", summary="Disclosed air quality: last 30 days and the year so far")
 def get_public_air(
-    uow: UowDep, _: Annotated[Principal, allow(frozenset(Role), anonymous=True)]
+    request: Request, uow: UowDep, _: Annotated[Principal, allow(frozenset(Role), anonymous=True)]
 ) -> dict[str, Any]:
-    return public_air(uow)
+    result: dict[str, Any] = request.app.state.dashboard_cache.get_or_compute(
+        ("public-air",), lambda: public_air(uow)
+    )
+    return result
 
 
 @router.get("/water", summary="Disclosed water sections: class against target over the last 30 days")
 def get_public_water(
-    uow: UowDep, _: Annotated[Principal, allow(frozenset(Role), anonymous=True)]
+    request: Request, uow: UowDep, _: Annotated[Principal, allow(frozenset(Role), anonymous=True)]
 ) -> dict[str, Any]:
-    return public_water(uow)
+    result: dict[str, Any] = request.app.state.dashboard_cache.get_or_compute(
+        ("public-water",), lambda: public_water(uow)
+    )
+    return result

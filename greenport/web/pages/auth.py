@@ -74,6 +74,8 @@ def logout_submit(
     session_id = auth.unsign_session(settings.secret_key, cookie) if cookie else None
     if session_id:
         uow.web.revoke_session(auth.digest(session_id))
+    if cookie:
+        request.app.state.principal_cache.pop(("session", cookie))
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(auth.SESSION_COOKIE)
     return response

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from greenport.web import charts, i18n, queries
 from greenport.web.auth import SIGNED_IN, Principal
 from greenport.web.deps import UowDep, allow
-from greenport.web.pages.base import render
+from greenport.web.pages.base import chrome, render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 POLL_SECONDS = 5
@@ -33,8 +33,17 @@ class DashboardContext:
 
 
 def build(request: Request, uow: UowDep, user: Principal) -> DashboardContext:
-    data = queries.dashboard(uow, user, cache=request.app.state.dashboard_cache)
+    """The page context, cached with the data it is made of (per scope and language)."""
     lang = i18n.pick_lang(request.query_params.get("lang"), request.cookies.get(i18n.LANG_COOKIE))
+    cache = request.app.state.dashboard_cache
+    context: DashboardContext = cache.get_or_compute(
+        ("dashboard-page", user.scope, lang),
+        lambda: _context(queries.dashboard(uow, user, cache=cache), lang),
+    )
+    return context
+
+
+def _context(data: dict[str, Any], lang: str) -> DashboardContext:
     t = i18n.translator(lang)
     labels = {s: t(f"state.{s}") for s in charts.STATE_COLOURS}
     year = data["year"]
@@ -64,5 +73,17 @@ def dashboard_page(request: Request, uow: UowDep, user: Annotated[Principal, all
 def dashboard_fragment(
     request: Request, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]
 ) -> Response:
-    """The live part of the dashboard (KPIs, site table, chart data), swapped in by HTMX."""
-    return render(request, "_dashboard_live.html", build(request, uow, user))
+    """The live part of the dashboard (KPIs, site table, chart data), swapped in by HTMX every
+    few seconds. It holds nothing of the user but the scope and language, so the rendered HTML
+    is cached per (scope, language) for the dashboard's TTL."""
+    frame = chrome(request)
+
+    def render_html() -> bytes:
+        template = request.app.state.templates.get_template("_dashboard_live.html")
+        html = template.render(ctx=build(request, uow, user), chrome=frame, t=i18n.translator(frame.lang))
+        return str(html).encode()
+
+    body: bytes = request.app.state.dashboard_cache.get_or_compute(
+        ("dashboard-live", user.scope, frame.lang), render_html
+    )
+    return Response(body, media_type="text/html; charset=utf-8")

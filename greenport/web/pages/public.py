@@ -29,7 +29,8 @@ class PublicContext:
 def public_page(
     request: Request, uow: UowDep, _: Annotated[Principal, allow(frozenset(Role), anonymous=True)]
 ) -> Response:
-    air = public_air(uow)
-    water = public_water(uow)["data"]
+    cache = request.app.state.dashboard_cache
+    air = cache.get_or_compute(("public-air",), lambda: public_air(uow))
+    water = cache.get_or_compute(("public-water",), lambda: public_water(uow))["data"]
     chart = charts.daily_aqi_calendar(air["last_30_days"]["days"], title="AQI")
     return render(request, "public.html", PublicContext(air=air, water=water, aqi_chart=chart))
