@@ -267,6 +267,9 @@ def _decode_cp(text: str, notes: list[str]) -> CP:
         code, dash, suffix = name.rpartition("-")
         value: Value
         if dash:
+            if loose:
+                code = code.strip()
+                suffix = suffix.strip()
             if not code or not suffix:
                 raise FormatError(f"CP item name {name!r} is not 'code-Field'", field=name)
             if suffix in NUMERIC_FIELDS:
@@ -631,8 +634,6 @@ def _encode_cp(cp: CP) -> str:
         items.append(f"{name}={_value(param, name, '')}")
     for code, fields in cp.factors.items():
         _token(code, "factor code", empty=False)
-        if "-" in code:
-            raise EncodeError(f"factor code {code!r} holds '-'", field=code)
         if not fields:
             raise EncodeError(f"factor {code} has no fields", field=code)
         parts = []

@@ -322,7 +322,7 @@ def test_encode_times_in_china_time() -> None:
         Message(st="32", cn="2011", mn="M", qn="abc"),
         Message(st="32", cn="2011", mn="M", cp=CP(factors={"a": {"Rtd": float("nan")}})),
         Message(st="32", cn="2011", mn="M", cp=CP(factors={"a": {"Rtd": "12x"}})),
-        Message(st="32", cn="2011", mn="M", cp=CP(factors={"a-b": {"Rtd": 1.0}})),
+        Message(st="32", cn="2011", mn="M", cp=CP(factors={"a": {"R-td": 1.0}})),
         Message(st="32", cn="2011", mn="M", cp=CP(factors={"a": {}})),
         Message(st="32", cn="2011", mn="M", cp=CP(params={"DataTime": "x"})),
         Message(st="32", cn="2011", mn="M", cp=CP(params={"EndTime": "0"})),
@@ -340,6 +340,11 @@ def test_encode_refuses_what_would_not_decode_back(message: Message) -> None:
 def test_header_values_are_stripped_and_may_hold_ampersands() -> None:
     message = decode(frame_of("ST=32;CN=2011;PW= p&w ;MN=a&b ;CP=&&&&"))
     assert (message.pw, message.mn) == ("p&w", "a&b")
+    assert decode(encode(message)) == message
+
+
+def test_factor_codes_may_hold_dashes() -> None:
+    message = Message(st="32", cn="2011", mn="M", cp=CP(factors={"a-b": {"Rtd": 1.0}, "-": {"Flag": "N"}}))
     assert decode(encode(message)) == message
 
 

@@ -127,10 +127,21 @@ def near_frames(draw: st.DrawFn) -> bytes:
     """Frames with a right length and CRC around a random segment: exercises the parser itself."""
     from greenport.protocol.crc import crc16_hj212_reference
 
-    alphabet = "QNSTCPWMFlagDatTime=;,&-0123456789.eEnaif _/#xyzRtdAvg"
-    body = draw(st.text(alphabet, max_size=120))
-    segment = draw(st.sampled_from(["", "ST=32;CN=2011;MN=M;", "QN=1;ST=32;CN=1;MN=;Flag=5;"])) + body
-    segment += draw(st.sampled_from(["", "CP=&&", "&&"]))
+    alphabet = "QNSTCPWMFlagDatTimeInfoSBRS=;,&-0123456789.eEnaif _/#xyzRtdAvg\t清"
+    head = draw(
+        st.sampled_from(
+            [
+                "",
+                "ST=32;CN=2011;MN=M;",
+                "QN=1;ST=32;CN=1;MN=;Flag=5;",
+                "ST=3 2;CN=2011;PW= a ;MN=m&n;PNO=1;PNUM=2;",
+                "QN=1,ST=32,CN=1,MN=x,Flag=5",
+            ]
+        )
+    )
+    segment = head + draw(st.sampled_from(["CP=&&", ""]))
+    segment += draw(st.sampled_from(["", "DataTime=20160801084000;", "DataTime=20160801084000123,"]))
+    segment += draw(st.text(alphabet, max_size=150)) + draw(st.sampled_from(["&&", ";&&", ""]))
     raw = segment.encode()
     return b"##%04d%s%04X\r\n" % (len(raw), raw, crc16_hj212_reference(raw))
 
