@@ -129,7 +129,6 @@ def _sheets(result: EvaluationResult) -> list[Sheet]:
     table = result.table()
     headers = list(table[0])
     sheets = [Sheet("结果 results", headers, [[row[h] for h in headers] for row in table])]
-    ids = list(result.indicator_ids)
     detail_rows = []
     for i, unit in enumerate(result.units):
         for k, ind in enumerate(system.indicators):
@@ -200,7 +199,6 @@ def _sheets(result: EvaluationResult) -> list[Sheet]:
                 [[name, v["S"], v["ST"]] for name, v in sens.items() if not name.startswith("_")],
             )
         )
-    del ids
     return sheets
 
 

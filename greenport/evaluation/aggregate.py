@@ -78,25 +78,45 @@ def _topsis_parts(X: Any, directions: Any, normalisation: str) -> tuple[FloatArr
 
 
 def topsis_distances(
-    X: Any, weights: Any, directions: Any = None, normalisation: Literal["vector", "minmax"] = "vector"
+    X: Any,
+    weights: Any,
+    directions: Any = None,
+    normalisation: Literal["vector", "minmax"] = "vector",
+    *,
+    precision: Literal["double", "single"] = "double",
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """TOPSIS distances D⁺, D⁻ and closeness C (see :func:`topsis`); each of shape (units,) or (samples, units)."""
+    """TOPSIS distances D⁺, D⁻ and closeness C (see :func:`topsis`); each of shape (units,) or (samples, units).
+
+    ``precision="single"`` does the (samples x n) @ (n x 2m) product in float32: about twice as fast for
+    large Monte Carlo batches, closeness accurate to ~1e-6 (enough for rank intervals).
+    """
     matrix = as_matrix(X)
     w = as_weights(weights, matrix.shape[1], allow_batch=True, normalise=False)
     _, gap_best, gap_worst = _topsis_parts(matrix, directions, normalisation)
-    w2 = w**2
+    m = matrix.shape[0]
+    dtype: Any = np.float32 if precision == "single" else np.float64
     # v_ij = w_j r_ij and the ideal is w_j·best_j (w >= 0), so D² = Σ_j w_j² (r_ij - best_j)²:
-    # one matrix product for all weight samples at once.
-    d_best = np.sqrt(np.maximum(w2 @ gap_best.T, 0.0))
-    d_worst = np.sqrt(np.maximum(w2 @ gap_worst.T, 0.0))
+    # one matrix product (samples x n) @ (n x 2m) gives both distances of every unit for all samples.
+    gaps: Any = np.concatenate([gap_best, gap_worst]).T.astype(dtype, copy=False)
+    squared: Any = (w**2).astype(dtype, copy=False) @ gaps  # sums of non-negative terms: never negative
+    np.sqrt(squared, out=squared)
+    d_best, d_worst = squared[..., :m], squared[..., m:]
     total = d_best + d_worst
-    with np.errstate(invalid="ignore", divide="ignore"):
-        closeness = np.where(total > 0, d_worst / np.where(total > 0, total, 1.0), 0.5)
-    return d_best, d_worst, closeness
+    closeness = np.divide(d_worst, total, out=np.full(total.shape, 0.5, dtype=dtype), where=total > 0)
+    return (
+        np.asarray(d_best, dtype=np.float64),
+        np.asarray(d_worst, dtype=np.float64),
+        np.asarray(closeness, dtype=np.float64),
+    )
 
 
 def topsis(
-    X: Any, weights: Any, directions: Any = None, normalisation: Literal["vector", "minmax"] = "vector"
+    X: Any,
+    weights: Any,
+    directions: Any = None,
+    normalisation: Literal["vector", "minmax"] = "vector",
+    *,
+    precision: Literal["double", "single"] = "double",
 ) -> FloatArray:
     """TOPSIS closeness C_i = D⁻/(D⁺ + D⁻) in [0, 1], higher is better.
 
@@ -116,13 +136,14 @@ def topsis(
     Notes
     -----
     A unit equal to both ideals (every column constant) gets 0.5. The batch form uses
-    D² = (w²) · (r - ideal)², a single matrix product over all samples.
+    D² = (w²) · (r - ideal)², a single matrix product over all samples; ``precision="single"`` runs it
+    in float32 (about twice as fast, closeness to ~1e-6).
 
     References
     ----------
     Hwang & Yoon (1981); evaluation-methods.md §2.4, §3.3.
     """
-    return topsis_distances(X, weights, directions, normalisation)[2]
+    return topsis_distances(X, weights, directions, normalisation, precision=precision)[2]
 
 
 def grey_relational(

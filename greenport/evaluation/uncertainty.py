@@ -29,10 +29,14 @@ def ranks_of(scores: Any) -> FloatArray:
     s = np.asarray(scores, dtype=np.float64)
     negated = np.where(np.isnan(s), np.inf, -s)
     flat = negated.reshape(-1, negated.shape[-1])
+    order = np.argsort(flat, axis=1)  # ties are resolved below, not by sort stability
+    ordered = np.take_along_axis(flat, order, axis=1)
+    # rank = 1 + number of units with a strictly higher score: ties take the first position of their run
+    position = np.broadcast_to(np.arange(flat.shape[1]), flat.shape)
+    starts = np.where(np.diff(ordered, axis=1, prepend=np.nan) != 0, position, 0)
+    np.maximum.accumulate(starts, axis=1, out=starts)
     out = np.empty(flat.shape)
-    for k, row in enumerate(flat):
-        # rank = 1 + number of units with a strictly higher score
-        out[k] = np.searchsorted(np.sort(row), row, side="left") + 1
+    np.put_along_axis(out, order, starts + 1.0, axis=1)
     return out.reshape(s.shape)
 
 
@@ -70,11 +74,12 @@ def rank_intervals(nominal_scores: Any, sample_scores: Any) -> RankIntervals:
     """Rank intervals from nominal scores (units,) and Monte Carlo scores (samples, units)."""
     nominal = ranks_of(np.asarray(nominal_scores, dtype=np.float64))
     sampled = ranks_of(as_matrix(sample_scores, name="sample_scores", allow_nan=True))
+    p05, median, p95 = np.percentile(sampled, [5, 50, 95], axis=0)
     return RankIntervals(
         nominal=nominal,
-        median=np.median(sampled, axis=0),
-        p05=np.percentile(sampled, 5, axis=0),
-        p95=np.percentile(sampled, 95, axis=0),
+        median=median,
+        p05=p05,
+        p95=p95,
         mean_abs_shift=float(np.mean(np.abs(sampled - nominal))),
     )
 
