@@ -48,6 +48,8 @@ from greenport.protocol.messages import CP, NUMERIC_FIELDS, TIME_FIELDS, TIME_PA
 #: Largest data segment the 4-digit length can announce. The standard says 0-1024 bytes; real
 #: loggers send more (1025 and 1623 seen), so anything up to 9999 is accepted.
 MAX_SEGMENT_LENGTH = 9999
+#: The standard's own limit for a data segment (HJ 212-2017 §6.3.1 Table 2); longer ones get a note.
+STANDARD_SEGMENT_LENGTH = 1024
 
 _HEX_DIGITS = b"0123456789abcdefABCDEF"
 _INF = math.inf
@@ -521,6 +523,8 @@ def decode(
         raise LengthError(f"length {length_text!r} is not 4 digits", field="length", raw=frame)
     declared = int(length_text)
     notes: list[str] = []
+    if declared > STANDARD_SEGMENT_LENGTH:
+        notes.append(f"data segment longer than {STANDARD_SEGMENT_LENGTH} bytes (HJ 212-2017 Table 2)")
     seg_end = 6 + declared
     crc_text = frame[seg_end:end]
     if 0 < len(crc_text) <= 4 and frame[seg_end - 2 : seg_end] == b"&&" and seg_end - 2 >= 6:

@@ -44,6 +44,8 @@ def test_packet_decoded_or_rejected_as_predicted(row: dict[str, str], allow_swap
         assert (message.st, message.cn) == (row["ST"], row["CN"])
         expected = CrcVariant.HJ212 if crc_ok else CrcVariant.MODBUS_SWAPPED
         assert message.crc_variant is expected
+        long_note = any("longer than 1024" in note for note in message.notes)
+        assert long_note == (int(row["declared_len"]) > 1024)
         return
     with pytest.raises(ProtocolError) as info:
         decode(frame, allow_crc_variants=allowed)
