@@ -63,6 +63,7 @@ def _lines(file: Path | None) -> Iterator[tuple[int, bytes]]:
             source = file.read_bytes()
         except OSError as exc:
             fail(f"cannot read {file}: {exc.strerror}", as_json=True)
+    source = source.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark from Windows editors
     for number, line in enumerate(source.splitlines(), start=1):
         line = line.strip()
         if not line or (line.startswith(b"#") and not line.startswith(b"##")):

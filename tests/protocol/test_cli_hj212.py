@@ -44,6 +44,13 @@ def test_parse_file_with_errors_exits_2(tmp_path: Path) -> None:
     assert (out[2]["line"], out[2]["field"]) == (5, "header")
 
 
+def test_parse_file_with_bom_and_crlf(tmp_path: Path) -> None:
+    path = tmp_path / "frames.txt"
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD[0] + GOOD[1])
+    result = runner.invoke(app, ["hj212", "parse", str(path)])
+    assert result.exit_code == 0 and [o["line"] for o in lines(result.stdout)] == [1, 2]
+
+
 def test_parse_allow_crc_variant(tmp_path: Path) -> None:
     from greenport.protocol.crc import crc16_modbus_swapped
 
