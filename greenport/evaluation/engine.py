@@ -511,7 +511,7 @@ def _base_weights(
     if method == "ahp":
         assert node.judgment is not None
         details = wts.ahp_details(node.judgment)
-        if details["cr"] >= wts.MAX_CONSISTENCY_RATIO:
+        if details["cr"] >= wts.MAX_CONSISTENCY_RATIO and not node.allow_inconsistent:
             raise EvaluationError(
                 f"{node.path}.judgment: consistency ratio {details['cr']:.4f} >= 0.10",
                 field=f"{node.path}.judgment",

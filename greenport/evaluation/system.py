@@ -149,6 +149,7 @@ class Node:
     weight: float | None = None
     weighting: str | None = None
     judgment: tuple[tuple[float, ...], ...] | None = None
+    allow_inconsistent: bool = False
     aggregation: str | None = None
     grades: Grades | None = None
     children: tuple[Node, ...] = ()
@@ -544,6 +545,7 @@ class _Checker:
             "weight",
             "weighting",
             "judgment",
+            "allow_inconsistent",
             "aggregation",
             "grades",
             "dimensions",
@@ -582,7 +584,12 @@ class _Checker:
                 for k, ind in enumerate(raw_inds)
             )
             n_children = len(indicators)
-        judgment = self.judgment(data.get("judgment"), _join(path, "judgment"), n_children, weighting)
+        allow = data.get("allow_inconsistent", False)
+        if not isinstance(allow, bool):
+            raise SchemaError(_join(path, "allow_inconsistent"), "must be true or false")
+        judgment = self.judgment(
+            data.get("judgment"), _join(path, "judgment"), n_children, weighting, allow_inconsistent=allow
+        )
         return Node(
             id=ident,
             name_zh=self.text(data, "name_zh", path),
@@ -591,6 +598,7 @@ class _Checker:
             weight=self.number(data, "weight", path, non_negative=True),
             weighting=weighting,
             judgment=judgment,
+            allow_inconsistent=allow,
             aggregation=aggregation,
             grades=self.grades(data["grades"], _join(path, "grades")) if "grades" in data else None,
             children=children,
@@ -598,7 +606,7 @@ class _Checker:
         )
 
     def judgment(
-        self, value: Any, path: str, n: int, weighting: str | None
+        self, value: Any, path: str, n: int, weighting: str | None, *, allow_inconsistent: bool = False
     ) -> tuple[tuple[float, ...], ...] | None:
         if weighting == "ahp" and value is None:
             raise SchemaError(path, "is required when weighting is ahp")
@@ -615,9 +623,15 @@ class _Checker:
         except (TypeError, ValueError, ZeroDivisionError) as exc:
             raise SchemaError(path, f"entries must be numbers or fractions like 1/3: {exc}") from exc
         try:
-            wts.ahp_details(matrix)
+            details = wts.ahp_details(matrix)
         except Exception as exc:
             raise SchemaError(path, str(exc)) from exc
+        if details["cr"] >= wts.MAX_CONSISTENCY_RATIO and not allow_inconsistent:
+            raise SchemaError(
+                path,
+                f"consistency ratio CR = {details['cr']:.4f} >= {wts.MAX_CONSISTENCY_RATIO:g} (Saaty RI); revise the "
+                "judgments or set allow_inconsistent: true on the dimension",
+            )
         return matrix
 
     def system(self) -> System:

@@ -267,6 +267,23 @@ def test_schema_errors_name_the_yaml_path(mutate, path, message):
     assert message in str(info.value)
 
 
+def test_inconsistent_ahp_judgment_is_refused_unless_allowed():
+    data = yaml.safe_load(INDEX_YAML)
+    data["dimensions"][1]["indicators"].append(
+        {"id": "extra", "name_zh": "额外", "name_en": "Extra", "unit": "-", "direction": "benefit"}
+    )
+    data["dimensions"][1]["judgment"] = [[1, 5, "1/3"], ["1/5", 1, 3], [3, "1/3", 1]]
+    with pytest.raises(ev.SchemaError, match=r"dimensions\[1\]\.judgment: consistency ratio CR = 1\.58"):
+        ev.parse_system(data)
+    data["dimensions"][1]["allow_inconsistent"] = True
+    system = ev.parse_system(data)
+    rows = _index_data()
+    for row in rows.values():
+        row["extra"] = 1.0 + len(row) * 0.1
+    result = ev.evaluate(system, rows)
+    assert result.method["weights"]["output"]["cr"] == pytest.approx(1.58452, rel=1e-5)
+
+
 def test_points_total_must_match_max_points():
     data = yaml.safe_load(POINTS_YAML)
     data["max_points"] = 1000
