@@ -21,6 +21,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from greenport.kernel.time import PeriodKind, local_date, local_day_bounds
 from greenport.monitoring.model import Aggregate, IndexKind, IndexValue, Observation
@@ -52,12 +53,12 @@ def hourly_aggregates(observations: Iterable[Observation]) -> list[Aggregate]:
     device_hour: dict[tuple[int, str, datetime], Observation] = {}
     samples: dict[tuple[int, str, datetime], list[Observation]] = defaultdict(list)
     for obs in observations:
+        if obs.period is PeriodKind.HOUR:  # DataTime is the hour's start (HJ 212-2017 §6.6.3)
+            device_hour[(obs.site_id, obs.parameter, obs.data_time)] = obs
+            continue
         hour = obs.data_time.replace(minute=0, second=0, microsecond=0)
-        key = (obs.site_id, obs.parameter, hour)
-        if obs.period is PeriodKind.HOUR:
-            device_hour[key] = obs
-        elif obs.period in (PeriodKind.RAW, PeriodKind.MINUTE):
-            samples[key].append(obs)
+        if obs.period in (PeriodKind.RAW, PeriodKind.MINUTE):
+            samples[(obs.site_id, obs.parameter, hour)].append(obs)
     out: list[Aggregate] = []
     for key, obs in device_hour.items():
         site_id, parameter, hour = key
@@ -77,12 +78,16 @@ def hourly_aggregates(observations: Iterable[Observation]) -> list[Aggregate]:
     return out
 
 
+@lru_cache(maxsize=4096)
+def _day_start(hour: datetime) -> datetime:
+    return local_day_bounds(local_date(hour))[0]
+
+
 def day_series(hourly: Iterable[Aggregate]) -> dict[tuple[int, datetime], dict[str, list[float | None]]]:
     """Group hourly aggregates into local days: (site, day start UTC) -> parameter -> 24 values."""
     days: dict[tuple[int, datetime], dict[str, list[float | None]]] = defaultdict(dict)
     for agg in hourly:
-        day = local_date(agg.period_start)
-        start, _ = local_day_bounds(day)
+        start = _day_start(agg.period_start)
         index = int((agg.period_start - start) / HOUR)
         series = days[(agg.site_id, start)].setdefault(agg.parameter, [None] * 24)
         series[index] = agg.value if agg.valid else None
@@ -168,10 +173,15 @@ def hourly_aqi(hourly: Sequence[Aggregate], hours: Iterable[tuple[int, datetime]
     return out
 
 
-def daily_water_class(daily: Iterable[Aggregate], targets: Mapping[int, int | None]) -> list[IndexValue]:
+def daily_water_class(
+    daily: Iterable[Aggregate],
+    targets: Mapping[int, int | None],
+    waterbodies: Mapping[int, str | None] | None = None,
+) -> list[IndexValue]:
     """Daily class of each water section from its valid daily means (GB 3838-2002 Table 1).
 
-    ``targets`` gives each section's target class; ``label`` says ``meets``/``fails``.
+    ``targets`` gives each section's target class (``label`` says ``meets``/``fails``);
+    ``waterbodies`` says ``river`` or ``lake`` (TP limits differ), default river.
     """
     from greenport.monitoring import water
 
@@ -181,7 +191,8 @@ def daily_water_class(daily: Iterable[Aggregate], targets: Mapping[int, int | No
             by_day[(agg.site_id, agg.period_start)][agg.parameter] = agg.value
     out: list[IndexValue] = []
     for (site_id, start), values in by_day.items():
-        klass, worst = water.overall_class(values)
+        body = (waterbodies or {}).get(site_id) or "river"
+        klass, worst = water.overall_class(values, waterbody=body, on=local_date(start))
         target = targets.get(site_id)
         label = None if target is None else ("meets" if klass <= target else "fails")
         out.append(

@@ -175,6 +175,7 @@ class SiteRef:
     kind: str
     level: str
     target_class: int | None = None
+    waterbody: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

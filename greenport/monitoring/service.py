@@ -82,19 +82,21 @@ def recompute(uow: MonitoringUnitOfWork, *, marks: Iterable[tuple[int, datetime]
             written["aqi_hours"] += len(indices)
         if water:
             targets = {s: sites[s].target_class for s in water}
-            repo.put_indices(aggregation.daily_water_class([a for a in daily if a.site_id in water], targets))
+            bodies = {s: sites[s].waterbody for s in water}
+            repo.put_indices(
+                aggregation.daily_water_class([a for a in daily if a.site_id in water], targets, bodies)
+            )
     return written
 
 
 def _daily(hourly: Sequence[Aggregate], sites: dict[int, Any]) -> list[Aggregate]:
     """Daily means; for air stations O3 is the daily max 1-h (``o3``) and max 8-h (``o3_8h``)."""
-    plain = [
-        a
-        for a in hourly
-        if not (a.parameter == "o3" and a.site_id in sites and sites[a.site_id].kind == AIR_STATION)
-    ]
+    plain: list[Aggregate] = []
+    o3: list[Aggregate] = []
+    for agg in hourly:
+        is_o3 = agg.parameter == "o3" and agg.site_id in sites and sites[agg.site_id].kind == AIR_STATION
+        (o3 if is_o3 else plain).append(agg)
     out = aggregation.daily_aggregates(plain)
-    o3 = [a for a in hourly if a not in plain]
     for (site_id, start), by_parameter in aggregation.day_series(o3).items():
         series = by_parameter["o3"]
         max1 = validity.o3_daily_max_1h(series)
@@ -117,6 +119,41 @@ def recompute_range(
     return recompute(uow, marks=marks)
 
 
+def derive_from(
+    uow: MonitoringUnitOfWork,
+    *,
+    observations: Sequence[Observation],
+    context_hourly: Sequence[Aggregate] = (),
+) -> list[Aggregate]:
+    """Bulk path of :func:`recompute` for whole local days already in memory (the back-fill):
+    the same pure functions on the observations just stored, without reading them back.
+
+    ``context_hourly`` holds the air stations' hourly means of the preceding 23 hours (for the
+    24-h PM running means of the first hours); the air stations' hourly means of this batch are
+    returned so the caller can pass the tail on.
+    """
+    repo = uow.monitoring
+    sites = repo.sites({o.site_id for o in observations})
+    hourly = aggregation.hourly_aggregates(o for o in observations if _is_canonical(o.parameter))
+    repo.put_aggregates(hourly)
+    daily = _daily(hourly, sites)
+    repo.put_aggregates(daily)
+    air = {s for s, site in sites.items() if site.kind == AIR_STATION}
+    water = {s for s, site in sites.items() if site.kind == WATER_SECTION}
+    air_hourly = [a for a in hourly if a.site_id in air]
+    if air:
+        repo.put_indices(aggregation.daily_aqi(air_hourly))
+        hours = sorted({(a.site_id, a.period_start) for a in air_hourly})
+        repo.put_indices(aggregation.hourly_aqi([*context_hourly, *air_hourly], hours))
+    if water:
+        targets = {s: sites[s].target_class for s in water}
+        bodies = {s: sites[s].waterbody for s in water}
+        repo.put_indices(
+            aggregation.daily_water_class([a for a in daily if a.site_id in water], targets, bodies)
+        )
+    return air_hourly
+
+
 def process_dirty(uow: MonitoringUnitOfWork, *, before: datetime, limit: int = 20000) -> int:
     """Take the (site, hour) marks of hours starting before ``before`` and recompute them."""
     marks = uow.monitoring.take_dirty(before=before, limit=limit)
@@ -125,10 +162,16 @@ def process_dirty(uow: MonitoringUnitOfWork, *, before: datetime, limit: int = 2
     return len(marks)
 
 
-def store_observations(uow: MonitoringUnitOfWork, *, observations: Sequence[Observation]) -> None:
-    """Store observations idempotently and mark their hours for recomputation (the bulk path the
-    demo back-fill shares with ingest)."""
-    dirty = {(o.site_id, o.data_time.replace(minute=0, second=0, microsecond=0)) for o in observations}
+def store_observations(
+    uow: MonitoringUnitOfWork, *, observations: Sequence[Observation], mark_dirty: bool = True
+) -> None:
+    """Store observations idempotently (the bulk path the demo back-fill shares with ingest) and,
+    unless the caller recomputes itself (``mark_dirty=False``), mark their hours for recomputation."""
+    dirty = (
+        {(o.site_id, o.data_time.replace(minute=0, second=0, microsecond=0)) for o in observations}
+        if mark_dirty
+        else set()
+    )
     uow.monitoring.store(observations=observations, dirty=dirty)
 
 
@@ -230,7 +273,9 @@ def city_summary(uow: MonitoringUnitOfWork, *, year: int) -> CitySummary:
 
         for site_id, by_parameter in sums.items():
             annual = {p: sum(v) / len(v) for p, v in by_parameter.items()}
-            classes[water[site_id].code] = water_rules.overall_class(annual)[0]
+            classes[water[site_id].code] = water_rules.overall_class(
+                annual, waterbody=water[site_id].waterbody or "river"
+            )[0]
     return CitySummary(
         year=year,
         pm2_5_annual_mean=city_pm,

@@ -97,6 +97,9 @@ class MonitoringRepository:
                 kind=str(getattr(row.kind, "value", row.kind)),
                 level=str(getattr(row.level, "value", row.level)),
                 target_class=row.target_class,
+                waterbody=None
+                if row.waterbody is None
+                else str(getattr(row.waterbody, "value", row.waterbody)),
             )
             for row in self.session.scalars(query)
         }
@@ -231,7 +234,7 @@ class MonitoringRepository:
         periods: Iterable[PeriodKind] | None = None,
     ) -> list[Observation]:
         o = ObservationRow
-        query = select(o).where(o.data_time >= start, o.data_time < end)
+        query = select(*ObservationRow.__table__.columns).where(o.data_time >= start, o.data_time < end)
         for clause in (
             _in(o.site_id, site_ids),
             _in(o.device_id, device_ids),
@@ -257,7 +260,7 @@ class MonitoringRepository:
                 late=bool(r.late),
                 received_at=r.received_at,
             )
-            for r in self.session.scalars(query)
+            for r in self.session.execute(query)
         ]
 
     def count_observations(self, *, device_ids: Iterable[int] | None = None) -> int:
@@ -329,7 +332,9 @@ class MonitoringRepository:
         parameters: Iterable[str] | None = None,
     ) -> list[Aggregate]:
         a = AggregateRow
-        query = select(a).where(a.period_start >= start, a.period_start < end, a.period == period.value)
+        query = select(*AggregateRow.__table__.columns).where(
+            a.period_start >= start, a.period_start < end, a.period == period.value
+        )
         for clause in (_in(a.site_id, site_ids), _in(a.parameter, parameters)):
             if clause is not None:
                 query = query.where(clause)
@@ -344,7 +349,7 @@ class MonitoringRepository:
                 r.n_values,
                 bool(r.valid),
             )
-            for r in self.session.scalars(query)
+            for r in self.session.execute(query)
         ]
 
     def put_indices(self, indices: Sequence[IndexValue]) -> None:
