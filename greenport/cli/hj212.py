@@ -46,7 +46,7 @@ def _variants(names: list[str]) -> frozenset[CrcVariant]:
     variants = set()
     for name in names:
         try:
-            variants.add(CrcVariant(name))
+            variants.add(CrcVariant(name.strip().lower().replace("_", "-")))
         except ValueError:
             fail(
                 f"unknown CRC variant {name!r}; choose from {', '.join(v.value for v in CrcVariant)}",
