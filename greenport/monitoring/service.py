@@ -15,7 +15,7 @@ from typing import Any
 from greenport.kernel.errors import InvalidInput, NotFound
 from greenport.kernel.time import PeriodKind, local_date, local_day_bounds, local_year_bounds
 from greenport.monitoring import aggregation
-from greenport.monitoring.model import Aggregate, IndexKind, Observation, QuarantineEntry
+from greenport.monitoring.model import Aggregate, IndexKind, Observation, QuarantineEntry, is_late
 from greenport.monitoring.ports import MonitoringUnitOfWork
 from greenport.standards import aqi as aqi_std
 from greenport.standards import validity
@@ -166,7 +166,15 @@ def store_observations(
     uow: MonitoringUnitOfWork, *, observations: Sequence[Observation], mark_dirty: bool = True
 ) -> None:
     """Store observations idempotently (the bulk path the demo back-fill shares with ingest) and,
-    unless the caller recomputes itself (``mark_dirty=False``), mark their hours for recomputation."""
+    unless the caller recomputes itself (``mark_dirty=False``), mark their hours for recomputation.
+    Values received after their period's grace (:func:`~greenport.monitoring.model.is_late`) are
+    flagged late."""
+    observations = [
+        o
+        if o.late or o.received_at is None or not is_late(o.period, o.data_time, o.received_at)
+        else o._replace(late=True)
+        for o in observations
+    ]
     dirty = (
         {(o.site_id, o.data_time.replace(minute=0, second=0, microsecond=0)) for o in observations}
         if mark_dirty

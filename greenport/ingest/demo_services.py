@@ -1,0 +1,115 @@
+"""Background services of the served demo city: the HJ 212 server and the simulated devices.
+
+``greenport demo`` calls :func:`start_background_services` (via ``greenport.demo.serve``): one
+daemon thread runs an asyncio loop with :class:`~greenport.ingest.server.IngestServer` on the
+configured ingest port (``GREENPORT_INGEST_PORT``, ``/metrics`` on the port after it) and the
+simulator, whose devices (every demo device, with its demo password) send real-time data every
+30 s in real time, so the demo city is alive. The returned function stops both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from greenport.bootstrap import Container
+from greenport.ingest.server import IngestConfig, IngestServer
+from greenport.ingest.simulator import SimConfig, SimDevice, Simulator
+
+log = logging.getLogger(__name__)
+
+#: How long the demo's simulated devices keep sending [s] (practically: until stopped).
+FOREVER = 10 * 365 * 24 * 3600.0
+
+
+def _devices(container: Container, ctx: Any | None) -> list[SimDevice]:
+    if ctx is not None and getattr(ctx, "devices", None):
+        return [SimDevice(d.mn, d.password, d.site_kind) for d in ctx.devices]
+    from greenport.demo.credentials import demo_device_password
+    from greenport.enterprises import service as enterprises
+
+    with container.uow() as uow:
+        kinds = {s.id: s.kind.value for s in enterprises.list_sites(uow)}
+        return [
+            SimDevice(d.mn, demo_device_password(d.mn), kinds.get(d.site_id, "air_station"))
+            for d in enterprises.list_devices(uow)
+        ]
+
+
+def start_background_services(container: Container, ctx: Any | None = None) -> Callable[[], None] | None:
+    """Start the ingest server and the simulator in a daemon thread; return a stop function."""
+    settings = container.settings
+    devices = _devices(container, ctx)
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    state: dict[str, Any] = {}
+
+    async def main() -> None:
+        config = IngestConfig(
+            host=settings.ingest_host,
+            port=settings.ingest_port,
+            metrics_port=settings.ingest_port + 1,
+            aggregate_interval=60.0,
+        )
+        server = IngestServer(container.db, config)
+        try:
+            await server.start()
+        except OSError as exc:
+            log.warning("demo ingest server not started on port %d: %s", settings.ingest_port, exc)
+            ready.set()
+            return
+        state["server"] = server
+        ready.set()
+        log.info("demo ingest on %s:%d, %d simulated devices", config.host, server.port, len(devices))
+        if devices:
+            sim = Simulator(
+                devices,
+                SimConfig(
+                    host=config.host,
+                    port=server.port,
+                    rate=1 / 30,
+                    step=30,
+                    duration=FOREVER,
+                    start=datetime.now(UTC),
+                    tick=1.0,
+                ),
+            )
+            state["simulator"] = loop.create_task(sim.run())
+        try:
+            await server.serve_forever()
+        except asyncio.CancelledError:
+            pass
+        finally:
+            await server.close()
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        task = loop.create_task(main())
+        state["main"] = task
+        try:
+            loop.run_until_complete(task)
+        except asyncio.CancelledError:
+            pass
+        finally:
+            loop.close()
+
+    thread = threading.Thread(target=run, name="greenport-demo-ingest", daemon=True)
+    thread.start()
+    ready.wait(30)
+
+    def stop() -> None:
+        def cancel() -> None:
+            for key in ("simulator", "main"):
+                task = state.get(key)
+                if task is not None:
+                    task.cancel()
+
+        if loop.is_running():
+            loop.call_soon_threadsafe(cancel)
+        thread.join(15)
+
+    return stop
