@@ -61,7 +61,7 @@ WATER: dict[int, dict[str, float]] = {
     3: {"ph": 7.5, "do": 6.4, "codmn": 4.2, "nh3_n": 0.45, "tp": 0.13},
 }
 #: Outlet means [mg/m³; mg/L; %] under ultra-low-emission / discharge limits.
-GAS = {"flue_so2": 18.0, "flue_nox": 32.0, "flue_dust": 3.5, "flue_o2": 9.0}
+GAS = {"flue_so2": 18.0, "flue_nox": 32.0, "flue_dust": 3.5}
 WASTEWATER = {"cod": 32.0, "nh3_n": 1.6}
 
 SHAPES_FILE = "data/air_shapes.csv"
@@ -368,6 +368,7 @@ def build(ctx: DemoContext) -> dict[str, Any]:
         observations = []
         received = datetime.now(UTC)
         for site_id, by_parameter in series.items():
+            device_id = ids[devices[site_id].mn]
             for parameter, values in by_parameter.items():
                 for h in range(first, last):
                     value = values[h]
@@ -376,7 +377,7 @@ def build(ctx: DemoContext) -> dict[str, Any]:
                     observations.append(
                         Observation(
                             start_utc + timedelta(hours=h),
-                            0,
+                            device_id,
                             site_id,
                             PeriodKind.HOUR,
                             parameter,
@@ -391,7 +392,6 @@ def build(ctx: DemoContext) -> dict[str, Any]:
                             received,
                         )
                     )
-        observations = [o._replace(device_id=ids[devices[o.site_id].mn]) for o in observations]
         with ctx.uow() as uow:
             monitoring.store_observations(uow, observations=observations, mark_dirty=False)
             air_hourly = monitoring.derive_from(uow, observations=observations, context_hourly=context)
