@@ -1,0 +1,141 @@
+"""``greenport import|export|registry`` through typer's CliRunner."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from greenport.cli.main import app
+from greenport.standards.ids import make_credit_code
+from greenport.tabular import read_table
+
+runner = CliRunner()
+
+DIVISIONS = """code,name,level,parent_code
+320582000000,港城市,,
+320582100201,东村,,
+320582100000,沙洲镇,town,
+"""
+
+
+def _firms(path: Path, *, bad: bool) -> None:
+    good = make_credit_code("320582", sequence=1)
+    rows = [
+        [
+            "credit_code",
+            "name",
+            "industry_code",
+            "town_code",
+            "park_code",
+            "land_area_mu",
+            "lon",
+            "lat",
+            "size_class",
+        ],
+        [good, "好企业", "3120", "320582100000", "", "12", "120.5", "31.9", "small"],
+    ]
+    if bad:
+        rows.append(
+            [
+                good[:17] + ("0" if good[17] != "0" else "1"),
+                "坏企业",
+                "31",
+                "320582100000",
+                "P9",
+                "-1",
+                "120.5",
+                "31.9",
+                "small",
+            ]
+        )
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+
+
+def test_import_export_and_listings(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'cli.db'}"
+    (tmp_path / "divisions.csv").write_text(DIVISIONS, encoding="utf-8")
+    result = runner.invoke(
+        app, ["import", "divisions", str(tmp_path / "divisions.csv"), "--database", database, "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["written"] == 3
+
+    _firms(tmp_path / "firms.csv", bad=True)
+    report = tmp_path / "report.csv"
+    result = runner.invoke(
+        app,
+        [
+            "import",
+            "enterprises",
+            str(tmp_path / "firms.csv"),
+            "--database",
+            database,
+            "--json",
+            "--report",
+            str(report),
+        ],
+    )
+    assert result.exit_code == 2
+    body = json.loads(result.output)
+    assert {(e["row"], e["column"]) for e in body["errors"]} == {
+        (3, "credit_code"),
+        (3, "industry_code"),
+        (3, "park_code"),
+        (3, "land_area_mu"),
+    }
+    with open(report, encoding="utf-8-sig") as handle:
+        lines = list(csv.DictReader(handle))
+    assert [(int(r["row"]), r["column"]) for r in lines] == [(e["row"], e["column"]) for e in body["errors"]]
+    assert set(lines[0]) == {"row", "column", "error", "value"}
+    listed = runner.invoke(app, ["registry", "list", "enterprises", "--database", database, "--json"])
+    assert json.loads(listed.output)["count"] == 0  # nothing written
+
+    result = runner.invoke(
+        app,
+        [
+            "import",
+            "enterprises",
+            str(tmp_path / "firms.csv"),
+            "--database",
+            database,
+            "--skip-invalid",
+            "--report",
+            str(report),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    listed = runner.invoke(app, ["registry", "list", "enterprises", "--database", database, "--json"])
+    assert json.loads(listed.output)["data"][0]["name"] == "好企业"
+
+    out = tmp_path / "enterprises.xlsx"
+    result = runner.invoke(app, ["export", "enterprises", str(out), "--database", database])
+    assert result.exit_code == 0, result.output
+    table = read_table(out)
+    assert table.rows[0]["credit_code"] == make_credit_code("320582", sequence=1) and len(table.rows) == 1
+
+    counts = runner.invoke(app, ["registry", "counts", "--database", database, "--json"])
+    assert json.loads(counts.output)["divisions"] == 3
+
+
+def test_templates_have_the_import_columns(tmp_path: Path) -> None:
+    for table in ("divisions", "parks", "enterprises", "sites"):
+        out = tmp_path / f"{table}.xlsx"
+        result = runner.invoke(app, ["export", "template", table, str(out)])
+        assert result.exit_code == 0, result.output
+        headers = read_table(out).headers
+        assert "code" in headers or "credit_code" in headers
+    result = runner.invoke(app, ["export", "template", "nope", str(tmp_path / "x.xlsx")])
+    assert result.exit_code == 2
+
+
+def test_unreadable_file_exits_2(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'cli.db'}"
+    (tmp_path / "x.pdf").write_bytes(b"%PDF")
+    result = runner.invoke(
+        app, ["import", "sites", str(tmp_path / "x.pdf"), "--database", database, "--json"]
+    )
+    assert result.exit_code == 2 and json.loads(result.output)["field"] == "file"
