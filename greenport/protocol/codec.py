@@ -30,7 +30,7 @@ from collections.abc import Collection
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
-from itertools import compress
+from itertools import compress, repeat
 
 from greenport.kernel.time import CHINA_TZ
 from greenport.protocol.crc import CRC_FUNCTIONS, CrcVariant, crc16_hj212
@@ -170,22 +170,59 @@ def _int_field(fields: dict[str, str], key: str, hint: QnRtn, upper: int) -> int
     return int(text)
 
 
-_SEPARATOR_BYTES = b";,=-"
-_NOT_SEPARATOR = bytes(b for b in range(256) if b not in _SEPARATOR_BYTES)
+_NOT_ITEM_SEPARATOR = bytes(b for b in range(256) if b not in b";=")
 
 
 @lru_cache(maxsize=256)
 def _plain_pattern(count: int) -> bytes:
-    return b";".join([b"-="] * count)
+    """The separators of ``count`` items ``name=value`` joined by ``;``."""
+    return b";".join([b"="] * count)
+
+
+#: A factor layout (the item names of a data area, in order), computed once per layout seen:
+#: ``(codes, suffixes, numeric mask, uniform)``; ``uniform`` is ``(width, suffixes of one factor,
+#: codes of the factors, numeric columns)`` when every factor lists the same fields in the same
+#: order (the usual upload), else ``None``. ``False`` marks names that are not all ``code-Field``.
+_Layout = tuple[list[str], list[str], list[bool], tuple[int, tuple[str, ...], list[str], list[int]] | None]
+_LAYOUTS: dict[str, _Layout | bool] = {}
+_MAX_LAYOUTS = 4096
+
+
+def _layout(names: list[str]) -> _Layout | bool:
+    codes: list[str] = []
+    suffixes: list[str] = []
+    for name in names:
+        code, dash, suffix = name.rpartition("-")
+        if not (dash and code and suffix) or suffix in TIME_FIELDS:
+            return False
+        codes.append(code)
+        suffixes.append(suffix)
+    if len(set(zip(codes, suffixes, strict=True))) != len(codes):
+        return False  # a field given twice: the item-by-item path notes it
+    mask = [suffix in NUMERIC_FIELDS for suffix in suffixes]
+    width = 1
+    while width < len(codes) and codes[width] == codes[0]:
+        width += 1
+    uniform = None
+    heads = codes[0::width]
+    fields = tuple(suffixes[:width])
+    if (
+        len(codes) % width == 0
+        and len(set(heads)) == len(heads)
+        and all(codes[j::width] == heads for j in range(width))
+        and all(suffixes[j::width].count(fields[j]) == len(heads) for j in range(width))
+    ):
+        uniform = (width, fields, heads, [j for j in range(width) if fields[j] in NUMERIC_FIELDS])
+    return codes, suffixes, mask, uniform
 
 
 def _fast_cp(text: str) -> CP | None:
-    """The common case without a per-item Python loop: ``DataTime`` then ``code-Field=value``.
+    """The common case: ``DataTime`` then ``code-Field=value`` items, without per-item parsing.
 
-    Applies only when every item is exactly ``code-Field=value`` (checked on the sequence of
-    separators, so no value holds a ``-``). Returns ``None`` for anything else (other items,
-    negative numbers, empty items, bad values, duplicates); :func:`_decode_cp` then parses item by
-    item and reports precisely.
+    The item names are looked up in a cache of layouts (a device sends the same factors in the
+    same order every time), so a frame costs a few C-level ``split``/``map`` calls. Returns
+    ``None`` for anything else (other items, empty items, bad values, duplicates);
+    :func:`_decode_cp` then parses item by item and reports precisely.
     """
     data_time: datetime | None = None
     if text.startswith("DataTime="):
@@ -203,34 +240,48 @@ def _fast_cp(text: str) -> CP | None:
         if not text:
             return _cp(data_time, {}, {})
     flat = text.replace(",", ";")
-    count = flat.count(";") + 1
-    if flat.encode("ascii").translate(None, _NOT_SEPARATOR) != _plain_pattern(count):
+    tokens = flat.replace("=", ";").split(";")
+    count = len(tokens) >> 1
+    if flat.encode("ascii").translate(None, _NOT_ITEM_SEPARATOR) != _plain_pattern(count):
+        return None  # not exactly one '=' per item
+    names = tokens[0::2]
+    key = ";".join(names)
+    layout = _LAYOUTS.get(key)
+    if layout is None:
+        if len(_LAYOUTS) >= _MAX_LAYOUTS:
+            _LAYOUTS.clear()
+        layout = _LAYOUTS[key] = _layout(names)
+    if layout is False or layout is True:
         return None
-    parts = flat.replace("=", ";").replace("-", ";").split(";")
-    codes = parts[0::3]
-    suffixes = parts[1::3]
-    if "" in codes or "" in suffixes or not TIME_FIELDS.isdisjoint(suffixes):
-        return None
-    numeric = NUMERIC_FIELDS
+    codes, suffixes, mask, uniform = layout
+    values: list[Value] = tokens[1::2]  # type: ignore[assignment]
+    factors: dict[str, dict[str, Value]]
     try:
-        values: list[Value] = [
-            float(v) if k in numeric else v for k, v in zip(suffixes, parts[2::3], strict=True)
-        ]
+        if uniform is not None:
+            width, fields, heads, numeric = uniform
+            for j in numeric:
+                column = list(map(float, values[j::width]))  # type: ignore[arg-type]
+                total = sum(column)
+                if total - total:  # a NaN or an infinity (or an overflow: re-checked item by item)
+                    return None
+                values[j::width] = column
+            rows = zip(*[iter(values)] * width, strict=True)
+            factors = dict(zip(heads, map(dict, map(zip, repeat(fields), rows)), strict=True))
+            return _cp(data_time, {}, factors)
+        values = [float(v) if m else v for v, m in zip(values, mask, strict=True)]  # type: ignore[arg-type]
     except ValueError:
         return None
-    total = sum(compress(values, map(numeric.__contains__, suffixes)))  # type: ignore[arg-type]
-    if total - total:  # a NaN or an infinity (or an overflow: re-checked item by item)
+    total = sum(compress(values, mask))  # type: ignore[arg-type]
+    if total - total:
         return None
-    factors: dict[str, dict[str, Value]] = {}
+    factors = {}
     get = factors.get
     for code, suffix, value in zip(codes, suffixes, values, strict=True):
-        fields = get(code)
-        if fields is None:
+        entry = get(code)
+        if entry is None:
             factors[code] = {suffix: value}
         else:
-            fields[suffix] = value
-    if sum(map(len, factors.values())) != count:  # a duplicate field, or a factor split in two
-        return None
+            entry[suffix] = value
     return _cp(data_time, {}, factors)
 
 
@@ -247,6 +298,11 @@ def _decode_cp(text: str, notes: list[str]) -> CP:
         cp = _fast_cp(text)
         if cp is not None:
             return cp
+    return _decode_cp_items(text, notes)
+
+
+def _decode_cp_items(text: str, notes: list[str]) -> CP:
+    """The general path: item by item, lenient, with precise errors and notes."""
     loose = " " in text or "\t" in text or not text.isprintable()
     strict_numbers = not text.isascii() or "_" in text
     number = _checked_number if strict_numbers else _number

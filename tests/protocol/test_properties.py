@@ -154,3 +154,13 @@ def test_well_framed_random_segments_raise_only_protocol_error(frame: bytes) -> 
     except ProtocolError:
         return
     assert decode(encode(message)) == message
+
+
+@settings(max_examples=150, deadline=None)
+@given(messages())
+def test_fast_path_equals_item_by_item_path(message: Message) -> None:
+    from greenport.protocol import codec
+
+    segment = codec.encode_segment(message)
+    text = segment[segment.find("CP=&&") + 5 : -2]
+    assert codec._decode_cp(text, []) == codec._decode_cp_items(text, [])
