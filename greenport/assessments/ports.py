@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
 from greenport.assessments.model import EvaluationRun, IndicatorValue
 
 
 class EvaluationRepository(Protocol):
-    def put_indicator_values(self, values: Sequence[IndicatorValue]) -> int:
+    def put_indicator_values(
+        self, values: Sequence[IndicatorValue], *, recorded_at: datetime | None = None
+    ) -> int:
         """Insert or replace values on (system, unit kind, unit, period, indicator); returns the count."""
         ...
 

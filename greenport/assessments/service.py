@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from greenport.assessments.model import EvaluationRun, IndicatorValue, PeriodComparison, UnitChange
 from greenport.assessments.ports import AssessmentsUnitOfWork
 from greenport.evaluation import EvaluationResult, System, evaluate
 from greenport.kernel.errors import InvalidInput, NotFound
-from greenport.kernel.time import utcnow
+from greenport.kernel.time import ensure_utc, utcnow
 from greenport.systems import get_system
 
 MAX_PERIOD_LENGTH = 20
@@ -52,6 +53,7 @@ def record_values(
     values: Mapping[str, Mapping[str, Any]],
     source: str = "",
     system: System | None = None,
+    recorded_at: datetime | None = None,
 ) -> int:
     """Store ``{unit_key: {indicator_id: value}}`` for a shipped system and period (replacing old values).
 
@@ -79,10 +81,12 @@ def record_values(
                     source,
                 )
             )
-    return uow.evaluation.put_indicator_values(batch)
+    return uow.evaluation.put_indicator_values(batch, recorded_at=recorded_at)
 
 
-def fill_named_queries(uow: AssessmentsUnitOfWork, *, system_id: str, period: str) -> int:
+def fill_named_queries(
+    uow: AssessmentsUnitOfWork, *, system_id: str, period: str, recorded_at: datetime | None = None
+) -> int:
     """Store the values of the system's named-query indicators (e.g. per-mu figures from ``enterprise_years``)."""
     system = get_system(system_id)
     period = _period(period)
@@ -95,7 +99,13 @@ def fill_named_queries(uow: AssessmentsUnitOfWork, *, system_id: str, period: st
     if not values:
         return 0
     return record_values(
-        uow, system_id=system_id, period=period, values=values, source="query", system=system
+        uow,
+        system_id=system_id,
+        period=period,
+        values=values,
+        source="query",
+        system=system,
+        recorded_at=recorded_at,
     )
 
 
@@ -130,8 +140,12 @@ def run_assessment(
     seed: int = 0,
     groups: Mapping[str, str] | None = None,
     note: str = "",
+    created_at: datetime | None = None,
 ) -> EvaluationRun:
-    """Evaluate a shipped system over the values stored for ``period`` and store a new immutable run."""
+    """Evaluate a shipped system over the values stored for ``period`` and store a new immutable run.
+
+    ``created_at`` (aware) is for reproducible demo builds; it defaults to now.
+    """
     system = get_system(system_id)
     period = _period(period)
     data = stored_data(uow, system=system, period=period)
@@ -149,7 +163,7 @@ def run_assessment(
         inputs={"data": data, "labels": labels, "groups": dict(groups or {}), "seed": seed},
         method=result.to_dict()["method"],
         results=result_payload(result, labels),
-        created_at=utcnow(),
+        created_at=ensure_utc(created_at) if created_at is not None else utcnow(),
         uncertainty_samples=uncertainty,
         note=note,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select, tuple_
@@ -49,10 +50,12 @@ class EvaluationRepository:
         self._per_mu_cache: dict[int, dict[str, dict[str, float | None]]] = {}
 
     # --- indicator values -------------------------------------------------------------------
-    def put_indicator_values(self, values: Sequence[IndicatorValue]) -> int:
+    def put_indicator_values(
+        self, values: Sequence[IndicatorValue], *, recorded_at: datetime | None = None
+    ) -> int:
         if not values:
             return 0
-        now = utcnow()
+        now = recorded_at or utcnow()
         keys = {(v.system_id, v.period, v.unit_kind, v.unit_key, v.indicator_id) for v in values}
         if len(keys) != len(values):
             raise InvalidInput("the same (unit, indicator) appears twice in one batch", field="values")
