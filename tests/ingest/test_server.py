@@ -76,3 +76,19 @@ async def test_wrong_password_is_refused_recorded_and_the_connection_closed(city
         entries = uow.monitoring.quarantine()
     assert {e.reason for e in entries} == {"bad_password"}
     assert 1 <= len(entries) <= 2 and all(e.mn == "GPAIR01" and e.field == "PW" for e in entries)
+
+
+async def test_a_device_back_after_a_gap_is_asked_for_the_hours_it_missed(city: Fixture) -> None:
+    server = await start(city, resend_gap=0.3)
+    try:
+        first = await exchange(server.port, air_frame("GPAIR01", WHEN), replies=1)
+        await asyncio.sleep(0.5)
+        later = await exchange(server.port, air_frame("GPAIR01", WHEN + timedelta(minutes=1)), replies=2)
+    finally:
+        await server.close()
+    assert [decode(r).cn for r in first] == ["9014"]
+    request = next(decode(r) for r in later if decode(r).cn == "2061")
+    assert request.flag is not None and request.flag & 1  # a request wants 9011/9012 answers
+    begin, end = request.cp.params["BeginTime"], request.cp.params["EndTime"]
+    assert isinstance(begin, datetime) and begin.astimezone(UTC) == WHEN + timedelta(hours=1)
+    assert isinstance(end, datetime) and end > begin
