@@ -1,7 +1,7 @@
 """``greenport evaluate``: run an indicator system over a table, or write its data-entry template.
 
     greenport evaluate SYSTEM DATA.csv|xlsx [--period P] [--uncertainty N] [--json | --xlsx OUT]
-    greenport evaluate template SYSTEM OUT.xlsx
+    greenport evaluate template SYSTEM [OUT.xlsx]     (default OUT: SYSTEM_ID_template.xlsx, or --xlsx)
     greenport evaluate list
 
 SYSTEM is a YAML file or the id of a shipped system (``greenport evaluate list``). DATA has one row per
@@ -24,7 +24,7 @@ from greenport.kernel.errors import DomainError, InvalidInput, InvalidRows, RowE
 from greenport.systems import get_system, system_ids
 from greenport.tabular import Sheet, Table, TemplateColumn, read_table, write_template, write_xlsx
 
-USAGE = "SYSTEM DATA | template SYSTEM OUT.xlsx | list"
+USAGE = "SYSTEM DATA | template SYSTEM [OUT.xlsx] | list"
 
 
 def resolve_system(reference: str) -> System:
@@ -258,10 +258,10 @@ def _run(
                 console.print(f"{s.id:32} {s.scheme:9} {s.name_zh}")
         return
     if args[0] == "template":
-        if len(args) != 3:
-            raise InvalidInput("usage: greenport evaluate template SYSTEM OUT.xlsx", field="arguments")
+        if len(args) not in (2, 3):
+            raise InvalidInput("usage: greenport evaluate template SYSTEM [OUT.xlsx]", field="arguments")
         system = resolve_system(args[1])
-        out = Path(args[2])
+        out = Path(args[2]) if len(args) == 3 else (xlsx or Path(f"{system.id}_template.xlsx"))
         if out.suffix.lower() != ".xlsx":
             raise InvalidInput("the template is an Excel file: give OUT.xlsx", field="out")
         notes = "来源 sources: " + " | ".join(system.sources)

@@ -28,7 +28,7 @@ from greenport.evaluation import weights as wts
 from greenport.evaluation._arrays import FloatArray
 from greenport.evaluation.diagnosis import obstacle_degree_normalised
 from greenport.evaluation.errors import EvaluationError
-from greenport.evaluation.system import Grades, Indicator, Node, PointRule, System
+from greenport.evaluation.system import Grades, Indicator, Node, PointRule, System, load_system, parse_system
 from greenport.evaluation.treatment import impute, needs_treatment, winsorise
 from greenport.evaluation.uncertainty import (
     WEIGHT_NOISE,
@@ -708,9 +708,54 @@ def _grade(grades: Grades, values: FloatArray, ranks: FloatArray) -> list[str | 
     return out
 
 
+def _as_system(system: Any) -> System:
+    """A :class:`System`, a parsed declaration (mapping) or YAML text."""
+    if isinstance(system, System):
+        return system
+    if isinstance(system, Mapping):
+        return parse_system(system)
+    if isinstance(system, str) and ("\n" in system or ":" in system):
+        return load_system(system)
+    raise EvaluationError(
+        "evaluate() needs a System, a parsed declaration or YAML text (load files with load_system)",
+        field="system",
+    )
+
+
+def _as_rows(data: Any) -> Mapping[str, Mapping[str, Any]]:
+    """Accept ``{unit: {column: value}}``, a list of row dicts with a ``unit`` key, or ``{column: [values]}``."""
+    if isinstance(data, Mapping):
+        values = list(data.values())
+        if values and all(isinstance(v, Mapping) for v in values):
+            return data
+        if values and all(isinstance(v, Sequence | np.ndarray) and not isinstance(v, str) for v in values):
+            lengths = {len(v) for v in values}
+            if len(lengths) != 1:
+                raise EvaluationError("columns of different lengths", field="data")
+            (m,) = lengths
+            units = [str(u) for u in data["unit"]] if "unit" in data else [str(i + 1) for i in range(m)]
+            if len(set(units)) != m:
+                raise EvaluationError("unit names repeat", field="unit")
+            return {u: {k: v[i] for k, v in data.items() if k != "unit"} for i, u in enumerate(units)}
+    elif isinstance(data, Sequence) and not isinstance(data, str):
+        rows: dict[str, Mapping[str, Any]] = {}
+        for i, row in enumerate(data):
+            if not isinstance(row, Mapping):
+                raise EvaluationError(f"row {i + 1} is not a mapping of column -> value", row=i + 1)
+            unit = str(row.get("unit", i + 1))
+            if unit in rows:
+                raise EvaluationError(f"unit {unit!r} appears twice", row=i + 1, column="unit")
+            rows[unit] = {k: v for k, v in row.items() if k != "unit"}
+        return rows
+    raise EvaluationError(
+        "data must be {unit: {column: value}}, a list of rows with a 'unit' key, or {column: [values]}",
+        field="data",
+    )
+
+
 def evaluate(
-    system: System,
-    data: Mapping[str, Mapping[str, Any]],
+    system: System | Mapping[str, Any] | str,
+    data: Mapping[str, Any] | Sequence[Mapping[str, Any]],
     *,
     groups: Sequence[Any] | None = None,
     uncertainty: int = 0,
@@ -721,8 +766,10 @@ def evaluate(
 
     Parameters
     ----------
-    system : a checked :class:`System` (see :func:`~greenport.evaluation.system.load_system`).
-    data : one mapping of column → value per unit (units in the order given).
+    system : a checked :class:`System` (see :func:`~greenport.evaluation.system.load_system`), a parsed
+        declaration (mapping) or YAML text.
+    data : ``{unit: {column: value}}`` (units in the order given), a list of row mappings with a ``unit``
+        key, or ``{column: [values]}`` (with an optional ``unit`` column).
     groups : group label per unit for ``impute_group_mean`` (default: the ``group_by`` column).
     uncertainty : number of Monte Carlo samples (0 = none): weights × U(0.75, 1.25) at every node and,
         for index schemes, the aggregation drawn from {declared, geometric}; gives rank intervals
@@ -730,8 +777,8 @@ def evaluate(
     seed : random seed of the Monte Carlo (results are reproducible).
     period : label stored with the result.
     """
-    if not isinstance(system, System):
-        raise EvaluationError("evaluate() needs a System (use load_system(yaml_text) first)", field="system")
+    system = _as_system(system)
+    data = _as_rows(data)
     prepared = _prepare(system, data, groups)
     scores, local, total = _score(prepared)
     ranks = ranks_of(total)

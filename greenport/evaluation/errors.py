@@ -5,8 +5,11 @@ from __future__ import annotations
 from greenport.kernel.errors import InvalidInput
 
 
-class EvaluationError(InvalidInput):
-    """Input the engine cannot evaluate (wrong shape, missing value under the ``refuse`` policy, ...)."""
+class EvaluationError(InvalidInput, ValueError):
+    """Input the engine cannot evaluate (wrong shape, missing value under the ``refuse`` policy, ...).
+
+    Also a :class:`ValueError`, so plain numeric callers can catch it as such.
+    """
 
 
 class SchemaError(EvaluationError):

@@ -100,7 +100,7 @@ def test_missing_value_is_reported_with_the_file_row(tmp_path):
     ("args", "message"),
     [
         (["evaluate", "nope_system", "x.csv", "--json"], "no shipped indicator system"),
-        (["evaluate", "template", "town_eco_performance", "--json"], "usage"),
+        (["evaluate", "template", "--json"], "usage"),
         (["evaluate", "town_eco_performance", "--json"], "usage"),
     ],
 )
@@ -119,6 +119,14 @@ def test_schema_error_names_the_yaml_path(tmp_path):
     assert json.loads(result.output)["error"] == (
         "dimensions[0].indicators[0].direction: must be benefit|cost|target"
     )
+
+
+def test_template_default_output_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["evaluate", "template", "enterprise_per_mu"])
+    assert result.exit_code == 0, result.output
+    headers = read_table(tmp_path / "enterprise_per_mu_template.xlsx").headers
+    assert headers[:3] == ["unit", "tax_per_mu", "revenue_per_mu"]
 
 
 def test_list(tmp_path):

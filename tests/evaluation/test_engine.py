@@ -98,6 +98,20 @@ def test_points_scheme_scores_grades_and_veto(points_system):
     np.testing.assert_allclose(result.global_weights, [0.4, 0.3, 0.3])
 
 
+def test_evaluate_accepts_yaml_text_rows_and_columns(points_system):
+    expected = ev.evaluate(points_system, DATA).total
+    rows = [{"unit": unit, **row} for unit, row in DATA.items()]
+    np.testing.assert_allclose(ev.evaluate(POINTS_YAML, rows).total, expected)
+    columns = {"unit": list(DATA)}
+    for key in ("good_air_ratio", "pm25", "energy_saving", "demo_award", "complaints", "major_incident"):
+        columns[key] = [row.get(key) for row in DATA.values()]
+    result = ev.evaluate(yaml.safe_load(POINTS_YAML), columns)
+    np.testing.assert_allclose(result.total, expected)
+    assert result.units == tuple(DATA)
+    with pytest.raises(ValueError):  # EvaluationError is a ValueError too
+        ev.evaluate(points_system, 42)
+
+
 def test_explain_gives_the_breakdown(points_system):
     result = ev.evaluate(points_system, DATA)
     why = result.explain("西城")
