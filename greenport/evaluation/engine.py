@@ -74,6 +74,7 @@ class _Prepared:
     diagnostics: list[dict[str, Any]]
     base_weights: dict[str, FloatArray] = field(default_factory=dict)
     weight_methods: dict[str, dict[str, Any]] = field(default_factory=dict)
+    alternatives: dict[str, FloatArray] = field(default_factory=dict)
 
 
 @dataclass
@@ -478,14 +479,41 @@ def _prepare(
 # --------------------------------------------------------------------------- weights and node scores
 
 
+#: Normalisations the Monte Carlo may switch a data-driven indicator between (JRC practice: min-max vs rank).
+DATA_DRIVEN = ("minmax", "zscore", "rank", "percentile")
+ALTERNATIVE_NORMALISATIONS = ("minmax", "percentile")
+
+
+def _alternative_normalised(prepared: _Prepared, method: str) -> FloatArray:
+    """The normalised matrix with every data-driven indicator normalised by ``method`` (cached)."""
+    if method not in prepared.alternatives:
+        out = prepared.normalised.copy()
+        for j, ind in enumerate(prepared.system.indicators):
+            declared = (ind.normalisation or prepared.system.normalisation).method
+            if declared in DATA_DRIVEN and ind.direction != "target" and declared != method:
+                column = prepared.treated[:, j : j + 1]
+                out[:, j] = (
+                    norm.minmax(column, [ind.sign])
+                    if method == "minmax"
+                    else norm.percentile_rank(column, [ind.sign])
+                )[:, 0]
+        prepared.alternatives[method] = out
+    return prepared.alternatives[method]
+
+
 def _child_matrices(
-    node: Node, prepared: _Prepared, scores: Mapping[str, FloatArray], index: Mapping[str, int]
+    node: Node,
+    prepared: _Prepared,
+    scores: Mapping[str, FloatArray],
+    index: Mapping[str, int],
+    normalised: FloatArray | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """(raw matrix, normalised matrix, directions) of a node's children."""
     if node.indicators:
         cols = [index[ind.id] for ind in node.indicators]
         signs = np.array([ind.sign for ind in node.indicators])
-        return prepared.treated[:, cols], prepared.normalised[:, cols], signs
+        matrix = prepared.normalised if normalised is None else normalised
+        return prepared.treated[:, cols], matrix[:, cols], signs
     matrix = np.column_stack([scores[child.id] for child in node.children])
     return matrix, matrix, np.ones(len(node.children))
 
@@ -594,9 +622,12 @@ def _score(
     *,
     weight_factors: Mapping[str, FloatArray] | None = None,
     aggregation: str | None = None,
+    normalisation: str | None = None,
 ) -> tuple[dict[str, FloatArray], dict[str, FloatArray], FloatArray]:
-    """Node scores, local weights and the total for one configuration of weights and aggregation."""
+    """Node scores, local weights and the total for one configuration of weights, aggregation and
+    normalisation of the data-driven indicators."""
     system = prepared.system
+    matrix = None if normalisation is None else _alternative_normalised(prepared, normalisation)
     index = {ind.id: k for k, ind in enumerate(system.indicators)}
     scores: dict[str, FloatArray] = {}
     local: dict[str, FloatArray] = {}
@@ -613,7 +644,7 @@ def _score(
             weights = weights * weight_factors[node.id]
             weights = weights / weights.sum()
         local[node.id] = weights
-        raw, normalised, signs = _child_matrices(node, prepared, scores, index)
+        raw, normalised, signs = _child_matrices(node, prepared, scores, index, matrix)
         if system.scheme == "points":
             if node.indicators:
                 assert prepared.points is not None
@@ -772,7 +803,8 @@ def evaluate(
         key, or ``{column: [values]}`` (with an optional ``unit`` column).
     groups : group label per unit for ``impute_group_mean`` (default: the ``group_by`` column).
     uncertainty : number of Monte Carlo samples (0 = none): weights × U(0.75, 1.25) at every node and,
-        for index schemes, the aggregation drawn from {declared, geometric}; gives rank intervals
+        for index and coupling schemes, the aggregation drawn from {declared, geometric} and the
+        normalisation of data-driven indicators from {min-max, percentile rank}; gives rank intervals
         (median, 5th-95th percentile) and Sobol first-order/total indices of the mean absolute rank shift.
     seed : random seed of the Monte Carlo (results are reproducible).
     period : label stored with the result.
@@ -904,13 +936,24 @@ def _uncertainty(prepared: _Prepared, nominal: FloatArray, n_samples: int, seed:
     system = prepared.system
     nodes = [node for node in system.root.walk()]
     groups = list(system.dimensions)  # one uncertain input per top-level dimension's weights
-    can_switch = system.scheme == "index"
-    names = tuple([f"weights:{d.id}" for d in groups] + (["aggregation"] if can_switch else []))
+    can_switch = system.scheme in ("index", "coupling")
+    declared = [(ind.normalisation or system.normalisation).method for ind in system.indicators]
+    switch_norm = can_switch and any(m in DATA_DRIVEN for m in declared)
+    base_norm = "minmax" if "minmax" in declared else "percentile"
+    other_norm = "percentile" if base_norm == "minmax" else "minmax"
+    names = tuple(
+        [f"weights:{d.id}" for d in groups]
+        + (["aggregation"] if can_switch else [])
+        + (["normalisation"] if switch_norm else [])
+    )
     base_aggregation = system.aggregation
+    other_aggregation = "geometric" if base_aggregation != "geometric" else "arithmetic"
     nominal_ranks = ranks_of(nominal)
 
-    def run(factors: dict[str, FloatArray], aggregation: str | None) -> FloatArray:
-        _, _, total = _score(prepared, weight_factors=factors, aggregation=aggregation)
+    def run(factors: dict[str, FloatArray], aggregation: str | None, normalisation: str | None) -> FloatArray:
+        _, _, total = _score(
+            prepared, weight_factors=factors, aggregation=aggregation, normalisation=normalisation
+        )
         return total
 
     rng = np.random.default_rng(seed)
@@ -920,10 +963,9 @@ def _uncertainty(prepared: _Prepared, nominal: FloatArray, n_samples: int, seed:
             node.id: rng.uniform(1 - WEIGHT_NOISE, 1 + WEIGHT_NOISE, len(node.children or node.indicators))
             for node in nodes
         }
-        aggregation = None
-        if can_switch and rng.random() < 0.5:
-            aggregation = "geometric" if base_aggregation != "geometric" else "arithmetic"
-        samples[s] = run(factors, aggregation)
+        aggregation = other_aggregation if can_switch and rng.random() < 0.5 else None
+        normalisation = other_norm if switch_norm and rng.random() < 0.5 else None
+        samples[s] = run(factors, aggregation, normalisation)
     intervals = rank_intervals(nominal, samples)
 
     owner: dict[str, int] = {}
@@ -947,17 +989,19 @@ def _uncertainty(prepared: _Prepared, nominal: FloatArray, n_samples: int, seed:
                 # the same draw u moves the group's weights in a fixed pseudo-random pattern
                 pattern = np.cos(np.arange(1, k + 1) * 2.399) if g is not None else np.ones(k)
                 factors[node.id] = 1 + WEIGHT_NOISE * (2 * u - 1) * pattern
-            aggregation = None
-            if can_switch and point[-1] >= 0.5:
-                aggregation = "geometric" if base_aggregation != "geometric" else "arithmetic"
-            out[r] = float(np.mean(np.abs(ranks_of(run(factors, aggregation)) - nominal_ranks)))
+            aggregation = other_aggregation if can_switch and point[len(groups)] >= 0.5 else None
+            normalisation = other_norm if switch_norm and point[-1] >= 0.5 else None
+            out[r] = float(
+                np.mean(np.abs(ranks_of(run(factors, aggregation, normalisation)) - nominal_ranks))
+            )
         return out
 
     sobol = sobol_indices(model, d, n_sobol, names=names, seed=seed)
     return {
         "samples": n_samples,
         "weight_noise": WEIGHT_NOISE,
-        "aggregation_switch": can_switch,
+        "aggregation_switch": [base_aggregation, other_aggregation] if can_switch else None,
+        "normalisation_switch": [base_norm, other_norm] if switch_norm else None,
         "ranks": intervals.to_dict(),
         "sensitivity": sobol.to_dict(),
         "output": "mean absolute rank shift (COINr)",

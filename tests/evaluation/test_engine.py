@@ -232,7 +232,13 @@ def test_uncertainty_gives_rank_intervals_and_sensitivity():
     assert all(
         lo <= med <= hi for lo, med, hi in zip(ranks["p05"], ranks["median"], ranks["p95"], strict=True)
     )
-    assert set(result.uncertainty["sensitivity"]) >= {"weights:input", "weights:output", "aggregation"}
+    assert set(result.uncertainty["sensitivity"]) >= {
+        "weights:input",
+        "weights:output",
+        "aggregation",
+        "normalisation",
+    }
+    assert result.uncertainty["normalisation_switch"] == ["minmax", "percentile"]
     again = ev.evaluate(system, _index_data(), uncertainty=40, seed=3)
     assert again.uncertainty == result.uncertainty
 
