@@ -3,6 +3,9 @@
     greenport evaluate SYSTEM DATA.csv|xlsx [--period P] [--uncertainty N] [--json | --xlsx OUT]
     greenport evaluate template SYSTEM [OUT.xlsx]     (default OUT: SYSTEM_ID_template.xlsx, or --xlsx)
     greenport evaluate list
+    greenport evaluate run SYSTEM_ID --period P [--database URL]     (stored values -> a new stored run)
+    greenport evaluate runs [SYSTEM_ID] [--period P] [--database URL]
+    greenport evaluate compare SYSTEM_ID PERIOD_A PERIOD_B [--database URL]
 
 SYSTEM is a YAML file or the id of a shipped system (``greenport evaluate list``). DATA has one row per
 unit: a ``unit`` column (or the first column, or ``--unit-column``) and one column per indicator, named by
@@ -24,7 +27,7 @@ from greenport.kernel.errors import DomainError, InvalidInput, InvalidRows, RowE
 from greenport.systems import get_system, system_ids
 from greenport.tabular import Sheet, Table, TemplateColumn, read_table, write_template, write_xlsx
 
-USAGE = "SYSTEM DATA | template SYSTEM [OUT.xlsx] | list"
+USAGE = "SYSTEM DATA | template SYSTEM [OUT.xlsx] | list | run SYSTEM_ID | runs [SYSTEM_ID] | compare SYSTEM_ID A B"
 
 
 def resolve_system(reference: str) -> System:
@@ -225,6 +228,77 @@ def template_columns(system: System) -> list[TemplateColumn]:
     return columns
 
 
+def _stored(
+    args: list[str], period: str | None, uncertainty: int, seed: int, as_json: bool, database: str | None
+) -> None:
+    """The commands over stored data: run, runs, compare (through the assessments service)."""
+    from greenport.assessments import service
+    from greenport.cli._common import container
+
+    command = args[0]
+    with container(database).uow() as uow:
+        if command == "run":
+            if len(args) != 2 or period is None:
+                raise InvalidInput("usage: greenport evaluate run SYSTEM_ID --period P", field="arguments")
+            run = service.run_assessment(
+                uow, system_id=args[1], period=period, uncertainty=uncertainty, seed=seed
+            )
+            payload: Any = {
+                "run_id": run.id,
+                "system_id": run.system_id,
+                "period": run.period,
+                "version_hash": run.version_hash,
+                "table": run.unit_rows(),
+            }
+        elif command == "runs":
+            runs = service.list_runs(uow, system_id=args[1] if len(args) > 1 else None, period=period)
+            payload = [
+                {
+                    "run_id": r.id,
+                    "system_id": r.system_id,
+                    "period": r.period,
+                    "version": r.system_version,
+                    "version_hash": r.version_hash,
+                    "units": len(r.unit_rows()),
+                    "created_at": r.created_at.isoformat(),
+                }
+                for r in runs
+            ]
+        else:
+            if len(args) != 4:
+                raise InvalidInput(
+                    "usage: greenport evaluate compare SYSTEM_ID PERIOD_A PERIOD_B", field="arguments"
+                )
+            payload = service.compare_periods(
+                uow, system_id=args[1], period_a=args[2], period_b=args[3]
+            ).to_dict()
+    if as_json:
+        print_json(payload)
+        return
+    if command == "compare":
+        console.print(
+            f"{payload['system_id']}: {payload['period_a']} (run {payload['run_a']}) -> "
+            f"{payload['period_b']} (run {payload['run_b']})"
+        )
+        for unit in sorted(payload["units"], key=lambda u: u["rank_b"] or 10**9):
+            delta = "-" if unit["delta"] is None else f"{unit['delta']:+.2f}"
+            console.print(
+                f"  {unit['label']}: {unit['total_a']} -> {unit['total_b']} ({delta}), "
+                f"rank {unit['rank_a']} -> {unit['rank_b']}, grade {unit['grade_a']} -> {unit['grade_b']}"
+            )
+    elif command == "runs":
+        for item in payload:
+            console.print(
+                f"{item['run_id']:6} {item['system_id']:32} {item['period']:8} {item['units']:5} units  "
+                f"{item['created_at']}"
+            )
+    else:
+        console.print(
+            f"stored run {payload['run_id']} of {payload['system_id']} for {payload['period']} "
+            f"({len(payload['table'])} units)"
+        )
+
+
 def _run(
     args: list[str],
     period: str | None,
@@ -234,9 +308,13 @@ def _run(
     xlsx: Path | None,
     unit_column: str | None,
     sheet: str | None,
+    database: str | None = None,
 ) -> None:
     if not args:
         raise InvalidInput(f"usage: greenport evaluate {USAGE}", field="arguments")
+    if args[0] in ("run", "runs", "compare"):
+        _stored(args, period, uncertainty, seed, as_json, database)
+        return
     if args[0] == "list":
         systems = [get_system(s) for s in system_ids()]
         if as_json:
@@ -336,10 +414,14 @@ def evaluate_command(
     sheet: str | None = typer.Option(
         None, "--sheet", help="Sheet of an .xlsx data file (default: the first)."
     ),
+    database: str | None = typer.Option(
+        None, "--database", help="Database URL for run/runs/compare (default: GREENPORT_DATABASE_URL)."
+    ),
 ) -> None:
-    """Evaluate an indicator system over a table; `template` writes its 填报模板; `list` shows shipped systems."""
+    """Evaluate an indicator system over a table; `template` writes its 填报模板; `list` shows shipped
+    systems; `run`, `runs` and `compare` work on the values and runs stored in the database."""
     try:
-        _run(list(args or []), period, uncertainty, seed, as_json, xlsx, unit_column, sheet)
+        _run(list(args or []), period, uncertainty, seed, as_json, xlsx, unit_column, sheet, database)
     except DomainError as exc:
         fail(exc, as_json=as_json)
 

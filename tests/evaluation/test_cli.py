@@ -134,3 +134,40 @@ def test_list(tmp_path):
     assert result.exit_code == 0
     ids = {s["id"] for s in json.loads(result.output)}
     assert "innovation_index" in ids and len(ids) == 7
+
+
+def test_run_runs_and_compare_on_stored_data(tmp_path):
+    from greenport.assessments import service
+    from greenport.bootstrap import build
+    from greenport.config import Settings
+
+    url = f"sqlite:///{tmp_path / 'gp.db'}"
+    container = build(Settings(database_url=url), migrate=True)
+    system_id = "department_eco_performance"
+    with container.uow() as uow:
+        for period in ("2021", "2022"):
+            service.record_values(
+                uow,
+                system_id=system_id,
+                period=period,
+                values=_clean(system_id, demo_values(system_id, period)),
+            )
+    container.db.dispose()
+    for period in ("2021", "2022"):
+        result = runner.invoke(
+            app, ["evaluate", "run", system_id, "--period", period, "--database", url, "--json"]
+        )
+        assert result.exit_code == 0, result.output
+        assert len(json.loads(result.output)["table"]) == 27
+    result = runner.invoke(app, ["evaluate", "runs", system_id, "--database", url, "--json"])
+    assert [r["period"] for r in json.loads(result.output)] == ["2022", "2021"]
+    result = runner.invoke(
+        app, ["evaluate", "compare", system_id, "2021", "2022", "--database", url, "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    comparison = json.loads(result.output)
+    assert comparison["same_version"] and len(comparison["units"]) == 27
+    result = runner.invoke(
+        app, ["evaluate", "compare", system_id, "2019", "2022", "--database", url, "--json"]
+    )
+    assert result.exit_code == 2 and "no evaluation run" in json.loads(result.output)["error"]
