@@ -417,7 +417,11 @@ class IngestServer:
         future = self.writer.submit(
             frames=[Frame(frame_id, received, msg.mn, msg.cn, raw, device.id, msg.qn, state.peer)],
             observations=observations,
-            dirty={(o.site_id, o.data_time.replace(minute=0, second=0, microsecond=0)) for o in observations},
+            dirty=(
+                ((device.site_id, observations[0].data_time.replace(minute=0, second=0, microsecond=0)),)
+                if observations
+                else ()
+            ),
         )
         state.frames += 1
         reply = reply_for(msg)

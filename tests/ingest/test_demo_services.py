@@ -1,0 +1,49 @@
+"""``greenport demo`` background services: the server and the simulated devices start and stop."""
+
+from __future__ import annotations
+
+import socket
+import time
+import urllib.request
+from pathlib import Path
+
+from greenport.bootstrap import Container
+from greenport.config import Settings
+from greenport.ingest.demo_services import start_background_services
+from greenport.storage.db import Database
+from greenport.storage.migrate import upgrade
+
+from .conftest import populate
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_background_services_serve_metrics_and_stop(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    upgrade(url)
+    db = Database.from_url(url)
+    populate(db)
+    port = free_port()
+    container = Container(Settings(database_url=url, mode="demo", ingest_port=port), db)
+    stop = start_background_services(container, None)
+    assert stop is not None
+    try:
+        deadline = time.monotonic() + 10
+        body = ""
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port + 1}/metrics", timeout=2) as response:
+                    body = response.read().decode()
+                if "greenport_ingest_connections 5" in body:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.2)
+    finally:
+        stop()
+    assert "greenport_ingest_connections 5" in body  # the five demo devices are connected
+    db.dispose()
