@@ -212,7 +212,10 @@ def _plain(value: Any) -> float | None:
 
 def template_columns(system: System) -> list[TemplateColumn]:
     """Columns of the 填报模板: the unit, then every indicator and adjustment item with unit and definition."""
-    columns = [TemplateColumn("unit", "评价单元", "", f"评价单元编码或名称 ({system.unit_kind})", True, None)]
+    columns = [
+        TemplateColumn("unit", "评价单元", "", f"评价单元编码或名称 ({system.unit_kind})", True, None),
+        TemplateColumn("period", "评价期", "", "评价期，如 2022 (可选；用 --period 选择)", False, None),
+    ]
     if system.group_by:
         columns.append(TemplateColumn(system.group_by, "分组", "", "用于按组均值插补的分组", False, None))
     for item in system.all_items:

@@ -60,12 +60,13 @@ def test_template_then_fill_then_evaluate(tmp_path):
     assert result.exit_code == 0, result.output
     table = read_table(out)
     assert table.headers[0] == "unit"
-    assert len(table.headers) == 1 + 25 + 1  # unit, 25 indicators, one veto item
+    assert table.headers[1] == "period"
+    assert len(table.headers) == 2 + 25 + 1  # unit, period, 25 indicators, one veto item
     workbook = load_workbook(out)
     guide = workbook["说明 guide"]
     text = " ".join(str(c.value) for row in guide.iter_rows() for c in row if c.value)
     assert "耕地保有量目标完成率" in text and "一票否决" in text and "来源" in text
-    assert workbook["data"].cell(1, 2).comment is not None  # definition on the header
+    assert workbook["data"].cell(1, 3).comment is not None  # definition on the header
 
 
 def test_bad_cell_is_reported_by_row_and_column(tmp_path):
@@ -126,7 +127,7 @@ def test_template_default_output_name(tmp_path, monkeypatch):
     result = runner.invoke(app, ["evaluate", "template", "enterprise_per_mu"])
     assert result.exit_code == 0, result.output
     headers = read_table(tmp_path / "enterprise_per_mu_template.xlsx").headers
-    assert headers[:3] == ["unit", "tax_per_mu", "revenue_per_mu"]
+    assert headers[:4] == ["unit", "period", "tax_per_mu", "revenue_per_mu"]
 
 
 def test_list(tmp_path):
@@ -171,3 +172,31 @@ def test_run_runs_and_compare_on_stored_data(tmp_path):
         app, ["evaluate", "compare", system_id, "2019", "2022", "--database", url, "--json"]
     )
     assert result.exit_code == 2 and "no evaluation run" in json.loads(result.output)["error"]
+
+
+def test_filled_excel_template_with_a_bad_cell(tmp_path):
+    """The 填报模板 filled in Excel: a bad cell is reported with the sheet's row and column."""
+    from openpyxl import load_workbook as open_book
+
+    system_id = "department_eco_performance"
+    out = tmp_path / "template.xlsx"
+    assert runner.invoke(app, ["evaluate", "template", system_id, str(out)]).exit_code == 0
+    workbook = open_book(out)
+    sheet = workbook["data"]
+    keys = [str(c.value).split(" (")[0] for c in sheet[1]]
+    rows = _clean(system_id, demo_values(system_id, "2022"))
+    for r, (unit, values) in enumerate(rows.items(), start=2):
+        for c, key in enumerate(keys, start=1):
+            value = unit if key == "unit" else ("2022" if key == "period" else values.get(key))
+            sheet.cell(row=r, column=c, value=value)
+    sheet.cell(row=9, column=keys.index("green_procurement") + 1, value="八十")
+    workbook.save(out)
+    result = runner.invoke(app, ["evaluate", system_id, str(out), "--period", "2022", "--json"])
+    assert result.exit_code == 2, result.output
+    error = json.loads(result.output)["errors"][0]
+    assert (error["row"], error["column"], error["value"]) == (9, "green_procurement", "八十")
+    sheet.cell(row=9, column=keys.index("green_procurement") + 1, value=80)
+    workbook.save(out)
+    result = runner.invoke(app, ["evaluate", system_id, str(out), "--period", "2022", "--json"])
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.output)["table"]) == 27
