@@ -19,7 +19,7 @@ Framing and codec
         The CRC of HJ 212-2017 Appendix A (not Modbus): the Appendix A example gives 0x1C80.
 
 Messages (``messages``)
-    ``Message(qn, st, cn, pw, mn, flag, pnum, pno, cp, crc_variant)`` frozen, keyword-only;
+    ``Message(qn, st, cn, pw, mn, flag, pnum, pno, cp, crc_variant)`` frozen, by keyword or position;
     properties ``ack_requested``, ``has_packets``, ``version``, ``edition``, ``data_time``.
     ``CP(data_time, params, factors)``: ``factors["w01018"]["Rtd"] -> 40.1`` (float for numeric
     fields, str for ``Flag``/``EFlag``/``Info``..., datetime for ``SampleTime``); times are aware

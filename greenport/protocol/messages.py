@@ -25,6 +25,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from greenport.protocol.crc import CrcVariant
 
@@ -111,9 +112,21 @@ class CP:
     factors: Mapping[str, Mapping[str, Value]] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+#: Marks a required field not given (the fields keep Table 3 order, so only this can mark them).
+class _Required:
+    def __repr__(self) -> str:
+        return "<required>"
+
+
+_REQUIRED: Any = _Required()
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     """One HJ 212 data segment (HJ 212-2017 §6.3.2 Table 3), header fields in wire order.
+
+    Fields may be given by keyword or by position in Table 3 order (``qn, st, cn, pw, mn, flag,
+    pnum, pno, cp``); ``st``, ``cn`` and ``mn`` are required.
 
     Attributes
     ----------
@@ -136,16 +149,21 @@ class Message:
     """
 
     qn: str | None = None
-    st: str
-    cn: str
+    st: str = _REQUIRED
+    cn: str = _REQUIRED
     pw: str | None = None
-    mn: str
+    mn: str = _REQUIRED
     flag: int | None = None
     pnum: int | None = None
     pno: int | None = None
     cp: CP = field(default_factory=CP)
     crc_variant: CrcVariant = CrcVariant.HJ212
     notes: tuple[str, ...] = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        missing = [name for name in ("st", "cn", "mn") if getattr(self, name) is _REQUIRED]
+        if missing:
+            raise TypeError(f"Message() missing required field(s): {', '.join(missing)}")
 
     @property
     def ack_requested(self) -> bool:

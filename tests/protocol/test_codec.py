@@ -303,6 +303,14 @@ def test_protocol_error_is_a_value_error_and_pickles() -> None:
 # -- encoding ------------------------------------------------------------------------------------
 
 
+def test_message_by_position_in_table_3_order() -> None:
+    _name, frame, message = ROUND_TRIP[0]
+    positional = Message("20160801085857223", "32", "1062", "100000", message.mn, 5, None, None, message.cp)
+    assert positional == message and encode(positional) == frame
+    with pytest.raises(TypeError, match="cn, mn"):
+        Message(st="32")
+
+
 def test_encode_times_in_china_time() -> None:
     moment = datetime(2016, 8, 1, 0, 40, tzinfo=UTC)  # 08:40 in Beijing
     message = Message(st="32", cn="2051", mn="M", cp=CP(data_time=moment, factors={"a": {"Avg": 1.5}}))
