@@ -4,7 +4,7 @@ Bytes in, frozen messages out, and back; no sockets, no asyncio, no clock (h11's
 TCP server in ``greenport.ingest`` is a thin loop around this API, which is stable:
 
 Framing and codec
-    ``FrameBuffer(max_frame_size=10015)``
+    ``FrameBuffer(max_frame_size=10011)``
         ``.feed(data) -> list[bytes | FramingError]`` complete frames (CR LF included) and the
         stretches of bytes thrown away; ``.close()`` at end of stream. See ``framing``.
     ``decode(frame, *, allow_crc_variants=frozenset()) -> Message``
