@@ -287,7 +287,7 @@ def _describe_rule(rule: PointRule) -> str:
     if rule.rule == "target":
         return f"full {rule.max:g} points at target {rule.target:g}, proportional below"
     if rule.rule == "linear":
-        return f"full {rule.max:g} at target {rule.target:g}, minus {rule.per_unit:g} per unit of shortfall"
+        return f"full {rule.max:g} at target {rule.target:g}, minus {rule.per_unit:g} per unit short of it"
     if rule.rule == "stepped":
         return "steps " + ", ".join(f"{s.at:g}→{s.points:g}" for s in rule.steps)
     if rule.rule == "ratio":
@@ -518,11 +518,25 @@ def _child_matrices(
     return matrix, matrix, np.ones(len(node.children))
 
 
+def _max_points(item: Node | Indicator) -> float:
+    if isinstance(item, Indicator):
+        return item.points.max if item.points is not None else 0.0
+    total = 0.0
+    for child in item.children:
+        total += _max_points(child)
+    for indicator in item.indicators:
+        total += _max_points(indicator)
+    return total
+
+
 def _base_weights(
     node: Node, prepared: _Prepared, scores: Mapping[str, FloatArray], index: Mapping[str, int]
 ) -> tuple[FloatArray, dict[str, Any]]:
     system = prepared.system
     children: Sequence[Node | Indicator] = node.children or node.indicators
+    if system.scheme == "points":  # an item's weight is its share of the node's points
+        maxima = [_max_points(child) for child in children]
+        return wts.fixed_weights(maxima), {"method": "points", "max_points": maxima}
     declared = [child.weight for child in children]
     if all(w is not None for w in declared) and node.weighting in (None, "fixed"):
         return wts.fixed_weights(declared), {"method": "fixed"}

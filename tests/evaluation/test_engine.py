@@ -96,6 +96,8 @@ def test_points_scheme_scores_grades_and_veto(points_system):
     assert result.rank.tolist() == [1, 3, 2]
     np.testing.assert_allclose(result.node_scores["environment"], [70, 40 * 80 / 85 + 20, 70])
     np.testing.assert_allclose(result.global_weights, [0.4, 0.3, 0.3])
+    np.testing.assert_allclose(result.local_weights["environment"], [40 / 70, 30 / 70])
+    np.testing.assert_allclose(result.local_weights["root"], [0.7, 0.3])
 
 
 def test_evaluate_accepts_yaml_text_rows_and_columns(points_system):
@@ -212,6 +214,13 @@ def test_index_scheme_with_entropy_ahp_and_rank_share_grades():
     urban = np.array([d["urban"] for d in data.values()])
     deviation = np.abs(urban - 70)
     np.testing.assert_allclose(result.normalised[:, 3], 1 - deviation / deviation.max())
+
+
+def test_points_monte_carlo_keeps_the_point_budget(points_system):
+    result = ev.evaluate(points_system, DATA, uncertainty=30, seed=1)
+    ranks = result.uncertainty["ranks"]
+    assert ranks["nominal"] == result.rank.tolist()
+    assert set(result.uncertainty["sensitivity"]) >= {"weights:environment", "weights:economy"}
 
 
 def test_group_mean_imputation_is_recorded():
