@@ -378,3 +378,30 @@ def test_coupling_scheme_reports_c_t_d_and_levels():
     assert result.grade == [ev.coordination_level(d).name_zh for d in D]
     assert result.grade[-1] == "优质协调" or result.total[-1] > result.total[0]
     assert coupling["lag"][0] in {"subsystem_1_lags", "subsystem_2_lags", "synchronous"}
+
+
+@pytest.mark.parametrize("weighting", ["equal", "entropy", "critic", "cv", "std", "pca"])
+@pytest.mark.parametrize(
+    "aggregation", ["arithmetic", "geometric", "harmonic", "topsis", "topsis_minmax", "grey"]
+)
+def test_every_weighting_and_aggregation_runs_from_yaml(weighting, aggregation):
+    data = yaml.safe_load(INDEX_YAML)
+    data["weighting"] = weighting
+    data["aggregation"] = aggregation
+    data["dimensions"][0].pop("weight")
+    data["dimensions"][1].pop("weight")
+    result = ev.evaluate(ev.parse_system(data), _index_data())
+    for weights in result.local_weights.values():
+        assert weights.sum() == pytest.approx(1.0)
+    assert np.all(np.isfinite(result.total))
+    assert result.method["aggregation"]["input"] == aggregation
+
+
+def test_topsis_node_equals_the_function_on_raw_values():
+    data = yaml.safe_load(INDEX_YAML)
+    data["dimensions"][0]["aggregation"] = "topsis"
+    rows = _index_data()
+    result = ev.evaluate(ev.parse_system(data), rows)
+    X = np.array([[r["rd"], r["energy"]] for r in rows.values()])
+    expected = ev.topsis(X, result.local_weights["input"], [1, -1])
+    np.testing.assert_allclose(result.node_scores["input"], expected)
