@@ -139,3 +139,34 @@ def test_unreadable_file_exits_2(tmp_path: Path) -> None:
         app, ["import", "sites", str(tmp_path / "x.pdf"), "--database", database, "--json"]
     )
     assert result.exit_code == 2 and json.loads(result.output)["field"] == "file"
+
+
+def test_xlsx_export_imports_back_into_an_empty_database(tmp_path: Path) -> None:
+    source = f"sqlite:///{tmp_path / 'source.db'}"
+    target = f"sqlite:///{tmp_path / 'target.db'}"
+    (tmp_path / "divisions.csv").write_text(DIVISIONS, encoding="utf-8")
+    assert (
+        runner.invoke(
+            app, ["import", "divisions", str(tmp_path / "divisions.csv"), "--database", source]
+        ).exit_code
+        == 0
+    )
+    _firms(tmp_path / "firms.csv", bad=False)
+    assert (
+        runner.invoke(
+            app, ["import", "enterprises", str(tmp_path / "firms.csv"), "--database", source]
+        ).exit_code
+        == 0
+    )
+    for table in ("divisions", "enterprises"):
+        out = tmp_path / f"{table}.xlsx"
+        assert runner.invoke(app, ["export", table, str(out), "--database", source]).exit_code == 0
+        result = runner.invoke(app, ["import", table, str(out), "--database", target, "--json"])
+        assert result.exit_code == 0, result.output
+    exported = [
+        json.loads(
+            runner.invoke(app, ["registry", "list", "enterprises", "--database", url, "--json"]).output
+        )["data"]
+        for url in (source, target)
+    ]
+    assert exported[0] == exported[1] and len(exported[0]) == 1

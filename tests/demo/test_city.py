@@ -12,8 +12,10 @@ from sqlalchemy import MetaData, select
 from greenport.accounts.passwords import verify_password
 from greenport.bootstrap import Container
 from greenport.demo.build import build_demo, is_empty, load_context
+from greenport.demo.city import build_registry
 from greenport.demo.context import DemoContext
 from greenport.demo.credentials import demo_device_password
+from greenport.demo.summary import summarise
 from greenport.enterprises import service as enterprises
 from greenport.enterprises.model import OUTLET_KINDS, SiteKind
 from greenport.regions import service as regions
@@ -239,3 +241,17 @@ def test_same_seed_same_database(demo_city: Demo, tmp_path: Any) -> None:
             assert dump_first[table] == dump_second[table], table
     finally:
         second.db.dispose()
+
+
+@pytest.mark.postgres
+def test_registry_stage_on_postgresql_gives_the_same_summary(demo_city: Demo, postgres_url: str) -> None:
+    _, _, summary = demo_city
+    container = demo_container(postgres_url)
+    try:
+        ctx = DemoContext(container=container, seed=summary["seed"], fast=True)
+        build_registry(ctx)
+        with container.uow() as uow:
+            on_postgres = summarise(uow)
+    finally:
+        container.db.dispose()
+    assert {key: summary[key] for key in on_postgres} == on_postgres
