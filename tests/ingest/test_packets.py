@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import csv
+from pathlib import Path
 
 from greenport.accounts.passwords import hash_password
 from greenport.enterprises.model import CrcVariantSetting
 from greenport.storage.db import Database
 from greenport.storage.monitoring import FrameRow, QuarantineRow
 from greenport.storage.registry import DeviceRow, SiteRow
-from tests.conftest import shared_path
 
 from .conftest import populate
 from .test_server import start
+
+#: Copy of ../shared/data/hj212-packets/hj212_packets.csv (tests/data/SOURCES.md, section ingest).
+PACKETS = Path(__file__).resolve().parents[1] / "data" / "ingest" / "hj212_packets.csv"
 
 #: ST of a packet -> the fixture site its device belongs to.
 SITE_FOR_ST = {
@@ -82,7 +85,7 @@ def register(db: Database, rows: list[dict[str, str]]) -> None:
 
 
 async def test_every_distinct_packet_is_stored_or_quarantined_as_predicted(db: Database) -> None:
-    with open(shared_path("data", "hj212-packets", "hj212_packets.csv"), encoding="utf-8") as handle:
+    with open(PACKETS, encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     register(db, rows)
     from .conftest import Fixture
