@@ -19,7 +19,7 @@ import typer
 from greenport.accounts import service as accounts
 from greenport.cli._common import console, container, export_app, fail, print_json
 from greenport.enterprises import service as enterprises
-from greenport.enterprises.importing import ENTERPRISE_COLUMNS, SITE_COLUMNS
+from greenport.enterprises.importing import ENTERPRISE_COLUMNS, SITE_COLUMNS, YEAR_COLUMNS
 from greenport.kernel.errors import DomainError, InvalidRows, RowError
 from greenport.kernel.fields import ColumnSpec, ImportOutcome
 from greenport.regions import service as regions
@@ -50,6 +50,12 @@ TABLES: dict[str, tuple[Sequence[ColumnSpec], Importer, Exporter, str]] = {
         "企业名录 enterprises",
     ),
     "sites": (SITE_COLUMNS, enterprises.import_sites, enterprises.export_sites, "监测点位 sites"),
+    "enterprise-years": (
+        YEAR_COLUMNS,
+        enterprises.import_enterprise_years,
+        enterprises.export_enterprise_years,
+        "企业年度数据 enterprise-years",
+    ),
 }
 
 _DATABASE = typer.Option(None, "--database", help="Database URL (default: GREENPORT_DATABASE_URL).")

@@ -13,10 +13,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from greenport.enterprises.model import Enterprise, Site
-from greenport.enterprises.validation import parse_enterprise, parse_site
+from greenport.enterprises.model import Enterprise, EnterpriseYear, Site
+from greenport.enterprises.validation import YEAR_FIGURES, parse_enterprise, parse_site
 from greenport.kernel.errors import RowError
-from greenport.kernel.fields import ColumnSpec, Problem, check_header
+from greenport.kernel.fields import ColumnSpec, Fields, Problem, check_header
 
 #: Columns of the enterprise file (template, import and export), in order.
 ENTERPRISE_COLUMNS: tuple[ColumnSpec, ...] = (
@@ -81,6 +81,26 @@ SITE_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec(
         "emission_grade", "排放级别", "", "outlets under a graded standard: GB 8978-1996 grade 1/2/3", False
     ),
+)
+
+
+#: Columns of the enterprise-years file (统计年报 / 亩均效益 data), in order.
+YEAR_COLUMNS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("credit_code", "统一社会信用代码", "", "credit code of a stored enterprise"),
+    ColumnSpec("year", "年份", "", "calendar year of the figures"),
+    ColumnSpec("output_10k_yuan", "工业总产值", "万元", "gross industrial output", False),
+    ColumnSpec("revenue_10k_yuan", "营业收入", "万元", "operating revenue", False),
+    ColumnSpec("tax_10k_yuan", "税收实际贡献", "万元", "taxes actually paid", False),
+    ColumnSpec("value_added_10k_yuan", "工业增加值", "万元", "industrial value added", False),
+    ColumnSpec("rd_expense_10k_yuan", "研发经费支出", "万元", "R&D expenditure", False),
+    ColumnSpec(
+        "energy_tce", "综合能源消费量", "吨标准煤", "total energy consumption (GB/T 2589-2020)", False
+    ),
+    ColumnSpec("employees", "年平均职工人数", "人", "average number of employees", False),
+    ColumnSpec("cod_t", "化学需氧量排放量", "t", "COD discharged", False),
+    ColumnSpec("nh3_n_t", "氨氮排放量", "t", "NH3-N discharged", False),
+    ColumnSpec("so2_t", "二氧化硫排放量", "t", "SO2 emitted", False),
+    ColumnSpec("nox_t", "氮氧化物排放量", "t", "NOx emitted", False),
 )
 
 
@@ -187,6 +207,66 @@ def validate_site_rows(
         elif site is not None:
             valid.append((number, site))
     return valid, errors
+
+
+def validate_year_rows(
+    rows: Rows,
+    snapshot: RegistrySnapshot,
+    stored: set[tuple[int, int]],
+    *,
+    headers: Iterable[str] | None = None,
+) -> tuple[list[tuple[int, EnterpriseYear]], list[RowError]]:
+    """Check every enterprise-year row: the enterprise exists (by credit code), the year is a
+    whole number 1949-2100, each figure a number >= 0 (employees a whole number). An (enterprise,
+    year) pair twice in the file or already stored (``stored``: ``{(enterprise id, year)}``) is an
+    error."""
+    if headers is not None:
+        header_errors = check_header(headers, YEAR_COLUMNS)
+        if header_errors:
+            return [], header_errors
+    valid: list[tuple[int, EnterpriseYear]] = []
+    errors: list[RowError] = []
+    first_row: dict[tuple[int, int], int] = {}
+    for number, raw in rows:
+        fields = Fields(raw)
+        credit_code = fields.text("credit_code", max_length=18)
+        enterprise_id = snapshot.enterprise_id(credit_code.upper()) if credit_code else None
+        if credit_code is not None and enterprise_id is None:
+            fields.add("credit_code", f"no enterprise with credit code {credit_code}", credit_code)
+        year = fields.integer("year", minimum=1949, maximum=2100)
+        values: dict[str, Any] = {
+            name: fields.number(name, required=False, minimum=0, unit=unit)
+            for name, unit in YEAR_FIGURES.items()
+        }
+        values["employees"] = fields.integer("employees", required=False, minimum=0)
+        if enterprise_id is not None and year is not None:
+            key = (enterprise_id, year)
+            if key in first_row:
+                fields.add(
+                    "year", f"figures of {credit_code} for {year}: duplicate of row {first_row[key]}", year
+                )
+            elif key in stored:
+                fields.add("year", f"figures of {credit_code} for {year} exist", year, conflict=True)
+            else:
+                first_row[key] = number
+        if fields.problems:
+            errors.extend(_row_errors(number, fields.problems))
+            continue
+        assert enterprise_id is not None and year is not None
+        valid.append((number, EnterpriseYear(enterprise_id=enterprise_id, year=year, **values)))
+    return valid, errors
+
+
+def year_record(figures: EnterpriseYear, credit_codes: Mapping[int, str]) -> dict[str, Any]:
+    """Enterprise-year figures as a row of :data:`YEAR_COLUMNS`."""
+    record: dict[str, Any] = {
+        "credit_code": credit_codes.get(figures.enterprise_id, ""),
+        "year": figures.year,
+    }
+    for column in YEAR_COLUMNS[2:]:
+        value = getattr(figures, column.key)
+        record[column.key] = "" if value is None else value
+    return record
 
 
 def enterprise_record(enterprise: Enterprise) -> dict[str, Any]:

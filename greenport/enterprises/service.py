@@ -19,6 +19,8 @@ from greenport.enterprises.importing import (
     site_record,
     validate_enterprise_rows,
     validate_site_rows,
+    validate_year_rows,
+    year_record,
 )
 from greenport.enterprises.model import (
     CrcVariantSetting,
@@ -34,6 +36,7 @@ from greenport.enterprises.model import (
 )
 from greenport.enterprises.ports import EnterprisesUnitOfWork
 from greenport.enterprises.validation import (
+    YEAR_FIGURES,
     parse_crc_variant,
     parse_enterprise,
     parse_site,
@@ -114,21 +117,6 @@ def list_enterprises(
     if industry_group is not None:
         found = [e for e in found if e.industry_group == industry_group]
     return found
-
-
-#: Fields of :class:`EnterpriseYear` with their unit, for validation messages.
-YEAR_FIGURES: dict[str, str] = {
-    "output_10k_yuan": "10k yuan",
-    "revenue_10k_yuan": "10k yuan",
-    "tax_10k_yuan": "10k yuan",
-    "value_added_10k_yuan": "10k yuan",
-    "rd_expense_10k_yuan": "10k yuan",
-    "energy_tce": "tce",
-    "cod_t": "t",
-    "nh3_n_t": "t",
-    "so2_t": "t",
-    "nox_t": "t",
-}
 
 
 def record_enterprise_year(
@@ -381,6 +369,31 @@ def import_sites(
     for _, site in valid:
         uow.registry.add_site(site)
     return ImportOutcome("sites", len(numbered), len(valid), errors, source)
+
+
+def import_enterprise_years(
+    uow: EnterprisesUnitOfWork,
+    rows: Iterable[tuple[int, Mapping[str, Any]]],
+    *,
+    headers: Iterable[str] | None = None,
+    skip_invalid: bool = False,
+    source: str = "",
+) -> ImportOutcome:
+    """Import enterprise-year rows (columns: :data:`~greenport.enterprises.importing.YEAR_COLUMNS`);
+    all-or-nothing unless ``skip_invalid``. Figures already stored for an (enterprise, year) are
+    an error (record them with :func:`record_enterprise_year` to replace them)."""
+    numbered = list(rows)
+    stored = {(y.enterprise_id, y.year) for y in uow.registry.list_enterprise_years()}
+    valid, errors = validate_year_rows(numbered, _snapshot(uow), stored, headers=headers)
+    _finish("enterprise-years", source, len(numbered), errors, skip_invalid)
+    uow.registry.put_enterprise_years([figures for _, figures in valid])
+    return ImportOutcome("enterprise-years", len(numbered), len(valid), errors, source)
+
+
+def export_enterprise_years(uow: EnterprisesUnitOfWork) -> list[dict[str, Any]]:
+    """Every enterprise-year as a row of the import file (ordered by enterprise, year)."""
+    credit_codes = {v: k for k, v in uow.registry.enterprise_ids().items()}
+    return [year_record(y, credit_codes) for y in uow.registry.list_enterprise_years()]
 
 
 def export_enterprises(uow: EnterprisesUnitOfWork) -> list[dict[str, Any]]:

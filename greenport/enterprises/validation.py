@@ -59,6 +59,21 @@ SITE_LEVELS: dict[SiteKind, frozenset[SiteLevel]] = {
 }
 
 
+#: Figures of :class:`~greenport.enterprises.model.EnterpriseYear` with their unit (all >= 0).
+YEAR_FIGURES: dict[str, str] = {
+    "output_10k_yuan": "10k yuan",
+    "revenue_10k_yuan": "10k yuan",
+    "tax_10k_yuan": "10k yuan",
+    "value_added_10k_yuan": "10k yuan",
+    "rd_expense_10k_yuan": "10k yuan",
+    "energy_tce": "tce",
+    "cod_t": "t",
+    "nh3_n_t": "t",
+    "so2_t": "t",
+    "nox_t": "t",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class IndustryDivision:
     """A GB/T 4754-2017 division (大类) and the output group the city reports it in."""

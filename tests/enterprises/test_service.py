@@ -241,3 +241,46 @@ def test_header_missing_a_required_column(filled: Database) -> None:
     with pytest.raises(InvalidRows) as caught, UnitOfWork(filled) as uow:
         enterprises.import_sites(uow, [], headers=["code", "name", "kind"])
     assert {(e.row, e.column) for e in caught.value.errors} == {(1, "town_code"), (1, "lon"), (1, "lat")}
+
+
+def test_enterprise_years_import_and_export(filled: Database) -> None:
+    rows = [
+        (
+            2,
+            {
+                "credit_code": CODES[0],
+                "year": "2022",
+                "output_10k_yuan": "1,234.5",
+                "employees": "80",
+                "so2_t": 1.5,
+            },
+        ),
+        (3, {"credit_code": CODES[1].lower(), "year": 2021.0, "tax_10k_yuan": "12"}),
+    ]
+    with UnitOfWork(filled) as uow:
+        outcome = enterprises.import_enterprise_years(uow, rows)
+        assert outcome.written == 2
+        exported = enterprises.export_enterprise_years(uow)
+    assert [(r["credit_code"], r["year"], r["output_10k_yuan"]) for r in exported] == [
+        (CODES[0], 2022, 1234.5),
+        (CODES[1], 2021, ""),
+    ]
+    bad = [
+        (2, {"credit_code": CODES[0], "year": 2022}),  # stored already
+        (3, {"credit_code": "91320582MA00000000", "year": 2022}),
+        (4, {"credit_code": CODES[2], "year": 1900, "energy_tce": -1}),
+        (5, {"credit_code": CODES[3], "year": 2022, "employees": 2.5}),
+        (6, {"credit_code": CODES[3], "year": 2022}),
+    ]
+    with pytest.raises(InvalidRows) as caught, UnitOfWork(filled) as uow:
+        enterprises.import_enterprise_years(uow, bad)
+    assert [(e.row, e.column) for e in caught.value.errors] == [
+        (2, "year"),
+        (3, "credit_code"),
+        (4, "year"),
+        (4, "energy_tce"),
+        (5, "employees"),
+        (6, "year"),
+    ]
+    with UnitOfWork(filled) as uow:
+        assert len(uow.registry.list_enterprise_years()) == 2
