@@ -639,7 +639,7 @@ def _sites(
         ctx.site_ids.setdefault(kind.value, []).append(site.id)
         _add_device(uow, ctx, site.id, site.code, kind, firm, outlet)
 
-    towns = {code: name for code, name in _town_names(city_plan, ctx.city_code).items()}
+    towns = _town_names(city_plan, ctx.city_code)
     air = city_plan["air_stations"]
     stations: list[tuple[str, str, str]] = []
     for k, part in enumerate(air["national"], start=1):
