@@ -110,3 +110,21 @@ def test_well_off_calibration_matches_the_seed():
 def test_unknown_system_is_not_found():
     with pytest.raises(NotFound, match="town_eco_performance"):
         system_text("nope")
+
+
+@pytest.mark.parametrize("system_id", sorted(EXPECTED))
+def test_systems_survive_perturbed_and_partly_missing_data(system_id):
+    """Scaled demo data (and, where the policy allows, holes) never crash a shipped system."""
+    system = get_system(system_id)
+    rng = np.random.default_rng(7)
+    data = _clean(system_id, demo_values(system_id, "2022"))
+    for row in data.values():
+        for key, value in row.items():
+            if isinstance(value, int | float) and value is not None:
+                row[key] = float(value) * float(rng.uniform(0.7, 1.3))
+    if system.missing != "refuse":
+        first = next(iter(data.values()))
+        first[system.indicators[0].data_key] = None
+    result = evaluate(system, data, uncertainty=16, seed=3)
+    assert np.all(np.isfinite(result.total))
+    assert result.uncertainty is not None and len(result.uncertainty["ranks"]["median"]) == len(data)
