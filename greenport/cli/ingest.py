@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import logging
+import signal
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -91,8 +92,13 @@ def ingest(
             + "\n"
         )
         sys.stdout.flush()
+        serving = asyncio.ensure_future(server.serve_forever())
+        for sig in (signal.SIGTERM, signal.SIGINT):  # stop accepting, commit what is queued, exit 0
+            asyncio.get_running_loop().add_signal_handler(sig, serving.cancel)
         try:
-            await server.serve_forever()
+            await serving
+        except asyncio.CancelledError:
+            pass
         finally:
             await server.close()
 
