@@ -2,8 +2,8 @@
 
 ``greenport demo --no-serve --json`` builds and prints the JSON summary (computed from the
 database). A database that already holds data is never overwritten unless ``--force`` is given;
-without it the summary of what is there is printed (``"built": false``). Demo log-ins are
-printed only in the ``demo`` and ``development`` modes.
+without it the summary of what is there is printed (``"built": false``). The command runs only
+in the ``demo`` and ``development`` modes: the demo's users and devices have public passwords.
 """
 
 from __future__ import annotations
@@ -46,6 +46,12 @@ def demo(
 ) -> None:
     """Build the demo city 港城 if the database is empty, print its summary, and serve it."""
     settings = Settings(database_url=database) if database else get_settings()
+    if not settings.demo_logins_allowed:
+        fail(
+            f"the demo city has public demo passwords: refused in {settings.mode} mode "
+            "(set GREENPORT_MODE=demo or development)",
+            as_json=as_json,
+        )
     container = build(settings, migrate=True)
     try:
         empty = is_empty(container)

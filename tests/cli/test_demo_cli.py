@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from greenport.cli.main import app
@@ -25,3 +26,14 @@ def test_demo_builds_once_and_refuses_to_overwrite(tmp_path: Path) -> None:
     assert second["built"] is False
     assert second["industrial_output_2022_yi"] == summary["industrial_output_2022_yi"]
     assert second["logins"] == summary["logins"]
+
+
+def test_demo_is_refused_in_production_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GREENPORT_MODE", "production")
+    monkeypatch.setenv("GREENPORT_SECRET_KEY", "x" * 40)
+    result = runner.invoke(
+        app, ["demo", "--no-serve", "--json", "--database", f"sqlite:///{tmp_path / 'p.db'}"]
+    )
+    assert result.exit_code == 2
+    assert "production" in json.loads(result.stdout)["error"]
+    assert not (tmp_path / "p.db").exists()
