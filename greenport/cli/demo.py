@@ -71,7 +71,6 @@ def demo(
                     "[yellow]the database is not empty: nothing rebuilt (use --force to rebuild)[/yellow]"
                 )
         summary["built"] = empty
-        summary["database"] = settings.database_url
     except DomainError as exc:
         container.db.dispose()
         fail(exc, as_json=as_json)
