@@ -43,6 +43,8 @@ LOGIN_LIMITS = {"username": 5, "ip": 20}
 
 #: Roles that see the whole city.
 CITY_ROLES = frozenset({Role.CITY_ADMIN, Role.BUREAU_ANALYST, Role.DEPARTMENT})
+#: Every role (log-in pages: a signed-in user may log in again, e.g. as someone else).
+EVERYONE = frozenset(Role)
 #: Every signed-in role.
 SIGNED_IN = frozenset(Role) - {Role.PUBLIC}
 #: Roles with officer duties in a territory (city, town or grid).

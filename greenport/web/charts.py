@@ -183,3 +183,29 @@ def radar(indicators: list[tuple[str, float]], values: list[float], *, name: str
         "radar": {"indicator": [{"name": n, "max": m} for n, m in indicators]},
         "series": [{"type": "radar", "data": [{"value": values, "name": name}]}],
     }
+
+
+def ranked_totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Totals of an assessment run, best first, with the rank interval (p05-p95) in the tooltip."""
+    ordered = sorted(rows, key=lambda r: r.get("rank") or 10**9)
+    labels = [str(r.get("label") or r["unit"]) for r in ordered]
+    return {
+        "tooltip": {"trigger": "axis"},
+        "grid": {"left": 120, "right": 30, "top": 10, "bottom": 30},
+        "xAxis": {"type": "value"},
+        "yAxis": {"type": "category", "data": labels, "inverse": True},
+        "series": [
+            {
+                "type": "bar",
+                "data": [
+                    {
+                        "value": r.get("total"),
+                        "name": str(r.get("label") or r["unit"]),
+                        "rank_interval": r.get("rank_interval"),
+                    }
+                    for r in ordered
+                ],
+                "label": {"show": True, "position": "right"},
+            }
+        ],
+    }

@@ -34,9 +34,18 @@ def get_uow(request: Request) -> Iterator[UnitOfWork]:
         yield uow
 
 
+def _uow_dependency() -> Any:
+    """``Depends(get_uow)`` ending *before* the response is sent (FastAPI's ``scope="function"``):
+    a redirect after log-in must not reach the browser before the session row is committed."""
+    try:
+        return Depends(get_uow, scope="function")  # type: ignore[call-arg]
+    except TypeError:  # FastAPI before 0.120 ended yield dependencies before sending anyway
+        return Depends(get_uow)
+
+
 ContainerDep = Annotated[Container, Depends(get_container)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-UowDep = Annotated[UnitOfWork, Depends(get_uow)]
+UowDep = Annotated[UnitOfWork, _uow_dependency()]
 
 
 def _bearer(request: Request) -> str | None:

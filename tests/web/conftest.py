@@ -175,11 +175,26 @@ def _seed(container, city: City) -> None:  # type: ignore[no-untyped-def]
             )
 
 
+def _seed_assessments(container, city: City) -> None:  # type: ignore[no-untyped-def]
+    """Indicator values of the town 1000-point system for 2021 and 2022; a run of 2021."""
+    from greenport.assessments import service as assessments
+    from greenport.demo.assessments import demo_values
+
+    with container.uow() as uow:
+        for period in ("2021", "2022"):
+            values = demo_values("town_eco_performance", period, towns=[TOWN_A, TOWN_B])
+            assessments.record_values(uow, system_id="town_eco_performance", period=period, values=values)
+        run = assessments.run_assessment(uow, system_id="town_eco_performance", period="2021", uncertainty=50)
+        assert run.id is not None
+        city.ids["run"] = run.id
+
+
 @contextmanager
 def _served_city(database_url: str) -> Iterator[tuple[TestClient, City]]:
     container = build(Settings(database_url=database_url), migrate=True)
     city = City()
     _seed(container, city)
+    _seed_assessments(container, city)
     from greenport.web.app import create_app
 
     with TestClient(create_app(container=container)) as client:

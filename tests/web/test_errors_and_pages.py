@@ -7,8 +7,8 @@ import re
 from typing import Any
 
 from greenport.web import i18n
+from greenport.web.pages import assessments, base, dashboard, monitoring, public, registry
 from greenport.web.pages import auth as auth_pages
-from greenport.web.pages import base, dashboard, monitoring, public, registry
 from tests.web.conftest import PASSWORD, bearer
 
 PAGE_CONTEXTS = {
@@ -24,6 +24,9 @@ PAGE_CONTEXTS = {
     "enterprises.html": registry.EnterprisesContext,
     "enterprise.html": registry.EnterpriseContext,
     "public.html": public.PublicContext,
+    "assessments.html": assessments.AssessmentsContext,
+    "assessment_run.html": assessments.RunContext,
+    "assessment_unit.html": assessments.BreakdownContext,
 }
 
 

@@ -32,6 +32,7 @@ BODY: dict[str, Any] = {
     "/api/auth/login": {"username": "bureau_analyst", "password": PASSWORD},
     "/api/auth/tokens": {"name": "matrix"},
     "/api/devices/{device_id}/active": {"active": False},
+    "/api/assessments/runs": {"system_id": "town_eco_performance", "period": "2022"},
 }
 
 
@@ -60,6 +61,10 @@ def _fill(path: str, ids: dict[str, int], which: str) -> tuple[str, str | None]:
             path = path.replace("{device_id}", str(ids["dev_" + key[1]]))
         elif name == "kind":
             path = path.replace("{kind}", "enterprises")
+        elif name == "run_id":
+            path = path.replace("{run_id}", str(ids["run"]))
+        elif name == "unit":
+            path, obj = path.replace("{unit}", key[2]), key[2]
         else:
             pytest.fail(f"role matrix cannot fill path parameter {name!r} of {path}: add it to _fill")
     return path, obj
@@ -82,6 +87,8 @@ def _check_rows(body: Any, role: str, city_ids: dict[str, int], path: str) -> No
             assert row["enterprise_id"] in firm_ids, (
                 f"{role} got enterprise {row['enterprise_id']} from {path}"
             )
+        if str(row.get("unit", "")).isdigit():
+            assert row["unit"] in towns, f"{role} got assessment unit {row['unit']} from {path}"
         if "kind" in row and "id" in row and path.startswith("/api/sites"):
             assert row["id"] in site_ids, f"{role} got site {row['id']} from {path}"
 

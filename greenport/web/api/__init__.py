@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from greenport.web.api import auth, dashboard, monitoring, public, registry, reports, system
+from greenport.web.api import assessments, auth, dashboard, monitoring, public, registry, reports, system
 
 ROUTERS = (
     auth.router,
@@ -13,6 +13,7 @@ ROUTERS = (
     monitoring.router,
     public.router,
     reports.router,
+    assessments.router,
     system.router,
 )
 

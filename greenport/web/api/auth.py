@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from greenport.web import auth
-from greenport.web.auth import SIGNED_IN, Principal
+from greenport.web.auth import EVERYONE, SIGNED_IN, Principal
 from greenport.web.deps import SettingsDep, UowDep, allow, client_ip
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -58,7 +58,7 @@ def login(
     response: Response,
     uow: UowDep,
     settings: SettingsDep,
-    _: Annotated[Principal, allow(anonymous=True)],
+    _: Annotated[Principal, allow(EVERYONE, anonymous=True)],
 ) -> dict[str, Any]:
     principal = auth.authenticate(uow, username=body.username, password=body.password, ip=client_ip(request))
     session_id = auth.open_session(uow, principal=principal)

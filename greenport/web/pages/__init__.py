@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from greenport.web.pages import auth, dashboard, monitoring, public, registry
+from greenport.web.pages import assessments, auth, dashboard, monitoring, public, registry
 
-ROUTERS = (auth.router, dashboard.router, monitoring.router, registry.router, public.router)
+ROUTERS = (
+    auth.router,
+    dashboard.router,
+    monitoring.router,
+    registry.router,
+    assessments.router,
+    public.router,
+)
 
 
 def pages_router() -> APIRouter:

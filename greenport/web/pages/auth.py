@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from greenport.kernel.errors import DomainError
 from greenport.web import auth
 from greenport.web.api.auth import set_session_cookies
-from greenport.web.auth import SIGNED_IN, Principal
+from greenport.web.auth import EVERYONE, SIGNED_IN, Principal
 from greenport.web.deps import SettingsDep, UowDep, allow, client_ip
 from greenport.web.pages.base import render
 
@@ -30,7 +30,9 @@ def _safe_next(target: str) -> str:
 
 
 @router.get("/login")
-def login_page(request: Request, _: Annotated[Principal, allow(anonymous=True)], next: str = "/") -> Response:
+def login_page(
+    request: Request, _: Annotated[Principal, allow(EVERYONE, anonymous=True)], next: str = "/"
+) -> Response:
     return render(request, "login.html", LoginContext(next=_safe_next(next)))
 
 
@@ -39,7 +41,7 @@ def login_submit(
     request: Request,
     uow: UowDep,
     settings: SettingsDep,
-    _: Annotated[Principal, allow(anonymous=True)],
+    _: Annotated[Principal, allow(EVERYONE, anonymous=True)],
     username: Annotated[str, Form()],
     password: Annotated[str, Form()],
     csrf_token: Annotated[str, Form()] = "",

@@ -58,6 +58,8 @@ def nav_for(user: Principal) -> list[NavItem]:
         NavItem("nav.towns", "/towns"),
         NavItem("nav.enterprises", "/enterprises"),
     ]
+    if user.role in CITY_ROLES or user.role.value == "town_officer":
+        items.append(NavItem("nav.assessments", "/assessments"))
     if user.role in CITY_ROLES:
         items.append(NavItem("nav.quarantine", "/quarantine"))
     if user.role.value == "city_admin":

@@ -1,0 +1,73 @@
+"""Assessments: shipped indicator systems, runs for a period, results, breakdown of a score."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+from greenport.accounts.model import Role
+from greenport.assessments import service as assessments
+from greenport.web import assessments_view as view
+from greenport.web.auth import ANALYSTS, CITY_ROLES, Principal
+from greenport.web.deps import UowDep, allow, client_ip
+
+router = APIRouter(prefix="/assessments", tags=["assessments"])
+READERS = CITY_ROLES | {Role.TOWN_OFFICER}
+
+
+class RunIn(BaseModel):
+    system_id: str = Field(description="A shipped system id (GET /api/assessments/systems).")
+    period: str = Field(min_length=1, max_length=20, description="Period key, e.g. 2022.")
+    uncertainty: int = Field(0, ge=0, le=2000, description="Monte-Carlo samples for rank intervals.")
+    note: str = Field("", max_length=200)
+
+
+@router.get("/systems", summary="Shipped indicator systems")
+def list_systems(_: Annotated[Principal, allow(READERS)]) -> dict[str, Any]:
+    rows = view.systems()
+    return {"data": rows, "count": len(rows)}
+
+
+@router.get("/runs", summary="Stored runs, newest first")
+def list_runs(
+    uow: UowDep, user: Annotated[Principal, allow(READERS)], system_id: str | None = None
+) -> dict[str, Any]:
+    rows = view.list_runs(uow, user, system_id=system_id)
+    return {"data": rows, "count": len(rows)}
+
+
+def start_run(uow: UowDep, user: Principal, body: RunIn, ip: str) -> dict[str, Any]:
+    run = assessments.run_assessment(
+        uow, system_id=body.system_id, period=body.period, uncertainty=body.uncertainty, note=body.note
+    )
+    uow.web.audit(
+        user_id=user.user_id,
+        username=user.username,
+        action="run",
+        entity="assessment",
+        entity_id=str(run.id),
+        detail={"system_id": body.system_id, "period": body.period, "uncertainty": body.uncertainty},
+        ip=ip,
+    )
+    return view.run_summary(run)
+
+
+@router.post("/runs", summary="Run a shipped system over the values stored for a period (audited)")
+def create_run(
+    body: RunIn, request: Request, uow: UowDep, user: Annotated[Principal, allow(ANALYSTS)]
+) -> dict[str, Any]:
+    return start_run(uow, user, body, client_ip(request))
+
+
+@router.get("/runs/{run_id}", summary="A run: results table, grades, rank intervals, obstacles, comparison")
+def get_run(run_id: int, uow: UowDep, user: Annotated[Principal, allow(READERS)]) -> dict[str, Any]:
+    return view.run_detail(uow, user, run_id)
+
+
+@router.get("/runs/{run_id}/units/{unit}", summary="The breakdown that explains one unit's score")
+def get_breakdown(
+    run_id: int, unit: str, uow: UowDep, user: Annotated[Principal, allow(READERS)]
+) -> dict[str, Any]:
+    return view.breakdown(uow, user, run_id, unit)
