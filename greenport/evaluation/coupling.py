@@ -39,7 +39,8 @@ def coupling_coordination(
 
     Parameters
     ----------
-    subsystem_scores : U_1..U_n in [0, 1], shape (n,) for one observation or (units, n). [-]
+    subsystem_scores : U_1..U_n in [0, 1], shape (n,) for one observation or (units, n) (a
+        (n, units) array is accepted when ``weights`` of length n make the orientation clear). [-]
     weights : α_i of T = Σ α_i U_i (default equal; rescaled to sum 1). [-]
     modified : use Wang et al.'s modified C (better spread; exact form UNVERIFIED in the reference):
         C = √{[1 - Σ_{i>j}|U_i - U_j| / Σ_{k=1}^{n-1} k] · [Π_i U_i/max U]^{1/(n-1)}}.
@@ -54,6 +55,10 @@ def coupling_coordination(
     C = 0. The pair-sum form n·{ΠU_i/Π(U_i+U_j)}^{1/n} found in papers can exceed 1 and is not offered.
     """
     U, single = _scores(subsystem_scores)
+    if weights is not None and not single:
+        k = np.asarray(weights).size
+        if U.shape[1] != k and U.shape[0] == k:  # given as subsystems x units: the weights tell
+            U = U.T
     n = U.shape[1]
     alpha = np.full(n, 1.0 / n) if weights is None else np.asarray(weights, dtype=np.float64).ravel()
     if alpha.shape != (n,) or np.any(alpha < 0) or alpha.sum() <= 0:

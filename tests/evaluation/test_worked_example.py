@@ -156,6 +156,12 @@ def test_coupling_two_subsystems(worked):
     np.testing.assert_allclose(mD, c["modified_D"], rtol=RTOL)
 
 
+def test_coupling_orientation_from_weights(worked):
+    U = np.array(worked["coupling"]["U"])
+    _, _, D = ev.coupling_coordination(U.T, weights=[0.5, 0.5])
+    np.testing.assert_allclose(D, worked["coupling"]["D"], rtol=RTOL)
+
+
 def test_coupling_three_subsystems(worked):
     three = worked["coupling"]["three"]
     C, T, D = ev.coupling_coordination(three["U"])
