@@ -65,7 +65,7 @@ def populate(db: Database, n: int) -> list[SimDevice]:
     return devices
 
 
-def start_server(url: str) -> tuple[subprocess.Popen[str], int]:
+def start_server(url: str, workers: int = 1) -> tuple[subprocess.Popen[str], int]:
     cmd = [
         sys.executable,
         "-m",
@@ -81,6 +81,8 @@ def start_server(url: str) -> tuple[subprocess.Popen[str], int]:
         "WARNING",
         "--max-connections-per-device",
         "4",
+        "--workers",
+        str(workers),
     ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
@@ -113,7 +115,7 @@ def run_one(label: str, url: str, args: argparse.Namespace) -> dict[str, object]
     upgrade(url)
     db = Database.from_url(url)
     devices = populate(db, args.devices)
-    proc, port = start_server(url)
+    proc, port = start_server(url, args.workers)
     try:
         config = SimConfig(
             port=port, rate=args.rate, duration=args.duration, drain=300, tick=0.05, warmup=True
@@ -132,6 +134,7 @@ def run_one(label: str, url: str, args: argparse.Namespace) -> dict[str, object]
     out = {
         "database": label,
         "devices": args.devices,
+        "workers": args.workers,
         "offered_frames_per_second": args.devices * args.rate,
         "sent": result.sent,
         "acknowledged": result.acked,
@@ -159,6 +162,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20.0, help="frames/s per device")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of sending")
     parser.add_argument("--raw-rows", type=int, default=400_000)
+    parser.add_argument("--workers", type=int, default=1, help="ingest processes on the port (SO_REUSEPORT)")
     parser.add_argument("--postgres", default=os.environ.get("GREENPORT_TEST_POSTGRES_URL", ""))
     parser.add_argument("--only", choices=["sqlite", "postgres"], default=None)
     args = parser.parse_args()

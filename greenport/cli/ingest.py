@@ -10,6 +10,7 @@ import io
 import json
 import logging
 import signal
+import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -52,6 +53,10 @@ def ingest(
         3600.0, help="Ask a device back after this silence for its missed hours [s]."
     ),
     log_level: str = typer.Option(None, help="Logging level (default: GREENPORT_LOG_LEVEL)."),
+    workers: int = typer.Option(
+        1, "--workers", help="Processes accepting on the port (SO_REUSEPORT, Linux)."
+    ),
+    reuse_port: bool = typer.Option(False, "--reuse-port", hidden=True, help="Bind with SO_REUSEPORT."),
 ) -> None:
     """Run the HJ 212 server: acknowledge (9014) each upload only after it is committed."""
     if ctx.invoked_subcommand is not None:
@@ -75,11 +80,44 @@ def ingest(
         commit_interval=commit_interval,
         aggregate_interval=aggregate_interval,
         resend_gap=resend_gap,
+        reuse_port=reuse_port or workers > 1,
     )
+    children: list[subprocess.Popen[bytes]] = []
 
     async def main() -> None:
         server = IngestServer(app.db, config)
         await server.start()
+        for _ in range(workers - 1):  # the others: same port, no metrics, no aggregation
+            argv = [
+                sys.executable,
+                "-m",
+                "greenport",
+                "ingest",
+                "--port",
+                str(server.port),
+                "--host",
+                config.host,
+                "--reuse-port",
+                "--aggregate-interval",
+                "0",
+                "--max-connections",
+                str(max_connections),
+                "--max-connections-per-device",
+                str(max_connections_per_device),
+                "--idle-timeout",
+                str(idle_timeout),
+                "--frame-timeout",
+                str(frame_timeout),
+                "--commit-interval",
+                str(commit_interval),
+                "--resend-gap",
+                str(resend_gap),
+            ]
+            if database:
+                argv += ["--database", database]
+            if log_level:
+                argv += ["--log-level", log_level]
+            children.append(subprocess.Popen(argv, stdout=subprocess.DEVNULL))
         sys.stdout.write(
             json.dumps(
                 {
@@ -101,6 +139,10 @@ def ingest(
             pass
         finally:
             await server.close()
+            for child in children:
+                child.terminate()
+            for child in children:
+                child.wait(30)
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main())

@@ -76,6 +76,7 @@ class IngestConfig:
     aggregate_interval: float = 60.0  # [s]; 0 = no aggregation in this process
     resend_gap: float = 3600.0  # [s]; a device back after a longer silence is asked for the hours missed
     read_threads: int = 4
+    reuse_port: bool = False  # SO_REUSEPORT: several processes accept on one port (``--workers``)
 
 
 class FrameIds:
@@ -146,7 +147,7 @@ class IngestServer:
         )
         self.writer.start()
         self._server = await asyncio.start_server(
-            self._handle, cfg.host, cfg.port, limit=cfg.max_frame_size * 2
+            self._handle, cfg.host, cfg.port, limit=cfg.max_frame_size * 2, reuse_port=cfg.reuse_port or None
         )
         if cfg.metrics_port is not None:
             self._metrics_server = await serve_metrics(self.metrics, cfg.metrics_host, cfg.metrics_port)
