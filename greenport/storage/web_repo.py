@@ -109,6 +109,7 @@ def _site_dict(row: SiteRow) -> dict[str, Any]:
         "river": row.river,
         "target_class": row.target_class,
         "emission_standard": row.emission_standard,
+        "emission_grade": getattr(row, "emission_grade", None),
         "process": row.process,
     }
 
