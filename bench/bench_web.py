@@ -101,6 +101,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--fast", action="store_true", help="demo with a few days of data (quick check)")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     args = parser.parse_args()
     url = build_city(args.db, args.fast)
     token = analyst_token(url)
@@ -128,7 +129,8 @@ def main() -> None:
         server.wait(10)
     total = sum(len(v) for v in out.values())
     sys.stdout.write(
-        f"bench_web: {args.clients} clients x {args.requests} rounds x {len(ENDPOINTS)} endpoints, {url}\n"
+        f"bench_web: {args.clients} clients x {args.requests} rounds x {len(ENDPOINTS)} endpoints, "
+        f"{args.workers} worker(s), {url}\n"
     )
     sys.stdout.write(f"{'endpoint':28} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}\n")
     for path, values in out.items():

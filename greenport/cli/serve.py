@@ -13,16 +13,25 @@ def register(app: typer.Typer) -> None:
         host: str = typer.Option(None, help="Address to listen on (default: settings.host)."),
         port: int = typer.Option(None, help="Port (default: settings.port)."),
         database_url: str = typer.Option(None, "--database-url", help="Override GREENPORT_DATABASE_URL."),
+        workers: int = typer.Option(1, "--workers", min=1, help="Worker processes (one per core)."),
     ) -> None:
         """Serve the web app (pages and /api) on http://HOST:PORT."""
+        import os
+
         import uvicorn
 
+        from greenport.storage.migrate import upgrade
         from greenport.web.app import create_app
 
         settings = Settings(database_url=database_url) if database_url else Settings()
-        uvicorn.run(
-            create_app(settings),
-            host=host or settings.host,
-            port=port or settings.port,
-            log_level=settings.log_level.lower(),
-        )
+        options = {
+            "host": host or settings.host,
+            "port": port or settings.port,
+            "log_level": settings.log_level.lower(),
+        }
+        if workers == 1:
+            uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
+            return
+        upgrade(settings.database_url)
+        os.environ["GREENPORT_DATABASE_URL"] = settings.database_url
+        uvicorn.run("greenport.web.app:app_from_env", factory=True, workers=workers, **options)  # type: ignore[arg-type]

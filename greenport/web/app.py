@@ -119,3 +119,9 @@ def create_app(
     if ungated:
         raise RuntimeError(f"routes without a role gate: {ungated}")
     return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` workers: settings from the environment, schema already
+    migrated by the parent process (workers must not race on migrations)."""
+    return create_app(Settings(), migrate=False)
