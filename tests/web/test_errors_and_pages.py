@@ -134,3 +134,19 @@ def test_login_is_rate_limited_per_username(lite_app: Any) -> None:
         client.post("/api/auth/login", json={"username": "town_officer", "password": PASSWORD}).status_code
         == 200
     )
+
+
+def test_registry_import_from_a_page_form_goes_through_the_service(lite_app: Any) -> None:
+    client, _city = lite_app
+    assert _login(client, "city_admin", PASSWORD).status_code == 303
+    token = client.cookies.get("gp_csrf")
+    refused = client.post("/api/registry/import/enterprises", files={"file": ("e.csv", b"x\n1\n")})
+    assert refused.status_code == 403  # no CSRF token
+    bad = client.post(
+        "/api/registry/import/enterprises",
+        data={"csrf_token": token},
+        files={"file": ("e.csv", b"name\nfirm\n")},
+    )
+    assert bad.status_code == 422
+    body = bad.json()
+    assert body["type"] == "InvalidRows" and body["errors"], body

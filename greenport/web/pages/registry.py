@@ -22,6 +22,7 @@ class TownsContext:
     parks: list[dict[str, Any]] = field(metadata={"help": "parks in scope"})
     grid_cells: list[dict[str, Any]] = field(metadata={"help": "grid cells in scope"})
     can_export: bool = field(metadata={"help": "may download the registry workbook"})
+    can_import: bool = field(metadata={"help": "may upload enterprises/sites sheets (city admin)"})
 
 
 @router.get("/towns")
@@ -34,6 +35,7 @@ def towns_page(request: Request, uow: UowDep, user: Annotated[Principal, allow(S
         else [],
         grid_cells=uow.web.grid_cells(scope) if user.role.value != "enterprise" else [],
         can_export=user.role in CITY_ROLES,
+        can_import=user.role.value == "city_admin",
     )
     return render(request, "towns.html", ctx)
 
