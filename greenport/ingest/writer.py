@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -51,7 +52,7 @@ class BatchWriter:
         self.max_batch_frames = max_batch_frames
         self.max_pending_frames = max_pending_frames
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="greenport-writer")
-        self._batch: Batch | None = None
+        self._batches: deque[Batch] = deque()
         self._wakeup = asyncio.Event()
         self._capacity = asyncio.Event()
         self._capacity.set()
@@ -63,9 +64,10 @@ class BatchWriter:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="greenport-writer")
 
     def _open_batch(self) -> Batch:
-        if self._batch is None:
-            self._batch = Batch(asyncio.get_running_loop().create_future())
-        return self._batch
+        """The batch being filled; a full one (``max_batch_frames``) is left for the writer."""
+        if not self._batches or len(self._batches[-1].frames) >= self.max_batch_frames:
+            self._batches.append(Batch(asyncio.get_running_loop().create_future()))
+        return self._batches[-1]
 
     def submit(
         self,
@@ -111,7 +113,7 @@ class BatchWriter:
             self._wakeup.clear()
             if self.commit_interval > 0 and not self._closing:
                 await asyncio.sleep(self.commit_interval)
-            batch, self._batch = self._batch, None
+            batch = self._batches.popleft() if self._batches else None
             if batch is None:
                 if self._closing:
                     return
@@ -134,7 +136,7 @@ class BatchWriter:
             self._pending -= size
             if self._pending < self.max_pending_frames:
                 self._capacity.set()
-            if self._batch is not None or self._closing:
+            if self._batches or self._closing:
                 self._wakeup.set()
 
     async def close(self) -> None:

@@ -158,10 +158,16 @@ class MonitoringRepository:
             return value
 
         if frames:
-            conn.exec_driver_sql(
-                f"INSERT INTO monitoring_frames ({_FRAME_COLUMNS}) VALUES ({self._ph(8)}) ON CONFLICT DO NOTHING",
-                [(f.id, t(f.received_at), f.device_id, f.mn, f.cn, f.qn, f.peer, f.raw) for f in frames],
-            )
+            frame_rows = [
+                (f.id, t(f.received_at), f.device_id, f.mn, f.cn, f.qn, f.peer, f.raw) for f in frames
+            ]
+            if self.dialect == "postgresql":
+                self._copy_into("monitoring_frames", _FRAME_COLUMNS, frame_rows)
+            else:
+                conn.exec_driver_sql(
+                    f"INSERT INTO monitoring_frames ({_FRAME_COLUMNS}) VALUES ({self._ph(8)}) ON CONFLICT DO NOTHING",
+                    frame_rows,
+                )
         if quarantine:
             conn.exec_driver_sql(
                 f"INSERT INTO monitoring_quarantine ({_QUARANTINE_COLUMNS}) VALUES ({self._ph(8)})",
@@ -192,7 +198,7 @@ class MonitoringRepository:
             ]
             if self.dialect == "postgresql":
                 self.ensure_partitions({o.data_time.replace(day=1, hour=0, minute=0) for o in observations})
-                self._copy_observations(rows)
+                self._copy_into("observations", _OBS_COLUMNS, rows)
             else:
                 conn.exec_driver_sql(
                     f"INSERT INTO observations ({_OBS_COLUMNS}) VALUES ({self._ph(14)}) ON CONFLICT DO NOTHING",
@@ -206,21 +212,20 @@ class MonitoringRepository:
                 dirty_rows,
             )
 
-    def _copy_observations(self, rows: list[tuple[Any, ...]]) -> None:
-        raw = self._raw()
-        with raw.cursor() as cur:
+    def _copy_into(self, table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
+        """PostgreSQL bulk path: COPY into a temporary staging table, then insert what is new."""
+        with self._raw().cursor() as cur:
             cur.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS observations_stage "
-                "(LIKE observations INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+                f"CREATE TEMP TABLE IF NOT EXISTS {table}_stage (LIKE {table} INCLUDING DEFAULTS) "
+                "ON COMMIT DELETE ROWS"
             )
-            with cur.copy(f"COPY observations_stage ({_OBS_COLUMNS}) FROM STDIN") as copy:
+            with cur.copy(f"COPY {table}_stage ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
             cur.execute(
-                f"INSERT INTO observations ({_OBS_COLUMNS}) SELECT {_OBS_COLUMNS} FROM observations_stage "
-                "ON CONFLICT DO NOTHING"
+                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {table}_stage ON CONFLICT DO NOTHING"
             )
-            cur.execute("DELETE FROM observations_stage")
+            cur.execute(f"DELETE FROM {table}_stage")
 
     # -- reads -----------------------------------------------------------------------------------
 
