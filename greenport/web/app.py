@@ -21,7 +21,7 @@ from greenport.web.api import api_router
 from greenport.web.auth import Allow
 from greenport.web.pages import pages_router
 from greenport.web.pages.base import templates
-from greenport.web.queries import DASHBOARD_TTL, TtlCache
+from greenport.web.queries import DASHBOARD_TTL, STATS_TTL, TtlCache
 
 #: Seconds a resolved session/token stays cached (a disabled account loses access within this).
 PRINCIPAL_TTL = 10.0
@@ -106,6 +106,7 @@ def create_app(
     app.state.templates = templates()
     app.state.dashboard_cache = TtlCache(DASHBOARD_TTL)
     app.state.principal_cache = TtlCache(PRINCIPAL_TTL)
+    app.state.stats_cache = TtlCache(STATS_TTL)
     errors.install(app)
     app.add_middleware(CsrfCookieMiddleware)
     app.include_router(api_router())

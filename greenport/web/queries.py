@@ -26,6 +26,8 @@ OFFLINE_AFTER = timedelta(hours=2)
 #: Hourly AQI above this is "over limit" on the map (HJ 633-2012 Table 2: above level 2).
 AIR_OVER_LIMIT_AQI = 100
 DASHBOARD_TTL = 5.0
+#: Year and 30-day statistics change with each new day of data: recomputed at most this often [s].
+STATS_TTL = 300.0
 
 
 class SiteState:
@@ -187,17 +189,25 @@ def current_city_aqi(
 
 
 def dashboard(
-    uow: UnitOfWork, principal: Principal, *, cache: TtlCache | None = None, now: datetime | None = None
+    uow: UnitOfWork,
+    principal: Principal,
+    *,
+    cache: TtlCache | None = None,
+    stats_cache: TtlCache | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """Everything the "one map" shows, for the caller's scope (cached per scope)."""
     if cache is None:
-        return compute_dashboard(uow, principal.scope, now=now or utcnow())
+        return compute_dashboard(uow, principal.scope, now=now or utcnow(), stats_cache=stats_cache)
     return cache.get_or_compute(
-        ("dashboard", principal.scope), lambda: compute_dashboard(uow, principal.scope, now=now or utcnow())
+        ("dashboard", principal.scope),
+        lambda: compute_dashboard(uow, principal.scope, now=now or utcnow(), stats_cache=stats_cache),
     )
 
 
-def compute_dashboard(uow: UnitOfWork, scope: RowScope, *, now: datetime) -> dict[str, Any]:
+def compute_dashboard(
+    uow: UnitOfWork, scope: RowScope, *, now: datetime, stats_cache: TtlCache | None = None
+) -> dict[str, Any]:
     towns = uow.web.towns(scope if not scope.disclosed_only else RowScope(), with_boundaries=True)
     parks = [] if scope.disclosed_only else uow.web.parks(scope)
     sites = uow.web.sites(scope)
@@ -206,8 +216,16 @@ def compute_dashboard(uow: UnitOfWork, scope: RowScope, *, now: datetime) -> dic
     sections = [s for s in sites if s["kind"] == "water_section"]
     reference = data_reference_time(uow, air_sites + sections, now=now)
     today = local_date(reference)
-    year = reports.air_summary(uow, air_sites=air_sites, start=date(today.year, 1, 1), end=today)
-    water = reports.water_summary(uow, sections=sections, start=today - timedelta(days=30), end=today)
+
+    def statistics() -> tuple[Any, Any]:
+        year = reports.air_summary(uow, air_sites=air_sites, start=date(today.year, 1, 1), end=today)
+        water = reports.water_summary(uow, sections=sections, start=today - timedelta(days=30), end=today)
+        return year, water
+
+    if stats_cache is None:
+        year, water = statistics()
+    else:
+        year, water = stats_cache.get_or_compute(("dashboard-stats", scope, today), statistics)
     counts = {SiteState.NORMAL: 0, SiteState.OVER_LIMIT: 0, SiteState.OFFLINE: 0}
     for s in states:
         counts[s["state"]] += 1

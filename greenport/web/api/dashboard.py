@@ -20,7 +20,11 @@ def get_dashboard(request: Request, uow: UowDep, user: Annotated[Principal, allo
     cache = request.app.state.dashboard_cache
 
     def encode() -> bytes:
-        return json.dumps(queries.dashboard(uow, user, cache=cache), ensure_ascii=False, default=str).encode()
+        return json.dumps(
+            queries.dashboard(uow, user, cache=cache, stats_cache=request.app.state.stats_cache),
+            ensure_ascii=False,
+            default=str,
+        ).encode()
 
     # the serialised document is cached with the data (many clients poll the same scope)
     body: bytes = cache.get_or_compute(("dashboard-json", user.scope), encode)

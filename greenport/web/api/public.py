@@ -44,7 +44,7 @@ def public_water(uow: UnitOfWork) -> dict[str, Any]:
 def get_public_air(
     request: Request, uow: UowDep, _: Annotated[Principal, allow(frozenset(Role), anonymous=True)]
 ) -> dict[str, Any]:
-    result: dict[str, Any] = request.app.state.dashboard_cache.get_or_compute(
+    result: dict[str, Any] = request.app.state.stats_cache.get_or_compute(
         ("public-air",), lambda: public_air(uow)
     )
     return result
@@ -54,7 +54,7 @@ def get_public_air(
 def get_public_water(
     request: Request, uow: UowDep, _: Annotated[Principal, allow(frozenset(Role), anonymous=True)]
 ) -> dict[str, Any]:
-    result: dict[str, Any] = request.app.state.dashboard_cache.get_or_compute(
+    result: dict[str, Any] = request.app.state.stats_cache.get_or_compute(
         ("public-water",), lambda: public_water(uow)
     )
     return result

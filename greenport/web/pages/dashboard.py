@@ -38,7 +38,9 @@ def build(request: Request, uow: UowDep, user: Principal) -> DashboardContext:
     cache = request.app.state.dashboard_cache
     context: DashboardContext = cache.get_or_compute(
         ("dashboard-page", user.scope, lang),
-        lambda: _context(queries.dashboard(uow, user, cache=cache), lang),
+        lambda: _context(
+            queries.dashboard(uow, user, cache=cache, stats_cache=request.app.state.stats_cache), lang
+        ),
     )
     return context
 

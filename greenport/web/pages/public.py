@@ -29,7 +29,7 @@ class PublicContext:
 def public_page(
     request: Request, uow: UowDep, _: Annotated[Principal, allow(frozenset(Role), anonymous=True)]
 ) -> Response:
-    cache = request.app.state.dashboard_cache
+    cache = request.app.state.stats_cache
     air = cache.get_or_compute(("public-air",), lambda: public_air(uow))
     water = cache.get_or_compute(("public-water",), lambda: public_water(uow))["data"]
     chart = charts.daily_aqi_calendar(air["last_30_days"]["days"], title="AQI")
