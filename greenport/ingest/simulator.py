@@ -221,6 +221,8 @@ class Simulator:
             DeviceState(d, i, PROFILES.get(d.site_kind, PROFILES["air_station"]))
             for i, d in enumerate(devices)
         ]
+        for state in self.states:  # loggers are not synchronised: spread their sending phases
+            state.owed = self.rng.random()
         total = config.duration * config.rate * config.step
         now = datetime.now(UTC).replace(microsecond=0)
         self.start = (config.start or (now - timedelta(seconds=total))).astimezone(UTC).replace(microsecond=0)
