@@ -13,6 +13,10 @@ from typing import Any
 
 from greenport.kernel.errors import InvalidInput
 from greenport.kernel.time import local_day_bounds
+
+# Site levels whose stations and sections make the *city's* figures (national/provincial air
+# stations; the city's assessed sections), as the monitoring service computes the published figures.
+from greenport.monitoring.service import CITY_AIR_LEVELS, CITY_WATER_LEVELS
 from greenport.reports.air import (
     DAILY_POLLUTANTS,
     AirSummary,
@@ -99,11 +103,23 @@ class Bulletin:
         }
 
 
+def city_air_stations(sites: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The stations whose mean makes the city's air figures (all stations if none is national or
+    provincial, e.g. a small test city)."""
+    chosen = [s for s in sites if s["kind"] == "air_station" and s["level"] in CITY_AIR_LEVELS]
+    return chosen or [s for s in sites if s["kind"] == "air_station"]
+
+
+def city_sections(sites: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    chosen = [s for s in sites if s["kind"] == "water_section" and s["level"] in CITY_WATER_LEVELS]
+    return chosen or [s for s in sites if s["kind"] == "water_section"]
+
+
 def bulletin(uow: ReportUow, *, month: str) -> Bulletin:
     start, end = parse_month(month)
     city = uow.web.city() or {"name": "GreenPort"}
-    air_sites = uow.web.city_sites("air_station")
-    sections = uow.web.city_sites("water_section")
+    air_sites = city_air_stations(uow.web.city_sites("air_station"))
+    sections = city_sections(uow.web.city_sites("water_section"))
     prev_end = start - timedelta(days=1)
     prev_start = prev_end.replace(day=1)
     return Bulletin(

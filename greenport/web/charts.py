@@ -50,11 +50,15 @@ def aqi_gauge(current: dict[str, Any] | None, *, title: str) -> dict[str, Any]:
                 "type": "gauge",
                 "min": 0,
                 "max": 500,
-                "detail": {"formatter": "{value}"},
-                "title": {"show": True},
+                "detail": {"formatter": "{value}", "fontSize": 18, "offsetCenter": [0, "40%"]},
+                "title": {"show": False},
+                "axisLabel": {"show": False},
+                "axisTick": {"show": False},
+                "splitLine": {"length": 6},
+                "pointer": {"width": 4},
                 "axisLine": {
                     "lineStyle": {
-                        "width": 12,
+                        "width": 10,
                         "color": [
                             [0.1, "#00E400"],
                             [0.2, "#FFFF00"],

@@ -217,9 +217,15 @@ def compute_dashboard(
     reference = data_reference_time(uow, air_sites + sections, now=now)
     today = local_date(reference)
 
+    city_wide = scope.town_codes is None and scope.park_id is None and scope.enterprise_id is None
+    stat_air = reports.city_air_stations(air_sites) if city_wide else air_sites
+    stat_sections = reports.city_sections(sections) if city_wide else sections
+
     def statistics() -> tuple[Any, Any]:
-        year = reports.air_summary(uow, air_sites=air_sites, start=date(today.year, 1, 1), end=today)
-        water = reports.water_summary(uow, sections=sections, start=today - timedelta(days=30), end=today)
+        year = reports.air_summary(uow, air_sites=stat_air, start=date(today.year, 1, 1), end=today)
+        water = reports.water_summary(
+            uow, sections=stat_sections, start=today - timedelta(days=30), end=today
+        )
         return year, water
 
     if stats_cache is None:
@@ -237,7 +243,7 @@ def compute_dashboard(
         "geojson": feature_collection(towns),
         "sites": states,
         "counts": counts,
-        "current": current_city_aqi(uow, air_sites, now=reference),
+        "current": current_city_aqi(uow, stat_air, now=reference),
         "data_until": reference.astimezone(CHINA_TZ).isoformat(timespec="minutes"),
         "year": {
             "year": today.year,

@@ -24,8 +24,9 @@ DISCLOSED = RowScope(disclosed_only=True)
 def public_air(uow: UnitOfWork) -> dict[str, Any]:
     sites = uow.web.sites(DISCLOSED, kind="air_station")
     today = local_date(data_reference_time(uow, sites, now=utcnow()))
-    month = reports.air_summary(uow, air_sites=sites, start=today - timedelta(days=30), end=today)
-    year = reports.air_summary(uow, air_sites=sites, start=date(today.year, 1, 1), end=today)
+    city = reports.city_air_stations(sites)
+    month = reports.air_summary(uow, air_sites=city, start=today - timedelta(days=30), end=today)
+    year = reports.air_summary(uow, air_sites=city, start=date(today.year, 1, 1), end=today)
     return {
         "stations": [{k: s[k] for k in ("id", "code", "name", "town_code", "lon", "lat")} for s in sites],
         "last_30_days": month.to_dict(),
