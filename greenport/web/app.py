@@ -8,10 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from greenport import __version__
 from greenport.bootstrap import Container, build
@@ -29,24 +30,35 @@ PRINCIPAL_TTL = 10.0
 STATIC_DIR = Path(__file__).with_name("static")
 
 
-class CsrfCookieMiddleware(BaseHTTPMiddleware):
-    """Give every browser a CSRF cookie (double-submit token) before its first form."""
+class CsrfCookieMiddleware:
+    """Give every browser a CSRF cookie (double-submit token) before its first form.
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        token = request.cookies.get(auth.CSRF_COOKIE)
-        fresh = None
-        if not token:
-            fresh = auth.new_secret()
-            request.state.csrf_token = fresh
-        response = await call_next(request)
-        # only pages hand out the token: a parallel request (favicon, 404, static) must not
-        # replace the cookie a form on the page was rendered with
-        is_page = (
-            response.headers.get("content-type", "").startswith("text/html") and response.status_code < 400
-        )
-        if fresh and is_page and not request.url.path.startswith("/static"):
-            response.set_cookie(auth.CSRF_COOKIE, fresh, httponly=False, samesite="strict")
-        return response
+    Pure ASGI (no per-request task group): only HTML pages hand the token out, so a parallel
+    request (favicon, 404, static file) cannot replace the cookie a form was rendered with.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/static"):
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        if request.cookies.get(auth.CSRF_COOKIE):
+            await self.app(scope, receive, send)
+            return
+        fresh = auth.new_secret()
+        scope.setdefault("state", {})["csrf_token"] = fresh
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] < 400:
+                headers = MutableHeaders(scope=message)
+                if headers.get("content-type", "").startswith("text/html"):
+                    headers.append("set-cookie", f"{auth.CSRF_COOKIE}={fresh}; Path=/; SameSite=strict")
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,12 @@ built at import time: everything hangs off ``request.app.state`` set by ``create
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from greenport.bootstrap import Container
 from greenport.config import Settings
@@ -28,10 +30,24 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-def get_uow(request: Request) -> Iterator[UnitOfWork]:
-    """One unit of work per request: committed when the route returns, rolled back on error."""
-    with get_container(request).uow() as uow:
+async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
+    """One unit of work per request: committed when the route returns, rolled back on error.
+
+    Opening it touches no database (the session connects on first use), so it runs on the event
+    loop; only a session that did something is committed/closed in the thread pool. A request
+    answered from a cache thus costs no thread hop and no connection.
+    """
+    uow = get_container(request).uow()
+    uow.__enter__()
+    try:
         yield uow
+    except BaseException as exc:
+        await run_in_threadpool(uow.__exit__, type(exc), exc, exc.__traceback__)
+        raise
+    if uow.session.in_transaction():
+        await run_in_threadpool(uow.__exit__, None, None, None)
+    else:
+        uow.__exit__(None, None, None)
 
 
 def _uow_dependency() -> Any:
@@ -63,22 +79,28 @@ def credential_key(request: Request) -> tuple[str, str] | None:
     return ("session", cookie) if cookie else None
 
 
-def get_principal(request: Request, uow: UowDep) -> Principal:
+async def get_principal(request: Request, uow: UowDep) -> Principal:
     """The caller; resolved credentials are cached for ``PRINCIPAL_TTL`` seconds (log-out evicts)."""
     cached = getattr(request.state, "principal", None)
     if isinstance(cached, Principal):
         return cached
     key = credential_key(request)
+    if key is None:
+        request.state.principal = auth.ANONYMOUS
+        return auth.ANONYMOUS
     cache = request.app.state.principal_cache
-    principal = cache.get(key) if key is not None else None
+    principal: Principal | None = cache.get(key)
     if principal is None:
-        principal = auth.resolve(
-            uow,
-            secret_key=get_settings(request).secret_key,
-            bearer=_bearer(request),
-            session_cookie=request.cookies.get(auth.SESSION_COOKIE),
+        principal = await run_in_threadpool(
+            functools.partial(
+                auth.resolve,
+                uow,
+                secret_key=get_settings(request).secret_key,
+                bearer=_bearer(request),
+                session_cookie=request.cookies.get(auth.SESSION_COOKIE),
+            )
         )
-        if key is not None and principal.authenticated:
+        if principal.authenticated:
             cache.put(key, principal)
     request.state.principal = principal
     return principal

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
+
 from greenport.kernel.time import CHINA_TZ, local_date, utcnow
 from greenport.reports import service as reports
 from greenport.reports.air import city_hour
@@ -93,6 +95,15 @@ class TtlCache:
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+
+
+async def cached(cache: TtlCache, key: Any, compute: Callable[[], Any]) -> Any:
+    """A fresh cached value without leaving the event loop, else compute it in the thread pool
+    (single-flight, see :meth:`TtlCache.get_or_compute`)."""
+    hit = cache.get(key)
+    if hit is not None:
+        return hit
+    return await run_in_threadpool(cache.get_or_compute, key, compute)
 
 
 def feature_collection(

@@ -16,7 +16,9 @@ router = APIRouter(prefix="/dashboard", tags=["dashboard"])
 
 
 @router.get("", summary="Sites by state, current AQI, year's good-day ratio and PM2.5, water vs target")
-def get_dashboard(request: Request, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]) -> Response:
+async def get_dashboard(
+    request: Request, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]
+) -> Response:
     cache = request.app.state.dashboard_cache
 
     def encode() -> bytes:
@@ -27,5 +29,5 @@ def get_dashboard(request: Request, uow: UowDep, user: Annotated[Principal, allo
         ).encode()
 
     # the serialised document is cached with the data (many clients poll the same scope)
-    body: bytes = cache.get_or_compute(("dashboard-json", user.scope), encode)
+    body: bytes = await queries.cached(cache, ("dashboard-json", user.scope), encode)
     return Response(body, media_type="application/json")

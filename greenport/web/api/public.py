@@ -14,7 +14,7 @@ from greenport.storage.uow import UnitOfWork
 from greenport.storage.web_repo import RowScope
 from greenport.web.auth import Principal
 from greenport.web.deps import UowDep, allow
-from greenport.web.queries import data_reference_time
+from greenport.web.queries import cached, data_reference_time
 
 router = APIRouter(prefix="/public", tags=["public"])
 
@@ -42,7 +42,7 @@ def public_water(uow: UnitOfWork) -> dict[str, Any]:
 
 
 @router.get("/air", summary="Disclosed air quality: last 30 days and the year so far")
-def get_public_air(
+async def get_public_air(
     request: Request, uow: UowDep, _: Annotated[Principal, allow(frozenset(Role), anonymous=True)]
 ) -> dict[str, Any]:
     result: dict[str, Any] = request.app.state.stats_cache.get_or_compute(
@@ -52,10 +52,10 @@ def get_public_air(
 
 
 @router.get("/water", summary="Disclosed water sections: class against target over the last 30 days")
-def get_public_water(
+async def get_public_water(
     request: Request, uow: UowDep, _: Annotated[Principal, allow(frozenset(Role), anonymous=True)]
 ) -> dict[str, Any]:
-    result: dict[str, Any] = request.app.state.stats_cache.get_or_compute(
-        ("public-water",), lambda: public_water(uow)
+    result: dict[str, Any] = await cached(
+        request.app.state.stats_cache, ("public-water",), lambda: public_water(uow)
     )
     return result

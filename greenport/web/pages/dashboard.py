@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from greenport.web import charts, i18n, queries
 from greenport.web.auth import SIGNED_IN, Principal
@@ -67,12 +68,18 @@ def _context(data: dict[str, Any], lang: str) -> DashboardContext:
 
 
 @router.get("/")
-def dashboard_page(request: Request, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]) -> Response:
-    return render(request, "dashboard.html", build(request, uow, user))
+async def dashboard_page(
+    request: Request, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]
+) -> Response:
+    lang = i18n.pick_lang(request.query_params.get("lang"), request.cookies.get(i18n.LANG_COOKIE))
+    context = request.app.state.dashboard_cache.get(("dashboard-page", user.scope, lang))
+    if context is None:  # build() caches it (single-flight) in the thread pool
+        context = await run_in_threadpool(build, request, uow, user)
+    return render(request, "dashboard.html", context)
 
 
 @router.get("/fragments/dashboard")
-def dashboard_fragment(
+async def dashboard_fragment(
     request: Request, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]
 ) -> Response:
     """The live part of the dashboard (KPIs, site table, chart data), swapped in by HTMX every
@@ -85,7 +92,7 @@ def dashboard_fragment(
         html = template.render(ctx=build(request, uow, user), chrome=frame, t=i18n.translator(frame.lang))
         return str(html).encode()
 
-    body: bytes = request.app.state.dashboard_cache.get_or_compute(
-        ("dashboard-live", user.scope, frame.lang), render_html
+    body: bytes = await queries.cached(
+        request.app.state.dashboard_cache, ("dashboard-live", user.scope, frame.lang), render_html
     )
     return Response(body, media_type="text/html; charset=utf-8")

@@ -14,6 +14,7 @@ from greenport.web.api.public import public_air, public_water
 from greenport.web.auth import Principal
 from greenport.web.deps import UowDep, allow
 from greenport.web.pages.base import render
+from greenport.web.queries import cached
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -26,11 +27,11 @@ class PublicContext:
 
 
 @router.get("/public")
-def public_page(
+async def public_page(
     request: Request, uow: UowDep, _: Annotated[Principal, allow(frozenset(Role), anonymous=True)]
 ) -> Response:
     cache = request.app.state.stats_cache
-    air = cache.get_or_compute(("public-air",), lambda: public_air(uow))
-    water = cache.get_or_compute(("public-water",), lambda: public_water(uow))["data"]
+    air = await cached(cache, ("public-air",), lambda: public_air(uow))
+    water = (await cached(cache, ("public-water",), lambda: public_water(uow)))["data"]
     chart = charts.daily_aqi_calendar(air["last_30_days"]["days"], title="AQI")
     return render(request, "public.html", PublicContext(air=air, water=water, aqi_chart=chart))
