@@ -89,3 +89,15 @@ def test_report_cli_writes_the_pdf(lite_app: Any, tmp_path: Any) -> None:
     assert out.read_bytes()[:4] == b"%PDF"
     bad = CliRunner().invoke(app, ["report", "bulletin", "--month", "2022-13", "--database-url", url])
     assert bad.exit_code == 2
+
+
+def test_bulletin_agrees_with_the_monitoring_service(city_app: Any) -> None:
+    """The page/report statistics and ``monitoring.service.city_summary`` count the same good days."""
+    from greenport.monitoring import service as monitoring
+
+    client, _city = city_app
+    with client.app.state.container.uow() as uow:
+        b = service.bulletin(uow, month="2022-06")
+        summary = monitoring.city_summary(uow, year=2022)
+    assert (summary.good_days, summary.valid_days) == (b.year_air.good_days, b.year_air.valid_days)
+    assert abs(summary.pm2_5_annual_mean - b.year_air.pm2_5_mean) < 0.05
