@@ -7,6 +7,7 @@ polling every few seconds cost one computation per scope and period.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +23,8 @@ from greenport.reports.air import city_hour
 from greenport.storage.uow import UnitOfWork
 from greenport.storage.web_repo import RowScope
 from greenport.web.auth import Principal
+
+log = logging.getLogger(__name__)
 
 #: A site with no observation for this long is "offline".
 OFFLINE_AFTER = timedelta(hours=2)
@@ -60,19 +63,29 @@ class TtlCache:
                 return None
             return entry.value
 
-    def get_or_compute(self, key: Any, compute: Callable[[], Any]) -> Any:
+    def get_or_compute(
+        self, key: Any, compute: Callable[[], Any], *, refresh_in_background: bool = False
+    ) -> Any:
         """The cached value, else compute it once: concurrent callers of the same key wait for
-        the one computation instead of all running it (no stampede when the TTL expires);
-        while a recomputation runs, others get the previous value."""
+        the one computation instead of all running it (no stampede when the TTL expires).
+
+        When an expired value exists, the others get it while one refreshes; with
+        ``refresh_in_background`` nobody waits: the refresh runs in a thread (``compute`` must
+        then open its own unit of work) and the caller gets the previous value at once.
+        """
         fresh = self.get(key)
         if fresh is not None:
             return fresh
         with self._lock:
             key_lock = self._key_locks.setdefault(key, threading.Lock())
             stale = self._data.get(key)
-        if stale is not None and not key_lock.acquire(blocking=False):
-            return stale.value
-        if stale is None:
+        if stale is not None:
+            if not key_lock.acquire(blocking=False):
+                return stale.value
+            if refresh_in_background:
+                threading.Thread(target=self._refresh, args=(key, compute, key_lock), daemon=True).start()
+                return stale.value
+        else:
             key_lock.acquire()
         try:
             fresh = self.get(key)
@@ -81,6 +94,14 @@ class TtlCache:
             value = compute()
             self.put(key, value)
             return value
+        finally:
+            key_lock.release()
+
+    def _refresh(self, key: Any, compute: Callable[[], Any], key_lock: threading.Lock) -> None:
+        try:
+            self.put(key, compute())
+        except Exception:  # keep serving the previous value; the next expiry retries
+            log.exception("background refresh of %r failed", key)
         finally:
             key_lock.release()
 
@@ -210,10 +231,15 @@ def dashboard(
     """Everything the "one map" shows, for the caller's scope (cached per scope)."""
     if cache is None:
         return compute_dashboard(uow, principal.scope, now=now or utcnow(), stats_cache=stats_cache)
-    return cache.get_or_compute(
-        ("dashboard", principal.scope),
-        lambda: compute_dashboard(uow, principal.scope, now=now or utcnow(), stats_cache=stats_cache),
-    )
+    scope = principal.scope
+
+    def compute() -> dict[str, Any]:
+        # its own unit of work: the refresh may outlive the request that triggered it
+        with UnitOfWork(uow.db) as own:
+            return compute_dashboard(own, scope, now=now or utcnow(), stats_cache=stats_cache)
+
+    result: dict[str, Any] = cache.get_or_compute(("dashboard", scope), compute, refresh_in_background=True)
+    return result
 
 
 def compute_dashboard(

@@ -160,7 +160,7 @@ def test_analyst_and_enterprise_in_a_real_browser(live: dict[str, Any]) -> None:
                     ),
                 ).result(60)
             assert getattr(result, "acknowledged", 1)
-            page.wait_for_selector("tr[data-site=AIRA][data-state=normal]", timeout=20000)
+            page.wait_for_selector("tr[data-site=AIRA][data-state=normal]", timeout=40000)
             assert int(page.inner_text("#count-offline")) == offline_before - 1
 
             # the site page shows the values just received, with their device flags
