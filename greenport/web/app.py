@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
@@ -23,6 +25,9 @@ from greenport.web.auth import Allow
 from greenport.web.pages import pages_router
 from greenport.web.pages.base import templates
 from greenport.web.queries import DASHBOARD_TTL, STATS_TTL, TtlCache
+
+#: Routes that need no gate: the API's own documentation.
+PUBLIC_DOCUMENTATION = frozenset({"/api/docs"})
 
 #: Seconds a resolved session/token stays cached (a disabled account loses access within this).
 PRINCIPAL_TTL = 10.0
@@ -109,7 +114,7 @@ def create_app(
     app = FastAPI(
         title="GreenPort",
         version=__version__,
-        docs_url="/api/docs",
+        docs_url=None,  # served below from the vendored Swagger UI (no CDN)
         redoc_url=None,
         openapi_url="/api/openapi.json",
         description="Monitoring, evaluation and reports of a city's green transformation.",
@@ -124,14 +129,31 @@ def create_app(
     app.include_router(api_router())
     app.include_router(pages_router())
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+
+    @app.get("/api/docs", include_in_schema=False)
+    async def api_docs() -> HTMLResponse:
+        """OpenAPI documentation (Swagger UI vendored under /static/vendor, works offline)."""
+        return get_swagger_ui_html(
+            openapi_url="/api/openapi.json",
+            title="GreenPort API",
+            swagger_js_url="/static/vendor/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui.css",
+            swagger_favicon_url="/static/vendor/favicon.svg",
+        )
+
+    check_gates(app)
+    return app
+
+
+def check_gates(app: FastAPI) -> None:
+    """Refuse an app with a route that declares no role gate (``allow(...)``)."""
     ungated = [
-        f"{sorted(r.methods or ())} {r.path}"
-        for r in app.routes
-        if isinstance(r, APIRoute) and gate_of(r) is None
+        f"{sorted(r.methods)} {r.path}"
+        for r in http_routes(app)
+        if gate_of(r) is None and r.path not in PUBLIC_DOCUMENTATION
     ]
     if ungated:
         raise RuntimeError(f"routes without a role gate: {ungated}")
-    return app
 
 
 def app_from_env() -> FastAPI:

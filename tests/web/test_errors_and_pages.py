@@ -150,3 +150,22 @@ def test_registry_import_from_a_page_form_goes_through_the_service(lite_app: Any
     assert bad.status_code == 422
     body = bad.json()
     assert body["type"] == "InvalidRows" and body["errors"], body
+
+
+def test_a_route_without_a_gate_is_refused(lite_app: Any) -> None:
+    import pytest
+    from fastapi import APIRouter
+
+    from greenport.web.app import check_gates
+
+    client, _city = lite_app
+    check_gates(client.app)
+    router = APIRouter(prefix="/api")
+
+    @router.get("/ungated")
+    def ungated() -> dict[str, str]:
+        return {}
+
+    client.app.include_router(router)
+    with pytest.raises(RuntimeError, match="/api/ungated"):
+        check_gates(client.app)
