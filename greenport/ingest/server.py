@@ -37,6 +37,7 @@ from greenport.protocol import (
     CrcVariant,
     FieldValueError,
     FormatError,
+    FrameBuffer,
     FramingError,
     LengthError,
     Message,
@@ -254,8 +255,6 @@ class IngestServer:
     # -- the connection loop ---------------------------------------------------------------------
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        from greenport.protocol import FrameBuffer
-
         cfg = self.config
         peername = writer.get_extra_info("peername")
         state = ConnectionState(peer=f"{peername[0]}:{peername[1]}" if peername else "?")
@@ -280,9 +279,13 @@ class IngestServer:
                     data = await asyncio.wait_for(reader.read(65536), timeout)
                 except TimeoutError:
                     if buffer.pending:
+                        unfinished = b"".join(
+                            item.raw or b"" if isinstance(item, FramingError) else item
+                            for item in buffer.close()
+                        )
                         self._quarantine(
                             QuarantineReason.IDLE,
-                            bytes(buffer._buffer[:20000]),
+                            unfinished,
                             state,
                             detail=f"slow connection: frame unfinished after {cfg.frame_timeout:g} s, cut",
                         )

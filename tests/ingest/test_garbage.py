@@ -80,6 +80,9 @@ async def test_slow_connection_is_cut_with_a_reason(city: Fixture) -> None:
         await server.close()
     assert closed == b""
     assert reasons(city).get("idle") == 1
+    with UnitOfWork(city.db) as uow:
+        (entry,) = uow.monitoring.quarantine(reason="idle")
+    assert entry.raw == air_frame("GPAIR01", WHEN)[:40] and "slow" in (entry.detail or "")
 
 
 async def test_connections_per_device_are_capped(city: Fixture) -> None:
