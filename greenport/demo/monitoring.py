@@ -26,7 +26,7 @@ import csv
 import logging
 import math
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -366,7 +366,8 @@ def build(ctx: DemoContext) -> dict[str, Any]:
     for first in range(0, fill_hours, chunk):
         last = min(first + chunk, fill_hours)
         observations = []
-        received = datetime.now(UTC)
+        # The back-fill is "received" when its week ends: a fixed time, so two builds are identical.
+        received = start_utc + timedelta(hours=last)
         for site_id, by_parameter in series.items():
             device_id = ids[devices[site_id].mn]
             for parameter, values in by_parameter.items():
@@ -394,7 +395,9 @@ def build(ctx: DemoContext) -> dict[str, Any]:
                     )
         with ctx.uow() as uow:
             monitoring.store_observations(uow, observations=observations, mark_dirty=False)
-            air_hourly = monitoring.derive_from(uow, observations=observations, context_hourly=context)
+            air_hourly = monitoring.derive_from(
+                uow, observations=observations, context_hourly=context, computed_at=received
+            )
         tail = start_utc + timedelta(hours=last - 23)
         context = [a for a in air_hourly if a.period_start >= tail]
         written += len(observations)

@@ -50,7 +50,9 @@ class MonitoringRepository(Protocol):
 
     def last_data_time(self, device_id: int) -> datetime | None: ...
 
-    def put_aggregates(self, aggregates: Sequence[Aggregate]) -> None: ...
+    def put_aggregates(
+        self, aggregates: Sequence[Aggregate], *, computed_at: datetime | None = None
+    ) -> None: ...
 
     def aggregates(
         self,
@@ -62,7 +64,7 @@ class MonitoringRepository(Protocol):
         parameters: Iterable[str] | None = None,
     ) -> list[Aggregate]: ...
 
-    def put_indices(self, indices: Sequence[IndexValue]) -> None: ...
+    def put_indices(self, indices: Sequence[IndexValue], *, computed_at: datetime | None = None) -> None: ...
 
     def indices(
         self,

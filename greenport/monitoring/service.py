@@ -124,32 +124,37 @@ def derive_from(
     *,
     observations: Sequence[Observation],
     context_hourly: Sequence[Aggregate] = (),
+    computed_at: datetime | None = None,
 ) -> list[Aggregate]:
     """Bulk path of :func:`recompute` for whole local days already in memory (the back-fill):
     the same pure functions on the observations just stored, without reading them back.
 
     ``context_hourly`` holds the air stations' hourly means of the preceding 23 hours (for the
     24-h PM running means of the first hours); the air stations' hourly means of this batch are
-    returned so the caller can pass the tail on.
+    returned so the caller can pass the tail on. ``computed_at`` stamps the derived rows (the
+    demo gives a fixed time so that two builds give the same database); default: now.
     """
     repo = uow.monitoring
     sites = repo.sites({o.site_id for o in observations})
     hourly = aggregation.hourly_aggregates(o for o in observations if _is_canonical(o.parameter))
-    repo.put_aggregates(hourly)
+    repo.put_aggregates(hourly, computed_at=computed_at)
     daily = _daily(hourly, sites)
-    repo.put_aggregates(daily)
+    repo.put_aggregates(daily, computed_at=computed_at)
     air = {s for s, site in sites.items() if site.kind == AIR_STATION}
     water = {s for s, site in sites.items() if site.kind == WATER_SECTION}
     air_hourly = [a for a in hourly if a.site_id in air]
     if air:
-        repo.put_indices(aggregation.daily_aqi(air_hourly))
+        repo.put_indices(aggregation.daily_aqi(air_hourly), computed_at=computed_at)
         hours = sorted({(a.site_id, a.period_start) for a in air_hourly})
-        repo.put_indices(aggregation.hourly_aqi([*context_hourly, *air_hourly], hours))
+        repo.put_indices(
+            aggregation.hourly_aqi([*context_hourly, *air_hourly], hours), computed_at=computed_at
+        )
     if water:
         targets = {s: sites[s].target_class for s in water}
         bodies = {s: sites[s].waterbody for s in water}
         repo.put_indices(
-            aggregation.daily_water_class([a for a in daily if a.site_id in water], targets, bodies)
+            aggregation.daily_water_class([a for a in daily if a.site_id in water], targets, bodies),
+            computed_at=computed_at,
         )
     return air_hourly
 

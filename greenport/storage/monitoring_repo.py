@@ -306,8 +306,8 @@ class MonitoringRepository:
             rows,
         )
 
-    def put_aggregates(self, aggregates: Sequence[Aggregate]) -> None:
-        now = self._t(datetime.now(UTC))
+    def put_aggregates(self, aggregates: Sequence[Aggregate], *, computed_at: datetime | None = None) -> None:
+        now = self._t(computed_at or datetime.now(UTC))
         self._upsert(
             "monitoring_aggregates",
             ("period_start", "site_id", "period", "parameter"),
@@ -357,8 +357,8 @@ class MonitoringRepository:
             for r in self.session.execute(query)
         ]
 
-    def put_indices(self, indices: Sequence[IndexValue]) -> None:
-        now = self._t(datetime.now(UTC))
+    def put_indices(self, indices: Sequence[IndexValue], *, computed_at: datetime | None = None) -> None:
+        now = self._t(computed_at or datetime.now(UTC))
         self._upsert(
             "monitoring_indices",
             ("period_start", "site_id", "period", "kind"),

@@ -191,15 +191,6 @@ def test_context_can_be_reloaded_from_the_database(demo_city: Demo) -> None:
     assert not is_empty(container)
 
 
-#: Processing timestamps of the monitoring stage: when the platform received or computed a value
-#: (wall clock), not data. Every other column of every table must be identical.
-PROCESSING_TIMESTAMPS = {
-    "observations": {"received_at"},
-    "monitoring_frames": {"received_at"},
-    "monitoring_quarantine": {"received_at"},
-    "monitoring_aggregates": {"computed_at"},
-    "monitoring_indices": {"computed_at"},
-}
 REGISTRY_TABLES = {
     "divisions",
     "grid_cells",
@@ -221,9 +212,8 @@ def _dump(container: Container) -> dict[str, list[tuple[Any, ...]]]:
         for name, table in sorted(metadata.tables.items()):
             if name == "alembic_version":
                 continue
-            skip = PROCESSING_TIMESTAMPS.get(name, set())
-            columns = [c for c in table.columns if c.name not in skip]
-            dumped[name] = sorted((tuple(row) for row in conn.execute(select(*columns))), key=repr)
+            # every column, processing timestamps included: the demo stamps them with fixed times
+            dumped[name] = sorted((tuple(row) for row in conn.execute(select(*table.columns))), key=repr)
     return dumped
 
 
