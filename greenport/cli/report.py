@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -14,11 +16,37 @@ report_app = typer.Typer(
 )
 
 
-def _write(kind: str, name: str, fmt: str, out: Path | None, data: bytes) -> Path:
-    path = out or Path(f"{kind}-{name}.{fmt}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return path
+FORMATS = ("pdf", "xlsx", "docx", "json")
+
+
+def _emit(
+    kind: str,
+    period: str,
+    fmt: str,
+    out: Path | None,
+    database_url: str | None,
+    as_json: bool,
+    compute: Callable[[Any], Any],
+    render_bytes: Callable[[Any, str], bytes],
+) -> None:
+    """Compute a report's figures in one unit of work, then print them (json) or write the file."""
+    if fmt not in FORMATS:
+        fail(f"unknown format {fmt!r}: give pdf, xlsx, docx or json", as_json=as_json)
+    try:
+        with container(database_url).uow() as uow:
+            result = compute(uow)
+        if fmt == "json":
+            print_json(result.to_dict())
+            return
+        path = out or Path(f"{kind}-{period}.{fmt}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(render_bytes(result, fmt))
+    except DomainError as exc:
+        fail(exc, as_json=as_json)
+    if as_json:
+        print_json({"path": str(path), **result.to_dict()})
+    else:
+        typer.echo(str(path))
 
 
 @report_app.command("bulletin")
@@ -32,21 +60,16 @@ def bulletin_command(
     """The monthly environmental quality bulletin (环境质量月报)."""
     from greenport.reports import render, service
 
-    if format not in ("pdf", "xlsx", "docx", "json"):
-        fail(f"unknown format {format!r}: give pdf, xlsx, docx or json", as_json=as_json)
-    try:
-        with container(database_url).uow() as uow:
-            result = service.bulletin(uow, month=month)
-        if format == "json":
-            print_json(result.to_dict())
-            return
-        path = _write("bulletin", month, format, out, render.bulletin_bytes(result, format))
-    except DomainError as exc:
-        fail(exc, as_json=as_json)
-    if as_json:
-        print_json({"path": str(path), **result.to_dict()})
-    else:
-        typer.echo(str(path))
+    _emit(
+        "bulletin",
+        month,
+        format,
+        out,
+        database_url,
+        as_json,
+        lambda uow: service.bulletin(uow, month=month),
+        render.bulletin_bytes,
+    )
 
 
 @report_app.command("scorecard")
@@ -60,21 +83,16 @@ def scorecard_command(
     """The town ecological scorecard (生态成绩单)."""
     from greenport.reports import render, service
 
-    if format not in ("pdf", "xlsx", "docx", "json"):
-        fail(f"unknown format {format!r}: give pdf, xlsx, docx or json", as_json=as_json)
-    try:
-        with container(database_url).uow() as uow:
-            result = service.scorecard(uow, period=period)
-        if format == "json":
-            print_json(result.to_dict())
-            return
-        path = _write("scorecard", period, format, out, render.scorecard_bytes(result, format))
-    except DomainError as exc:
-        fail(exc, as_json=as_json)
-    if as_json:
-        print_json({"path": str(path), **result.to_dict()})
-    else:
-        typer.echo(str(path))
+    _emit(
+        "scorecard",
+        period,
+        format,
+        out,
+        database_url,
+        as_json,
+        lambda uow: service.scorecard(uow, period=period),
+        render.scorecard_bytes,
+    )
 
 
 def register(app: typer.Typer) -> None:
