@@ -9,14 +9,16 @@ the service writes only when the whole file is valid (or, when asked, the valid 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from greenport.enterprises.model import Enterprise, EnterpriseYear, Site
 from greenport.enterprises.validation import YEAR_FIGURES, parse_enterprise, parse_site
 from greenport.kernel.errors import RowError
 from greenport.kernel.fields import ColumnSpec, Fields, Problem, check_header
+
+_Record = TypeVar("_Record")
 
 #: Columns of the enterprise file (template, import and export), in order.
 ENTERPRISE_COLUMNS: tuple[ColumnSpec, ...] = (
@@ -149,6 +151,40 @@ def _key(raw: Mapping[str, Any], name: str) -> str | None:
     return text or None
 
 
+def _validate_unique_rows(
+    rows: Rows,
+    snapshot: RegistrySnapshot,
+    headers: Iterable[str] | None,
+    columns: Any,
+    parse: Callable[[Mapping[str, Any], RegistrySnapshot], tuple[_Record | None, list[Problem]]],
+    key_field: str,
+) -> tuple[list[tuple[int, _Record]], list[RowError]]:
+    """Check every row with ``parse``; a ``key_field`` value twice in the file is an error on the
+    later row ("duplicate of row N"). Returns ``[(row, record)]`` of valid rows and all errors."""
+    if headers is not None:
+        header_errors = check_header(headers, columns)
+        if header_errors:
+            return [], header_errors
+    valid: list[tuple[int, _Record]] = []
+    errors: list[RowError] = []
+    first_row: dict[str, int] = {}
+    for number, raw in rows:
+        record, problems = parse(raw, snapshot)
+        key = _key(raw, key_field)
+        if key is not None:
+            if key in first_row:
+                problems = [p for p in problems if p.field != key_field]
+                problems.insert(0, Problem(key_field, f"duplicate of row {first_row[key]}", key))
+                record = None
+            else:
+                first_row[key] = number
+        if problems:
+            errors.extend(_row_errors(number, problems))
+        elif record is not None:
+            valid.append((number, record))
+    return valid, errors
+
+
 def validate_enterprise_rows(
     rows: Rows, snapshot: RegistrySnapshot, *, headers: Iterable[str] | None = None
 ) -> tuple[list[tuple[int, Enterprise]], list[RowError]]:
@@ -156,28 +192,7 @@ def validate_enterprise_rows(
 
     A credit code twice in the file is an error on the later row ("duplicate of row N").
     """
-    if headers is not None:
-        header_errors = check_header(headers, ENTERPRISE_COLUMNS)
-        if header_errors:
-            return [], header_errors
-    valid: list[tuple[int, Enterprise]] = []
-    errors: list[RowError] = []
-    first_row: dict[str, int] = {}
-    for number, raw in rows:
-        enterprise, problems = parse_enterprise(raw, snapshot)
-        key = _key(raw, "credit_code")
-        if key is not None:
-            if key in first_row:
-                problems = [p for p in problems if p.field != "credit_code"]
-                problems.insert(0, Problem("credit_code", f"duplicate of row {first_row[key]}", key))
-                enterprise = None
-            else:
-                first_row[key] = number
-        if problems:
-            errors.extend(_row_errors(number, problems))
-        elif enterprise is not None:
-            valid.append((number, enterprise))
-    return valid, errors
+    return _validate_unique_rows(rows, snapshot, headers, ENTERPRISE_COLUMNS, parse_enterprise, "credit_code")
 
 
 def validate_site_rows(
@@ -185,28 +200,7 @@ def validate_site_rows(
 ) -> tuple[list[tuple[int, Site]], list[RowError]]:
     """Check every site row; return ``[(row, site)]`` of valid rows and all errors (a code twice
     in the file is an error on the later row)."""
-    if headers is not None:
-        header_errors = check_header(headers, SITE_COLUMNS)
-        if header_errors:
-            return [], header_errors
-    valid: list[tuple[int, Site]] = []
-    errors: list[RowError] = []
-    first_row: dict[str, int] = {}
-    for number, raw in rows:
-        site, problems = parse_site(raw, snapshot)
-        key = _key(raw, "code")
-        if key is not None:
-            if key in first_row:
-                problems = [p for p in problems if p.field != "code"]
-                problems.insert(0, Problem("code", f"duplicate of row {first_row[key]}", key))
-                site = None
-            else:
-                first_row[key] = number
-        if problems:
-            errors.extend(_row_errors(number, problems))
-        elif site is not None:
-            valid.append((number, site))
-    return valid, errors
+    return _validate_unique_rows(rows, snapshot, headers, SITE_COLUMNS, parse_site, "code")
 
 
 def validate_year_rows(
