@@ -75,14 +75,17 @@ def chrome(request: Request) -> Chrome:
     return Chrome(lang=lang, user=user, csrf_token=token, path=request.url.path, nav=nav_for(user))
 
 
-def render(request: Request, template: str, ctx: Any, *, status_code: int = 200) -> HTMLResponse:
-    """Render ``template`` with its typed context ``ctx`` (a dataclass) and the page frame."""
+def render(
+    request: Request, template: str, ctx: Any, *, status_code: int = 200, **parts: Any
+) -> HTMLResponse:
+    """Render ``template`` with its typed context ``ctx`` (a dataclass) and the page frame;
+    ``parts`` are pre-rendered pieces (e.g. a cached fragment) the template places as they are."""
     assert dataclasses.is_dataclass(ctx), "pages render dataclass contexts"
     frame = chrome(request)
     response = request.app.state.templates.TemplateResponse(
         request,
         template,
-        {"ctx": ctx, "chrome": frame, "t": i18n.translator(frame.lang)},
+        {"ctx": ctx, "chrome": frame, "t": i18n.translator(frame.lang), **parts},
         status_code=status_code,
     )
     if request.query_params.get("lang") in i18n.LANGS:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from greenport.web import charts, i18n, queries
@@ -75,7 +76,9 @@ async def dashboard_page(
     context = request.app.state.dashboard_cache.get(("dashboard-page", user.scope, lang))
     if context is None:  # build() caches it (single-flight) in the thread pool
         context = await run_in_threadpool(build, request, uow, user)
-    return render(request, "dashboard.html", context)
+    # the live part is the same cached HTML the HTMX poll gets, not rendered again per request
+    live = await _live_html(request, uow, user)
+    return render(request, "dashboard.html", context, live_html=Markup(live.decode()))
 
 
 @router.get("/fragments/dashboard")
@@ -83,8 +86,13 @@ async def dashboard_fragment(
     request: Request, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]
 ) -> Response:
     """The live part of the dashboard (KPIs, site table, chart data), swapped in by HTMX every
-    few seconds. It holds nothing of the user but the scope and language, so the rendered HTML
-    is cached per (scope, language) for the dashboard's TTL."""
+    few seconds."""
+    return Response(await _live_html(request, uow, user), media_type="text/html; charset=utf-8")
+
+
+async def _live_html(request: Request, uow: UowDep, user: Principal) -> bytes:
+    """The rendered live part. It holds nothing of the user but the scope and language, so the
+    HTML is cached per (scope, language) for the dashboard's TTL."""
     frame = chrome(request)
 
     def render_html() -> bytes:
@@ -95,4 +103,4 @@ async def dashboard_fragment(
     body: bytes = await queries.cached(
         request.app.state.dashboard_cache, ("dashboard-live", user.scope, frame.lang), render_html
     )
-    return Response(body, media_type="text/html; charset=utf-8")
+    return body
