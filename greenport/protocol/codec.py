@@ -33,7 +33,7 @@ from functools import lru_cache
 from itertools import compress, repeat
 
 from greenport.kernel.time import CHINA_TZ
-from greenport.protocol.crc import CRC_FUNCTIONS, CrcVariant, crc16_hj212
+from greenport.protocol.crc import CRC_FUNCTIONS, CrcVariant, crc16_hj212, speedups
 from greenport.protocol.errors import (
     CrcError,
     EncodeError,
@@ -541,7 +541,39 @@ def _diagnose(body: bytes, declared: int, raw: bytes) -> tuple[bytes, bytes, str
     )
 
 
+if speedups is not None:
+    speedups.configure(
+        NUMERIC_FIELDS, TIME_FIELDS, Message, CP, CrcVariant.HJ212, _parse_time("20000101000000", "").tzinfo
+    )
+    _scan_frame = speedups.scan_frame
+else:  # pragma: no cover - only without the compiled extension
+    _scan_frame = None
+
+#: Whether :func:`decode` uses the compiled fast path for plain upload frames.
+COMPILED: bool = _scan_frame is not None
+
+
 def decode(
+    frame: bytes | bytearray | memoryview | str,
+    *,
+    allow_crc_variants: Collection[CrcVariant] = _NO_EXTRA,
+) -> Message:
+    """Decode one frame ``##LLLL<segment>CCCC\\r\\n`` (HJ 212-2017 §6.3.1) into a :class:`Message`.
+
+    The plain upload frame (printable ASCII, header in Table 3 order, ``DataTime`` and
+    ``code-Field=value`` items, the standard's CRC) is split by the compiled extension when it is
+    built (:data:`COMPILED`); every other frame, and every error, goes through
+    :func:`decode_python`, the reference. Both give equal messages and equal errors (tested).
+    See :func:`decode_python` for the parameters and the errors raised.
+    """
+    if _scan_frame is not None and type(frame) is bytes:
+        message = _scan_frame(frame)
+        if message is not None:
+            return message
+    return decode_python(frame, allow_crc_variants=allow_crc_variants)
+
+
+def decode_python(
     frame: bytes | bytearray | memoryview | str,
     *,
     allow_crc_variants: Collection[CrcVariant] = _NO_EXTRA,
