@@ -68,6 +68,15 @@ class FrameBuffer:
         """Add received bytes; return the frames (``bytes``, CR LF included) and errors completed."""
         if self.closed:
             raise RuntimeError("feed() after close()")
+        if (
+            not self._buffer
+            and type(data) is bytes
+            and data.startswith(b"##")
+            and data.find(b"\n") == len(data) - 1
+            and data.find(b"##", 2) < 0
+            and len(data) <= self.max_frame_size
+        ):
+            return [data]  # one whole frame per read, the usual case of a device awaiting its reply
         self._buffer += data
         return self._drain(final=False)
 

@@ -148,3 +148,25 @@ def test_arbitrary_bytes_only_give_frames_or_framing_errors(data: bytes, chunk: 
         if isinstance(item, bytes):
             assert item.startswith(b"##") and len(item) <= 300
     assert buf.pending == 0
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(FRAMES),
+            st.binary(max_size=40).map(lambda b: b"##" + b + b"\r\n"),
+            st.binary(max_size=40),
+        ),
+        max_size=6,
+    ),
+    st.sampled_from([20, 64, 10011]),
+)
+def test_one_frame_per_read_shortcut_equals_the_general_path(reads: list[bytes], cap: int) -> None:
+    # bytes take the whole-frame shortcut when they can; a bytearray always takes the general path
+    fast, general = FrameBuffer(cap), FrameBuffer(cap)
+    for read in reads:
+        got, want = fast.feed(read), general.feed(bytearray(read))
+        assert [(type(i), i if isinstance(i, bytes) else (str(i), i.raw)) for i in got] == [
+            (type(i), i if isinstance(i, bytes) else (str(i), i.raw)) for i in want
+        ]
+        assert fast.pending == general.pending
