@@ -27,6 +27,7 @@ Messages (``messages``)
 
 Replies and commands (``replies``)
     ``reply_for(msg) -> Message | None`` what the upper computer answers (9014 / 9013);
+    ``reply_frame(msg) -> bytes | None`` the same, encoded (the usual 9014 formatted directly);
     ``data_reply`` 9014, ``notify_reply`` 9013, ``request_reply`` 9011 (``QnRtn``),
     ``execution_result`` 9012 (``ExeRtn``), ``heartbeat`` 9015 (2025, UNVERIFIED);
     ``command``, ``time_query`` 1011, ``time_set`` 1012, ``history_request`` 2051/2061/2031/2041
@@ -100,6 +101,7 @@ from greenport.protocol.replies import (
     is_upload,
     notify_reply,
     reply_for,
+    reply_frame,
     request_reply,
     time_query,
     time_set,
@@ -159,6 +161,7 @@ __all__ = [
     "message_to_dict",
     "notify_reply",
     "reply_for",
+    "reply_frame",
     "request_reply",
     "st_name",
     "system_codes",

@@ -21,10 +21,13 @@ a request from the upper computer                  9011 QnRtn, data, then 9012 E
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 
+from greenport.protocol.codec import encode
 from greenport.protocol.codes import command_codes
+from greenport.protocol.crc import crc16_hj212
 from greenport.protocol.errors import EncodeError, ExeRtn, QnRtn
 from greenport.protocol.messages import (
     CP,
@@ -106,6 +109,41 @@ def reply_for(message: Message) -> Message | None:
     if message.ack_requested and is_upload(message):
         return data_reply(message)
     return None
+
+
+#: Header values that ``encode`` writes as they are (no separator, no surrounding space).
+_PLAIN_TOKEN = re.compile(r"[^;,=&\s]*")
+_PLAIN_QN = re.compile(r"[0-9]{1,20}")
+
+
+def reply_frame(message: Message) -> bytes | None:
+    """The encoded reply to a message from the field, or ``None``: ``encode(reply_for(message))``.
+
+    A receiver sends one 9014 per upload, so the usual reply (QN, PW and MN echoed, Flag with
+    the sender's version bits, empty CP; HJ 212-2017 C.16) is formatted directly instead of
+    through :class:`Message` and :func:`encode`; the bytes are the same (tested), and anything
+    unusual takes the general path, which raises :class:`EncodeError` as ``encode`` does.
+    """
+    reply = reply_for(message)
+    if reply is None:
+        return None
+    qn, pw, mn, flag = reply.qn, reply.pw, reply.mn, reply.flag
+    if (
+        reply.cn != CN_DATA_REPLY
+        or (qn is not None and not (type(qn) is str and _PLAIN_QN.fullmatch(qn) and qn.isascii()))
+        or (pw is not None and not (type(pw) is str and _PLAIN_TOKEN.fullmatch(pw)))
+        or not (type(mn) is str and _PLAIN_TOKEN.fullmatch(mn))
+        or (flag is not None and not (type(flag) is int and 0 <= flag <= 255))
+    ):
+        return encode(reply)
+    segment = "ST=91;CN=9014;"
+    if qn is not None:
+        segment = f"QN={qn};{segment}"
+    if pw is not None:
+        segment = f"{segment}PW={pw};"
+    segment = f"{segment}MN={mn};" if flag is None else f"{segment}MN={mn};Flag={flag};"
+    data = (segment + "CP=&&&&").encode("utf-8")
+    return b"##%04d%s%04X\r\n" % (len(data), data, crc16_hj212(data))
 
 
 def heartbeat(*, st: str, mn: str, pw: str | None, qn: str | None = None, ack: bool = True) -> Message:

@@ -9,6 +9,7 @@ arbitrary bytes; and the compiled CRC to the byte-by-byte loop of HJ 212-2017 Ap
 from __future__ import annotations
 
 import csv
+import dataclasses
 import random
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,7 +19,19 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from greenport.kernel.time import CHINA_TZ
-from greenport.protocol import CrcVariant, ProtocolError, codec, crc16_hj212, data_upload, encode, make_qn
+from greenport.protocol import (
+    CrcVariant,
+    EncodeError,
+    Message,
+    ProtocolError,
+    codec,
+    crc16_hj212,
+    data_upload,
+    encode,
+    make_qn,
+    reply_for,
+    reply_frame,
+)
 from greenport.protocol.crc import crc16_hj212_reference, crc16_modbus, speedups
 from tests.protocol.golden import DECODE_ONLY, ROUND_TRIP
 from tests.protocol.test_properties import messages, near_frames
@@ -164,3 +177,19 @@ def test_compiled_modbus_crc_is_the_standard_check_value() -> None:
 def test_appendix_a_example_through_the_compiled_path() -> None:
     segment = b"QN=20160801085857223;ST=32;CN=1062;PW=100000;MN=010000A8900016F000169DC0;Flag=5;CP=&&RtdInterval=30&&"
     assert crc16_hj212(segment) == 0x1C80
+
+
+@settings(max_examples=300, deadline=None)
+@given(messages(), st.sampled_from([None, 0, 1, 5, 9, 13, 255, 1023]))
+def test_reply_frame_is_the_encoded_reply(message: Message, flag: int | None) -> None:
+    message = dataclasses.replace(message, flag=flag)
+    try:
+        reply = reply_for(message)
+        want: bytes | str | None = None if reply is None else encode(reply)
+    except EncodeError as exc:
+        want = str(exc)
+    try:
+        got: bytes | str | None = reply_frame(message)
+    except EncodeError as exc:
+        got = str(exc)
+    assert got == want
