@@ -427,6 +427,17 @@ class MonitoringReads:
                 out[int(site_id)] = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
         return out
 
+    def data_version(self) -> tuple[Any, ...]:
+        """A cheap marker that moves when monitoring data arrive: the newest frame id,
+        observation time and index period (each read from the head of a primary key)."""
+        from greenport.storage.monitoring import FrameRow, IndexRow, ObservationRow
+
+        return (
+            self.session.scalar(select(func.max(FrameRow.id))),
+            self.session.scalar(select(func.max(ObservationRow.data_time))),
+            self.session.scalar(select(func.max(IndexRow.period_start))),
+        )
+
     def latest_aggregate_time(self, site_ids: list[int], *, period: str) -> datetime | None:
         """Start of the newest stored aggregate of ``period`` among ``site_ids``."""
         from greenport.storage.monitoring import AggregateRow

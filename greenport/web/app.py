@@ -5,6 +5,8 @@ Nothing is built at import time; ``greenport serve`` and the tests call :func:`c
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,16 +23,31 @@ from greenport.bootstrap import Container, build
 from greenport.config import Settings
 from greenport.web import auth, errors
 from greenport.web.api import api_router
+from greenport.web.api import dashboard as dashboard_api
+from greenport.web.api import public as public_api
 from greenport.web.auth import Allow
+from greenport.web.hot import HotCache, HotPathMiddleware
+from greenport.web.pages import dashboard as dashboard_page
 from greenport.web.pages import pages_router
+from greenport.web.pages import public as public_page
 from greenport.web.pages.base import templates
-from greenport.web.queries import DASHBOARD_TTL, STATS_TTL, TtlCache
+from greenport.web.queries import STATS_TTL, TtlCache
 
 #: Routes that need no gate: the API's own documentation.
 PUBLIC_DOCUMENTATION = frozenset({"/api/docs"})
 
 #: Seconds a resolved session/token stays cached (a disabled account loses access within this).
 PRINCIPAL_TTL = 10.0
+
+#: GET routes answered whole from the hot cache (``greenport.web.hot``).
+HOT_ROUTES = (
+    dashboard_api.HOT,
+    public_api.AIR,
+    public_api.WATER,
+    dashboard_page.PAGE,
+    dashboard_page.LIVE,
+    public_page.PAGE,
+)
 
 STATIC_DIR = Path(__file__).with_name("static")
 
@@ -111,7 +128,15 @@ def create_app(
 ) -> FastAPI:
     """Build the web app for ``settings`` (or around an existing ``container``)."""
     container = container or build(settings, migrate=migrate)
+    hot = HotCache(container.db, version=lambda uow: uow.web.monitoring.data_version())
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        hot.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="GreenPort",
         version=__version__,
         docs_url=None,  # served below from the vendored Swagger UI (no CDN)
@@ -121,11 +146,15 @@ def create_app(
     )
     app.state.container = container
     app.state.templates = templates()
-    app.state.dashboard_cache = TtlCache(DASHBOARD_TTL)
     app.state.principal_cache = TtlCache(PRINCIPAL_TTL)
     app.state.stats_cache = TtlCache(STATS_TTL)
+    hot.stats = app.state.stats_cache
+    for route in HOT_ROUTES:
+        hot.add_route(route)
+    app.state.hot = hot
     errors.install(app)
     app.add_middleware(CsrfCookieMiddleware)
+    app.add_middleware(HotPathMiddleware)  # outermost of ours: a hit skips routing and the rest
     app.include_router(api_router())
     app.include_router(pages_router())
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")

@@ -6,7 +6,6 @@ built at import time: everything hangs off ``request.app.state`` set by ``create
 
 from __future__ import annotations
 
-import functools
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -18,6 +17,7 @@ from greenport.config import Settings
 from greenport.storage.uow import UnitOfWork
 from greenport.web import auth
 from greenport.web.auth import Allow, Principal
+from greenport.web.errors import NotAuthenticated
 
 
 def get_container(request: Request) -> Container:
@@ -79,8 +79,38 @@ def credential_key(request: Request) -> tuple[str, str] | None:
     return ("session", cookie) if cookie else None
 
 
-async def get_principal(request: Request, uow: UowDep) -> Principal:
-    """The caller; resolved credentials are cached for ``PRINCIPAL_TTL`` seconds (log-out evicts)."""
+def _principal_compute(app: Any, key: tuple[str, str]) -> Any:
+    """Resolve a credential with its own unit of work (a background refresh may outlive the
+    request). A refused credential is cached as its error, so it is refused again at once."""
+    container: Container = app.state.container
+    kind, value = key
+
+    def compute() -> Principal | NotAuthenticated:
+        with UnitOfWork(container.db) as own:
+            try:
+                return auth.resolve(
+                    own,
+                    secret_key=container.settings.secret_key,
+                    bearer=value if kind == "bearer" else None,
+                    session_cookie=value if kind == "session" else None,
+                )
+            except NotAuthenticated as exc:
+                return exc
+
+    return compute
+
+
+def cached_principal(app: Any, key: tuple[str, str]) -> Principal | None:
+    """The caller of credential ``key`` from the cache without waiting (an expired entry is
+    served once more while one background thread resolves it again: stale-while-revalidate);
+    None when the credential is unknown or was refused."""
+    value = app.state.principal_cache.peek(key, _principal_compute(app, key))
+    return value if isinstance(value, Principal) else None
+
+
+async def get_principal(request: Request) -> Principal:
+    """The caller; resolved credentials are cached for ``PRINCIPAL_TTL`` seconds and refreshed
+    in the background (log-out evicts at once)."""
     cached = getattr(request.state, "principal", None)
     if isinstance(cached, Principal):
         return cached
@@ -89,19 +119,13 @@ async def get_principal(request: Request, uow: UowDep) -> Principal:
         request.state.principal = auth.ANONYMOUS
         return auth.ANONYMOUS
     cache = request.app.state.principal_cache
-    principal: Principal | None = cache.get(key)
-    if principal is None:
-        principal = await run_in_threadpool(
-            functools.partial(
-                auth.resolve,
-                uow,
-                secret_key=get_settings(request).secret_key,
-                bearer=_bearer(request),
-                session_cookie=request.cookies.get(auth.SESSION_COOKIE),
-            )
-        )
-        if principal.authenticated:
-            cache.put(key, principal)
+    compute = _principal_compute(request.app, key)
+    value = cache.peek(key, compute)
+    if value is None:
+        value = await run_in_threadpool(cache.get_or_compute, key, compute)
+    if isinstance(value, NotAuthenticated):
+        raise value.with_traceback(None)
+    principal: Principal = value
     request.state.principal = principal
     return principal
 

@@ -1,8 +1,9 @@
 """Read models shared by the JSON API and the pages (one function, two renderers).
 
 Each function takes the unit of work and the caller; the caller's scope is applied by the
-repository in SQL. The dashboard is cached for :data:`DASHBOARD_TTL` per scope, so 50 clients
-polling every few seconds cost one computation per scope and period.
+repository in SQL. The dashboard is computed once per scope and data generation of the hot
+cache (:mod:`greenport.web.hot`), so 50 clients polling every few seconds cost one computation
+per scope whenever data arrive.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import orjson
 from starlette.concurrency import run_in_threadpool
 
 from greenport.kernel.time import CHINA_TZ, local_date, utcnow
@@ -22,7 +24,7 @@ from greenport.reports import service as reports
 from greenport.reports.air import city_hour
 from greenport.storage.uow import UnitOfWork
 from greenport.storage.web_repo import RowScope
-from greenport.web.auth import Principal
+from greenport.web.hot import HotCache
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +32,6 @@ log = logging.getLogger(__name__)
 OFFLINE_AFTER = timedelta(hours=2)
 #: Hourly AQI above this is "over limit" on the map (HJ 633-2012 Table 2: above level 2).
 AIR_OVER_LIMIT_AQI = 100
-DASHBOARD_TTL = 5.0
 #: Year and 30-day statistics change with each new day of data: recomputed at most this often [s].
 STATS_TTL = 300.0
 
@@ -62,6 +63,21 @@ class TtlCache:
             if entry is None or time.monotonic() - entry.at > self.ttl:
                 return None
             return entry.value
+
+    def peek(self, key: Any, compute: Callable[[], Any]) -> Any | None:
+        """Without ever blocking (fit for the event loop): the fresh value; an expired value,
+        while one background thread computes the next (stale-while-revalidate); None if absent."""
+        fresh = self.get(key)
+        if fresh is not None:
+            return fresh
+        with self._lock:
+            stale = self._data.get(key)
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+        if stale is None:
+            return None
+        if key_lock.acquire(blocking=False):
+            threading.Thread(target=self._refresh, args=(key, compute, key_lock), daemon=True).start()
+        return stale.value
 
     def get_or_compute(
         self, key: Any, compute: Callable[[], Any], *, refresh_in_background: bool = False
@@ -100,8 +116,9 @@ class TtlCache:
     def _refresh(self, key: Any, compute: Callable[[], Any], key_lock: threading.Lock) -> None:
         try:
             self.put(key, compute())
-        except Exception:  # keep serving the previous value; the next expiry retries
+        except Exception:  # forget the value; the next caller computes it again
             log.exception("background refresh of %r failed", key)
+            self.pop(key)
         finally:
             key_lock.release()
 
@@ -220,25 +237,20 @@ def current_city_aqi(
     return out
 
 
-def dashboard(
-    uow: UnitOfWork,
-    principal: Principal,
-    *,
-    cache: TtlCache | None = None,
-    stats_cache: TtlCache | None = None,
-    now: datetime | None = None,
-) -> dict[str, Any]:
-    """Everything the "one map" shows, for the caller's scope (cached per scope)."""
-    if cache is None:
-        return compute_dashboard(uow, principal.scope, now=now or utcnow(), stats_cache=stats_cache)
-    scope = principal.scope
+def dumps(value: Any) -> bytes:
+    """JSON of an answer (UTF-8, non-ASCII kept, dates ISO 8601; orjson)."""
+    return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS)
 
-    def compute() -> dict[str, Any]:
-        # its own unit of work: the refresh may outlive the request that triggered it
-        with UnitOfWork(uow.db) as own:
-            return compute_dashboard(own, scope, now=now or utcnow(), stats_cache=stats_cache)
 
-    result: dict[str, Any] = cache.get_or_compute(("dashboard", scope), compute, refresh_in_background=True)
+def scope_dashboard(hot: HotCache, scope: RowScope) -> dict[str, Any]:
+    """Everything the "one map" shows for ``scope``: computed once per scope and generation of
+    the hot cache (its refresher recomputes it when data arrive), with its own unit of work."""
+    stats_cache = hot.stats if isinstance(hot.stats, TtlCache) else None
+
+    def compute(uow: UnitOfWork) -> dict[str, Any]:
+        return compute_dashboard(uow, scope, now=utcnow(), stats_cache=stats_cache)
+
+    result: dict[str, Any] = hot.data(("dashboard", scope), compute)
     return result
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
 
 from greenport.accounts.model import Role
 from greenport.kernel.time import local_date, utcnow
@@ -13,8 +15,9 @@ from greenport.reports import service as reports
 from greenport.storage.uow import UnitOfWork
 from greenport.storage.web_repo import RowScope
 from greenport.web.auth import Principal
-from greenport.web.deps import UowDep, allow
-from greenport.web.queries import cached, data_reference_time
+from greenport.web.deps import Gate
+from greenport.web.hot import HotCache, HotRoute
+from greenport.web.queries import data_reference_time, dumps
 
 router = APIRouter(prefix="/public", tags=["public"])
 
@@ -41,21 +44,42 @@ def public_water(uow: UnitOfWork) -> dict[str, Any]:
     return {"data": [c.to_dict() for c in classes], "count": len(classes)}
 
 
-@router.get("/air", summary="Disclosed air quality: last 30 days and the year so far")
-async def get_public_air(
-    request: Request, uow: UowDep, _: Annotated[Principal, allow(frozenset(Role), anonymous=True)]
-) -> dict[str, Any]:
-    result: dict[str, Any] = request.app.state.stats_cache.get_or_compute(
-        ("public-air",), lambda: public_air(uow)
-    )
+PUBLIC_GATE = Gate(frozenset(Role), anonymous=True)
+
+
+def _air_key(user: Principal, lang: str) -> Hashable:
+    return ("api-public-air",)
+
+
+def _water_key(user: Principal, lang: str) -> Hashable:
+    return ("api-public-water",)
+
+
+AIR = HotRoute("/api/public/air", PUBLIC_GATE, _air_key, "application/json")
+WATER = HotRoute("/api/public/water", PUBLIC_GATE, _water_key, "application/json")
+
+
+def air_data(hot: HotCache) -> dict[str, Any]:
+    """The disclosed air summary (computed once per generation of the hot cache)."""
+    result: dict[str, Any] = hot.data(("public-air",), public_air)
     return result
+
+
+def water_data(hot: HotCache) -> dict[str, Any]:
+    """The disclosed water sections (computed once per generation of the hot cache)."""
+    result: dict[str, Any] = hot.data(("public-water",), public_water)
+    return result
+
+
+@router.get("/air", summary="Disclosed air quality: last 30 days and the year so far")
+async def get_public_air(request: Request, _: Annotated[Principal, Depends(AIR.gate)]) -> Response:
+    hot: HotCache = request.app.state.hot
+    entry = await hot.body(AIR.key(_, ""), lambda: dumps(air_data(hot)), AIR.media_type)
+    return Response(entry.body, media_type=AIR.media_type, headers={"etag": entry.etag})
 
 
 @router.get("/water", summary="Disclosed water sections: class against target over the last 30 days")
-async def get_public_water(
-    request: Request, uow: UowDep, _: Annotated[Principal, allow(frozenset(Role), anonymous=True)]
-) -> dict[str, Any]:
-    result: dict[str, Any] = await cached(
-        request.app.state.stats_cache, ("public-water",), lambda: public_water(uow)
-    )
-    return result
+async def get_public_water(request: Request, _: Annotated[Principal, Depends(WATER.gate)]) -> Response:
+    hot: HotCache = request.app.state.hot
+    entry = await hot.body(WATER.key(_, ""), lambda: dumps(water_data(hot)), WATER.media_type)
+    return Response(entry.body, media_type=WATER.media_type, headers={"etag": entry.etag})

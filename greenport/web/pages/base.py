@@ -7,17 +7,19 @@ its view; the template reads only ``ctx.<field>`` (checked by ``tests/web/test_p
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from greenport.kernel.errors import DomainError
 from greenport.web import auth, i18n
 from greenport.web.auth import ANONYMOUS, CITY_ROLES, Principal
+from greenport.web.hot import CSRF_PLACEHOLDER, HotEntry, with_csrf
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 
@@ -73,6 +75,37 @@ def chrome(request: Request) -> Chrome:
     lang = i18n.pick_lang(request.query_params.get("lang"), request.cookies.get(i18n.LANG_COOKIE))
     token = getattr(request.state, "csrf_token", None) or request.cookies.get(auth.CSRF_COOKIE) or ""
     return Chrome(lang=lang, user=user, csrf_token=token, path=request.url.path, nav=nav_for(user))
+
+
+HTML = "text/html; charset=utf-8"
+
+
+def page_chrome(user: Principal, lang: str, path: str) -> Chrome:
+    """The frame of a cached page: the CSRF token is a placeholder (:func:`hot.with_csrf`)."""
+    return Chrome(lang=lang, user=user, csrf_token=CSRF_PLACEHOLDER, path=path, nav=nav_for(user))
+
+
+def viewer(user: Principal) -> Hashable:
+    """What of the user a page's frame shows (cache key part of a cached page)."""
+    return (user.user_id, user.role, user.display_name)
+
+
+def render_bytes(templates: Jinja2Templates, template: str, ctx: Any, frame: Chrome, **parts: Any) -> bytes:
+    """``template`` rendered outside a request (for the hot cache)."""
+    assert dataclasses.is_dataclass(ctx), "pages render dataclass contexts"
+    html = templates.get_template(template).render(
+        ctx=ctx, chrome=frame, t=i18n.translator(frame.lang), **parts
+    )
+    return html.encode()
+
+
+def hot_page(request: Request, entry: HotEntry) -> Response:
+    """A cached page for this request: its CSRF token in place, the language cookie if asked."""
+    frame = chrome(request)
+    response = Response(with_csrf(entry.body, frame.csrf_token), media_type=HTML)
+    if request.query_params.get("lang") in i18n.LANGS:
+        response.set_cookie(i18n.LANG_COOKIE, frame.lang, samesite="lax")
+    return response
 
 
 def render(

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
-from starlette.concurrency import run_in_threadpool
 
+from greenport.storage.web_repo import RowScope
 from greenport.web import charts, i18n, queries
-from greenport.web.auth import SIGNED_IN, Principal
-from greenport.web.deps import UowDep, allow
-from greenport.web.pages.base import chrome, render
+from greenport.web.auth import ANONYMOUS, SIGNED_IN, Principal
+from greenport.web.deps import Gate
+from greenport.web.hot import HotCache, HotRoute, Producer
+from greenport.web.pages.base import HTML, chrome, hot_page, page_chrome, render_bytes, viewer
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 POLL_SECONDS = 5
@@ -32,19 +35,6 @@ class DashboardContext:
     pm25_chart: dict[str, Any] = field(metadata={"help": "ECharts option: year's PM2.5 vs target"})
     poll_seconds: int = field(metadata={"help": "HTMX polling interval [s]"})
     map_name: str = field(metadata={"help": "name of the registered map"})
-
-
-def build(request: Request, uow: UowDep, user: Principal) -> DashboardContext:
-    """The page context, cached with the data it is made of (per scope and language)."""
-    lang = i18n.pick_lang(request.query_params.get("lang"), request.cookies.get(i18n.LANG_COOKIE))
-    cache = request.app.state.dashboard_cache
-    context: DashboardContext = cache.get_or_compute(
-        ("dashboard-page", user.scope, lang),
-        lambda: _context(
-            queries.dashboard(uow, user, cache=cache, stats_cache=request.app.state.stats_cache), lang
-        ),
-    )
-    return context
 
 
 def _context(data: dict[str, Any], lang: str) -> DashboardContext:
@@ -68,39 +58,72 @@ def _context(data: dict[str, Any], lang: str) -> DashboardContext:
     )
 
 
-@router.get("/")
-async def dashboard_page(
-    request: Request, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]
-) -> Response:
-    lang = i18n.pick_lang(request.query_params.get("lang"), request.cookies.get(i18n.LANG_COOKIE))
-    context = request.app.state.dashboard_cache.get(("dashboard-page", user.scope, lang))
-    if context is None:  # build() caches it (single-flight) in the thread pool
-        context = await run_in_threadpool(build, request, uow, user)
-    # the live part is the same cached HTML the HTMX poll gets, not rendered again per request
-    live = await _live_html(request, uow, user)
-    return render(request, "dashboard.html", context, live_html=Markup(live.decode()))
+def _page_key(user: Principal, lang: str) -> Hashable:
+    return ("page", "/", user.scope, lang, viewer(user))
 
 
-@router.get("/fragments/dashboard")
-async def dashboard_fragment(
-    request: Request, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]
-) -> Response:
+def _live_key(user: Principal, lang: str) -> Hashable:
+    return ("live", user.scope, lang)
+
+
+PAGE = HotRoute("/", Gate(SIGNED_IN), _page_key, HTML, csrf=True)
+LIVE = HotRoute("/fragments/dashboard", Gate(SIGNED_IN), _live_key, HTML)
+
+
+def _dashboard_context(hot: HotCache, scope: RowScope, lang: str) -> DashboardContext:
+    context: DashboardContext = hot.data(
+        ("dashboard-context", scope, lang), lambda _uow: _context(queries.scope_dashboard(hot, scope), lang)
+    )
+    return context
+
+
+def live_producer(hot: HotCache, templates: Jinja2Templates, user: Principal, lang: str) -> Producer:
+    """The live part (KPIs, site table, chart data): nothing of the viewer but scope and language."""
+    scope = user.scope
+
+    def produce() -> bytes:
+        frame = page_chrome(ANONYMOUS, lang, LIVE.path)
+        return render_bytes(templates, "_dashboard_live.html", _dashboard_context(hot, scope, lang), frame)
+
+    return produce
+
+
+def page_producer(hot: HotCache, templates: Jinja2Templates, user: Principal, lang: str) -> Producer:
+    """The whole page for this viewer and language, the CSRF token left as a placeholder."""
+    scope = user.scope
+    live = live_producer(hot, templates, user, lang)
+
+    def produce() -> bytes:
+        live_html = hot.get(_live_key(user, lang))
+        html = live_html.body if live_html is not None else live()
+        return render_bytes(
+            templates,
+            "dashboard.html",
+            _dashboard_context(hot, scope, lang),
+            page_chrome(user, lang, PAGE.path),
+            live_html=Markup(html.decode()),
+        )
+
+    return produce
+
+
+@router.get(PAGE.path)
+async def dashboard_page(request: Request, user: Annotated[Principal, Depends(PAGE.gate)]) -> Response:
+    lang = chrome(request).lang
+    hot: HotCache = request.app.state.hot
+    templates = request.app.state.templates
+    # the live part first: the page embeds the same cached HTML the HTMX poll gets
+    await hot.body(_live_key(user, lang), live_producer(hot, templates, user, lang), HTML)
+    entry = await hot.body(PAGE.key(user, lang), page_producer(hot, templates, user, lang), HTML)
+    return hot_page(request, entry)
+
+
+@router.get(LIVE.path)
+async def dashboard_fragment(request: Request, user: Annotated[Principal, Depends(LIVE.gate)]) -> Response:
     """The live part of the dashboard (KPIs, site table, chart data), swapped in by HTMX every
     few seconds."""
-    return Response(await _live_html(request, uow, user), media_type="text/html; charset=utf-8")
-
-
-async def _live_html(request: Request, uow: UowDep, user: Principal) -> bytes:
-    """The rendered live part. It holds nothing of the user but the scope and language, so the
-    HTML is cached per (scope, language) for the dashboard's TTL."""
-    frame = chrome(request)
-
-    def render_html() -> bytes:
-        template = request.app.state.templates.get_template("_dashboard_live.html")
-        html = template.render(ctx=build(request, uow, user), chrome=frame, t=i18n.translator(frame.lang))
-        return str(html).encode()
-
-    body: bytes = await queries.cached(
-        request.app.state.dashboard_cache, ("dashboard-live", user.scope, frame.lang), render_html
-    )
-    return body
+    lang = chrome(request).lang
+    hot: HotCache = request.app.state.hot
+    producer = live_producer(hot, request.app.state.templates, user, lang)
+    entry = await hot.body(LIVE.key(user, lang), producer, HTML)
+    return Response(entry.body, media_type=HTML, headers={"etag": entry.etag})

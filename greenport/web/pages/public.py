@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from fastapi.templating import Jinja2Templates
 
-from greenport.accounts.model import Role
 from greenport.web import charts
-from greenport.web.api.public import public_air, public_water
+from greenport.web.api.public import PUBLIC_GATE, air_data, water_data
 from greenport.web.auth import Principal
-from greenport.web.deps import UowDep, allow
-from greenport.web.pages.base import render
-from greenport.web.queries import cached
+from greenport.web.hot import HotCache, HotRoute, Producer
+from greenport.web.pages.base import HTML, chrome, hot_page, page_chrome, render_bytes, viewer
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -26,12 +26,26 @@ class PublicContext:
     aqi_chart: dict[str, Any] = field(metadata={"help": "ECharts option: daily AQI of the last 30 days"})
 
 
-@router.get("/public")
-async def public_page(
-    request: Request, uow: UowDep, _: Annotated[Principal, allow(frozenset(Role), anonymous=True)]
-) -> Response:
-    cache = request.app.state.stats_cache
-    air = await cached(cache, ("public-air",), lambda: public_air(uow))
-    water = (await cached(cache, ("public-water",), lambda: public_water(uow)))["data"]
-    chart = charts.daily_aqi_calendar(air["last_30_days"]["days"], title="AQI")
-    return render(request, "public.html", PublicContext(air=air, water=water, aqi_chart=chart))
+def _key(user: Principal, lang: str) -> Hashable:
+    return ("page", "/public", lang, viewer(user))
+
+
+PAGE = HotRoute("/public", PUBLIC_GATE, _key, HTML, csrf=True)
+
+
+def page_producer(hot: HotCache, templates: Jinja2Templates, user: Principal, lang: str) -> Producer:
+    def produce() -> bytes:
+        air = air_data(hot)
+        chart = charts.daily_aqi_calendar(air["last_30_days"]["days"], title="AQI")
+        ctx = PublicContext(air=air, water=water_data(hot)["data"], aqi_chart=chart)
+        return render_bytes(templates, "public.html", ctx, page_chrome(user, lang, PAGE.path))
+
+    return produce
+
+
+@router.get(PAGE.path)
+async def public_page(request: Request, user: Annotated[Principal, Depends(PAGE.gate)]) -> Response:
+    lang = chrome(request).lang
+    hot: HotCache = request.app.state.hot
+    producer = page_producer(hot, request.app.state.templates, user, lang)
+    return hot_page(request, await hot.body(PAGE.key(user, lang), producer, HTML))

@@ -1,0 +1,338 @@
+"""Hot answers: the polled dashboard and the public pages, served from memory in a few µs.
+
+Fifty clients polling the "one map" must not each pay a template render, a JSON encoding or
+FastAPI's dependency resolution. :class:`HotCache` keeps, per key (scope, language, viewer), the
+finished response body; :class:`HotPathMiddleware` answers a GET of a hot route straight from it
+when the caller's credentials are already resolved (principal cache) and the route's own gate
+(:class:`~greenport.web.deps.Gate`, the same object the route declares) admits them. Anything
+else (a first visit, a query string, a refused caller) goes down the normal FastAPI route, which
+fills the cache with the same key and the same producer.
+
+Freshness (stale-while-revalidate): a background thread checks a cheap *data version* (newest
+frame, observation, index) every :data:`CHECK_SECONDS`; when it moves, or at least every
+:data:`MAX_AGE_SECONDS` (offline states depend on the clock), it recomputes the data once per
+scope and re-renders every body that was asked for recently. No client request waits for a
+refresh. Pages carry the viewer's CSRF token, which is not cached: bodies hold a placeholder
+that :func:`with_csrf` replaces per request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import logging
+import secrets
+import threading
+import time
+import weakref
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import cookie_parser
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from greenport.storage.uow import UnitOfWork
+from greenport.web import auth, i18n
+
+if TYPE_CHECKING:
+    from greenport.storage.db import Database
+    from greenport.web.auth import Allow, Principal
+
+log = logging.getLogger(__name__)
+
+#: How often the refresher looks at the data version [s].
+CHECK_SECONDS = 1.0
+#: A body is rebuilt at least this often even when no data arrived [s] (offline after 2 h, clock).
+MAX_AGE_SECONDS = 30.0
+#: Bodies nobody asked for during this long are dropped instead of refreshed [s].
+KEEP_SECONDS = 600.0
+#: Stand-in for the viewer's CSRF token inside a cached page (random per process).
+CSRF_PLACEHOLDER = "gp-csrf-" + secrets.token_hex(16)
+_CSRF_PLACEHOLDER_BYTES = CSRF_PLACEHOLDER.encode()
+
+Producer = Callable[[], bytes]
+
+
+@dataclass
+class HotEntry:
+    body: bytes
+    media_type: str
+    etag: str
+    produce: Producer
+    made_at: float
+    used_at: float
+
+
+@dataclass(frozen=True)
+class HotRoute:
+    """A GET route whose answer is cached whole: its gate and how a caller maps to a key."""
+
+    path: str
+    gate: Allow
+    key: Callable[[Principal, str], Hashable]  # (principal, language) -> cache key
+    media_type: str
+    csrf: bool = False  # HTML page carrying the CSRF placeholder
+
+
+def etag_of(body: bytes) -> str:
+    return '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+
+
+def with_csrf(body: bytes, token: str) -> bytes:
+    """A cached page with the viewer's CSRF token in place of the placeholder (escaped)."""
+    return body.replace(_CSRF_PLACEHOLDER_BYTES, html.escape(token, quote=True).encode())
+
+
+@dataclass
+class _Datum:
+    generation: int
+    value: Any
+
+
+@dataclass
+class HotCache:
+    """Response bodies by key, data by key and generation, and the background refresher."""
+
+    db: Database
+    version: Callable[[UnitOfWork], Hashable] | None = None
+    check_seconds: float = CHECK_SECONDS
+    max_age: float = MAX_AGE_SECONDS
+    keep: float = KEEP_SECONDS
+    routes: dict[str, HotRoute] = field(default_factory=dict)
+    stats: Any = None  # the long-lived statistics cache producers may use (queries.TtlCache)
+    _entries: dict[Hashable, HotEntry] = field(default_factory=dict)
+    _data: dict[Hashable, _Datum] = field(default_factory=dict)
+    _generation: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _key_locks: dict[Hashable, threading.Lock] = field(default_factory=dict)
+    _thread: threading.Thread | None = None
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _last_version: Hashable = None
+    _last_cycle: float = 0.0
+    refreshes: int = 0
+
+    # -- routes ------------------------------------------------------------------------------
+    def add_route(self, route: HotRoute) -> HotRoute:
+        self.routes[route.path] = route
+        return route
+
+    # -- data (one computation per key and generation) ----------------------------------------
+    def data(self, key: Hashable, compute: Callable[[UnitOfWork], Any]) -> Any:
+        """The value of ``compute`` for this generation (computed once, with its own unit of
+        work, whoever asks first; concurrent askers wait for that one computation)."""
+        datum = self._data.get(key)
+        generation = self._generation
+        if datum is not None and datum.generation == generation:
+            return datum.value
+        with self._key_lock(("data", key)):
+            datum = self._data.get(key)
+            if datum is not None and datum.generation == generation:
+                return datum.value
+            with UnitOfWork(self.db) as uow:
+                value = compute(uow)
+            self._data[key] = _Datum(generation, value)
+            return value
+
+    # -- bodies ------------------------------------------------------------------------------
+    def get(self, key: Hashable) -> HotEntry | None:
+        """The cached body (on the event loop, no waiting)."""
+        entry = self._entries.get(key)
+        if entry is not None:
+            entry.used_at = time.monotonic()
+        return entry
+
+    def fill(self, key: Hashable, produce: Producer, media_type: str) -> HotEntry:
+        """The body for ``key``, produced now if absent (single-flight; call in a thread)."""
+        entry = self.get(key)
+        if entry is not None:
+            return entry
+        with self._key_lock(("body", key)):
+            found = self.get(key)
+            if found is None:
+                body = produce()
+                now = time.monotonic()
+                found = HotEntry(body, media_type, etag_of(body), produce, now, now)
+                self._entries[key] = found
+        self._ensure_refresher()
+        return found
+
+    async def body(self, key: Hashable, produce: Producer, media_type: str) -> HotEntry:
+        """:meth:`fill` from the event loop: a hit costs no thread hop."""
+        entry = self.get(key)
+        if entry is not None:
+            return entry
+        return await run_in_threadpool(self.fill, key, produce, media_type)
+
+    def invalidate(self) -> None:
+        """Next :meth:`data` calls compute again; bodies are rebuilt by the next cycle."""
+        self._last_cycle = 0.0
+
+    def _key_lock(self, key: Hashable) -> threading.Lock:
+        with self._lock:
+            return self._key_locks.setdefault(key, threading.Lock())
+
+    # -- background refresh ------------------------------------------------------------------
+    def _ensure_refresher(self) -> None:
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._stop.clear()
+            self._last_cycle = time.monotonic()
+            thread = threading.Thread(
+                target=_refresher_loop, args=(weakref.ref(self),), name="gp-hot-refresh", daemon=True
+            )
+            self._thread = thread
+        thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(5)
+
+    def cycle(self, *, force: bool = False) -> bool:
+        """One check: rebuild every recently used body when the data moved or grew old.
+        Returns whether a rebuild ran."""
+        now = time.monotonic()
+        version: Hashable = None
+        if self.version is not None:
+            with UnitOfWork(self.db) as uow:
+                version = self.version(uow)
+        stale = now - self._last_cycle >= self.max_age
+        if not (force or stale or version != self._last_version):
+            return False
+        self._last_version = version
+        self._last_cycle = now
+        self._generation += 1
+        for key, entry in list(self._entries.items()):
+            if now - entry.used_at > self.keep:
+                self._entries.pop(key, None)
+                continue
+            try:
+                body = entry.produce()
+            except Exception:  # keep serving the previous body; the next cycle retries
+                log.exception("hot refresh of %r failed", key)
+                continue
+            made = time.monotonic()
+            self._entries[key] = HotEntry(
+                body, entry.media_type, etag_of(body), entry.produce, made, entry.used_at
+            )
+        # data no body asked for in this generation is dropped
+        for key, datum in list(self._data.items()):
+            if datum.generation != self._generation:
+                self._data.pop(key, None)
+        self.refreshes += 1
+        return True
+
+    @property
+    def idle(self) -> bool:
+        now = time.monotonic()
+        return all(now - e.used_at > self.keep for e in list(self._entries.values()))
+
+
+def _refresher_loop(ref: weakref.ReferenceType[HotCache]) -> None:
+    cache = ref()
+    if cache is None:
+        return
+    if cache.version is not None and cache._last_version is None:
+        try:  # the baseline: the bodies just made are from this version (or a few ms older)
+            with UnitOfWork(cache.db) as uow:
+                cache._last_version = cache.version(uow)
+        except Exception:
+            log.exception("hot refresh: reading the data version failed")
+    del cache
+    while True:
+        cache = ref()
+        if cache is None:
+            return
+        stop, interval = cache._stop, cache.check_seconds
+        del cache
+        if stop.wait(interval):
+            return
+        cache = ref()
+        if cache is None:
+            return
+        try:
+            cache.cycle()
+        except Exception:  # a database hiccup: try again at the next check
+            log.exception("hot refresh check failed")
+        if cache.idle:  # nobody polls: stop (restarted by the next fill)
+            with cache._lock:
+                cache._thread = None
+            return
+        del cache
+
+
+# -- the fast path ---------------------------------------------------------------------------
+
+
+def _headers(scope: Scope) -> dict[bytes, bytes]:
+    return {k: v for k, v in scope["headers"] if k in (b"authorization", b"cookie", b"if-none-match")}
+
+
+class HotPathMiddleware:
+    """Answer GETs of hot routes from :class:`HotCache` when everything is already known;
+    otherwise pass the request on unchanged (the route then fills the cache)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.hits = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET" and not scope["query_string"]:
+            state = scope["app"].state if "app" in scope else None
+            hot: HotCache | None = getattr(state, "hot", None) if state is not None else None
+            route = hot.routes.get(scope["path"]) if hot is not None else None
+            if route is not None and hot is not None and await self._answer(hot, route, scope, send):
+                return
+        await self.app(scope, receive, send)
+
+    async def _answer(self, hot: HotCache, route: HotRoute, scope: Scope, send: Send) -> bool:
+        headers = _headers(scope)
+        cookies = cookie_parser(headers[b"cookie"].decode("latin-1")) if b"cookie" in headers else {}
+        principal = _cached_principal(scope["app"], headers, cookies)
+        if principal is None or not route.gate.permits(principal):
+            return False
+        lang = i18n.pick_lang(None, cookies.get(i18n.LANG_COOKIE))
+        entry = hot.get(route.key(principal, lang))
+        if entry is None:
+            return False
+        out = [
+            (b"content-type", entry.media_type.encode()),
+            (b"cache-control", b"private, no-cache"),
+        ]
+        body = entry.body
+        if route.csrf:
+            token = cookies.get(auth.CSRF_COOKIE)
+            if not token:
+                token = auth.new_secret()
+                out.append((b"set-cookie", f"{auth.CSRF_COOKIE}={token}; Path=/; SameSite=strict".encode()))
+            body = with_csrf(body, token)
+        else:
+            out.append((b"etag", entry.etag.encode()))
+            if headers.get(b"if-none-match") == entry.etag.encode():
+                await send({"type": "http.response.start", "status": 304, "headers": out})
+                await send({"type": "http.response.body", "body": b""})
+                return True
+        out.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": 200, "headers": out})
+        await send({"type": "http.response.body", "body": body})
+        self.hits += 1
+        return True
+
+
+def _cached_principal(app: Any, headers: dict[bytes, bytes], cookies: dict[str, str]) -> Principal | None:
+    """The caller from the principal cache only (never the database); None when unknown."""
+    from greenport.web.deps import cached_principal
+
+    authorization = headers.get(b"authorization", b"").decode("latin-1")
+    scheme, _, value = authorization.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        key = ("bearer", value.strip())
+    elif cookies.get(auth.SESSION_COOKIE):
+        key = ("session", cookies[auth.SESSION_COOKIE])
+    else:
+        return auth.ANONYMOUS
+    return cached_principal(app, key)
