@@ -111,7 +111,9 @@ class HotCache:
     _stop: threading.Event = field(default_factory=threading.Event)
     _last_version: Hashable = None
     _last_cycle: float = 0.0
-    refreshes: int = 0
+    _cycle_lock: threading.Lock = field(default_factory=threading.Lock)
+    refreshes: int = 0  # rebuild cycles run
+    hits: int = 0  # requests answered by the fast path
 
     # -- routes ------------------------------------------------------------------------------
     def add_route(self, route: HotRoute) -> HotRoute:
@@ -195,6 +197,10 @@ class HotCache:
     def cycle(self, *, force: bool = False) -> bool:
         """One check: rebuild every recently used body when the data moved or grew old.
         Returns whether a rebuild ran."""
+        with self._cycle_lock:
+            return self._cycle(force)
+
+    def _cycle(self, force: bool) -> bool:
         now = time.monotonic()
         version: Hashable = None
         if self.version is not None:
@@ -278,7 +284,6 @@ class HotPathMiddleware:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.hits = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET" and not scope["query_string"]:
@@ -315,11 +320,12 @@ class HotPathMiddleware:
             if headers.get(b"if-none-match") == entry.etag.encode():
                 await send({"type": "http.response.start", "status": 304, "headers": out})
                 await send({"type": "http.response.body", "body": b""})
+                hot.hits += 1
                 return True
         out.append((b"content-length", str(len(body)).encode()))
         await send({"type": "http.response.start", "status": 200, "headers": out})
         await send({"type": "http.response.body", "body": body})
-        self.hits += 1
+        hot.hits += 1
         return True
 
 
