@@ -85,12 +85,17 @@ def analyst_token(url: str) -> str:
     return token
 
 
-async def httpx_client(base: str, token: str, requests: int, out: dict[str, list[float]]) -> None:
+Sink = dict[str, list[float]]
+
+
+async def httpx_client(base: str, token: str, requests: int, out: Sink, start: asyncio.Barrier) -> None:
     """One client with httpx (convenient, but its CPU cost is a large share of a small machine)."""
     import httpx
 
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
+        await client.get(ENDPOINTS[0])  # connect (untimed)
+        await start.wait()
         for _ in range(requests):
             for path in ENDPOINTS:
                 started = time.perf_counter()
@@ -100,7 +105,7 @@ async def httpx_client(base: str, token: str, requests: int, out: dict[str, list
                     raise RuntimeError(f"{path}: {response.status_code} {response.text[:200]}")
 
 
-async def raw_client(base: str, token: str, requests: int, out: dict[str, list[float]]) -> None:
+async def raw_client(base: str, token: str, requests: int, out: Sink, start: asyncio.Barrier) -> None:
     """One client on a raw asyncio stream: HTTP/1.1 keep-alive, one connection, a request at a
     time; parses only the status line and Content-Length (tens of µs per request)."""
     host, _, port = base.removeprefix("http://").partition(":")
@@ -112,19 +117,24 @@ async def raw_client(base: str, token: str, requests: int, out: dict[str, list[f
         ).encode()
         for path in ENDPOINTS
     }
+
+    async def get(path: str) -> tuple[int, bytes]:
+        writer.write(wire[path])
+        head = await reader.readuntil(b"\r\n\r\n")
+        lower = head.lower()
+        at = lower.find(b"\r\ncontent-length:")
+        if at < 0:
+            raise RuntimeError(f"{path}: no Content-Length ({head[:200]!r})")
+        length = int(lower[at + 17 : lower.index(b"\r\n", at + 2)])
+        return int(head[9:12]), await reader.readexactly(length)
+
     try:
+        await get(ENDPOINTS[0])  # connect (untimed)
+        await start.wait()
         for _ in range(requests):
             for path in ENDPOINTS:
                 started = time.perf_counter()
-                writer.write(wire[path])
-                head = await reader.readuntil(b"\r\n\r\n")
-                status = int(head[9:12])
-                lower = head.lower()
-                at = lower.find(b"\r\ncontent-length:")
-                if at < 0:
-                    raise RuntimeError(f"{path}: no Content-Length ({head[:200]!r})")
-                length = int(lower[at + 17 : lower.index(b"\r\n", at + 2)])
-                body = await reader.readexactly(length)
+                status, body = await get(path)
                 out[path].append((time.perf_counter() - started) * 1000)
                 if status != 200:
                     raise RuntimeError(f"{path}: {status} {body[:200]!r}")
@@ -135,16 +145,17 @@ async def raw_client(base: str, token: str, requests: int, out: dict[str, list[f
 CLIENTS = {"raw": raw_client, "httpx": httpx_client}
 
 
-async def run(
-    base: str, token: str, clients: int, requests: int, kind: str
-) -> tuple[dict[str, list[float]], float]:
-    """The figures of ``clients`` concurrent clients and the time they took [s] (after one
-    warm-up round that fills the server's caches)."""
+async def run(base: str, token: str, clients: int, requests: int, kind: str) -> tuple[Sink, float]:
+    """The figures of ``clients`` concurrent clients and the time they took [s]: one warm-up
+    round first fills the server's caches, then every client connects, and all start together."""
     client = CLIENTS[kind]
-    out: dict[str, list[float]] = {p: [] for p in ENDPOINTS}
-    await client(base, token, 1, {p: [] for p in ENDPOINTS})  # warm-up (fills the cache)
+    out: Sink = {p: [] for p in ENDPOINTS}
+    await client(base, token, 1, {p: [] for p in ENDPOINTS}, asyncio.Barrier(1))  # warm-up
+    start = asyncio.Barrier(clients + 1)
+    tasks = [asyncio.create_task(client(base, token, requests, out, start)) for _ in range(clients)]
+    await start.wait()
     started = time.perf_counter()
-    await asyncio.gather(*(client(base, token, requests, out) for _ in range(clients)))
+    await asyncio.gather(*tasks)
     return out, time.perf_counter() - started
 
 

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: How often the refresher looks at the data version [s].
-CHECK_SECONDS = 1.0
+CHECK_SECONDS = 2.0
 #: A body is rebuilt at least this often even when no data arrived [s] (offline after 2 h, clock).
 MAX_AGE_SECONDS = 30.0
 #: Bodies nobody asked for during this long are dropped instead of refreshed [s].

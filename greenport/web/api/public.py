@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from datetime import date, timedelta
 from typing import Annotated, Any
 
@@ -17,7 +17,7 @@ from greenport.storage.web_repo import RowScope
 from greenport.web.auth import Principal
 from greenport.web.deps import Gate
 from greenport.web.hot import HotCache, HotRoute
-from greenport.web.queries import data_reference_time, dumps
+from greenport.web.queries import TtlCache, data_reference_time, dumps
 
 router = APIRouter(prefix="/public", tags=["public"])
 
@@ -59,16 +59,29 @@ AIR = HotRoute("/api/public/air", PUBLIC_GATE, _air_key, "application/json")
 WATER = HotRoute("/api/public/water", PUBLIC_GATE, _water_key, "application/json")
 
 
-def air_data(hot: HotCache) -> dict[str, Any]:
-    """The disclosed air summary (computed once per generation of the hot cache)."""
-    result: dict[str, Any] = hot.data(("public-air",), public_air)
+def _statistics(hot: HotCache, key: str, compute: Callable[[UnitOfWork], dict[str, Any]]) -> dict[str, Any]:
+    """Daily statistics change with each day of data: reused for the statistics cache's TTL
+    (``STATS_TTL``) across generations of the hot cache, and computed in its refresh thread."""
+    stats = hot.stats
+
+    def fetch(uow: UnitOfWork) -> dict[str, Any]:
+        if isinstance(stats, TtlCache):
+            value: dict[str, Any] = stats.get_or_compute((key,), lambda: compute(uow))
+            return value
+        return compute(uow)
+
+    result: dict[str, Any] = hot.data((key,), fetch)
     return result
+
+
+def air_data(hot: HotCache) -> dict[str, Any]:
+    """The disclosed air summary (30 days and the year)."""
+    return _statistics(hot, "public-air", public_air)
 
 
 def water_data(hot: HotCache) -> dict[str, Any]:
-    """The disclosed water sections (computed once per generation of the hot cache)."""
-    result: dict[str, Any] = hot.data(("public-water",), public_water)
-    return result
+    """The disclosed water sections against their targets (30 days)."""
+    return _statistics(hot, "public-water", public_water)
 
 
 @router.get("/air", summary="Disclosed air quality: last 30 days and the year so far")
