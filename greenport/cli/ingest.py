@@ -57,6 +57,9 @@ def ingest(
         1, "--workers", help="Processes accepting on the port (SO_REUSEPORT, Linux)."
     ),
     reuse_port: bool = typer.Option(False, "--reuse-port", hidden=True, help="Bind with SO_REUSEPORT."),
+    loop: str = typer.Option(
+        "auto", "--loop", help="Event loop: uvloop, asyncio, or auto (uvloop when installed)."
+    ),
 ) -> None:
     """Run the HJ 212 server: acknowledge (9014) each upload only after it is committed."""
     if ctx.invoked_subcommand is not None:
@@ -117,6 +120,7 @@ def ingest(
                 argv += ["--database", database]
             if log_level:
                 argv += ["--log-level", log_level]
+            argv += ["--loop", loop]
             children.append(subprocess.Popen(argv, stdout=subprocess.DEVNULL))
         sys.stdout.write(
             json.dumps(
@@ -145,7 +149,22 @@ def ingest(
                 child.wait(30)
 
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(main())
+        _event_loop_runner(loop)(main())
+
+
+def _event_loop_runner(name: str) -> Any:
+    """``asyncio.run`` or ``uvloop.run`` (about twice the socket throughput on the same core)."""
+    if name not in ("auto", "uvloop", "asyncio"):
+        fail(f"--loop must be uvloop, asyncio or auto, not {name!r}")
+    if name != "asyncio":
+        try:
+            import uvloop
+        except ImportError:
+            if name == "uvloop":
+                fail("--loop uvloop: uvloop is not installed")
+        else:
+            return uvloop.run
+    return asyncio.run
 
 
 @ingest_app.command("quarantine")

@@ -18,23 +18,26 @@ import os
 import random
 import re
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
+from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from greenport.accounts.passwords import verify_password
 from greenport.ingest.metrics import Metrics, serve_metrics
-from greenport.ingest.pipeline import ACCEPTED_WITHOUT_VALUES, UPLOAD_PERIODS, observations_of
+from greenport.ingest.pipeline import ACCEPTED_WITHOUT_VALUES, UPLOAD_PERIODS, observation_rows
 from greenport.ingest.session import CRC_SETTING, AuthCache, ConnectionState, password_digest
 from greenport.ingest.writer import BatchWriter
 from greenport.kernel.time import utcnow
 from greenport.monitoring import service as monitoring_service
-from greenport.monitoring.model import DeviceRef, Frame, QuarantineEntry, QuarantineReason
+from greenport.monitoring.model import DeviceRef, QuarantineEntry, QuarantineReason
 from greenport.protocol import (
     DEFAULT_MAX_FRAME_SIZE,
     CrcError,
     CrcVariant,
+    EncodeError,
     FieldValueError,
     FormatError,
     FrameBuffer,
@@ -42,12 +45,16 @@ from greenport.protocol import (
     LengthError,
     Message,
     ProtocolError,
+    crc16_hj212,
+    data_reply,
     decode,
     encode,
+    encode_segment,
     history_request,
     make_qn,
     reply_for,
 )
+from greenport.protocol.messages import FLAG_ACK
 from greenport.storage.db import Database
 from greenport.storage.uow import UnitOfWork
 
@@ -133,7 +140,8 @@ class IngestServer:
         self._aggregator: asyncio.Task[None] | None = None
         self._device_connections: dict[int, int] = defaultdict(int)
         self._last_seen: dict[int, tuple[datetime, datetime]] = {}  # device -> (data time, received)
-        self._writers: set[asyncio.StreamWriter] = set()
+        self._connections: set[_Connection] = set()
+        self._sweeper: asyncio.Task[None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -146,10 +154,13 @@ class IngestServer:
             max_batch_frames=cfg.max_batch_frames,
             max_pending_frames=cfg.max_pending_frames,
         )
+        self.writer.on_pressure = self._on_pressure
         self.writer.start()
-        self._server = await asyncio.start_server(
-            self._handle, cfg.host, cfg.port, limit=cfg.max_frame_size * 2, reuse_port=cfg.reuse_port or None
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            lambda: _Connection(self), cfg.host, cfg.port, reuse_port=cfg.reuse_port or None
         )
+        self._sweeper = loop.create_task(self._sweep_loop())
         if cfg.metrics_port is not None:
             self._metrics_server = await serve_metrics(self.metrics, cfg.metrics_host, cfg.metrics_port)
         if cfg.aggregate_interval > 0:
@@ -174,8 +185,10 @@ class IngestServer:
     async def close(self) -> None:
         if self._server is not None:
             self._server.close()
-        for writer in list(self._writers):
-            writer.close()
+        for conn in list(self._connections):
+            conn.close()
+        if self._sweeper is not None:
+            self._sweeper.cancel()
         if self._metrics_server is not None:
             self._metrics_server.close()
         if self._aggregator is not None:
@@ -252,128 +265,142 @@ class IngestServer:
 
         return await asyncio.get_running_loop().run_in_executor(self._reads, lookup)
 
-    # -- the connection loop ---------------------------------------------------------------------
+    # -- connections -----------------------------------------------------------------------------
 
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def _on_pressure(self, on: bool) -> None:
+        """Back-pressure: every connection stops reading while too many frames wait for the disk."""
+        for conn in list(self._connections):
+            conn.pause(on)
+
+    async def _sweep_loop(self) -> None:
+        """Cut idle connections and slow ones (a frame unfinished for ``frame_timeout``)."""
         cfg = self.config
-        peername = writer.get_extra_info("peername")
-        state = ConnectionState(peer=f"{peername[0]}:{peername[1]}" if peername else "?")
-        self.metrics.connections_total += 1
-        if self.metrics.connections >= cfg.max_connections:
-            self.metrics.error(QuarantineReason.TOO_MANY_CONNECTIONS.value)
-            log.warning(
-                "connection from %s refused: %d connections open", state.peer, self.metrics.connections
-            )
-            writer.close()
-            return
-        self.metrics.connections += 1
-        self._writers.add(writer)
-        buffer = FrameBuffer(cfg.max_frame_size)
-        counted: set[int] = set()
-        try:
-            while True:
-                assert self.writer is not None
-                await self.writer.wait_capacity()
-                timeout = cfg.frame_timeout if buffer.pending else cfg.idle_timeout
-                try:
-                    data = await asyncio.wait_for(reader.read(65536), timeout)
-                except TimeoutError:
-                    if buffer.pending:
-                        unfinished = b"".join(
-                            item.raw or b"" if isinstance(item, FramingError) else item
-                            for item in buffer.close()
-                        )
-                        self._quarantine(
-                            QuarantineReason.IDLE,
-                            unfinished,
-                            state,
-                            detail=f"slow connection: frame unfinished after {cfg.frame_timeout:g} s, cut",
-                        )
-                    else:
-                        self.metrics.error(QuarantineReason.IDLE.value)
-                        log.info("idle connection %s cut after %g s", state.peer, cfg.idle_timeout)
-                    break
-                if not data:
-                    for item in buffer.close():
-                        await self._item(item, state, writer, counted)
-                    break
-                for item in buffer.feed(data):
-                    await self._item(item, state, writer, counted)
-        except _Close:
-            pass
-        except (ConnectionError, asyncio.IncompleteReadError) as exc:
-            log.debug("connection %s lost: %s", state.peer, exc)
-        finally:
-            self.metrics.connections -= 1
-            self._writers.discard(writer)
-            for device_id in counted:
-                self._device_connections[device_id] -= 1
-            writer.close()
+        interval = min(1.0, max(0.05, min(cfg.idle_timeout, cfg.frame_timeout) / 4))
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(interval)
+            now = loop.time()
+            for conn in list(self._connections):
+                if conn.closed:
+                    continue
+                silent = now - conn.last_read
+                if conn.buffer.pending and silent > cfg.frame_timeout:
+                    unfinished = b"".join(
+                        item.raw or b"" if isinstance(item, FramingError) else item
+                        for item in conn.buffer.close()
+                    )
+                    self._quarantine(
+                        QuarantineReason.IDLE,
+                        unfinished,
+                        conn.state,
+                        detail=f"slow connection: frame unfinished after {cfg.frame_timeout:g} s, cut",
+                    )
+                    conn.close()
+                elif silent > cfg.idle_timeout and not conn.buffer.pending:
+                    self.metrics.error(QuarantineReason.IDLE.value)
+                    log.info("idle connection %s cut after %g s", conn.state.peer, cfg.idle_timeout)
+                    conn.close()
 
-    async def _item(
-        self,
-        item: bytes | FramingError,
-        state: ConnectionState,
-        writer: asyncio.StreamWriter,
-        counted: set[int],
-    ) -> None:
+    def _item(self, item: bytes | FramingError, conn: _Connection) -> Coroutine[Any, Any, None] | None:
+        """Handle one framed item synchronously; a coroutine when it needs to wait (a device's
+        first log-in, a CRC-variant lookup), which the connection awaits before its next item."""
         if isinstance(item, FramingError):
             reason = _reason_of(item)
             mn_match = _MN.search(item.raw or b"")
             self._quarantine(
                 reason,
                 item.raw or b"",
-                state,
+                conn.state,
                 mn=mn_match.group(1).decode("utf-8", "replace") if mn_match else None,
                 field=item.field,
                 detail=item.message,
             )
             if reason is QuarantineReason.OVERSIZE:
                 raise _Close
-            return
-        await self._frame(item, state, writer, counted)
-
-    async def _frame(
-        self, raw: bytes, state: ConnectionState, writer: asyncio.StreamWriter, counted: set[int]
-    ) -> None:
+            return None
         received = utcnow()
         started = time.perf_counter()
-        msg: Message | None
         try:
-            msg = decode(raw, allow_crc_variants=state.crc_variants)
+            msg = decode(item, allow_crc_variants=conn.state.crc_variants)
         except CrcError as exc:
-            msg = await self._retry_with_variant(raw, exc, state)
+            return self._frame_with_variant(item, exc, conn, received, started)
         except ProtocolError as exc:
-            found = _MN.search(raw)
+            found = _MN.search(item)
             self._quarantine(
                 _reason_of(exc),
-                raw,
-                state,
+                item,
+                conn.state,
                 mn=found.group(1).decode("utf-8", "replace") if found else None,
                 field=exc.field,
                 detail=exc.message,
             )
-            return
-        if msg is None:
-            return
+            return None
+        return self._route(item, msg, conn, received, started)
+
+    async def _frame_with_variant(
+        self, raw: bytes, error: CrcError, conn: _Connection, received: datetime, started: float
+    ) -> None:
+        msg = await self._retry_with_variant(raw, error, conn.state)
+        if msg is not None:
+            pending = self._route(raw, msg, conn, received, started)
+            if pending is not None:
+                await pending
+
+    def _route(
+        self, raw: bytes, msg: Message, conn: _Connection, received: datetime, started: float
+    ) -> Coroutine[Any, Any, None] | None:
         if msg.st == "91" or msg.cn in ("9011", "9012", "9013", "9014"):
-            return  # a device's reply to one of our requests: nothing to store, nothing to answer
-        device, reason = await self._device_for(msg.mn, msg.pw, state)
+            return None  # a device's reply to one of our requests: nothing to store, nothing to answer
+        device = conn.logged_in.get((msg.mn, msg.pw))
         if device is None:
-            self._quarantine(
-                QuarantineReason(reason),
-                raw,
-                state,
-                mn=msg.mn,
-                field="PW" if reason == "bad_password" else "MN",
-                detail=f"device {msg.mn!r} refused: {reason}",
-            )
-            state.failures += 1
-            if state.failures >= self.config.max_auth_failures:
-                log.warning("closing %s after %d refused frames", state.peer, state.failures)
-                raise _Close
+            cached = self.auth_cache.get(msg.mn, msg.pw)
+            if cached is None:
+                return self._route_after_lookup(raw, msg, conn, received, started)
+            device, reason = cached
+            if device is None:
+                self._refuse(raw, msg, reason, conn)
+                return None
+            conn.logged_in[(msg.mn, msg.pw)] = device
+        self._accept(raw, msg, device, conn, received, started)
+        return None
+
+    async def _route_after_lookup(
+        self, raw: bytes, msg: Message, conn: _Connection, received: datetime, started: float
+    ) -> None:
+        device, reason = await self._device_for(msg.mn, msg.pw, conn.state)
+        if device is None:
+            self._refuse(raw, msg, reason, conn)
             return
-        if device.id not in counted:
+        conn.logged_in[(msg.mn, msg.pw)] = device
+        self._accept(raw, msg, device, conn, received, started)
+
+    def _refuse(self, raw: bytes, msg: Message, reason: str, conn: _Connection) -> None:
+        state = conn.state
+        self._quarantine(
+            QuarantineReason(reason),
+            raw,
+            state,
+            mn=msg.mn,
+            field="PW" if reason == "bad_password" else "MN",
+            detail=f"device {msg.mn!r} refused: {reason}",
+        )
+        state.failures += 1
+        if state.failures >= self.config.max_auth_failures:
+            log.warning("closing %s after %d refused frames", state.peer, state.failures)
+            raise _Close
+
+    def _accept(
+        self,
+        raw: bytes,
+        msg: Message,
+        device: DeviceRef,
+        conn: _Connection,
+        received: datetime,
+        started: float,
+    ) -> None:
+        """Route an authenticated frame to the open batch; its reply goes out after the commit."""
+        state = conn.state
+        if device.id not in conn.counted and not conn.closed:
             if self._device_connections[device.id] >= self.config.max_connections_per_device:
                 self._quarantine(
                     QuarantineReason.TOO_MANY_CONNECTIONS,
@@ -385,12 +412,18 @@ class IngestServer:
                 )
                 raise _Close
             self._device_connections[device.id] += 1
-            counted.add(device.id)
-            self._maybe_request_history(msg, device, writer)
-        if msg.cn in UPLOAD_PERIODS:
-            frame_id = self.ids.next()
+            conn.counted.add(device.id)
+            self._maybe_request_history(msg, device, conn)
+        cn = msg.cn
+        writer = self.writer
+        assert writer is not None
+        tv = writer.time_value
+        frame_id = self.ids.next()
+        if cn in UPLOAD_PERIODS:
             try:
-                observations = observations_of(msg, device, frame_id=frame_id, received_at=received)
+                rows, data_time = observation_rows(
+                    msg, device, frame_id=frame_id, received_at=received, time_value=tv
+                )
             except FieldValueError as exc:
                 self._quarantine(
                     QuarantineReason.BAD_VALUE,
@@ -402,8 +435,8 @@ class IngestServer:
                     detail=exc.message,
                 )
                 return
-        elif msg.cn in ACCEPTED_WITHOUT_VALUES:
-            frame_id, observations = self.ids.next(), []
+        elif cn in ACCEPTED_WITHOUT_VALUES:
+            rows, data_time = [], None
         else:
             self._quarantine(
                 QuarantineReason.UNSUPPORTED_COMMAND,
@@ -412,35 +445,21 @@ class IngestServer:
                 mn=msg.mn,
                 device=device,
                 field="CN",
-                detail=f"CN={msg.cn} is not something a device sends to the centre",
+                detail=f"CN={cn} is not something a device sends to the centre",
             )
             return
-        if observations:
-            self._last_seen[device.id] = (observations[0].data_time, received)
-        assert self.writer is not None
-        future = self.writer.submit(
-            frames=[Frame(frame_id, received, msg.mn, msg.cn, raw, device.id, msg.qn, state.peer)],
-            observations=observations,
-            dirty=(
-                ((device.site_id, observations[0].data_time.replace(minute=0, second=0, microsecond=0)),)
-                if observations
-                else ()
-            ),
+        dirty = None
+        if rows and data_time is not None:
+            self._last_seen[device.id] = (data_time, received)
+            dirty = (device.site_id, data_time.replace(minute=0, second=0, microsecond=0))
+        payload = conn.reply(msg, data_time is not None)
+        writer.add(
+            (frame_id, tv(received), device.id, msg.mn, cn, msg.qn, state.peer, raw),
+            rows,
+            dirty,
+            None if payload is None or conn.transport is None else (conn.transport, payload, started),
         )
         state.frames += 1
-        reply = reply_for(msg)
-        if reply is not None:
-            payload = encode(reply)
-            metrics = self.metrics
-
-            def acknowledge(done: asyncio.Future[None]) -> None:
-                if done.cancelled() or done.exception() is not None or writer.is_closing():
-                    return
-                writer.write(payload)
-                metrics.acks += 1
-                metrics.ack_latency.observe(time.perf_counter() - started)
-
-            future.add_done_callback(acknowledge)
 
     async def _retry_with_variant(
         self, raw: bytes, error: CrcError, state: ConnectionState
@@ -464,7 +483,7 @@ class IngestServer:
         )
         return None
 
-    def _maybe_request_history(self, msg: Message, device: DeviceRef, writer: asyncio.StreamWriter) -> None:
+    def _maybe_request_history(self, msg: Message, device: DeviceRef, conn: _Connection) -> None:
         """A device back after a gap: ask it for the hourly data it missed (C.21, CN 2061)."""
         if self.config.resend_gap <= 0:
             return
@@ -480,7 +499,8 @@ class IngestServer:
             "2061", st=msg.st, mn=msg.mn, pw=msg.pw, qn=make_qn(now), begin=begin, end=end
         )
         log.info("device %s back after %s: asking for hours %s .. %s", msg.mn, now - seen[1], begin, end)
-        writer.write(encode(request))
+        if conn.transport is not None:
+            conn.transport.write(encode(request))
 
     # -- aggregation -----------------------------------------------------------------------------
 
@@ -499,6 +519,189 @@ class IngestServer:
                     log.info("recomputed aggregates of %d (site, hour) marks", count)
             except Exception:
                 log.exception("aggregation failed (will retry)")
+
+
+class _Connection(asyncio.Protocol):
+    """One device connection: bytes -> frames -> :meth:`IngestServer._item`, in order.
+
+    Frames are handled synchronously in ``data_received`` (the common case: a device already
+    logged in on this connection); a frame that must wait (first log-in, CRC-variant lookup)
+    parks the ones behind it in ``queue`` until it is done, so a connection's frames are always
+    handled in the order they came.
+    """
+
+    def __init__(self, server: IngestServer) -> None:
+        self.server = server
+        self.transport: asyncio.Transport | None = None
+        self.state = ConnectionState(peer="?")
+        self.buffer = FrameBuffer(server.config.max_frame_size)
+        self.counted: set[int] = set()
+        #: (MN, PW) -> device, for the devices that logged in on this connection
+        self.logged_in: dict[tuple[str, str | None], DeviceRef] = {}
+        self.queue: deque[bytes | FramingError | None] = deque()  # None = end of stream
+        self.busy = False
+        self.closed = False
+        self.refused = False
+        self._time = asyncio.get_running_loop().time
+        self.last_read = self._time()
+        #: (MN, PW, Flag) -> the constant tail of this device's 9014 reply (``;ST=91;CN=9014;...&&&&``)
+        self._reply_tails: dict[tuple[str, str, int], bytes] = {}
+
+    # -- asyncio.Protocol ----------------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        server = self.server
+        self.transport = transport  # type: ignore[assignment]  # uvloop's is not an asyncio.Transport
+        peername = transport.get_extra_info("peername")
+        self.state.peer = f"{peername[0]}:{peername[1]}" if peername else "?"
+        metrics = server.metrics
+        metrics.connections_total += 1
+        if metrics.connections >= server.config.max_connections:
+            metrics.error(QuarantineReason.TOO_MANY_CONNECTIONS.value)
+            log.warning(
+                "connection from %s refused: %d connections open", self.state.peer, metrics.connections
+            )
+            self.refused = True
+            self.closed = True
+            transport.close()
+            return
+        metrics.connections += 1
+        server._connections.add(self)
+        if server.writer is not None and server.writer.pressure:
+            self.pause(True)
+
+    def data_received(self, data: bytes) -> None:
+        if self.closed:
+            return
+        self.last_read = self._time()
+        items = self.buffer.feed(data)
+        if not items:
+            return
+        if self.busy or self.queue:
+            self.queue.extend(items)
+            return
+        item_of = self.server._item
+        for index, item in enumerate(items):
+            try:
+                pending = item_of(item, self)
+            except _Close:
+                self.close()
+                return
+            if pending is not None:
+                self.queue.extend(items[index + 1 :])
+                self._wait(pending)
+                return
+
+    def eof_received(self) -> bool:
+        if not self.closed:
+            self.queue.extend(self.buffer.close())
+            self.queue.append(None)
+            if not self.busy:
+                self._drain()
+        return True  # closed by _drain once the queue is handled
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if exc is not None:
+            log.debug("connection %s lost: %s", self.state.peer, exc)
+        self.closed = True
+        if self.refused:
+            return
+        server = self.server
+        if self in server._connections:
+            server._connections.discard(self)
+            server.metrics.connections -= 1
+            for device_id in self.counted:
+                server._device_connections[device_id] -= 1
+            self.counted.clear()
+
+    # -- helpers -------------------------------------------------------------------------------------
+
+    def pause(self, on: bool) -> None:
+        if self.transport is None or self.closed:
+            return
+        if on:
+            self.transport.pause_reading()
+        else:
+            self.transport.resume_reading()
+
+    def close(self) -> None:
+        self.closed = True
+        if self.transport is not None:
+            self.transport.close()
+
+    def _drain(self) -> None:
+        """Handle queued items until one must wait (or the queue is empty)."""
+        item_of = self.server._item
+        queue = self.queue
+        while queue:
+            item = queue.popleft()
+            if item is None:
+                self.close()
+                return
+            try:
+                pending = item_of(item, self)
+            except _Close:
+                self.close()
+                return
+            if pending is not None:
+                self._wait(pending)
+                return
+
+    def _wait(self, pending: Coroutine[Any, Any, None]) -> None:
+        self.busy = True
+        asyncio.get_running_loop().create_task(self._finish(pending))
+
+    async def _finish(self, pending: Coroutine[Any, Any, None]) -> None:
+        try:
+            await pending
+        except _Close:
+            self.close()
+            return
+        except Exception:
+            log.exception("frame from %s failed", self.state.peer)
+            self.close()
+            return
+        finally:
+            self.busy = False
+        self._drain()
+
+    def reply(self, msg: Message, upload: bool) -> bytes | None:
+        """The reply frame owed to ``msg`` (``protocol.reply_for``), or ``None``.
+
+        An upload with values that asks for a reply (Flag bit A) gets a 9014 whose only changing
+        part is the QN: the rest of the segment is built once per device with
+        :func:`~greenport.protocol.encode_segment` and cached, then each reply is the QN, that tail
+        and the CRC (HJ 212-2017 §6.3.1) - byte for byte what ``encode(reply_for(msg))`` writes.
+        """
+        flag, qn, pw = msg.flag, msg.qn, msg.pw
+        if (
+            upload
+            and flag is not None
+            and flag & FLAG_ACK
+            and pw is not None
+            and qn is not None
+            and len(qn) <= 20
+            and qn.isdigit()
+            and qn.isascii()
+        ):
+            key = (msg.mn, pw, flag)
+            tail = self._reply_tails.get(key)
+            if tail is None:
+                try:
+                    segment = encode_segment(data_reply(msg)).encode("utf-8")
+                except EncodeError:
+                    return None
+                tail = self._reply_tails[key] = segment[3 + len(qn) :]
+            segment = b"QN=" + qn.encode("ascii") + tail
+            return b"##%04d%s%04X\r\n" % (len(segment), segment, crc16_hj212(segment))
+        reply = reply_for(msg)
+        if reply is None:
+            return None
+        try:
+            return encode(reply)
+        except EncodeError as exc:
+            log.warning("no reply to %s from %s: %s", msg.cn, self.state.peer, exc.message)
+            return None
 
 
 _REFUSALS = {

@@ -1,9 +1,12 @@
 """Group commit: frames from every connection are written in one transaction every few ms.
 
-``BatchWriter.submit`` adds a frame's rows to the open batch and returns the batch's future; the
-writer thread commits the batch (one transaction, ``synchronous=FULL`` on SQLite) and only then
-resolves the future, whose callbacks send the 9014 replies. While a batch commits, the next one
-fills up, so the database sees a few large transactions per second instead of one per frame.
+``BatchWriter.add`` appends a frame's rows (plain tuples in table column order, instants already
+converted by :func:`time_value_for`) and its reply to the open batch; the writer thread commits the
+batch (one transaction, ``synchronous=FULL`` on SQLite) and only then, back on the event loop,
+writes the replies of the batch to their connections. While a batch commits, the next one fills up,
+so the database sees a few large transactions per second instead of one per frame.
+``BatchWriter.submit`` takes domain objects (frames, observations, quarantine entries) and returns
+the batch's future, for the rare paths.
 """
 
 from __future__ import annotations
@@ -12,26 +15,42 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Protocol
 
 from greenport.ingest.metrics import Metrics
 from greenport.monitoring.model import Frame, Observation, QuarantineEntry
 from greenport.storage.db import Database
+from greenport.storage.monitoring_repo import time_value_for
 from greenport.storage.uow import UnitOfWork
 
 log = logging.getLogger("greenport.ingest.writer")
 
 
+class ReplyTarget(Protocol):
+    """Where a reply goes once its batch is committed (an asyncio transport)."""
+
+    def is_closing(self) -> bool: ...
+
+    def write(self, data: bytes) -> None: ...
+
+
 @dataclass
 class Batch:
     future: asyncio.Future[None]
-    frames: list[Frame] = field(default_factory=list)
-    observations: list[Observation] = field(default_factory=list)
+    frames: list[tuple[Any, ...]] = field(default_factory=list)
+    observations: list[tuple[Any, ...]] = field(default_factory=list)
     quarantine: list[QuarantineEntry] = field(default_factory=list)
     dirty: set[tuple[int, datetime]] = field(default_factory=set)
+    #: (transport, reply frame, perf_counter at arrival) written after the commit
+    replies: list[tuple[ReplyTarget, bytes, float]] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return len(self.frames) + len(self.quarantine)
 
 
 class BatchWriter:
@@ -59,6 +78,10 @@ class BatchWriter:
         self._pending = 0
         self._task: asyncio.Task[None] | None = None
         self._closing = False
+        #: instant -> driver value of a time column (text on SQLite)
+        self.time_value: Callable[[datetime], Any] = time_value_for(db.dialect)
+        #: called with True when back-pressure starts (too many frames wait), False when it ends
+        self.on_pressure: Callable[[bool], None] | None = None
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="greenport-writer")
@@ -69,6 +92,30 @@ class BatchWriter:
             self._batches.append(Batch(asyncio.get_running_loop().create_future()))
         return self._batches[-1]
 
+    def add(
+        self,
+        frame: tuple[Any, ...],
+        observations: list[tuple[Any, ...]],
+        dirty: tuple[int, datetime] | None,
+        reply: tuple[ReplyTarget, bytes, float] | None,
+    ) -> None:
+        """Queue one frame's rows (and its reply, sent after the commit): the ingest hot path."""
+        batches = self._batches
+        if not batches or len(batches[-1].frames) >= self.max_batch_frames:
+            batches.append(Batch(asyncio.get_running_loop().create_future()))
+        batch = batches[-1]
+        batch.frames.append(frame)
+        if observations:
+            batch.observations.extend(observations)
+        if dirty is not None:
+            batch.dirty.add(dirty)
+        if reply is not None:
+            batch.replies.append(reply)
+        self._pending += 1
+        if self._pending >= self.max_pending_frames:
+            self._pressure(True)
+        self._wakeup.set()
+
     def submit(
         self,
         *,
@@ -77,18 +124,54 @@ class BatchWriter:
         quarantine: Iterable[QuarantineEntry] = (),
         dirty: Iterable[tuple[int, datetime]] = (),
     ) -> asyncio.Future[None]:
-        """Queue rows for the next commit; the returned future resolves once they are durable."""
+        """Queue domain objects for the next commit; the returned future resolves once they are durable."""
+        tv = self.time_value
         batch = self._open_batch()
-        before = len(batch.frames) + len(batch.quarantine)
-        batch.frames.extend(frames)
-        batch.observations.extend(observations)
+        before = batch.size
+        batch.frames.extend(
+            (f.id, tv(f.received_at), f.device_id, f.mn, f.cn, f.qn, f.peer, f.raw) for f in frames
+        )
+        batch.observations.extend(
+            (
+                tv(o.data_time),
+                o.device_id,
+                o.period.value,
+                o.parameter,
+                o.site_id,
+                o.value,
+                o.flag.value,
+                o.zs_value,
+                o.min_value,
+                o.max_value,
+                o.cou,
+                o.frame_id,
+                1 if o.late else 0,
+                tv(o.received_at or o.data_time),
+            )
+            for o in observations
+        )
         batch.quarantine.extend(quarantine)
         batch.dirty.update(dirty)
-        self._pending += len(batch.frames) + len(batch.quarantine) - before
+        self._pending += batch.size - before
         if self._pending >= self.max_pending_frames:
-            self._capacity.clear()
+            self._pressure(True)
         self._wakeup.set()
         return batch.future
+
+    def _pressure(self, on: bool) -> None:
+        if on == (not self._capacity.is_set()):
+            return
+        if on:
+            self._capacity.clear()
+        else:
+            self._capacity.set()
+        if self.on_pressure is not None:
+            self.on_pressure(on)
+
+    @property
+    def pressure(self) -> bool:
+        """True while too many frames wait for the disk (connections should stop reading)."""
+        return not self._capacity.is_set()
 
     async def wait_capacity(self) -> None:
         """Back-pressure: connections stop reading while too many frames wait for the disk."""
@@ -98,7 +181,7 @@ class BatchWriter:
     def _commit(self, batch: Batch) -> float:
         started = time.perf_counter()
         with UnitOfWork(self.db) as uow:
-            uow.monitoring.store(
+            uow.monitoring.store_rows(
                 frames=batch.frames,
                 observations=batch.observations,
                 quarantine=batch.quarantine,
@@ -118,7 +201,7 @@ class BatchWriter:
                 if self._closing:
                     return
                 continue
-            size = len(batch.frames) + len(batch.quarantine)
+            size = batch.size
             try:
                 elapsed = await loop.run_in_executor(self._executor, self._commit, batch)
             except Exception as exc:  # the database refused: nothing is acknowledged
@@ -128,14 +211,25 @@ class BatchWriter:
                     batch.future.set_exception(exc)
                     batch.future.exception()  # mark retrieved; callbacks look at it
             else:
-                self.metrics.commits += 1
-                self.metrics.write_latency.observe(elapsed)
-                self.metrics.frames["stored"] += len(batch.frames)
-                self.metrics.observations += len(batch.observations)
+                metrics = self.metrics
+                metrics.commits += 1
+                metrics.write_latency.observe(elapsed)
+                metrics.frames["stored"] += len(batch.frames)
+                metrics.observations += len(batch.observations)
+                if batch.replies:
+                    now = time.perf_counter()
+                    observe = metrics.ack_latency.observe
+                    sent = 0
+                    for target, payload, arrived in batch.replies:
+                        if not target.is_closing():
+                            target.write(payload)
+                            observe(now - arrived)
+                            sent += 1
+                    metrics.acks += sent
                 batch.future.set_result(None)
             self._pending -= size
             if self._pending < self.max_pending_frames:
-                self._capacity.set()
+                self._pressure(False)
             if self._batches or self._closing:
                 self._wakeup.set()
 
