@@ -534,6 +534,50 @@ class MonitoringReads:
             if v is not None
         ]
 
+    def latest_aggregates(
+        self, site_ids: list[int], *, period: str, since: datetime
+    ) -> dict[int, dict[str, tuple[datetime, float]]]:
+        """Per site and parameter, the newest valid aggregate of ``period`` since ``since``:
+        {site id: {parameter: (period start, value)}}."""
+        from greenport.storage.monitoring import AggregateRow
+
+        if not site_ids:
+            return {}
+        where = (
+            AggregateRow.period == period,
+            AggregateRow.period_start >= since,
+            AggregateRow.site_id.in_(site_ids),
+            AggregateRow.valid.is_(True),
+            AggregateRow.value.is_not(None),
+        )
+        newest = (
+            select(
+                AggregateRow.site_id.label("site_id"),
+                AggregateRow.parameter.label("parameter"),
+                func.max(AggregateRow.period_start).label("period_start"),
+            )
+            .where(*where)
+            .group_by(AggregateRow.site_id, AggregateRow.parameter)
+            .subquery()
+        )
+        query = (
+            select(
+                AggregateRow.site_id, AggregateRow.parameter, AggregateRow.period_start, AggregateRow.value
+            )
+            .join(
+                newest,
+                (AggregateRow.site_id == newest.c.site_id)
+                & (AggregateRow.parameter == newest.c.parameter)
+                & (AggregateRow.period_start == newest.c.period_start),
+            )
+            .where(AggregateRow.period == period)
+        )
+        out: dict[int, dict[str, tuple[datetime, float]]] = {}
+        for site_id, parameter, start, value in self.session.execute(query):
+            if value is not None:
+                out.setdefault(int(site_id), {})[str(parameter)] = (start, float(value))
+        return out
+
     def observations(
         self, site_id: int, *, start: datetime, end: datetime, period: str = "raw"
     ) -> list[dict[str, Any]]:

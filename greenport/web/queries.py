@@ -25,6 +25,7 @@ from greenport.reports.air import city_hour
 from greenport.storage.uow import UnitOfWork
 from greenport.storage.web_repo import RowScope
 from greenport.web.hot import HotCache
+from greenport.web.limits import outlet_exceedances
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,8 @@ log = logging.getLogger(__name__)
 OFFLINE_AFTER = timedelta(hours=2)
 #: Hourly AQI above this is "over limit" on the map (HJ 633-2012 Table 2: above level 2).
 AIR_OVER_LIMIT_AQI = 100
+#: Outlets: over limit when the newest hourly (daily) mean exceeds the emission limit (web.limits).
+OUTLET_KINDS = ("gas_outlet", "water_outlet")
 #: Year and 30-day statistics change with each new day of data: recomputed at most this often [s].
 STATS_TTL = 300.0
 
@@ -172,7 +175,8 @@ def feature_collection(
 
 
 def site_states(uow: UnitOfWork, sites: list[dict[str, Any]], *, now: datetime) -> list[dict[str, Any]]:
-    """Each site with its state (normal / over_limit / offline), latest AQI or water class."""
+    """Each site with its state (normal / over_limit / offline), latest AQI or water class, and
+    for outlets the pollutants over their emission limit (``exceedances``, :mod:`web.limits`)."""
     ids = [s["id"] for s in sites]
     reads = uow.web.monitoring
     seen = reads.last_seen(ids, since=now - timedelta(days=2))
@@ -180,6 +184,9 @@ def site_states(uow: UnitOfWork, sites: list[dict[str, Any]], *, now: datetime) 
     water_ids = [s["id"] for s in sites if s["kind"] == "water_section"]
     aqi = reads.latest_indices(air_ids, kind="aqi", period="hour", since=now - timedelta(days=2))
     water = reads.latest_indices(water_ids, kind="water_class", period="day", since=now - timedelta(days=7))
+    outlet_ids = [s["id"] for s in sites if s["kind"] in OUTLET_KINDS and s.get("emission_standard")]
+    hourly = reads.latest_aggregates(outlet_ids, period="hour", since=now - timedelta(days=2))
+    daily = reads.latest_aggregates(outlet_ids, period="day", since=now - timedelta(days=3))
     out = []
     for site in sites:
         last = seen.get(site["id"])
@@ -200,6 +207,11 @@ def site_states(uow: UnitOfWork, sites: list[dict[str, Any]], *, now: datetime) 
         if cls is not None:
             item["water_class"] = cls["value"]
             if cls["label"] == "fails":
+                state = SiteState.OVER_LIMIT
+        if site["kind"] in OUTLET_KINDS:
+            over = outlet_exceedances(site, hourly.get(site["id"], {}), daily.get(site["id"], {}))
+            item["exceedances"] = over
+            if over:
                 state = SiteState.OVER_LIMIT
         if last is None or now - last > OFFLINE_AFTER:
             state = SiteState.OFFLINE
