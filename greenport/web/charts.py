@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+#: How a park's boundary is drawn over the towns.
+PARK_STYLE = {"areaColor": "rgba(255, 183, 77, 0.25)", "borderColor": "#e08a00", "borderType": "dashed"}
 STATE_COLOURS = {"normal": "#00A854", "over_limit": "#E8322B", "offline": "#9E9E9E"}
 #: GB 3838-2002 class colours as commonly used in Chinese water bulletins (I..V, worse than V).
 WATER_CLASS_COLOURS = {1: "#1E88E5", 2: "#29B6F6", 3: "#66BB6A", 4: "#FFCA28", 5: "#FB8C00", 6: "#E53935"}
@@ -15,8 +17,15 @@ ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V", 6: "劣V"}
 MAP_NAME = "greenport-city"
 
 
-def city_map(sites: list[dict[str, Any]], *, state_labels: dict[str, str], title: str = "") -> dict[str, Any]:
-    """The "one map": town boundaries (registered as :data:`MAP_NAME`) and sites coloured by state."""
+def city_map(
+    sites: list[dict[str, Any]],
+    *,
+    state_labels: dict[str, str],
+    title: str = "",
+    parks: list[str] | None = None,
+) -> dict[str, Any]:
+    """The "one map": town boundaries (registered as :data:`MAP_NAME`) with the ``parks`` named
+    there outlined over them, and sites coloured by state."""
     series = []
     for state, colour in STATE_COLOURS.items():
         series.append(
@@ -37,7 +46,14 @@ def city_map(sites: list[dict[str, Any]], *, state_labels: dict[str, str], title
         "title": {"text": title, "left": "center"},
         "tooltip": {"trigger": "item"},
         "legend": {"bottom": 0},
-        "geo": {"map": MAP_NAME, "roam": True, "itemStyle": {"areaColor": "#eef5ee", "borderColor": "#7a9"}},
+        "geo": {
+            "map": MAP_NAME,
+            "roam": True,
+            "itemStyle": {"areaColor": "#eef5ee", "borderColor": "#7a9"},
+            "regions": [
+                {"name": name, "itemStyle": PARK_STYLE, "label": {"show": False}} for name in parks or []
+            ],
+        },
         "series": series,
     }
 

@@ -147,30 +147,36 @@ async def cached(cache: TtlCache, key: Any, compute: Callable[[], Any]) -> Any:
     return await run_in_threadpool(cache.get_or_compute, key, compute)
 
 
+def _geometry(boundary: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The geometry of a stored boundary (a Feature, a FeatureCollection's first, or a geometry)."""
+    if not boundary:
+        return None
+    if boundary.get("type") == "Feature":
+        geometry: dict[str, Any] | None = boundary.get("geometry")
+        return geometry
+    if boundary.get("type") == "FeatureCollection":
+        geoms = [f.get("geometry") for f in boundary.get("features", []) if f.get("geometry")]
+        return geoms[0] if geoms else None
+    return boundary
+
+
 def feature_collection(
     towns: list[dict[str, Any]], parks: list[dict[str, Any]] | None = None
 ) -> dict[str, Any]:
-    """GeoJSON FeatureCollection of the towns' boundaries (``name`` property = town name)."""
+    """GeoJSON FeatureCollection of the towns' and then the parks' boundaries (``name`` property
+    = the region name on the map; ``kind`` = ``town`` or ``park``; parks drawn over towns)."""
     features = []
-    for town in towns:
-        boundary = town.get("boundary")
-        if not boundary:
-            continue
-        if boundary.get("type") == "Feature":
-            geometry = boundary.get("geometry")
-        elif boundary.get("type") == "FeatureCollection":
-            geoms = [f.get("geometry") for f in boundary.get("features", []) if f.get("geometry")]
-            geometry = geoms[0] if geoms else None
-        else:
-            geometry = boundary
-        if geometry:
-            features.append(
-                {
-                    "type": "Feature",
-                    "properties": {"name": town["name"], "code": town["code"]},
-                    "geometry": geometry,
-                }
-            )
+    for kind, items in (("town", towns), ("park", parks or [])):
+        for item in items:
+            geometry = _geometry(item.get("boundary"))
+            if geometry:
+                features.append(
+                    {
+                        "type": "Feature",
+                        "properties": {"name": item["name"], "code": item["code"], "kind": kind},
+                        "geometry": geometry,
+                    }
+                )
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -301,7 +307,7 @@ def compute_dashboard(
         "city": uow.web.city(),
         "towns": [{k: t[k] for k in ("code", "name")} for t in towns],
         "parks": [{k: p[k] for k in ("id", "code", "name", "town_code")} for p in parks],
-        "geojson": feature_collection(towns),
+        "geojson": feature_collection(towns, parks),
         "sites": states,
         "counts": counts,
         "current": current_city_aqi(uow, stat_air, now=reference),

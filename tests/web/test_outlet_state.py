@@ -70,3 +70,25 @@ def test_outlet_state_follows_its_emission_limit(city_app: Any, so2: float, stat
     # an outlet without a standard is never over (OUT2 has none)
     out2 = next(s for s in body["sites"] if s["code"] == "OUT2")
     assert out2["exceedances"] == [] and out2["state"] == "offline"
+
+
+def test_park_boundaries_are_drawn_over_the_towns(lite_app: Any) -> None:
+    import json
+
+    from greenport.storage.registry import ParkRow
+    from tests.web.conftest import SQUARE_A
+
+    client, city = lite_app
+    with client.app.state.container.uow() as uow:
+        uow.session.execute(
+            update(ParkRow)
+            .where(ParkRow.id == city.ids["park"])
+            .values(boundary_geojson=json.dumps(SQUARE_A))
+        )
+    body = client.get("/api/dashboard", headers=bearer(city, "city_admin")).json()
+    kinds = [(f["properties"]["kind"], f["properties"]["name"]) for f in body["geojson"]["features"]]
+    assert kinds[-1] == ("park", "化工园") and [k for k, _ in kinds].count("town") == 2
+    page = client.get("/", headers=bearer(city, "city_admin")).text
+    regions = page[page.index('"regions": [') :]
+    regions = regions[: regions.index("]")]
+    assert '"borderType": "dashed"' in regions and "\\u5316\\u5de5\\u56ed" in regions  # 化工园

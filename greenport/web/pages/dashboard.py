@@ -44,7 +44,15 @@ def _context(data: dict[str, Any], lang: str) -> DashboardContext:
     return DashboardContext(
         data=data,
         geojson=data["geojson"],
-        map_chart=charts.city_map(data["sites"], state_labels=labels),
+        map_chart=charts.city_map(
+            data["sites"],
+            state_labels=labels,
+            parks=[
+                f["properties"]["name"]
+                for f in data["geojson"]["features"]
+                if f["properties"]["kind"] == "park"
+            ],
+        ),
         gauge_chart=charts.aqi_gauge(data["current"], title="AQI"),
         water_chart=charts.water_classes(data["water"], actual=t("water.actual"), target=t("water.target")),
         good_days_chart=charts.progress_vs_target(
