@@ -89,9 +89,13 @@ def live_producer(hot: HotCache, templates: Jinja2Templates, user: Principal, la
     """The live part (KPIs, site table, chart data): nothing of the viewer but scope and language."""
     scope = user.scope
 
-    def produce() -> bytes:
+    def render_live(_uow: object) -> bytes:
         frame = page_chrome(ANONYMOUS, lang, LIVE.path)
         return render_bytes(templates, "_dashboard_live.html", _dashboard_context(hot, scope, lang), frame)
+
+    def produce() -> bytes:  # once per generation, shared by the fragment and every page
+        html: bytes = hot.data(("dashboard-live", scope, lang), render_live)
+        return html
 
     return produce
 
@@ -102,8 +106,7 @@ def page_producer(hot: HotCache, templates: Jinja2Templates, user: Principal, la
     live = live_producer(hot, templates, user, lang)
 
     def produce() -> bytes:
-        live_html = hot.get(_live_key(user, lang))
-        html = live_html.body if live_html is not None else live()
+        html = live()  # the same HTML the HTMX poll gets, rendered once per generation
         return render_bytes(
             templates,
             "dashboard.html",
