@@ -145,12 +145,17 @@ async def raw_client(base: str, token: str, requests: int, out: Sink, start: asy
 CLIENTS = {"raw": raw_client, "httpx": httpx_client}
 
 
-async def run(base: str, token: str, clients: int, requests: int, kind: str) -> tuple[Sink, float]:
+async def run(
+    base: str, token: str, clients: int, requests: int, kind: str, workers: int = 1
+) -> tuple[Sink, float]:
     """The figures of ``clients`` concurrent clients and the time they took [s]: one warm-up
     round first fills the server's caches, then every client connects, and all start together."""
     client = CLIENTS[kind]
     out: Sink = {p: [] for p in ENDPOINTS}
-    await client(base, token, 1, {p: [] for p in ENDPOINTS}, asyncio.Barrier(1))  # warm-up
+    # warm-up: one round on a few connections at once, so that every worker fills its caches
+    warm = max(1, min(clients, 4 * workers))
+    warmed = asyncio.Barrier(warm)
+    await asyncio.gather(*(client(base, token, 1, {p: [] for p in ENDPOINTS}, warmed) for _ in range(warm)))
     start = asyncio.Barrier(clients + 1)
     tasks = [asyncio.create_task(client(base, token, requests, out, start)) for _ in range(clients)]
     await start.wait()
@@ -232,7 +237,7 @@ def main() -> None:
     wrk: dict[str, str] = {}
     try:
         wait_until_up(base)
-        out, elapsed = run_loop(run(base, token, args.clients, args.requests, args.client))
+        out, elapsed = run_loop(run(base, token, args.clients, args.requests, args.client, args.workers))
         if args.wrk and shutil.which("wrk"):
             wrk = wrk_figures(base, token, args.clients, args.wrk, client_cpus)
     finally:

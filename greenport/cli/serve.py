@@ -40,7 +40,7 @@ def register(app: typer.Typer) -> None:
             "http": "httptools" if _importable("httptools") else "h11",
         }
         if workers == 1:
-            uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
+            uvicorn.run(create_app(settings, prewarm=True), **options)  # type: ignore[arg-type]
             return
         upgrade(settings.database_url)
         os.environ["GREENPORT_DATABASE_URL"] = settings.database_url

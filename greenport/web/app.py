@@ -5,6 +5,9 @@ Nothing is built at import time; ``greenport serve`` and the tests call :func:`c
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -32,6 +35,8 @@ from greenport.web.pages import pages_router
 from greenport.web.pages import public as public_page
 from greenport.web.pages.base import templates
 from greenport.web.queries import STATS_TTL, TtlCache
+
+log = logging.getLogger(__name__)
 
 #: Routes that need no gate: the API's own documentation.
 PUBLIC_DOCUMENTATION = frozenset({"/api/docs"})
@@ -124,14 +129,24 @@ def gate_of(route: APIRoute | RouteInfo) -> Allow | None:
 
 
 def create_app(
-    settings: Settings | None = None, *, container: Container | None = None, migrate: bool = True
+    settings: Settings | None = None,
+    *,
+    container: Container | None = None,
+    migrate: bool = True,
+    prewarm: bool = False,
 ) -> FastAPI:
-    """Build the web app for ``settings`` (or around an existing ``container``)."""
+    """Build the web app for ``settings`` (or around an existing ``container``).
+
+    ``prewarm`` (``greenport serve``): at start-up a background thread computes the city-wide
+    dashboard and the public statistics, so the first callers do not pay the cold computation.
+    """
     container = container or build(settings, migrate=migrate)
     hot = HotCache(container.db, version=lambda uow: uow.web.monitoring.data_version())
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if prewarm:
+            threading.Thread(target=_prewarm, args=(hot,), name="gp-prewarm", daemon=True).start()
         yield
         hot.stop()
 
@@ -188,4 +203,20 @@ def check_gates(app: FastAPI) -> None:
 def app_from_env() -> FastAPI:
     """Factory for ``uvicorn --factory`` workers: settings from the environment, schema already
     migrated by the parent process (workers must not race on migrations)."""
-    return create_app(Settings(), migrate=False)
+    return create_app(Settings(), migrate=False, prewarm=True)
+
+
+def _prewarm(hot: HotCache) -> None:
+    """The data most callers need first: public statistics and the city-wide dashboard."""
+    from greenport.storage.web_repo import RowScope
+    from greenport.web.queries import scope_dashboard
+
+    started = time.perf_counter()
+    try:
+        public_api.air_data(hot)
+        public_api.water_data(hot)
+        scope_dashboard(hot, RowScope())
+    except Exception:  # a cold request computes it instead
+        log.exception("pre-warming the dashboard failed")
+        return
+    log.info("dashboard and public statistics pre-warmed in %.1f s", time.perf_counter() - started)
