@@ -252,6 +252,11 @@ async def drive(devices: list[Device], port: int, args: argparse.Namespace) -> d
             reconnects += len(lost)
             await asyncio.gather(*(connect(gen, d, port) for d in lost))
 
+    print(
+        f"warm-up done (every device logged in), timed run of {args.duration:g} s",
+        file=sys.stderr,
+        flush=True,
+    )
     gen.counting = True
     started = time.perf_counter()
     for dev in devices:

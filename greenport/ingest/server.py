@@ -28,7 +28,7 @@ from typing import Any
 from greenport.accounts.passwords import verify_password
 from greenport.ingest.metrics import Metrics, serve_metrics
 from greenport.ingest.pipeline import ACCEPTED_WITHOUT_VALUES, UPLOAD_PERIODS, observation_rows
-from greenport.ingest.session import CRC_SETTING, AuthCache, ConnectionState, password_digest
+from greenport.ingest.session import CRC_SETTING, AuthCache, ConnectionState, ReplyBuilder, password_digest
 from greenport.ingest.writer import BatchWriter
 from greenport.kernel.time import utcnow
 from greenport.monitoring import service as monitoring_service
@@ -45,16 +45,11 @@ from greenport.protocol import (
     LengthError,
     Message,
     ProtocolError,
-    crc16_hj212,
-    data_reply,
     decode,
     encode,
-    encode_segment,
     history_request,
     make_qn,
-    reply_for,
 )
-from greenport.protocol.messages import FLAG_ACK
 from greenport.storage.db import Database
 from greenport.storage.uow import UnitOfWork
 
@@ -141,6 +136,9 @@ class IngestServer:
         self._device_connections: dict[int, int] = defaultdict(int)
         self._last_seen: dict[int, tuple[datetime, datetime]] = {}  # device -> (data time, received)
         self._connections: set[_Connection] = set()
+        self._clock = 0.0
+        self._now_at = utcnow()
+        self._now_db: object = None
         self._sweeper: asyncio.Task[None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -267,6 +265,17 @@ class IngestServer:
 
     # -- connections -----------------------------------------------------------------------------
 
+    def _now(self) -> datetime:
+        """The reception time [UTC], read from the clock at most once a millisecond (frames that
+        arrive within the same millisecond share it, and its database form)."""
+        now = time.time()
+        if now - self._clock >= 0.001 or now < self._clock:
+            self._clock = now
+            self._now_at = datetime.fromtimestamp(now, UTC)
+            assert self.writer is not None
+            self._now_db = self.writer.time_value(self._now_at)
+        return self._now_at
+
     def _on_pressure(self, on: bool) -> None:
         """Back-pressure: every connection stops reading while too many frames wait for the disk."""
         for conn in list(self._connections):
@@ -318,8 +327,8 @@ class IngestServer:
             if reason is QuarantineReason.OVERSIZE:
                 raise _Close
             return None
-        received = utcnow()
         started = time.perf_counter()
+        received = self._now()
         try:
             msg = decode(item, allow_crc_variants=conn.state.crc_variants)
         except CrcError as exc:
@@ -454,7 +463,16 @@ class IngestServer:
             dirty = (device.site_id, data_time.replace(minute=0, second=0, microsecond=0))
         payload = conn.reply(msg, data_time is not None)
         writer.add(
-            (frame_id, tv(received), device.id, msg.mn, cn, msg.qn, state.peer, raw),
+            (
+                frame_id,
+                self._now_db if received is self._now_at else tv(received),
+                device.id,
+                msg.mn,
+                cn,
+                msg.qn,
+                state.peer,
+                raw,
+            ),
             rows,
             dirty,
             None if payload is None or conn.transport is None else (conn.transport, payload, started),
@@ -544,8 +562,7 @@ class _Connection(asyncio.Protocol):
         self.refused = False
         self._time = asyncio.get_running_loop().time
         self.last_read = self._time()
-        #: (MN, PW, Flag) -> the constant tail of this device's 9014 reply (``;ST=91;CN=9014;...&&&&``)
-        self._reply_tails: dict[tuple[str, str, int], bytes] = {}
+        self.replies = ReplyBuilder()
 
     # -- asyncio.Protocol ----------------------------------------------------------------------------
 
@@ -666,42 +683,11 @@ class _Connection(asyncio.Protocol):
         self._drain()
 
     def reply(self, msg: Message, upload: bool) -> bytes | None:
-        """The reply frame owed to ``msg`` (``protocol.reply_for``), or ``None``.
-
-        An upload with values that asks for a reply (Flag bit A) gets a 9014 whose only changing
-        part is the QN: the rest of the segment is built once per device with
-        :func:`~greenport.protocol.encode_segment` and cached, then each reply is the QN, that tail
-        and the CRC (HJ 212-2017 §6.3.1) - byte for byte what ``encode(reply_for(msg))`` writes.
-        """
-        flag, qn, pw = msg.flag, msg.qn, msg.pw
-        if (
-            upload
-            and flag is not None
-            and flag & FLAG_ACK
-            and pw is not None
-            and qn is not None
-            and len(qn) <= 20
-            and qn.isdigit()
-            and qn.isascii()
-        ):
-            key = (msg.mn, pw, flag)
-            tail = self._reply_tails.get(key)
-            if tail is None:
-                try:
-                    segment = encode_segment(data_reply(msg)).encode("utf-8")
-                except EncodeError:
-                    return None
-                tail = self._reply_tails[key] = segment[3 + len(qn) :]
-            segment = b"QN=" + qn.encode("ascii") + tail
-            return b"##%04d%s%04X\r\n" % (len(segment), segment, crc16_hj212(segment))
-        reply = reply_for(msg)
-        if reply is None:
+        reply = self.replies.reply(msg, upload)
+        if isinstance(reply, EncodeError):
+            log.warning("no reply to %s from %s: %s", msg.cn, self.state.peer, reply.message)
             return None
-        try:
-            return encode(reply)
-        except EncodeError as exc:
-            log.warning("no reply to %s from %s: %s", msg.cn, self.state.peer, exc.message)
-            return None
+        return reply
 
 
 _REFUSALS = {

@@ -44,6 +44,26 @@ _OBS_COLUMNS = (
     "cou, frame_id, late, received_at"
 )
 _FRAME_COLUMNS = "id, received_at, device_id, mn, cn, qn, peer, raw"
+#: PostgreSQL types of those columns, for the binary COPY of :meth:`MonitoringRepository._copy_into`.
+_PG_TYPES = {
+    "observations": (
+        "timestamptz",
+        "int4",
+        "varchar",
+        "varchar",
+        "int4",
+        "float8",
+        "varchar",
+        "float8",
+        "float8",
+        "float8",
+        "float8",
+        "int8",
+        "bool",
+        "timestamptz",
+    ),
+    "monitoring_frames": ("int8", "timestamptz", "int4", "varchar", "varchar", "varchar", "varchar", "bytea"),
+}
 #: Column order of the tuples :meth:`MonitoringRepository.store_rows` takes.
 OBSERVATION_COLUMNS = tuple(_OBS_COLUMNS.split(", "))
 FRAME_COLUMNS = tuple(_FRAME_COLUMNS.split(", "))
@@ -281,9 +301,11 @@ class MonitoringRepository:
                 f"CREATE TEMP TABLE IF NOT EXISTS {table}_stage (LIKE {table} INCLUDING DEFAULTS) "
                 "ON COMMIT DELETE ROWS"
             )
-            with cur.copy(f"COPY {table}_stage ({columns}) FROM STDIN") as copy:
+            with cur.copy(f"COPY {table}_stage ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(list(_PG_TYPES[table]))  # binary: no text formatting of times and floats
+                write = copy.write_row
                 for row in rows:
-                    copy.write_row(row)
+                    write(row)
             cur.execute(
                 f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {table}_stage ON CONFLICT DO NOTHING"
             )
