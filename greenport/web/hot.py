@@ -1,4 +1,4 @@
-"""Hot answers: the polled dashboard and the public pages, served from memory in a few µs.
+"""Hot answers: the polled dashboard and the public pages, served from memory without routing.
 
 Fifty clients polling the "one map" must not each pay a template render, a JSON encoding or
 FastAPI's dependency resolution. :class:`HotCache` keeps, per key (scope, language, viewer), the
@@ -168,7 +168,8 @@ class HotCache:
         return await run_in_threadpool(self.fill, key, produce, media_type)
 
     def invalidate(self) -> None:
-        """Next :meth:`data` calls compute again; bodies are rebuilt by the next cycle."""
+        """Rebuild everything at the next check (after a write the data version does not see,
+        e.g. a registry import)."""
         self._last_cycle = 0.0
 
     def _key_lock(self, key: Hashable) -> threading.Lock:

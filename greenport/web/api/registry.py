@@ -142,6 +142,7 @@ async def import_registry(
         detail={"rows": len(table.rows), "file": file.filename},
         ip=client_ip(request),
     )
+    request.app.state.hot.invalidate()  # new sites/firms reach the map at the next check (~2 s)
     outcome_dict = getattr(outcome, "__dict__", None)
     return {
         "kind": kind,
