@@ -257,7 +257,15 @@ class MonitoringRepository:
             else:
                 self._insert_sqlite_observations(observations)
         dirty_rows = sorted({(convert(hour), site_id) for site_id, hour in dirty})
-        if dirty_rows:
+        if dirty_rows and self.dialect == "postgresql":  # one statement, not one per row
+            hours, sites = zip(*dirty_rows, strict=True)
+            with self._raw().cursor() as cur:
+                cur.execute(
+                    "INSERT INTO monitoring_dirty (period_start, site_id) "
+                    "SELECT * FROM unnest(%s::timestamptz[], %s::int[]) ON CONFLICT DO NOTHING",
+                    (list(hours), list(sites)),
+                )
+        elif dirty_rows:
             conn.exec_driver_sql(
                 f"INSERT INTO monitoring_dirty (period_start, site_id) VALUES ({self._ph(2)}) "
                 "ON CONFLICT DO NOTHING",
