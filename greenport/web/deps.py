@@ -136,7 +136,17 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 class Gate(Allow):
     """:class:`Allow` usable as a FastAPI dependency; also enforces CSRF for cookie callers."""
 
-    async def __call__(self, request: Request, principal: PrincipalDep) -> Principal:
+    async def __call__(self, request: Request) -> Principal:
+        try:
+            principal = await get_principal(request)
+        except NotAuthenticated:
+            # A page open to strangers (the log-in page first of all) serves a refused credential
+            # (wrong bearer token, disabled account) as a stranger: otherwise the browser would be
+            # sent to /login, refused there again, and loop. The JSON API keeps its 401.
+            if not self.anonymous or request.url.path.startswith("/api"):
+                raise
+            principal = auth.ANONYMOUS
+            request.state.principal = principal
         self.check(principal)
         if request.method not in ("GET", "HEAD", "OPTIONS") and principal.via == "session":
             sent = request.headers.get(auth.CSRF_HEADER)

@@ -169,3 +169,15 @@ def test_a_route_without_a_gate_is_refused(lite_app: Any) -> None:
     client.app.include_router(router)
     with pytest.raises(RuntimeError, match="/api/ungated"):
         check_gates(client.app)
+
+
+def test_a_refused_credential_reaches_the_login_page_without_a_loop(lite_app: Any) -> None:
+    client, _city = lite_app
+    wrong = {"Authorization": "Bearer wrong"}
+    first = client.get("/", headers=wrong, follow_redirects=False)
+    assert first.status_code == 303 and first.headers["location"].startswith("/login")
+    login = client.get(first.headers["location"], headers=wrong, follow_redirects=False)
+    assert login.status_code == 200 and "password" in login.text
+    # the JSON API still tells an integration that its token is wrong
+    assert client.get("/api/dashboard", headers=wrong).status_code == 401
+    assert client.get("/api/public/air", headers=wrong).status_code == 401
