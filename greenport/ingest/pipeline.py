@@ -168,8 +168,8 @@ def observations_of(
     return out
 
 
-#: (factor code, ST) -> (parameter, scale): :func:`parameter_for` without the call, for the hot path.
-_PARAMETERS: dict[tuple[str, str | None], tuple[str, float]] = {}
+#: ST -> factor code -> (parameter, scale): :func:`parameter_for` without the call, for the hot path.
+_PARAMETERS: dict[str | None, dict[str, tuple[str, float]]] = {}
 #: device flag text -> the letter stored (``DeviceFlag.parse``), for the hot path.
 _FLAG_LETTERS: dict[str | None, str] = {None: "N", "": "N"} | {flag.value: flag.value for flag in DeviceFlag}
 
@@ -214,35 +214,53 @@ def observation_rows(
     device_id, site_id = device.id, device.site_id
     when, received = time_value(data_time), time_value(received_at)
     kind = period.value
-    params = _PARAMETERS
+    params = _PARAMETERS.get(st)
+    if params is None:
+        params = _PARAMETERS[st] = {}
     letters = _FLAG_LETTERS
     out: list[tuple[Any, ...]] = []
+    append = out.append
+    value: Any
+    zs: Any
+    flag_text: Any
+    minimum: Any
+    maximum: Any
+    cou: Any
     for code, fields in cp.factors.items():
         get = fields.get
         value = get(name)
-        if type(value) is not float:
-            value = _num(value)
         zs = get(zname) if zname else None
-        if zs is not None and type(zs) is not float:
-            zs = _num(zs)
-        if value is None and raw_period:  # some loggers send -Avg in 2011
-            value = _num(get("Avg"))
         flag_text = get("Flag")
-        if type(flag_text) is not str:
-            flag_text = None
-        if value is None and zs is None and flag_text is None:
-            continue
-        found = params.get((code, st))
+        if (
+            (value is None or type(value) is float)
+            and (zs is None or type(zs) is float)
+            and (flag_text is None or type(flag_text) is str)
+            and len(fields) == (value is not None) + (zs is not None) + (flag_text is not None)
+        ):
+            # the usual factor: value (+ O2-corrected value) + flag, nothing else
+            if value is None and zs is None and flag_text is None:
+                continue
+            minimum = maximum = cou = None
+        else:
+            value = _num(value)
+            zs = _num(zs)
+            if value is None and raw_period:  # some loggers send -Avg in 2011
+                value = _num(get("Avg"))
+            if type(flag_text) is not str:
+                flag_text = None
+            if value is None and zs is None and flag_text is None:
+                continue
+            minimum, maximum, cou = get("Min"), get("Max"), get("Cou")
+            if minimum is not None:
+                minimum = _num(minimum)
+            if maximum is not None:
+                maximum = _num(maximum)
+            if cou is not None:
+                cou = _num(cou)
+        found = params.get(code)
         if found is None:
-            found = params[(code, st)] = parameter_for(code, st)
+            found = params[code] = parameter_for(code, st)
         parameter, scale = found
-        minimum, maximum, cou = get("Min"), get("Max"), get("Cou")
-        if minimum is not None:
-            minimum = _num(minimum)
-        if maximum is not None:
-            maximum = _num(maximum)
-        if cou is not None:
-            cou = _num(cou)
         if scale != 1.0:
             value = None if value is None else value * scale
             zs = None if zs is None else zs * scale
@@ -251,7 +269,7 @@ def observation_rows(
         letter = letters.get(flag_text)
         if letter is None:
             letter = DeviceFlag.parse(flag_text).value
-        out.append(
+        append(
             (
                 when,
                 device_id,
