@@ -259,9 +259,13 @@ async def drive(devices: list[Device], port: int, args: argparse.Namespace) -> d
     )
     gen.counting = True
     started = time.perf_counter()
+    phases = random.Random(2022)
     for dev in devices:
-        dev.tokens = 1.0
-        gen.pump(dev)
+        if gen.rate > 0:  # paced loggers are not synchronised: spread their sending phases
+            dev.tokens = phases.random()
+        else:
+            dev.tokens = 1.0
+            gen.pump(dev)
     last = started
     tick = 0.01
     while (now := time.perf_counter()) - started < args.duration:
