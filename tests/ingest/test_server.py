@@ -92,3 +92,49 @@ async def test_a_device_back_after_a_gap_is_asked_for_the_hours_it_missed(city: 
     begin, end = request.cp.params["BeginTime"], request.cp.params["EndTime"]
     assert isinstance(begin, datetime) and begin.astimezone(UTC) == WHEN + timedelta(hours=1)
     assert isinstance(end, datetime) and end > begin
+
+
+async def test_back_pressure_pauses_reading_and_everything_is_still_acknowledged_once(city: Fixture) -> None:
+    """More frames waiting for the disk than ``max_pending_frames``: connections stop reading
+    (``pause_reading``) and resume after the commit; nothing is lost or acknowledged twice."""
+    server = await start(city, max_pending_frames=3, commit_interval=0.05)
+    assert server.writer is not None and server.writer.on_pressure is not None
+    pressure: list[bool] = []
+    relay = server.writer.on_pressure
+
+    def record(on: bool) -> None:
+        pressure.append(on)
+        relay(on)
+
+    server.writer.on_pressure = record
+    try:
+        frames = [
+            b"".join(air_frame(mn, WHEN + timedelta(seconds=30 * k)) for k in range(40))
+            for mn in ("GPAIR01", "GPAIR02")
+        ]
+        replies = await asyncio.gather(*(exchange(server.port, payload, replies=40) for payload in frames))
+    finally:
+        await server.close()
+    assert [len(r) for r in replies] == [40, 40]
+    assert True in pressure and pressure[-1] is False  # paused, then resumed
+    assert all(len({decode(r).qn for r in got}) == 40 for got in replies)
+    with UnitOfWork(city.db) as uow:
+        assert uow.monitoring.count_observations() == 2 * 40 * 4
+
+
+async def test_connections_above_the_cap_are_closed_and_the_others_served(city: Fixture) -> None:
+    server = await start(city, max_connections=1)
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(air_frame("GPAIR01", WHEN))
+        await writer.drain()
+        first = await asyncio.wait_for(reader.read(65536), 5)
+        refused_reader, refused_writer = await asyncio.open_connection("127.0.0.1", server.port)
+        refused = await asyncio.wait_for(refused_reader.read(), 5)
+        refused_writer.close()
+        writer.close()
+    finally:
+        await server.close()
+    assert decode(first).cn == "9014"
+    assert refused == b""
+    assert server.metrics.errors.get("too_many_connections") == 1
