@@ -8,17 +8,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from greenport.monitoring.model import DeviceRef
-from greenport.protocol import (
-    CrcVariant,
-    EncodeError,
-    Message,
-    crc16_hj212,
-    data_reply,
-    encode,
-    encode_segment,
-    reply_for,
-)
-from greenport.protocol.messages import FLAG_ACK
+from greenport.protocol import CrcVariant, EncodeError, Message, reply_frame
 
 #: Registry spelling of a device's CRC setting -> the codec's variant.
 CRC_SETTING: dict[str, CrcVariant] = {
@@ -89,52 +79,15 @@ class AuthCache:
 
 
 class ReplyBuilder:
-    """The reply frames of one connection (``protocol.reply_for``), 9014s built from a cache.
+    """The reply frames of one connection: :func:`greenport.protocol.reply_frame` (the usual 9014
+    from a cached tail + QN + CRC, byte for byte ``encode(reply_for(msg))``), with an
+    :class:`EncodeError` returned instead of raised so that the server can quarantine it."""
 
-    An upload with values that asks for a reply (Flag bit A) gets a 9014 data reply (HJ 212-2017
-    C.16) whose only changing part is the QN: the rest of its segment (``;ST=91;CN=9014;PW=...;
-    MN=...;Flag=...;CP=&&&&``) is built once per (MN, PW, Flag) with
-    :func:`~greenport.protocol.encode_segment` and cached, and each reply is then ``QN=`` + QN + that
-    tail, framed with the length and CRC (§6.3.1): byte for byte what ``encode(reply_for(msg))``
-    writes (tested), at a fraction of the cost.
-    """
-
-    def __init__(self, size: int = 64) -> None:
-        self.size = size
-        self._tails: dict[tuple[str, str, int], bytes] = {}
-
-    def reply(self, msg: Message, upload: bool) -> bytes | EncodeError | None:
-        """The reply owed to ``msg`` (``upload``: it is an upload carrying DataTime), ``None`` when
-        none is owed, or the :class:`EncodeError` when the reply cannot be written."""
-        flag, qn, pw = msg.flag, msg.qn, msg.pw
-        if (
-            upload
-            and flag is not None
-            and flag & FLAG_ACK
-            and pw is not None
-            and qn is not None
-            and len(qn) <= 20
-            and qn.isdigit()
-            and qn.isascii()
-            and msg.st != "91"
-            and not msg.cn.startswith("9")
-        ):
-            key = (msg.mn, pw, flag)
-            tail = self._tails.get(key)
-            if tail is None:
-                try:
-                    segment = encode_segment(data_reply(msg)).encode("utf-8")
-                except EncodeError as exc:
-                    return exc
-                if len(self._tails) >= self.size:
-                    self._tails.clear()
-                tail = self._tails[key] = segment[3 + len(qn) :]
-            segment = b"QN=" + qn.encode("ascii") + tail
-            return b"##%04d%s%04X\r\n" % (len(segment), segment, crc16_hj212(segment))
-        reply = reply_for(msg)
-        if reply is None:
-            return None
+    def reply(self, msg: Message, upload: bool = True) -> bytes | EncodeError | None:
+        """The reply owed to ``msg``, ``None`` when none is owed, or the :class:`EncodeError` when
+        the reply cannot be written. ``upload`` is accepted for the callers' convenience:
+        :func:`~greenport.protocol.reply_for` decides what is owed."""
         try:
-            return encode(reply)
+            return reply_frame(msg)
         except EncodeError as exc:
             return exc

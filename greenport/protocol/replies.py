@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime
+from functools import lru_cache
 
 from greenport.protocol.codec import encode
 from greenport.protocol.codes import command_codes
@@ -116,33 +117,44 @@ _PLAIN_TOKEN = re.compile(r"[^;,=&\s]*")
 _PLAIN_QN = re.compile(r"[0-9]{1,20}")
 
 
+@lru_cache(maxsize=4096, typed=True)
+def _data_reply_tail(pw: str | None, mn: str, flag: int | None) -> bytes | None:
+    """``ST=91;CN=9014;PW=..;MN=..;Flag=..;CP=&&&&`` of a 9014, or ``None`` if not plain."""
+    if (pw is not None and not (type(pw) is str and _PLAIN_TOKEN.fullmatch(pw))) or not (
+        type(mn) is str and _PLAIN_TOKEN.fullmatch(mn)
+    ):
+        return None
+    if flag is not None and not (type(flag) is int and 0 <= flag <= 255):
+        return None
+    tail = "ST=91;CN=9014;" if pw is None else f"ST=91;CN=9014;PW={pw};"
+    tail += f"MN={mn};" if flag is None else f"MN={mn};Flag={flag};"
+    return (tail + "CP=&&&&").encode("utf-8")
+
+
 def reply_frame(message: Message) -> bytes | None:
     """The encoded reply to a message from the field, or ``None``: ``encode(reply_for(message))``.
 
-    A receiver sends one 9014 per upload, so the usual reply (QN, PW and MN echoed, Flag with
-    the sender's version bits, empty CP; HJ 212-2017 C.16) is formatted directly instead of
-    through :class:`Message` and :func:`encode`; the bytes are the same (tested), and anything
+    A receiver sends one 9014 per upload (HJ 212-2017 C.16) whose only changing part is the QN:
+    the rest of the segment (PW and MN echoed, Flag with the sender's version bits, empty CP) is
+    made once per (PW, MN, Flag) and cached, and each reply is ``QN=`` + QN + that tail, framed
+    with the length and CRC (§6.3.1). The bytes are those of ``encode`` (tested); anything
     unusual takes the general path, which raises :class:`EncodeError` as ``encode`` does.
     """
     reply = reply_for(message)
     if reply is None:
         return None
-    qn, pw, mn, flag = reply.qn, reply.pw, reply.mn, reply.flag
+    qn = reply.qn
     if (
         reply.cn != CN_DATA_REPLY
         or (qn is not None and not (type(qn) is str and _PLAIN_QN.fullmatch(qn) and qn.isascii()))
-        or (pw is not None and not (type(pw) is str and _PLAIN_TOKEN.fullmatch(pw)))
-        or not (type(mn) is str and _PLAIN_TOKEN.fullmatch(mn))
-        or (flag is not None and not (type(flag) is int and 0 <= flag <= 255))
+        or not isinstance(reply.mn, str)
+        or not (reply.pw is None or isinstance(reply.pw, str))
     ):
         return encode(reply)
-    segment = "ST=91;CN=9014;"
-    if qn is not None:
-        segment = f"QN={qn};{segment}"
-    if pw is not None:
-        segment = f"{segment}PW={pw};"
-    segment = f"{segment}MN={mn};" if flag is None else f"{segment}MN={mn};Flag={flag};"
-    data = (segment + "CP=&&&&").encode("utf-8")
+    tail = _data_reply_tail(reply.pw, reply.mn, reply.flag)
+    if tail is None:
+        return encode(reply)
+    data = tail if qn is None else b"QN=" + qn.encode("ascii") + b";" + tail
     return b"##%04d%s%04X\r\n" % (len(data), data, crc16_hj212(data))
 
 
