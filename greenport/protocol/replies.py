@@ -140,22 +140,26 @@ def reply_frame(message: Message) -> bytes | None:
     with the length and CRC (§6.3.1). The bytes are those of ``encode`` (tested); anything
     unusual takes the general path, which raises :class:`EncodeError` as ``encode`` does.
     """
-    reply = reply_for(message)
-    if reply is None:
-        return None
-    qn = reply.qn
+    cn = message.cn
     if (
-        reply.cn != CN_DATA_REPLY
-        or (qn is not None and not (type(qn) is str and _PLAIN_QN.fullmatch(qn) and qn.isascii()))
-        or not isinstance(reply.mn, str)
-        or not (reply.pw is None or isinstance(reply.pw, str))
+        cn != CN_TIME_CALIBRATION_REQUEST
+        and cn != CN_HEARTBEAT
+        and message.ack_requested
+        and is_upload(message)
     ):
-        return encode(reply)
-    tail = _data_reply_tail(reply.pw, reply.mn, reply.flag)
-    if tail is None:
-        return encode(reply)
-    data = tail if qn is None else b"QN=" + qn.encode("ascii") + b";" + tail
-    return b"##%04d%s%04X\r\n" % (len(data), data, crc16_hj212(data))
+        # the 9014 of reply_for(), without building its Message: QN, PW, MN echoed, reply Flag
+        qn, pw, mn = message.qn, message.pw, message.mn
+        tail = None
+        if (qn is None or (type(qn) is str and _PLAIN_QN.fullmatch(qn) and qn.isascii())) and (
+            isinstance(mn, str) and (pw is None or isinstance(pw, str))
+        ):
+            tail = _data_reply_tail(pw, mn, _reply_flag(message.flag))
+        if tail is None:
+            return encode(data_reply(message))
+        data = tail if qn is None else b"QN=" + qn.encode("ascii") + b";" + tail
+        return b"##%04d%s%04X\r\n" % (len(data), data, crc16_hj212(data))
+    reply = reply_for(message)
+    return None if reply is None else encode(reply)
 
 
 def heartbeat(*, st: str, mn: str, pw: str | None, qn: str | None = None, ack: bool = True) -> Message:
