@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from greenport.ingest.metrics import Metrics
 from greenport.monitoring.model import Frame, Observation, QuarantineEntry
 from greenport.storage.db import Database
-from greenport.storage.monitoring_repo import time_value_for
+from greenport.storage.monitoring_repo import frame_row, observation_row, time_value_for
 from greenport.storage.uow import UnitOfWork
 
 log = logging.getLogger("greenport.ingest.writer")
@@ -100,10 +100,7 @@ class BatchWriter:
         reply: tuple[ReplyTarget, bytes, float] | None,
     ) -> None:
         """Queue one frame's rows (and its reply, sent after the commit): the ingest hot path."""
-        batches = self._batches
-        if not batches or len(batches[-1].frames) >= self.max_batch_frames:
-            batches.append(Batch(asyncio.get_running_loop().create_future()))
-        batch = batches[-1]
+        batch = self._open_batch()
         batch.frames.append(frame)
         if observations:
             batch.observations.extend(observations)
@@ -128,28 +125,8 @@ class BatchWriter:
         tv = self.time_value
         batch = self._open_batch()
         before = batch.size
-        batch.frames.extend(
-            (f.id, tv(f.received_at), f.device_id, f.mn, f.cn, f.qn, f.peer, f.raw) for f in frames
-        )
-        batch.observations.extend(
-            (
-                tv(o.data_time),
-                o.device_id,
-                o.period.value,
-                o.parameter,
-                o.site_id,
-                o.value,
-                o.flag.value,
-                o.zs_value,
-                o.min_value,
-                o.max_value,
-                o.cou,
-                o.frame_id,
-                1 if o.late else 0,
-                tv(o.received_at or o.data_time),
-            )
-            for o in observations
-        )
+        batch.frames.extend(frame_row(f, tv) for f in frames)
+        batch.observations.extend(observation_row(o, tv) for o in observations)
         batch.quarantine.extend(quarantine)
         batch.dirty.update(dirty)
         self._pending += batch.size - before

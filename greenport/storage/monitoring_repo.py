@@ -90,6 +90,33 @@ def time_value_for(dialect: str) -> Callable[[datetime], Any]:
     return _sqlite_time if dialect == "sqlite" else _same
 
 
+def frame_row(f: Frame, time_value: Callable[[datetime], Any]) -> tuple[Any, ...]:
+    """A frame as the row tuple of ``monitoring_frames`` (:data:`FRAME_COLUMNS` order)."""
+    return (f.id, time_value(f.received_at), f.device_id, f.mn, f.cn, f.qn, f.peer, f.raw)
+
+
+def observation_row(o: Observation, time_value: Callable[[datetime], Any]) -> tuple[Any, ...]:
+    """An observation as the row tuple of ``observations`` (:data:`OBSERVATION_COLUMNS` order),
+    instants through the dialect's ``time_value``; the ingest hot path
+    (``greenport.ingest.pipeline.observation_rows``) makes the same tuples directly."""
+    return (
+        time_value(o.data_time),
+        o.device_id,
+        o.period.value,
+        o.parameter,
+        o.site_id,
+        o.value,
+        o.flag.value,
+        o.zs_value,
+        o.min_value,
+        o.max_value,
+        o.cou,
+        o.frame_id,
+        1 if o.late else 0,
+        time_value(o.received_at or o.data_time),
+    )
+
+
 def _in(column: Any, values: Iterable[Any] | None) -> Any:
     return None if values is None else column.in_(list(values))
 
@@ -196,26 +223,8 @@ class MonitoringRepository:
             return value
 
         self.store_rows(
-            frames=[(f.id, t(f.received_at), f.device_id, f.mn, f.cn, f.qn, f.peer, f.raw) for f in frames],
-            observations=[
-                (
-                    t(o.data_time),
-                    o.device_id,
-                    o.period.value,
-                    o.parameter,
-                    o.site_id,
-                    o.value,
-                    o.flag.value,
-                    o.zs_value,
-                    o.min_value,
-                    o.max_value,
-                    o.cou,
-                    o.frame_id,
-                    1 if o.late else 0,
-                    t(o.received_at or o.data_time),
-                )
-                for o in observations
-            ],
+            frames=[frame_row(f, t) for f in frames],
+            observations=[observation_row(o, t) for o in observations],
             quarantine=quarantine,
             dirty=dirty,
         )

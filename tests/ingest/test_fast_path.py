@@ -16,7 +16,7 @@ from greenport.ingest.session import ReplyBuilder
 from greenport.ingest.simulator import frame_bytes
 from greenport.monitoring.model import DeviceRef, Observation
 from greenport.protocol import CrcVariant, Message, ProtocolError, decode, encode, reply_for
-from greenport.storage.monitoring_repo import time_value_for
+from greenport.storage.monitoring_repo import observation_row, time_value_for
 
 from .test_packets import PACKETS
 
@@ -26,25 +26,7 @@ RECEIVED = datetime(2022, 3, 15, 1, 10, tzinfo=UTC)
 
 def plain_rows(observations: list[Observation], tv: Any) -> list[tuple[Any, ...]]:
     """The rows ``BatchWriter.submit`` makes of domain observations (the plain path)."""
-    return [
-        (
-            tv(o.data_time),
-            o.device_id,
-            o.period.value,
-            o.parameter,
-            o.site_id,
-            o.value,
-            o.flag.value,
-            o.zs_value,
-            o.min_value,
-            o.max_value,
-            o.cou,
-            o.frame_id,
-            1 if o.late else 0,
-            tv(o.received_at or o.data_time),
-        )
-        for o in observations
-    ]
+    return [observation_row(o, tv) for o in observations]
 
 
 def packets() -> list[Message]:
