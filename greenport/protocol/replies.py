@@ -101,15 +101,21 @@ def is_upload(message: Message) -> bool:
     return message.cp.data_time is not None or bool(message.cp.factors)
 
 
+def _reply_cn(message: Message) -> str | None:
+    """The CN of the answer owed to a message from the field, or ``None`` (see table above)."""
+    if message.cn == CN_TIME_CALIBRATION_REQUEST:
+        return CN_NOTIFY_REPLY
+    if message.cn == CN_HEARTBEAT:
+        return CN_NOTIFY_REPLY if message.ack_requested else None
+    if message.ack_requested and is_upload(message):
+        return CN_DATA_REPLY
+    return None
+
+
 def reply_for(message: Message) -> Message | None:
     """What the upper computer answers to a message from the field, or ``None`` (see table above)."""
-    if message.cn == CN_TIME_CALIBRATION_REQUEST:
-        return notify_reply(message)
-    if message.cn == CN_HEARTBEAT:
-        return notify_reply(message) if message.ack_requested else None
-    if message.ack_requested and is_upload(message):
-        return data_reply(message)
-    return None
+    cn = _reply_cn(message)
+    return None if cn is None else _reply(message, cn)
 
 
 #: Header values that ``encode`` writes as they are (no separator, no surrounding space).
@@ -140,26 +146,21 @@ def reply_frame(message: Message) -> bytes | None:
     with the length and CRC (§6.3.1). The bytes are those of ``encode`` (tested); anything
     unusual takes the general path, which raises :class:`EncodeError` as ``encode`` does.
     """
-    cn = message.cn
-    if (
-        cn != CN_TIME_CALIBRATION_REQUEST
-        and cn != CN_HEARTBEAT
-        and message.ack_requested
-        and is_upload(message)
-    ):
-        # the 9014 of reply_for(), without building its Message: QN, PW, MN echoed, reply Flag
+    cn = _reply_cn(message)
+    if cn is None:
+        return None
+    if cn == CN_DATA_REPLY:
+        # the 9014 without building its Message: QN, PW, MN echoed, reply Flag
         qn, pw, mn = message.qn, message.pw, message.mn
         tail = None
         if (qn is None or (type(qn) is str and _PLAIN_QN.fullmatch(qn) and qn.isascii())) and (
             isinstance(mn, str) and (pw is None or isinstance(pw, str))
         ):
             tail = _data_reply_tail(pw, mn, _reply_flag(message.flag))
-        if tail is None:
-            return encode(data_reply(message))
-        data = tail if qn is None else b"QN=" + qn.encode("ascii") + b";" + tail
-        return b"##%04d%s%04X\r\n" % (len(data), data, crc16_hj212(data))
-    reply = reply_for(message)
-    return None if reply is None else encode(reply)
+        if tail is not None:
+            data = tail if qn is None else b"QN=" + qn.encode("ascii") + b";" + tail
+            return b"##%04d%s%04X\r\n" % (len(data), data, crc16_hj212(data))
+    return encode(_reply(message, cn))
 
 
 def heartbeat(*, st: str, mn: str, pw: str | None, qn: str | None = None, ack: bool = True) -> Message:
