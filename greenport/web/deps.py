@@ -64,19 +64,20 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 UowDep = Annotated[UnitOfWork, _uow_dependency()]
 
 
-def _bearer(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+def credential_key_of(authorization: str, session_cookie: str | None) -> tuple[str, str] | None:
+    """The credential of an ``Authorization`` header and a session cookie, as the key of the
+    principal cache: a bearer token first, then the session, else ``None``."""
+    scheme, _, value = authorization.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return ("bearer", value.strip())
+    return ("session", session_cookie) if session_cookie else None
 
 
 def credential_key(request: Request) -> tuple[str, str] | None:
     """The credential a request carries, as the key of the principal cache."""
-    bearer = _bearer(request)
-    if bearer:
-        return ("bearer", bearer)
-    cookie = request.cookies.get(auth.SESSION_COOKIE)
-    return ("session", cookie) if cookie else None
+    return credential_key_of(
+        request.headers.get("authorization", ""), request.cookies.get(auth.SESSION_COOKIE)
+    )
 
 
 def _principal_compute(app: Any, key: tuple[str, str]) -> Any:

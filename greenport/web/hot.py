@@ -332,14 +332,9 @@ class HotPathMiddleware:
 
 def _cached_principal(app: Any, headers: dict[bytes, bytes], cookies: dict[str, str]) -> Principal | None:
     """The caller from the principal cache only (never the database); None when unknown."""
-    from greenport.web.deps import cached_principal
+    from greenport.web.deps import cached_principal, credential_key_of
 
-    authorization = headers.get(b"authorization", b"").decode("latin-1")
-    scheme, _, value = authorization.partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        key = ("bearer", value.strip())
-    elif cookies.get(auth.SESSION_COOKIE):
-        key = ("session", cookies[auth.SESSION_COOKIE])
-    else:
-        return auth.ANONYMOUS
-    return cached_principal(app, key)
+    key = credential_key_of(
+        headers.get(b"authorization", b"").decode("latin-1"), cookies.get(auth.SESSION_COOKIE)
+    )
+    return auth.ANONYMOUS if key is None else cached_principal(app, key)
