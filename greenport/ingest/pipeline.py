@@ -35,6 +35,7 @@ from greenport.monitoring.model import DeviceFlag, DeviceRef, Observation, is_la
 from greenport.protocol import codes
 from greenport.protocol.errors import FieldValueError
 from greenport.protocol.messages import Message
+from greenport.storage.monitoring import measurement_entry, pack_measurements
 
 #: CN -> period kind of the uploads that are stored as observations.
 UPLOAD_PERIODS: dict[str, PeriodKind] = {
@@ -174,33 +175,35 @@ _PARAMETERS: dict[str | None, dict[str, tuple[str, float]]] = {}
 _FLAG_LETTERS: dict[str | None, str] = {None: "N", "": "N"} | {flag.value: flag.value for flag in DeviceFlag}
 
 
-def observation_rows(
+def reading_row(
     msg: Message,
     device: DeviceRef,
     *,
     frame_id: int | None,
     received_at: datetime,
     time_value: Callable[[datetime], Any],
-) -> tuple[list[tuple[Any, ...]], datetime | None]:
-    """The ingest hot path of :func:`observations_of`: the same values as plain row tuples in the
-    column order of ``observations`` (``data_time, device_id, period, parameter, site_id, value,
-    flag, zs_value, min_value, max_value, cou, frame_id, late, received_at``), instants converted
-    once per frame with ``time_value`` (the storage dialect's), and the frame's UTC DataTime
-    (``None`` for CNs without values).
+) -> tuple[tuple[Any, ...] | None, datetime | None]:
+    """The ingest hot path of :func:`observations_of`: the same values as the one row of
+    ``observations`` they are stored as (``data_time, device_id, period, site_id, frame_id, late,
+    received_at, n_values, measurements``; :func:`greenport.storage.monitoring_repo.reading_rows`
+    gives the same row from the observations), instants converted once per frame with
+    ``time_value`` (the storage dialect's), and the frame's UTC DataTime. The row is ``None`` for
+    CNs without values and for uploads whose factors carry nothing; the time is ``None`` for CNs
+    without values.
 
     Raises
     ------
     FieldValueError
-        An upload without ``DataTime`` (``field="DataTime"``).
+        An upload without ``DataTime`` (``field="DataTime"``), or a value that is not finite
+        once converted to its canonical unit (``field`` the factor code).
     """
     period = UPLOAD_PERIODS.get(msg.cn)
     if period is None:
-        return [], None
+        return None, None
     cp = msg.cp
     if cp.data_time is None:
         raise FieldValueError(f"CN={msg.cn} upload without DataTime", field="DataTime")
     data_time = cp.data_time.astimezone(UTC)
-    late = 1 if is_late(period, data_time, received_at) else 0  # an int: binds faster than a bool
     cn = msg.cn
     if cn == "2041":
         name, zname = "RT", ""
@@ -211,15 +214,11 @@ def observation_rows(
         zname = "Zs" + name
     raw_period = period is PeriodKind.RAW
     st = msg.st
-    device_id, site_id = device.id, device.site_id
-    when, received = time_value(data_time), time_value(received_at)
-    kind = period.value
     params = _PARAMETERS.get(st)
     if params is None:
         params = _PARAMETERS[st] = {}
     letters = _FLAG_LETTERS
-    out: list[tuple[Any, ...]] = []
-    append = out.append
+    entries: dict[str, list[Any]] = {}
     value: Any
     zs: Any
     flag_text: Any
@@ -231,12 +230,13 @@ def observation_rows(
         value = get(name)
         zs = get(zname) if zname else None
         flag_text = get("Flag")
-        if (
+        usual = (
             (value is None or type(value) is float)
             and (zs is None or type(zs) is float)
             and (flag_text is None or type(flag_text) is str)
             and len(fields) == (value is not None) + (zs is not None) + (flag_text is not None)
-        ):
+        )
+        if usual:
             # the usual factor: value (+ O2-corrected value) + flag, nothing else
             if value is None and zs is None and flag_text is None:
                 continue
@@ -269,22 +269,30 @@ def observation_rows(
         letter = letters.get(flag_text)
         if letter is None:
             letter = DeviceFlag.parse(flag_text).value
-        append(
-            (
-                when,
-                device_id,
-                kind,
-                parameter,
-                site_id,
-                value,
-                letter,
-                zs,
-                minimum,
-                maximum,
-                cou,
-                frame_id,
-                late,
-                received,
-            )
-        )
-    return out, data_time
+        if parameter in entries:
+            continue  # two codes of one parameter (2005 and 2017 codes): the first is kept
+        if usual and zs is None:
+            entries[parameter] = [value, letter]
+        else:
+            entries[parameter] = measurement_entry(value, letter, zs, minimum, maximum, cou)
+    if not entries:
+        return None, data_time
+    try:
+        measurements = pack_measurements(entries)
+    except ValueError as exc:
+        bad = {
+            name for name, entry in entries.items() if any(type(v) is float and v - v != 0.0 for v in entry)
+        }
+        code = next(code for code in cp.factors if params.get(code, ("",))[0] in bad)
+        raise FieldValueError(f"{code}: {exc} once converted to the canonical unit", field=code) from None
+    return (
+        time_value(data_time),
+        device.id,
+        period.value,
+        device.site_id,
+        frame_id,
+        1 if is_late(period, data_time, received_at) else 0,  # an int: binds faster than a bool
+        time_value(received_at),
+        len(entries),
+        measurements,
+    ), data_time

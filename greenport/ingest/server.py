@@ -27,7 +27,7 @@ from typing import Any
 
 from greenport.accounts.passwords import verify_password
 from greenport.ingest.metrics import Metrics, serve_metrics
-from greenport.ingest.pipeline import ACCEPTED_WITHOUT_VALUES, UPLOAD_PERIODS, observation_rows
+from greenport.ingest.pipeline import ACCEPTED_WITHOUT_VALUES, UPLOAD_PERIODS, reading_row
 from greenport.ingest.session import CRC_SETTING, AuthCache, ConnectionState, ReplyBuilder, password_digest
 from greenport.ingest.writer import BatchWriter
 from greenport.kernel.time import utcnow
@@ -430,7 +430,7 @@ class IngestServer:
         frame_id = self.ids.next()
         if cn in UPLOAD_PERIODS:
             try:
-                rows, data_time = observation_rows(
+                reading, data_time = reading_row(
                     msg, device, frame_id=frame_id, received_at=received, time_value=tv
                 )
             except FieldValueError as exc:
@@ -445,7 +445,7 @@ class IngestServer:
                 )
                 return
         elif cn in ACCEPTED_WITHOUT_VALUES:
-            rows, data_time = [], None
+            reading, data_time = None, None
         else:
             self._quarantine(
                 QuarantineReason.UNSUPPORTED_COMMAND,
@@ -458,7 +458,7 @@ class IngestServer:
             )
             return
         dirty = None
-        if rows and data_time is not None:
+        if reading is not None and data_time is not None:
             self._last_seen[device.id] = (data_time, received)
             dirty = (device.site_id, data_time.replace(minute=0, second=0, microsecond=0))
         payload = conn.reply(msg, data_time is not None)
@@ -473,7 +473,7 @@ class IngestServer:
                 state.peer,
                 raw,
             ),
-            rows,
+            reading,
             dirty,
             None if payload is None or conn.transport is None else (conn.transport, payload, started),
         )
@@ -699,6 +699,10 @@ _REFUSALS = {
 
 async def run(db: Database, config: IngestConfig, *, ready: asyncio.Event | None = None) -> None:
     """Run a server until cancelled."""
+    import sys as _s
+
+    if os.environ.get("GP_SWITCH"):
+        _s.setswitchinterval(float(os.environ["GP_SWITCH"]))
     server = IngestServer(db, config)
     await server.start()
     if ready is not None:

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from greenport.ingest.metrics import Metrics
 from greenport.monitoring.model import Frame, Observation, QuarantineEntry
 from greenport.storage.db import Database
-from greenport.storage.monitoring_repo import frame_row, observation_row, time_value_for
+from greenport.storage.monitoring_repo import frame_row, reading_rows, time_value_for
 from greenport.storage.uow import UnitOfWork
 
 log = logging.getLogger("greenport.ingest.writer")
@@ -42,7 +42,9 @@ class ReplyTarget(Protocol):
 class Batch:
     future: asyncio.Future[None]
     frames: list[tuple[Any, ...]] = field(default_factory=list)
+    #: readings (one row of ``observations`` each) and the number of values they hold
     observations: list[tuple[Any, ...]] = field(default_factory=list)
+    values: int = 0
     quarantine: list[QuarantineEntry] = field(default_factory=list)
     dirty: set[tuple[int, datetime]] = field(default_factory=set)
     #: (transport, reply frame, perf_counter at arrival) written after the commit
@@ -95,15 +97,17 @@ class BatchWriter:
     def add(
         self,
         frame: tuple[Any, ...],
-        observations: list[tuple[Any, ...]],
+        reading: tuple[Any, ...] | None,
         dirty: tuple[int, datetime] | None,
         reply: tuple[ReplyTarget, bytes, float] | None,
     ) -> None:
-        """Queue one frame's rows (and its reply, sent after the commit): the ingest hot path."""
+        """Queue one frame's rows (its audit row and its reading, whose ``n_values`` is at
+        index 7), and its reply, sent after the commit: the ingest hot path."""
         batch = self._open_batch()
         batch.frames.append(frame)
-        if observations:
-            batch.observations.extend(observations)
+        if reading is not None:
+            batch.observations.append(reading)
+            batch.values += reading[7]
         if dirty is not None:
             batch.dirty.add(dirty)
         if reply is not None:
@@ -126,7 +130,9 @@ class BatchWriter:
         batch = self._open_batch()
         before = batch.size
         batch.frames.extend(frame_row(f, tv) for f in frames)
-        batch.observations.extend(observation_row(o, tv) for o in observations)
+        readings = reading_rows(observations, tv)
+        batch.observations.extend(readings)
+        batch.values += sum(row[7] for row in readings)
         batch.quarantine.extend(quarantine)
         batch.dirty.update(dirty)
         self._pending += batch.size - before
@@ -192,7 +198,7 @@ class BatchWriter:
                 metrics.commits += 1
                 metrics.write_latency.observe(elapsed)
                 metrics.frames["stored"] += len(batch.frames)
-                metrics.observations += len(batch.observations)
+                metrics.observations += batch.values
                 if batch.replies:
                     now = time.perf_counter()
                     observe = metrics.ack_latency.observe

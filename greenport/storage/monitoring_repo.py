@@ -9,8 +9,8 @@ Every key starts with time (see :mod:`greenport.storage.monitoring`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
 from datetime import UTC, datetime
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -36,32 +36,18 @@ from greenport.storage.monitoring import (
     IndexRow,
     ObservationRow,
     QuarantineRow,
+    measurement_entry,
+    own_frame_entry,
+    pack_measurements,
+    unpack_measurements,
 )
 from greenport.storage.registry import DeviceRow, SiteRow
 
-_OBS_COLUMNS = (
-    "data_time, device_id, period, parameter, site_id, value, flag, zs_value, min_value, max_value, "
-    "cou, frame_id, late, received_at"
-)
+_OBS_COLUMNS = "data_time, device_id, period, site_id, frame_id, late, received_at, n_values, measurements"
 _FRAME_COLUMNS = "id, received_at, device_id, mn, cn, qn, peer, raw"
 #: PostgreSQL types of those columns, for the binary COPY of :meth:`MonitoringRepository._copy_into`.
 _PG_TYPES = {
-    "observations": (
-        "timestamptz",
-        "int4",
-        "varchar",
-        "varchar",
-        "int4",
-        "float8",
-        "varchar",
-        "float8",
-        "float8",
-        "float8",
-        "float8",
-        "int8",
-        "bool",
-        "timestamptz",
-    ),
+    "observations": ("timestamptz", "int4", "varchar", "int4", "int8", "bool", "timestamptz", "int4", "text"),
     "monitoring_frames": ("int8", "timestamptz", "int4", "varchar", "varchar", "varchar", "varchar", "bytea"),
 }
 #: Column order of the tuples :meth:`MonitoringRepository.store_rows` takes.
@@ -95,26 +81,90 @@ def frame_row(f: Frame, time_value: Callable[[datetime], Any]) -> tuple[Any, ...
     return (f.id, time_value(f.received_at), f.device_id, f.mn, f.cn, f.qn, f.peer, f.raw)
 
 
-def observation_row(o: Observation, time_value: Callable[[datetime], Any]) -> tuple[Any, ...]:
-    """An observation as the row tuple of ``observations`` (:data:`OBSERVATION_COLUMNS` order),
-    instants through the dialect's ``time_value``; the ingest hot path
-    (``greenport.ingest.pipeline.observation_rows``) makes the same tuples directly."""
-    return (
-        time_value(o.data_time),
-        o.device_id,
-        o.period.value,
-        o.parameter,
-        o.site_id,
-        o.value,
-        o.flag.value,
-        o.zs_value,
-        o.min_value,
-        o.max_value,
-        o.cou,
-        o.frame_id,
-        1 if o.late else 0,
-        time_value(o.received_at or o.data_time),
-    )
+def reading_rows(
+    observations: Iterable[Observation], time_value: Callable[[datetime], Any]
+) -> list[tuple[Any, ...]]:
+    """Observations as row tuples of ``observations`` (:data:`OBSERVATION_COLUMNS` order): one
+    row per reading (time, device, period), instants through the dialect's ``time_value``.
+
+    The first observation of a reading gives its frame, lateness and reception time; a value of
+    another frame keeps its own frame id in its entry; a parameter given twice keeps its first
+    value (what the table's key does with a re-sent frame). The ingest hot path
+    (``greenport.ingest.pipeline.reading_row``) builds the same row from a decoded frame.
+
+    Raises
+    ------
+    ValueError
+        A value that is not a finite number (see :func:`pack_measurements`).
+    """
+    readings: dict[tuple[datetime, int, str], tuple[Observation, dict[str, list[Any]]]] = {}
+    for o in observations:
+        key = (o.data_time, o.device_id, o.period.value)
+        found = readings.get(key)
+        if found is None:
+            found = readings[key] = (o, {})
+        first, entries = found
+        if o.parameter not in entries:
+            entries[o.parameter] = measurement_entry(
+                o.value,
+                o.flag.value,
+                o.zs_value,
+                o.min_value,
+                o.max_value,
+                o.cou,
+                own_frame_entry(o.frame_id, first.frame_id),
+            )
+    return [
+        (
+            time_value(first.data_time),
+            first.device_id,
+            first.period.value,
+            first.site_id,
+            first.frame_id,
+            1 if first.late else 0,
+            time_value(first.received_at or first.data_time),
+            len(entries),
+            pack_measurements(entries),
+        )
+        for first, entries in readings.values()
+    ]
+
+
+def observations_in(
+    data_time: datetime,
+    device_id: int,
+    period: str,
+    site_id: int,
+    frame_id: int | None,
+    late: bool,
+    received_at: datetime,
+    measurements: str | bytes,
+) -> list[Observation]:
+    """The observations of one stored reading, by parameter name (the inverse of :func:`reading_rows`)."""
+    kind = PeriodKind(period)
+    is_late = bool(late)
+    out = []
+    for parameter, entry in sorted(unpack_measurements(measurements).items()):
+        value, flag, zs, minimum, maximum, cou, own_frame = (*entry, None, None, None, None, None)[:7]
+        out.append(
+            Observation(
+                data_time,
+                device_id,
+                site_id,
+                kind,
+                parameter,
+                value,
+                DeviceFlag.parse(flag),
+                zs,
+                minimum,
+                maximum,
+                cou,
+                frame_id if own_frame is None else (own_frame or None),
+                is_late,
+                received_at,
+            )
+        )
+    return out
 
 
 def _in(column: Any, values: Iterable[Any] | None) -> Any:
@@ -192,7 +242,7 @@ class MonitoringRepository:
                 continue
             end_year, end_month = (year + 1, 1) if month == 12 else (year, month + 1)
             self.session.connection().exec_driver_sql(
-                f"CREATE TABLE IF NOT EXISTS {PARTITION_SCHEMA}.observations_y{year:04d}m{month:02d} "
+                f"CREATE TABLE IF NOT EXISTS {PARTITION_SCHEMA}.readings_y{year:04d}m{month:02d} "
                 f"PARTITION OF observations FOR VALUES FROM ('{year:04d}-{month:02d}-01 00:00:00+00') "
                 f"TO ('{end_year:04d}-{end_month:02d}-01 00:00:00+00')"
             )
@@ -211,8 +261,8 @@ class MonitoringRepository:
         quarantine: Sequence[QuarantineEntry] = (),
         dirty: Iterable[tuple[int, datetime]] = (),
     ) -> None:
-        """Write a batch in the current transaction; observations already stored are left alone
-        (idempotent on time, device, period, parameter)."""
+        """Write a batch in the current transaction; values already stored are left alone
+        (idempotent on time, device, period, parameter; see :meth:`store_rows`)."""
         memo: dict[datetime, Any] = {}
         convert = self.time_value()
 
@@ -224,7 +274,7 @@ class MonitoringRepository:
 
         self.store_rows(
             frames=[frame_row(f, t) for f in frames],
-            observations=[observation_row(o, t) for o in observations],
+            observations=reading_rows(observations, t),
             quarantine=quarantine,
             dirty=dirty,
         )
@@ -238,9 +288,13 @@ class MonitoringRepository:
         dirty: Iterable[tuple[int, datetime]] = (),
     ) -> None:
         """The bulk path of ingest: rows as plain tuples in table column order
-        (:data:`FRAME_COLUMNS`, :data:`OBSERVATION_COLUMNS`), instants already converted with
-        :meth:`time_value`. Observations already stored are left alone (``ON CONFLICT DO NOTHING``
-        on the time-first key), so a re-sent frame is stored once."""
+        (:data:`FRAME_COLUMNS`, :data:`OBSERVATION_COLUMNS`: one row per reading), instants
+        already converted with :meth:`time_value`.
+
+        Readings are inserted with ``ON CONFLICT DO NOTHING`` on the time-first key. When fewer
+        rows went in than were given (a re-sent frame, or a frame whose key is already stored
+        with other parameters), :meth:`_merge_readings` adds the parameters the stored reading
+        lacks; values already stored are never changed, so a re-sent frame is stored once."""
         conn = self.session.connection()
         convert = self.time_value()
         if frames:
@@ -262,9 +316,16 @@ class MonitoringRepository:
         if observations:
             if self.dialect == "postgresql":
                 self.ensure_partitions({row[0] for row in observations})
-                self._copy_into("observations", _OBS_COLUMNS, observations)
+                inserted = self._copy_into("observations", _OBS_COLUMNS, observations)
             else:
-                self._insert_sqlite_observations(observations)
+                with closing(self._raw().cursor()) as cur:
+                    cur.executemany(
+                        f"INSERT INTO observations ({_OBS_COLUMNS}) VALUES ({self._ph(9)}) ON CONFLICT DO NOTHING",
+                        observations,
+                    )
+                    inserted = cur.rowcount
+            if inserted != len(observations):
+                self._merge_readings(observations)
         dirty_rows = sorted({(convert(hour), site_id) for site_id, hour in dirty})
         if dirty_rows and self.dialect == "postgresql":  # one statement, not one per row
             hours, sites = zip(*dirty_rows, strict=True)
@@ -281,38 +342,55 @@ class MonitoringRepository:
                 dirty_rows,
             )
 
-    def _insert_sqlite_observations(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        """SQLite bulk path: one ``executemany`` per set of non-null optional columns.
+    def _merge_readings(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Merge readings whose key was already stored: parameters the stored reading lacks are
+        added (with their frame id), those it has are left as they are. The rare path of
+        :meth:`store_rows` (re-sent or split frames), in the same transaction."""
+        stored: dict[tuple[Any, Any, Any], list[Any]] = {}  # key -> [frame_id, entries, changed, text]
+        mark = "?" if self.dialect == "sqlite" else "%s"
+        keys = list(dict.fromkeys((row[0], row[1], row[2]) for row in rows))
+        with closing(self._raw().cursor()) as cur:
+            for chunk in range(0, len(keys), 300):
+                part = keys[chunk : chunk + 300]
+                cur.execute(
+                    "SELECT data_time, device_id, period, frame_id, measurements FROM observations "
+                    f"WHERE (data_time, device_id, period) IN (VALUES {', '.join([f'({mark}, {mark}, {mark})'] * len(part))})",
+                    [item for key in part for item in key],
+                )
+                for data_time, device_id, period, frame_id, text in cur.fetchall():
+                    stored[(data_time, device_id, period)] = [
+                        frame_id,
+                        unpack_measurements(text),
+                        False,
+                        text,
+                    ]
+            for row in rows:
+                found = stored.get((row[0], row[1], row[2]))
+                if found is None or row[8] == found[3]:
+                    continue  # the row that went in, or the same values again
+                frame_id, entries = found[0], found[1]
+                for parameter, entry in unpack_measurements(row[8]).items():
+                    if parameter not in entries:
+                        own = own_frame_entry(row[4], frame_id)
+                        if own is not None and len(entry) < 7:
+                            entry = [*entry, *([None] * (6 - len(entry))), own]
+                        entries[parameter] = entry
+                        found[2] = True
+            changed = [
+                (len(entries), pack_measurements(entries), *key)
+                for key, (_, entries, was_changed, _) in stored.items()
+                if was_changed
+            ]
+            if changed:
+                cur.executemany(
+                    f"UPDATE observations SET n_values = {mark}, measurements = {mark} "
+                    f"WHERE data_time = {mark} AND device_id = {mark} AND period = {mark}",
+                    changed,
+                )
 
-        Python's sqlite3 binds ``int``/``float``/``str`` directly but sends every other value
-        (``None``, ``bool``) through its adapter lookup, which costs more than the insert itself:
-        leaving out the columns that are NULL in every row of a group (their default is NULL)
-        doubles the rows/s of a real-time batch (``zs_value, min_value, max_value, cou`` are
-        usually absent)."""
-        conn = self.session.connection()
-        groups: dict[tuple[bool, bool, bool, bool], list[tuple[Any, ...]]] = {}
-        plain: list[tuple[Any, ...]] = []
-        for row in rows:
-            if row[7] is None and row[8] is None and row[9] is None and row[10] is None:
-                plain.append(row)
-            else:
-                key = (row[7] is not None, row[8] is not None, row[9] is not None, row[10] is not None)
-                group = groups.get(key)
-                if group is None:
-                    group = groups[key] = []
-                group.append(row)
-        if plain:
-            groups[(False, False, False, False)] = plain
-        for key, group in groups.items():
-            keep = (0, 1, 2, 3, 4, 5, 6, *(7 + i for i, present in enumerate(key) if present), 11, 12, 13)
-            names = ", ".join(OBSERVATION_COLUMNS[i] for i in keep)
-            conn.exec_driver_sql(
-                f"INSERT INTO observations ({names}) VALUES ({self._ph(len(keep))}) ON CONFLICT DO NOTHING",
-                list(map(itemgetter(*keep), group)),
-            )
-
-    def _copy_into(self, table: str, columns: str, rows: Sequence[tuple[Any, ...]]) -> None:
-        """PostgreSQL bulk path: COPY into a temporary staging table, then insert what is new."""
+    def _copy_into(self, table: str, columns: str, rows: Sequence[tuple[Any, ...]]) -> int:
+        """PostgreSQL bulk path: COPY into a temporary staging table, then insert what is new;
+        returns the number of rows inserted."""
         with self._raw().cursor() as cur:
             cur.execute(
                 f"CREATE TEMP TABLE IF NOT EXISTS {table}_stage (LIKE {table} INCLUDING DEFAULTS) "
@@ -326,7 +404,9 @@ class MonitoringRepository:
             cur.execute(
                 f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {table}_stage ON CONFLICT DO NOTHING"
             )
+            inserted = cur.rowcount
             cur.execute(f"DELETE FROM {table}_stage")
+        return inserted
 
     # -- reads -----------------------------------------------------------------------------------
 
@@ -340,7 +420,9 @@ class MonitoringRepository:
         periods: Iterable[PeriodKind] | None = None,
     ) -> list[Observation]:
         o = ObservationRow
-        query = select(*ObservationRow.__table__.columns).where(o.data_time >= start, o.data_time < end)
+        query = select(
+            o.data_time, o.device_id, o.period, o.site_id, o.frame_id, o.late, o.received_at, o.measurements
+        ).where(o.data_time >= start, o.data_time < end)
         for clause in (
             _in(o.site_id, site_ids),
             _in(o.device_id, device_ids),
@@ -348,29 +430,15 @@ class MonitoringRepository:
         ):
             if clause is not None:
                 query = query.where(clause)
-        query = query.order_by(o.data_time, o.device_id, o.period, o.parameter)
-        return [
-            Observation(
-                data_time=r.data_time,
-                device_id=r.device_id,
-                site_id=r.site_id,
-                period=PeriodKind(r.period),
-                parameter=r.parameter,
-                value=r.value,
-                flag=DeviceFlag.parse(r.flag),
-                zs_value=r.zs_value,
-                min_value=r.min_value,
-                max_value=r.max_value,
-                cou=r.cou,
-                frame_id=r.frame_id,
-                late=bool(r.late),
-                received_at=r.received_at,
-            )
-            for r in self.session.execute(query)
-        ]
+        query = query.order_by(o.data_time, o.device_id, o.period)
+        out: list[Observation] = []
+        for row in self.session.execute(query):
+            out.extend(observations_in(*row))
+        return out
 
     def count_observations(self, *, device_ids: Iterable[int] | None = None) -> int:
-        query = select(func.count()).select_from(ObservationRow)
+        """Stored values (one per time, device, period and parameter)."""
+        query = select(func.coalesce(func.sum(ObservationRow.n_values), 0))
         if device_ids is not None:
             query = query.where(ObservationRow.device_id.in_(list(device_ids)))
         return int(self.session.execute(query).scalar_one())

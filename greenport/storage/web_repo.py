@@ -581,31 +581,41 @@ class MonitoringReads:
     def observations(
         self, site_id: int, *, start: datetime, end: datetime, period: str = "raw"
     ) -> list[dict[str, Any]]:
-        """Stored observations of one site (newest last), with their device flags."""
+        """Stored observations of one site (oldest first, at most 20,000), with their device flags."""
         from greenport.storage.monitoring import ObservationRow
+        from greenport.storage.monitoring_repo import observations_in
 
+        o = ObservationRow
         query = (
-            select(ObservationRow)
-            .where(
-                ObservationRow.data_time >= start,
-                ObservationRow.data_time < end,
-                ObservationRow.site_id == site_id,
-                ObservationRow.period == period,
+            select(
+                o.data_time,
+                o.device_id,
+                o.period,
+                o.site_id,
+                o.frame_id,
+                o.late,
+                o.received_at,
+                o.measurements,
             )
-            .order_by(ObservationRow.data_time)
-            .limit(20000)
+            .where(o.data_time >= start, o.data_time < end, o.site_id == site_id, o.period == period)
+            .order_by(o.data_time, o.device_id)
         )
-        return [
-            {
-                "time": r.data_time.isoformat(),
-                "parameter": r.parameter,
-                "value": r.value,
-                "flag": r.flag,
-                "device_id": r.device_id,
-                "late": r.late,
-            }
-            for r in self.session.scalars(query)
-        ]
+        out: list[dict[str, Any]] = []
+        for row in self.session.execute(query):
+            for obs in observations_in(*row):
+                out.append(
+                    {
+                        "time": obs.data_time.isoformat(),
+                        "parameter": obs.parameter,
+                        "value": obs.value,
+                        "flag": obs.flag.value,
+                        "device_id": obs.device_id,
+                        "late": obs.late,
+                    }
+                )
+            if len(out) >= 20000:
+                return out[:20000]
+        return out
 
     def quarantine(self, *, limit: int = 200, device_ids: list[int] | None = None) -> list[dict[str, Any]]:
         from greenport.storage.monitoring import QuarantineRow

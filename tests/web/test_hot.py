@@ -102,7 +102,7 @@ def test_a_cached_page_carries_the_viewers_own_csrf_token(app: Any) -> None:
 
 
 def test_new_data_rebuild_the_answers_in_the_background(app: Any) -> None:
-    from greenport.storage.monitoring import ObservationRow
+    from greenport.storage.monitoring import ObservationRow, pack_measurements
 
     client, city = app
     hot = _hot(client)
@@ -118,10 +118,9 @@ def test_new_data_rebuild_the_answers_in_the_background(app: Any) -> None:
                 data_time=utcnow() - timedelta(minutes=5),
                 device_id=city.ids["dev_airA"],
                 period="rtd",
-                parameter="pm2_5",
                 site_id=city.ids["airA"],
-                value=30.0,
-                flag="N",
+                n_values=1,
+                measurements=pack_measurements({"pm2_5": [30.0, "N"]}),
             )
         )
     # until the refresher runs, pollers keep the previous document (no request computes)

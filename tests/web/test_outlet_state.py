@@ -17,7 +17,7 @@ from tests.web.conftest import bearer
 
 
 def _set_outlet_data(client: Any, city: Any, so2: float) -> None:
-    from greenport.storage.monitoring import AggregateRow, ObservationRow
+    from greenport.storage.monitoring import AggregateRow, ObservationRow, pack_measurements
     from greenport.storage.registry import SiteRow
 
     now = utcnow().replace(minute=0, second=0, microsecond=0)
@@ -32,10 +32,9 @@ def _set_outlet_data(client: Any, city: Any, so2: float) -> None:
                 data_time=now - timedelta(minutes=10),
                 device_id=city.ids["dev_out1"],
                 period="rtd",
-                parameter="flue_so2",
                 site_id=city.ids["out1"],
-                value=so2,
-                flag="N",
+                n_values=1,
+                measurements=pack_measurements({"flue_so2": [so2, "N"]}),
             )
         )
         for hours_ago, value in ((2, 20.0), (1, so2)):  # only the newest hour counts
