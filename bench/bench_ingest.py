@@ -349,10 +349,12 @@ def start_server(url: str, args: argparse.Namespace) -> tuple[subprocess.Popen[s
 
 
 def raw_insert_rate(db: Database, rows: int) -> float:
-    """Rows/s of the ingest writer's own repository call alone (``store_rows``): batches of
-    8,000 observation rows (1,000 frames of 8 factors, with their 1,000 audit frame rows), one
-    commit each, time-ordered like live data."""
-    from greenport.ingest.writer import time_value_for
+    """Values/s of the ingest writer's own repository call alone (``store_rows``): batches of
+    1,000 frames of 8 factors (1,000 readings holding 8,000 values, with their 1,000 audit frame
+    rows), one commit each, time-ordered like live data. Counted in values (observation rows of
+    the old one-row-per-value layout) so that it reads against the ingest figure in values/s."""
+    from greenport.storage.monitoring import pack_measurements
+    from greenport.storage.monitoring_repo import time_value_for
 
     tv = time_value_for(db.dialect)
     base = datetime(2030, 1, 1, tzinfo=UTC)
@@ -363,35 +365,18 @@ def raw_insert_rate(db: Database, rows: int) -> float:
     k = 0
     frame_id = 1 << 40
     while done < rows:
-        obs: list[tuple[Any, ...]] = []
+        readings: list[tuple[Any, ...]] = []
         frames: list[tuple[Any, ...]] = []
         for device in range(batch_frames):
             when = tv(base + timedelta(seconds=30 * k, milliseconds=device))
             frame_id += 1
             frames.append((frame_id, when, device + 1, "BENCH", "2011", "20300101000000000", None, raw))
-            obs.extend(
-                (
-                    when,
-                    device + 1,
-                    "raw",
-                    f"p{j}",
-                    1,
-                    1.0 + j,
-                    "N",
-                    None,
-                    None,
-                    None,
-                    None,
-                    frame_id,
-                    False,
-                    when,
-                )
-                for j in range(FACTORS)
-            )
+            values = pack_measurements({f"p{j}": [1.0 + j + device / 7, "N"] for j in range(FACTORS)})
+            readings.append((when, device + 1, "raw", 1, frame_id, 0, when, FACTORS, values))
         k += 1
         with UnitOfWork(db) as uow:
-            uow.monitoring.store_rows(frames=frames, observations=obs)
-        done += len(obs)
+            uow.monitoring.store_rows(frames=frames, observations=readings)
+        done += batch_frames * FACTORS
     return done / (time.perf_counter() - started)
 
 
@@ -445,8 +430,8 @@ def run_one(label: str, url: str, args: argparse.Namespace) -> dict[str, object]
         "frame_rows": frame_rows,
         "stored_exactly_once": stored == sent * FACTORS,
         "zero_loss": sent > 0 and stored == sent * FACTORS and acked == sent,
-        "raw_insert_rows_per_second": round(rate),
-        "ingest_rows_per_second": round(per_second * FACTORS),
+        "raw_insert_values_per_second": round(rate),
+        "ingest_values_per_second": round(per_second * FACTORS),
         "share_of_raw_insert_rate": round(per_second * FACTORS / rate, 3) if rate else None,
         "frames_encoded_before_the_clock": sent,
         "encode_seconds": round(encode_seconds, 1),

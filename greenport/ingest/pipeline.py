@@ -32,7 +32,7 @@ from greenport.kernel.parameters import canonical_unit
 from greenport.kernel.time import PeriodKind
 from greenport.kernel.units import convert
 from greenport.monitoring.model import DeviceFlag, DeviceRef, Observation, is_late
-from greenport.protocol import codes
+from greenport.protocol import codes, factor_entries
 from greenport.protocol.errors import FieldValueError
 from greenport.protocol.messages import Message
 from greenport.storage.monitoring import measurement_entry, pack_measurements
@@ -218,14 +218,15 @@ def reading_row(
     if params is None:
         params = _PARAMETERS[st] = {}
     letters = _FLAG_LETTERS
-    entries: dict[str, list[Any]] = {}
+    fast = factor_entries(cp.factors, name, zname, params, letters)
+    entries: dict[str, list[Any]] = {} if fast is None else fast
     value: Any
     zs: Any
     flag_text: Any
     minimum: Any
     maximum: Any
     cou: Any
-    for code, fields in cp.factors.items():
+    for code, fields in () if fast is not None else cp.factors.items():
         get = fields.get
         value = get(name)
         zs = get(zname) if zname else None

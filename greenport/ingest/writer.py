@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from greenport.ingest.metrics import Metrics
 from greenport.monitoring.model import Frame, Observation, QuarantineEntry
 from greenport.storage.db import Database
-from greenport.storage.monitoring_repo import frame_row, reading_rows, time_value_for
+from greenport.storage.monitoring_repo import cached_time_value, frame_row, reading_rows
 from greenport.storage.uow import UnitOfWork
 
 log = logging.getLogger("greenport.ingest.writer")
@@ -80,8 +80,8 @@ class BatchWriter:
         self._pending = 0
         self._task: asyncio.Task[None] | None = None
         self._closing = False
-        #: instant -> driver value of a time column (text on SQLite)
-        self.time_value: Callable[[datetime], Any] = time_value_for(db.dialect)
+        #: instant -> driver value of a time column (text on SQLite), memoized; the event loop's own
+        self.time_value: Callable[[datetime], Any] = cached_time_value(db.dialect)
         #: called with True when back-pressure starts (too many frames wait), False when it ends
         self.on_pressure: Callable[[bool], None] | None = None
 

@@ -64,10 +64,16 @@ PERIOD_LENGTH: dict[PeriodKind, timedelta] = {
 }
 
 
+#: Period length plus grace: a value received later than this after its DataTime is late.
+_LATE_BEYOND: dict[PeriodKind, timedelta] = {
+    period: PERIOD_LENGTH.get(period, timedelta(0)) + LATE_AFTER.get(period, timedelta(hours=1))
+    for period in PeriodKind
+}
+
+
 def is_late(period: PeriodKind, data_time: datetime, received_at: datetime) -> bool:
     """True when a value arrives after its period's end plus the grace in :data:`LATE_AFTER`."""
-    end = data_time + PERIOD_LENGTH.get(period, timedelta(0))
-    return received_at > end + LATE_AFTER.get(period, timedelta(hours=1))
+    return received_at - data_time > _LATE_BEYOND[period]
 
 
 class Observation(NamedTuple):

@@ -55,6 +55,7 @@ from greenport.protocol.codec import (
     decode_segment,
     encode,
     encode_segment,
+    factor_entries,
     format_time,
     make_qn,
 )
@@ -147,6 +148,7 @@ __all__ = [
     "encode_segment",
     "execution_result",
     "factor_codes",
+    "factor_entries",
     "factor_parameter",
     "format_time",
     "heartbeat",

@@ -628,11 +628,113 @@ py_scan_frame(PyObject *module, PyObject *arg)
     return message;
 }
 
+/* factor_entries(factors, value_field, corrected_field, codes, flags) -> dict | None
+ *
+ * The usual factors of a CP projected through a code table, for the ingest hot path
+ * (greenport.ingest.pipeline.reading_row holds the reference in Python):
+ *   factors          CP.factors: code -> {field: value}
+ *   value_field      "Rtd", "Avg", ...; corrected_field "ZsRtd", ... or "" for none
+ *   codes            code -> (name, scale); flags: flag text (or None) -> stored letter
+ * Result: {name: [value * scale, letter]} or {name: [value * scale, letter, corrected * scale]}
+ * (value None when only the flag or the corrected value came), the first code of a name kept.
+ * None when anything is not usual: a field other than those three, a value that is not a float,
+ * a flag that is not a str, a code or flag missing from the tables, or a scaled value that is
+ * not finite; the Python path then takes the frame (and explains what it refuses). */
+static PyObject *
+py_factor_entries(PyObject *self, PyObject *args)
+{
+    PyObject *factors, *value_field, *corrected_field, *codes, *flags;
+    if (!PyArg_ParseTuple(args, "O!UUO!O!", &PyDict_Type, &factors, &value_field, &corrected_field,
+                          &PyDict_Type, &codes, &PyDict_Type, &flags)) {
+        return NULL;
+    }
+    int has_corrected = PyUnicode_GET_LENGTH(corrected_field) > 0;
+    PyObject *out = PyDict_New();
+    if (out == NULL) return NULL;
+    Py_ssize_t pos = 0;
+    PyObject *code, *fields;
+    while (PyDict_Next(factors, &pos, &code, &fields)) {
+        if (!PyDict_CheckExact(fields)) goto not_usual;
+        PyObject *value = NULL, *corrected = NULL, *flag = NULL;
+        Py_ssize_t fpos = 0;
+        PyObject *key, *item;
+        while (PyDict_Next(fields, &fpos, &key, &item)) {
+            if (!PyUnicode_CheckExact(key)) goto not_usual;
+            if (PyUnicode_Compare(key, value_field) == 0) {
+                if (!PyFloat_CheckExact(item)) goto not_usual;
+                value = item;
+            } else if (has_corrected && PyUnicode_Compare(key, corrected_field) == 0) {
+                if (!PyFloat_CheckExact(item)) goto not_usual;
+                corrected = item;
+            } else if (PyUnicode_CompareWithASCIIString(key, "Flag") == 0) {
+                if (!PyUnicode_CheckExact(item)) goto not_usual;
+                flag = item;
+            } else {
+                goto not_usual;
+            }
+        }
+        if (value == NULL && corrected == NULL && flag == NULL) continue; /* nothing sent */
+        PyObject *found = PyDict_GetItemWithError(codes, code);
+        if (found == NULL || !PyTuple_CheckExact(found) || PyTuple_GET_SIZE(found) != 2) {
+            if (PyErr_Occurred()) goto error;
+            goto not_usual;
+        }
+        PyObject *name = PyTuple_GET_ITEM(found, 0);
+        double scale = PyFloat_AsDouble(PyTuple_GET_ITEM(found, 1));
+        if (scale == -1.0 && PyErr_Occurred()) goto error;
+        PyObject *letter = PyDict_GetItemWithError(flags, flag ? flag : Py_None);
+        if (letter == NULL) {
+            if (PyErr_Occurred()) goto error;
+            goto not_usual;
+        }
+        int present = PyDict_Contains(out, name);
+        if (present < 0) goto error;
+        if (present) continue; /* two codes of one parameter: the first is kept */
+        PyObject *entry = PyList_New(corrected ? 3 : 2);
+        if (entry == NULL) goto error;
+        PyObject *scaled[2] = {value, corrected};
+        for (int i = 0; i < 2; i++) {
+            PyObject *v = scaled[i];
+            if (v == NULL) {
+                if (i == 0) PyList_SET_ITEM(entry, 0, Py_NewRef(Py_None));
+                continue;
+            }
+            if (scale != 1.0) {
+                double x = PyFloat_AS_DOUBLE(v) * scale;
+                if (!isfinite(x)) {
+                    Py_DECREF(entry);
+                    goto not_usual;
+                }
+                v = PyFloat_FromDouble(x);
+                if (v == NULL) {
+                    Py_DECREF(entry);
+                    goto error;
+                }
+            } else {
+                Py_INCREF(v);
+            }
+            PyList_SET_ITEM(entry, i == 0 ? 0 : 2, v);
+        }
+        PyList_SET_ITEM(entry, 1, Py_NewRef(letter));
+        int failed = PyDict_SetItem(out, name, entry);
+        Py_DECREF(entry);
+        if (failed < 0) goto error;
+    }
+    return out;
+not_usual:
+    Py_DECREF(out);
+    Py_RETURN_NONE;
+error:
+    Py_DECREF(out);
+    return NULL;
+}
+
 static PyMethodDef speedups_methods[] = {
     {"crc16_hj212", py_crc16_hj212, METH_O, "HJ 212-2017 Appendix A CRC of a bytes-like object."},
     {"crc16_modbus", py_crc16_modbus, METH_O, "CRC-16/MODBUS of a bytes-like object."},
     {"configure", py_configure, METH_VARARGS, "configure(numeric_fields, time_fields, Message, CP, CrcVariant.HJ212, tz)."},
     {"scan_frame", py_scan_frame, METH_O, "The Message of a plain upload frame, or None: the Python decoder takes it."},
+    {"factor_entries", py_factor_entries, METH_VARARGS, "The usual factors of a CP through a code table, or None (see the C source)."},
     {NULL, NULL, 0, NULL},
 };
 

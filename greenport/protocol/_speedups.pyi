@@ -19,3 +19,11 @@ def configure(
     /,
 ) -> None: ...
 def scan_frame(frame: bytes, /) -> Message | None: ...
+def factor_entries(
+    factors: dict[str, dict[str, object]],
+    value_field: str,
+    corrected_field: str,
+    codes: dict[str, tuple[str, float]],
+    flags: dict[str | None, str],
+    /,
+) -> dict[str, list[object]] | None: ...

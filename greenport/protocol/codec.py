@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 from itertools import compress, repeat
+from typing import Any
 
 from greenport.kernel.time import CHINA_TZ
 from greenport.protocol.crc import CRC_FUNCTIONS, CrcVariant, crc16_hj212, speedups
@@ -551,6 +552,28 @@ else:  # pragma: no cover - only without the compiled extension
 
 #: Whether :func:`decode` uses the compiled fast path for plain upload frames.
 COMPILED: bool = _scan_frame is not None
+
+
+def _no_factor_entries(
+    factors: Mapping[str, Mapping[str, Value]],
+    value_field: str,
+    corrected_field: str,
+    codes: dict[str, tuple[str, float]],
+    flags: dict[str | None, str],
+) -> dict[str, list[Any]] | None:
+    return None
+
+
+#: ``factor_entries(factors, value_field, corrected_field, codes, flags)``: the usual factors of a
+#: CP (only ``value_field``, ``corrected_field`` and ``Flag``, values floats) projected through a
+#: code table ``code -> (name, scale)`` and a flag table, as ``{name: [value * scale, letter]}``
+#: (``+ [corrected * scale]`` when sent), the first code of a name kept; ``None`` when anything is
+#: not usual, and always ``None`` without the compiled extension: the caller's own Python loop is
+#: the reference (``greenport.ingest.pipeline.reading_row``, tested equal).
+factor_entries: Callable[
+    [Mapping[str, Mapping[str, Value]], str, str, dict[str, tuple[str, float]], dict[str | None, str]],
+    dict[str, list[Any]] | None,
+] = speedups.factor_entries if speedups is not None else _no_factor_entries  # type: ignore[assignment]
 
 
 def decode(
