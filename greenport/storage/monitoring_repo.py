@@ -309,7 +309,7 @@ class MonitoringRepository:
         with other parameters), :meth:`_merge_readings` adds the parameters the stored reading
         lacks; values already stored are never changed, so a re-sent frame is stored once."""
         conn = self.session.connection()
-        convert = self.time_value()
+        convert = cached_time_value(self.dialect)  # a batch marks the same few hours many times
         if frames:
             if self.dialect == "postgresql":
                 self._copy_into("monitoring_frames", _FRAME_COLUMNS, frames)

@@ -77,6 +77,23 @@ def test_real_packets_give_the_same_rows_and_replies_on_both_paths() -> None:
         check_same(msg)
 
 
+def test_the_python_loop_gives_the_same_rows_as_the_compiled_factor_entries(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without the compiled ``factor_entries`` (a machine without a C compiler), ``reading_row``
+    builds every reading in its own loop: the same rows again."""
+    import greenport.ingest.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "factor_entries", lambda *args: None)
+    for msg in packets():
+        check_same(msg)
+    segment = (  # usual factors, an O2-corrected one and a vendor code
+        "ST=32;CN=2011;PW=1;MN=GPGAS01;CP=&&DataTime=20220315091000;a34004-Rtd=35.5,a34004-Flag=N;"
+        "w00000-Rtd=12.25,w00000-Flag=T;a21026-Rtd=12.25,a21026-ZsRtd=15.5;a99948-Rtd=1&&"
+    )
+    check_same(decode(frame_bytes(segment)))
+
+
 @settings(max_examples=80, deadline=None)
 @given(
     cn=st.sampled_from(["2011", "2051", "2061", "2031", "2041", "3020", "2081", "1013"]),
