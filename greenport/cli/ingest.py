@@ -121,7 +121,12 @@ def ingest(
             if log_level:
                 argv += ["--log-level", log_level]
             argv += ["--loop", loop]
-            children.append(subprocess.Popen(argv, stdout=subprocess.DEVNULL))
+            children.append(subprocess.Popen(argv, stdout=subprocess.PIPE))
+        for child in children:  # "listening" means every process accepts: else the first takes all
+            assert child.stdout is not None
+            line = await asyncio.get_running_loop().run_in_executor(None, child.stdout.readline)
+            if not line:
+                fail(f"an ingest worker process exited before listening (exit code {child.wait()})")
         sys.stdout.write(
             json.dumps(
                 {
