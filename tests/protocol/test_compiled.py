@@ -193,3 +193,36 @@ def test_reply_frame_is_the_encoded_reply(message: Message, flag: int | None) ->
     except EncodeError as exc:
         got = str(exc)
     assert got == want
+
+
+def test_factor_entries_projects_only_the_usual_factors() -> None:
+    from greenport.protocol import factor_entries
+
+    codes = {
+        "a21026": ("so2", 1.0),
+        "a34004": ("pm2_5", 1.0),
+        "w00000": ("water_flow", 3.6),
+        "b1": ("so2", 1.0),
+    }
+    flags = {None: "N", "N": "N", "T": "T"}
+    factors = {
+        "a21026": {"Rtd": 12.5, "ZsRtd": 15.25, "Flag": "T"},
+        "w00000": {"Rtd": 2.0},
+        "a34004": {"Flag": "N"},
+        "b1": {"Rtd": 99.0},  # a second code of so2: the first one is kept
+        "x9": {},  # nothing sent: skipped
+    }
+    assert factor_entries(factors, "Rtd", "ZsRtd", codes, flags) == {
+        "so2": [12.5, "T", 15.25],
+        "water_flow": [7.2, "N"],
+        "pm2_5": [None, "N"],
+    }
+    for unusual in (
+        {"a21026": {"Rtd": 1.0, "Min": 0.5}},  # another field
+        {"a21026": {"Rtd": "1.0"}},  # not a float
+        {"a21026": {"Rtd": 1.0, "Flag": "Q"}},  # a flag the table does not know
+        {"zz": {"Rtd": 1.0}},  # a code the table does not know
+        {"w00000": {"Rtd": 1e308}},  # not finite once scaled
+    ):
+        assert factor_entries(unusual, "Rtd", "ZsRtd", codes, flags) is None
+    assert factor_entries({"a21026": {"Rtd": 1.0, "ZsRtd": 2.0}}, "Rtd", "", codes, flags) is None
