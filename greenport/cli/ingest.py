@@ -52,6 +52,11 @@ def ingest(
     resend_gap: float = typer.Option(
         3600.0, help="Ask a device back after this silence for its missed hours [s]."
     ),
+    auth_refresh: float = typer.Option(
+        30.0,
+        help="Check the logged-in devices against the registry every N s: a new password or a "
+        "disabled device takes effect within that time (0 = never).",
+    ),
     log_level: str = typer.Option(None, help="Logging level (default: GREENPORT_LOG_LEVEL)."),
     workers: int = typer.Option(
         1, "--workers", help="Processes accepting on the port (SO_REUSEPORT, Linux)."
@@ -83,6 +88,7 @@ def ingest(
         commit_interval=commit_interval,
         aggregate_interval=aggregate_interval,
         resend_gap=resend_gap,
+        auth_refresh=auth_refresh,
         reuse_port=reuse_port or workers > 1,
     )
     children: list[subprocess.Popen[bytes]] = []
@@ -115,6 +121,8 @@ def ingest(
                 str(commit_interval),
                 "--resend-gap",
                 str(resend_gap),
+                "--auth-refresh",
+                str(auth_refresh),
             ]
             if database:
                 argv += ["--database", database]

@@ -76,6 +76,7 @@ class IngestConfig:
     max_batch_frames: int = 20000
     max_pending_frames: int = 200000
     auth_cache_ttl: float = 300.0  # [s]
+    auth_refresh: float = 30.0  # [s] between checks of the logged-in devices against the registry
     aggregate_interval: float = 60.0  # [s]; 0 = no aggregation in this process
     resend_gap: float = 3600.0  # [s]; a device back after a longer silence is asked for the hours missed
     read_threads: int = 4
@@ -140,6 +141,7 @@ class IngestServer:
         self._now_at = utcnow()
         self._now_db: object = None
         self._sweeper: asyncio.Task[None] | None = None
+        self._revalidator: asyncio.Task[None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -159,6 +161,8 @@ class IngestServer:
             lambda: _Connection(self), cfg.host, cfg.port, reuse_port=cfg.reuse_port or None
         )
         self._sweeper = loop.create_task(self._sweep_loop())
+        if cfg.auth_refresh > 0:
+            self._revalidator = loop.create_task(self._revalidate_loop())
         if cfg.metrics_port is not None:
             self._metrics_server = await serve_metrics(self.metrics, cfg.metrics_host, cfg.metrics_port)
         if cfg.aggregate_interval > 0:
@@ -185,8 +189,9 @@ class IngestServer:
             self._server.close()
         for conn in list(self._connections):
             conn.close()
-        if self._sweeper is not None:
-            self._sweeper.cancel()
+        for task in (self._sweeper, self._revalidator):
+            if task is not None:
+                task.cancel()
         if self._metrics_server is not None:
             self._metrics_server.close()
         if self._aggregator is not None:
@@ -255,6 +260,49 @@ class IngestServer:
         if device is not None:
             state.devices[mn] = (password_digest(password), device)
         return device, reason
+
+    async def revalidate(self) -> set[str]:
+        """Forget the log-ins whose device changed in the registry since it was verified (password,
+        active, site, CRC setting, or gone): from every connection and from the process-wide
+        cache, so that the device's next frame is checked again. Returns the MNs forgotten.
+
+        Run every ``auth_refresh`` seconds: a disabled device or a new password takes effect within
+        that time, on connections already open too (not only after the cache entry expires)."""
+        held: dict[str, set[DeviceRef]] = defaultdict(set)
+        for conn in self._connections:
+            for device in conn.logged_in.values():
+                held[device.mn].add(device)
+            for _, device in conn.state.devices.values():
+                held[device.mn].add(device)
+        for device in self.auth_cache.devices():
+            held[device.mn].add(device)
+        if not held:
+            return set()
+
+        def current() -> dict[str, DeviceRef]:
+            with UnitOfWork(self.db) as uow:
+                return uow.monitoring.devices_by_mn(held)
+
+        now = await asyncio.get_running_loop().run_in_executor(self._reads, current)
+        stale = {mn for mn, devices in held.items() if any(device != now.get(mn) for device in devices)}
+        for mn in stale:
+            self.auth_cache.forget(mn)
+            log.info("device %s changed in the registry: its log-ins are checked again", mn)
+        if stale:
+            for conn in self._connections:
+                for key in [key for key, device in conn.logged_in.items() if device.mn in stale]:
+                    del conn.logged_in[key]
+                for mn in stale & conn.state.devices.keys():
+                    del conn.state.devices[mn]
+        return stale
+
+    async def _revalidate_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.auth_refresh)
+            try:
+                await self.revalidate()
+            except Exception as exc:  # the registry unreachable: keep serving, try again later
+                log.warning("checking the logged-in devices failed: %s", exc)
 
     async def _variant_device(self, mn: str) -> DeviceRef | None:
         def lookup() -> DeviceRef | None:

@@ -73,6 +73,10 @@ class AuthCache:
         while len(self._entries) > self.size:
             self._entries.popitem(last=False)
 
+    def devices(self) -> list[DeviceRef]:
+        """The devices of the positive entries (expired or not)."""
+        return [device for _, device, _ in self._entries.values() if device is not None]
+
     def forget(self, mn: str) -> None:
         for key in [k for k in self._entries if k[0] == mn]:
             del self._entries[key]

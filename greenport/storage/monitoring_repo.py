@@ -213,6 +213,15 @@ class MonitoringRepository:
         row = self.session.scalars(select(DeviceRow).where(DeviceRow.mn == mn)).one_or_none()
         return None if row is None else self._device_ref(row)
 
+    def devices_by_mn(self, mns: Iterable[str]) -> dict[str, DeviceRef]:
+        """The registered devices of these MNs (absent ones are left out)."""
+        wanted = sorted(set(mns))
+        out: dict[str, DeviceRef] = {}
+        for start in range(0, len(wanted), 5000):  # well under SQLite's bound-parameter limit
+            query = select(DeviceRow).where(DeviceRow.mn.in_(wanted[start : start + 5000]))
+            out.update((row.mn, self._device_ref(row)) for row in self.session.scalars(query))
+        return out
+
     def devices(self, *, site_id: int | None = None) -> list[DeviceRef]:
         query = select(DeviceRow).order_by(DeviceRow.mn)
         if site_id is not None:

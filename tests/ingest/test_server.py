@@ -138,3 +138,55 @@ async def test_connections_above_the_cap_are_closed_and_the_others_served(city: 
     assert decode(first).cn == "9014"
     assert refused == b""
     assert server.metrics.errors.get("too_many_connections") == 1
+
+
+async def test_a_new_password_or_a_disabled_device_takes_effect_on_open_connections(city: Fixture) -> None:
+    """The bureau changes GPAIR01's password and disables GPAIR02 while both are connected and
+    logged in: after the next check against the registry, old credentials are refused on the
+    same connections, the new password is accepted, and an unchanged device is left alone."""
+    from sqlalchemy import update
+
+    from greenport.accounts.passwords import hash_password
+    from greenport.storage.registry import DeviceRow
+
+    server = await start(city, max_auth_failures=10, auth_refresh=0)
+    conns = {}
+    try:
+        for mn in ("GPAIR01", "GPAIR02", "GPSEC01"):
+            conns[mn] = await asyncio.open_connection("127.0.0.1", server.port)
+
+        async def send(mn: str, frame: bytes) -> list[bytes]:
+            reader, writer = conns[mn]
+            writer.write(frame)
+            await writer.drain()
+            try:
+                data = await asyncio.wait_for(reader.read(65536), 2)
+            except TimeoutError:
+                return []
+            return [item for item in FrameBuffer().feed(data) if isinstance(item, bytes)]
+
+        for k, mn in enumerate(("GPAIR01", "GPAIR02", "GPSEC01")):
+            assert len(await send(mn, air_frame(mn, WHEN + timedelta(minutes=k)))) == 1
+        assert await server.revalidate() == set()  # nothing changed: nobody is checked again
+
+        with UnitOfWork(city.db) as uow:
+            uow.session.execute(
+                update(DeviceRow)
+                .where(DeviceRow.mn == "GPAIR01")
+                .values(password_hash=hash_password("n3w-pw", profile="device"))
+            )
+            uow.session.execute(update(DeviceRow).where(DeviceRow.mn == "GPAIR02").values(active=False))
+        assert await server.revalidate() == {"GPAIR01", "GPAIR02"}
+
+        later = WHEN + timedelta(minutes=10)
+        assert await send("GPAIR01", air_frame("GPAIR01", later)) == []  # the old password
+        assert len(await send("GPAIR01", air_frame("GPAIR01", later, pw="n3w-pw"))) == 1
+        assert await send("GPAIR02", air_frame("GPAIR02", later)) == []  # disabled
+        assert len(await send("GPSEC01", air_frame("GPSEC01", later))) == 1  # unchanged, still served
+    finally:
+        for _, writer in conns.values():
+            writer.close()
+        await server.close()
+    with UnitOfWork(city.db) as uow:
+        refused = {(e.mn, e.reason) for e in uow.monitoring.quarantine()}
+    assert refused == {("GPAIR01", "bad_password"), ("GPAIR02", "unknown_mn")}
