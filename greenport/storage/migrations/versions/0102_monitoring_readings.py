@@ -33,35 +33,6 @@ PARTITION_SCHEMA = "observation_parts"
 FIRST_YEAR, LAST_YEAR = 2022, 2027
 PAGE = 50_000
 
-_OLD_COLUMNS = (
-    "data_time",
-    "device_id",
-    "period",
-    "parameter",
-    "site_id",
-    "value",
-    "flag",
-    "zs_value",
-    "min_value",
-    "max_value",
-    "cou",
-    "frame_id",
-    "late",
-    "received_at",
-)
-_NEW_COLUMNS = (
-    "data_time",
-    "device_id",
-    "period",
-    "site_id",
-    "frame_id",
-    "late",
-    "received_at",
-    "n_values",
-    "measurements",
-)
-
-
 def _months() -> Iterator[tuple[date, date]]:
     for year in range(FIRST_YEAR, LAST_YEAR + 1):
         for month in range(1, 13):
@@ -191,7 +162,7 @@ def _convert_up(bind: Any) -> None:
     after: tuple[Any, ...] | None = None
     pending: list[Any] = []  # rows of the last reading of a page, finished on the next page
     while True:
-        query = sa.select(*(old.c[name] for name in _OLD_COLUMNS)).order_by(*key).limit(PAGE)
+        query = sa.select(*old.c).order_by(*key).limit(PAGE)
         if after is not None:
             query = query.where(sa.tuple_(*key) > sa.tuple_(*after))
         rows = bind.execute(query).all()
@@ -215,7 +186,7 @@ def _convert_down(bind: Any) -> None:
     key = (new.c.data_time, new.c.device_id, new.c.period)
     after: tuple[Any, ...] | None = None
     while True:
-        query = sa.select(*(new.c[name] for name in _NEW_COLUMNS)).order_by(*key).limit(PAGE // 8)
+        query = sa.select(*new.c).order_by(*key).limit(PAGE // 8)
         if after is not None:
             query = query.where(sa.tuple_(*key) > sa.tuple_(*after))
         readings = bind.execute(query).all()
