@@ -10,7 +10,7 @@ PostgreSQL (``PARTITION BY RANGE (data_time)``; partitions live in schema
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -79,7 +79,7 @@ class ObservationRow(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: number of parameters in ``measurements`` (counts without parsing the JSON)
     n_values: Mapped[int] = mapped_column(Integer)
-    #: JSON text ``{parameter: [value, flag, zs_value, min_value, max_value, cou, frame_id]}``
+    #: JSON text ``{parameter: [value, flag, zs_value, ... received_at]}`` (:data:`MEASUREMENT_FIELDS`)
     measurements: Mapped[str] = mapped_column(Text)
 
     __table_args__ = {  # noqa: RUF012
@@ -89,11 +89,25 @@ class ObservationRow(Base):
 
 
 #: The fields of a measurement entry, in order. Values are in the parameter's canonical unit;
-#: ``flag`` is the device flag letter (HJ 212-2017 Table 8, ``N`` when none was sent);
-#: ``frame_id`` is present only when the value came from another frame than the row's
-#: ``frame_id`` (merged in; ``0`` when it came from no frame, e.g. a back-fill, since frame ids
-#: are never 0). Trailing nulls are left out: ``[12.5, "N"]`` is the usual entry.
-MEASUREMENT_FIELDS = ("value", "flag", "zs_value", "min_value", "max_value", "cou", "frame_id")
+#: ``flag`` is the device flag letter (HJ 212-2017 Table 8, ``N`` when none was sent). The last
+#: three say where a value came from when that differs from its reading's row (a value merged in
+#: from another frame): ``frame_id`` (``0``: no frame, e.g. a back-fill; frame ids are never 0),
+#: ``late`` and ``received_at`` (ISO 8601, UTC); left out (null) when they are the row's.
+#: Trailing nulls are left out: ``[12.5, "N"]`` is the usual entry.
+MEASUREMENT_FIELDS = (
+    "value",
+    "flag",
+    "zs_value",
+    "min_value",
+    "max_value",
+    "cou",
+    "frame_id",
+    "late",
+    "received_at",
+)
+
+#: (frame id, late, reception) of a value or of a reading row.
+Origin = tuple[int | None, bool, datetime]
 
 
 def measurement_entry(
@@ -103,21 +117,35 @@ def measurement_entry(
     min_value: float | None = None,
     max_value: float | None = None,
     cou: float | None = None,
-    frame_id: int | None = None,
+    origin: Origin | None = None,
+    row_origin: Origin | None = None,
 ) -> list[Any]:
-    """The JSON array of one parameter (:data:`MEASUREMENT_FIELDS`), trailing nulls left out."""
-    entry: list[Any] = [value, flag, zs_value, min_value, max_value, cou, frame_id]
+    """The JSON array of one parameter (:data:`MEASUREMENT_FIELDS`), trailing nulls left out;
+    with the value's ``origin`` where it differs from the ``row_origin`` of its reading."""
+    entry: list[Any] = [value, flag, zs_value, min_value, max_value, cou, None, None, None]
+    if origin is not None and row_origin is not None and origin != row_origin:
+        frame_id, late, received_at = origin
+        if frame_id != row_origin[0]:
+            entry[6] = 0 if frame_id is None else frame_id
+        if late != row_origin[1]:
+            entry[7] = late
+        if received_at != row_origin[2]:
+            entry[8] = received_at.astimezone(UTC).isoformat()
     while len(entry) > 2 and entry[-1] is None:
         entry.pop()
     return entry
 
 
-def own_frame_entry(value_frame: int | None, reading_frame: int | None) -> int | None:
-    """The ``frame_id`` field of a value's entry in a reading of ``reading_frame``: ``None``
-    (left out) when they are the same, ``0`` for a value of no frame."""
-    if value_frame == reading_frame:
-        return None
-    return 0 if value_frame is None else value_frame
+def entry_origin(entry: list[Any], row_origin: Origin) -> Origin:
+    """Where the value of ``entry`` came from, in a reading row of ``row_origin``."""
+    frame_id, late, received_at = row_origin
+    if len(entry) > 6 and entry[6] is not None:
+        frame_id = entry[6] or None
+    if len(entry) > 7 and entry[7] is not None:
+        late = bool(entry[7])
+    if len(entry) > 8 and entry[8] is not None:
+        received_at = datetime.fromisoformat(entry[8])
+    return frame_id, late, received_at
 
 
 def pack_measurements(entries: dict[str, list[Any]]) -> str:

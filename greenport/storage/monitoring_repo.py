@@ -35,9 +35,10 @@ from greenport.storage.monitoring import (
     FrameRow,
     IndexRow,
     ObservationRow,
+    Origin,
     QuarantineRow,
+    entry_origin,
     measurement_entry,
-    own_frame_entry,
     pack_measurements,
     unpack_measurements,
 )
@@ -108,9 +109,9 @@ def reading_rows(
     """Observations as row tuples of ``observations`` (:data:`OBSERVATION_COLUMNS` order): one
     row per reading (time, device, period), instants through the dialect's ``time_value``.
 
-    The first observation of a reading gives its frame, lateness and reception time; a value of
-    another frame keeps its own frame id in its entry; a parameter given twice keeps its first
-    value (what the table's key does with a re-sent frame). The ingest hot path
+    The first observation of a reading gives the row its frame, lateness and reception time; a
+    value whose origin differs keeps its own in its entry (:func:`measurement_entry`); a
+    parameter given twice keeps its first value (what the table's key does with a re-sent frame). The ingest hot path
     (``greenport.ingest.pipeline.reading_row``) builds the same row from a decoded frame.
 
     Raises
@@ -133,7 +134,8 @@ def reading_rows(
                 o.min_value,
                 o.max_value,
                 o.cou,
-                own_frame_entry(o.frame_id, first.frame_id),
+                (o.frame_id, o.late, o.received_at or o.data_time),
+                (first.frame_id, first.late, first.received_at or first.data_time),
             )
     return [
         (
@@ -163,10 +165,11 @@ def observations_in(
 ) -> list[Observation]:
     """The observations of one stored reading, by parameter name (the inverse of :func:`reading_rows`)."""
     kind = PeriodKind(period)
-    is_late = bool(late)
+    row_origin = (frame_id, bool(late), received_at)
     out = []
     for parameter, entry in sorted(unpack_measurements(measurements).items()):
-        value, flag, zs, minimum, maximum, cou, own_frame = (*entry, None, None, None, None, None)[:7]
+        value, flag, zs, minimum, maximum, cou = (*entry, None, None, None, None)[:6]
+        origin = row_origin if len(entry) <= 6 else entry_origin(entry, row_origin)
         out.append(
             Observation(
                 data_time,
@@ -180,9 +183,7 @@ def observations_in(
                 minimum,
                 maximum,
                 cou,
-                frame_id if own_frame is None else (own_frame or None),
-                is_late,
-                received_at,
+                *origin,
             )
         )
     return out
@@ -366,42 +367,53 @@ class MonitoringRepository:
 
     def _merge_readings(self, rows: Sequence[tuple[Any, ...]]) -> None:
         """Merge readings whose key was already stored: parameters the stored reading lacks are
-        added (with their frame id), those it has are left as they are. The rare path of
-        :meth:`store_rows` (re-sent or split frames), in the same transaction."""
-        stored: dict[tuple[Any, Any, Any], list[Any]] = {}  # key -> [frame_id, entries, changed, text]
+        added (each with its own frame, lateness and reception where they differ from the stored
+        row's), those it has are left as they are. The rare path of :meth:`store_rows` (re-sent
+        or split frames), in the same transaction."""
+
+        def origin(frame_id: Any, late: Any, received_at: Any) -> Origin:
+            moment = received_at
+            if isinstance(moment, str):  # SQLite's text of a UTCDateTime
+                moment = datetime.fromisoformat(moment).replace(tzinfo=UTC)
+            return frame_id, bool(late), moment
+
+        class Stored:
+            def __init__(self, text: str, row_origin: Origin) -> None:
+                self.text, self.origin = text, row_origin
+                self.entries = unpack_measurements(text)
+                self.changed = False
+
+        stored: dict[tuple[Any, Any, Any], Stored] = {}
         mark = "?" if self.dialect == "sqlite" else "%s"
         keys = list(dict.fromkeys((row[0], row[1], row[2]) for row in rows))
         with closing(self._raw().cursor()) as cur:
             for chunk in range(0, len(keys), 300):
                 part = keys[chunk : chunk + 300]
                 cur.execute(
-                    "SELECT data_time, device_id, period, frame_id, measurements FROM observations "
-                    f"WHERE (data_time, device_id, period) IN (VALUES {', '.join([f'({mark}, {mark}, {mark})'] * len(part))})",
+                    "SELECT data_time, device_id, period, frame_id, late, received_at, measurements "
+                    "FROM observations WHERE (data_time, device_id, period) IN "
+                    f"(VALUES {', '.join([f'({mark}, {mark}, {mark})'] * len(part))})",
                     [item for key in part for item in key],
                 )
-                for data_time, device_id, period, frame_id, text in cur.fetchall():
-                    stored[(data_time, device_id, period)] = [
-                        frame_id,
-                        unpack_measurements(text),
-                        False,
-                        text,
-                    ]
+                for data_time, device_id, period, frame_id, late, received_at, text in cur.fetchall():
+                    stored[(data_time, device_id, period)] = Stored(text, origin(frame_id, late, received_at))
             for row in rows:
                 found = stored.get((row[0], row[1], row[2]))
-                if found is None or row[8] == found[3]:
+                if found is None or row[8] == found.text:
                     continue  # the row that went in, or the same values again
-                frame_id, entries = found[0], found[1]
+                row_origin = origin(row[4], row[5], row[6])
                 for parameter, entry in unpack_measurements(row[8]).items():
-                    if parameter not in entries:
-                        own = own_frame_entry(row[4], frame_id)
-                        if own is not None and len(entry) < 7:
-                            entry = [*entry, *([None] * (6 - len(entry))), own]
-                        entries[parameter] = entry
-                        found[2] = True
+                    if parameter not in found.entries:
+                        value_origin = row_origin if len(entry) <= 6 else entry_origin(entry, row_origin)
+                        value, flag, zs, minimum, maximum, cou = (*entry, None, None, None, None)[:6]
+                        found.entries[parameter] = measurement_entry(
+                            value, flag, zs, minimum, maximum, cou, value_origin, found.origin
+                        )
+                        found.changed = True
             changed = [
-                (len(entries), pack_measurements(entries), *key)
-                for key, (_, entries, was_changed, _) in stored.items()
-                if was_changed
+                (len(reading.entries), pack_measurements(reading.entries), *key)
+                for key, reading in stored.items()
+                if reading.changed
             ]
             if changed:
                 cur.executemany(

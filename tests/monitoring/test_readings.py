@@ -24,7 +24,7 @@ RECEIVED = datetime(2022, 6, 1, 9, tzinfo=UTC)
 VALUES = st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False, width=64))
 
 observation = st.builds(
-    lambda minute, device, period, parameter, value, flag, zs, extra, frame: Observation(
+    lambda minute, device, period, parameter, value, flag, zs, extra, frame, late, received: Observation(
         T0 + timedelta(minutes=minute),
         device,
         device * 10,
@@ -35,8 +35,8 @@ observation = st.builds(
         zs,
         *extra,
         frame,
-        False,
-        RECEIVED,
+        late,
+        received,
     ),
     minute=st.integers(0, 2),
     device=st.integers(1, 2),
@@ -47,6 +47,8 @@ observation = st.builds(
     zs=VALUES,
     extra=st.tuples(VALUES, VALUES, VALUES),
     frame=st.one_of(st.none(), st.integers(1, 6)),
+    late=st.booleans(),
+    received=st.sampled_from([RECEIVED, RECEIVED + timedelta(days=2, microseconds=250)]),
 )
 
 
@@ -115,7 +117,7 @@ OLD_ROWS = [
     # data_time, device, period, parameter, site, value, flag, zs, min, max, cou, frame, late, received
     (T0, 1, "raw", "pm2_5", 10, 35.5, "N", None, None, None, None, 7, False, RECEIVED),
     (T0, 1, "raw", "so2", 10, None, "D", None, None, None, None, 7, False, RECEIVED),
-    (T0, 1, "raw", "flue_nox", 10, 41.0, "N", 55.25, None, None, None, 8, False, RECEIVED),
+    (T0, 1, "raw", "flue_nox", 10, 41.0, "N", 55.25, None, None, None, 8, True, RECEIVED + timedelta(days=1)),
     (T0, 2, "minute", "cod", 20, 12.0, "N", None, 10.0, 14.5, 3.25, None, True, RECEIVED),
     (T0 + timedelta(minutes=1), 1, "raw", "pm2_5", 10, 36.0, "T", None, None, None, None, 9, False, RECEIVED),
 ]

@@ -8,8 +8,8 @@ Issue 4: a frame of eight factors cost the database nine rows (eight observation
 frame); stored as one reading it costs two, which is what lets ingest reach 20,000 frames/s on a
 2-core machine. Existing observations are converted, nothing is dropped: each reading gets the
 values of its parameters as ``{parameter: [value, flag, zs_value, min_value, max_value, cou,
-frame_id]}`` (trailing nulls left out; ``frame_id`` only when it differs from the reading's, the
-first frame's, and 0 for none). The packing is written out here, not imported, so that this revision keeps doing
+frame_id, late, received_at]}`` (trailing nulls left out; the last three only where they differ
+from the reading's, i.e. its first value's; frame_id 0 for none). The packing is written out here, not imported, so that this revision keeps doing
 what it did when the application's code moves on.
 """
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
@@ -106,12 +106,18 @@ def _create_partitions(prefix: str) -> None:
         )
 
 
-def _entry(row: Any, frame_id: Any) -> list[Any]:
-    entry = [row.value, row.flag, row.zs_value, row.min_value, row.max_value, row.cou]
-    if row.frame_id == frame_id:
-        entry.append(None)
-    else:  # the value's own frame; 0 for none (frame ids are never 0)
-        entry.append(0 if row.frame_id is None else row.frame_id)
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _entry(row: Any, first: Any) -> list[Any]:
+    entry = [row.value, row.flag, row.zs_value, row.min_value, row.max_value, row.cou, None, None, None]
+    if row.frame_id != first.frame_id:  # the value's own frame; 0 for none (frame ids are never 0)
+        entry[6] = 0 if row.frame_id is None else row.frame_id
+    if bool(row.late) != bool(first.late):
+        entry[7] = bool(row.late)
+    if _aware(row.received_at) != _aware(first.received_at):
+        entry[8] = _aware(row.received_at).astimezone(UTC).isoformat()
     while len(entry) > 2 and entry[-1] is None:
         entry.pop()
     for item in entry:
@@ -150,7 +156,7 @@ def _rows_of(rows: list[Any]) -> list[dict[str, Any]]:
             if first is not None:
                 flush()
             first, entries = row, {}
-        entries[row.parameter] = _entry(row, first.frame_id)
+        entries[row.parameter] = _entry(row, first)
     if first is not None:
         flush()
     return out
@@ -181,6 +187,11 @@ def _convert_up(bind: Any) -> None:
         bind.execute(new.insert(), _rows_of(pending))
 
 
+def _naive_if(like: datetime, moment: datetime) -> datetime:
+    """``moment`` as the driver gave ``like`` (SQLite: naive UTC)."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if like.tzinfo is None else moment
+
+
 def _convert_down(bind: Any) -> None:
     old, new = _old_table("observations"), _new_table("observations_v2")
     key = (new.c.data_time, new.c.device_id, new.c.period)
@@ -196,7 +207,7 @@ def _convert_down(bind: Any) -> None:
         out = []
         for reading in readings:
             for parameter, entry in orjson.loads(reading.measurements).items():
-                value, flag, zs, minimum, maximum, cou, frame_id = (*entry, None, None, None, None, None)[:7]
+                value, flag, zs, minimum, maximum, cou, frame_id, late, received = (*entry, *[None] * 7)[:9]
                 out.append(
                     {
                         "data_time": reading.data_time,
@@ -211,8 +222,10 @@ def _convert_down(bind: Any) -> None:
                         "max_value": maximum,
                         "cou": cou,
                         "frame_id": reading.frame_id if frame_id is None else (frame_id or None),
-                        "late": bool(reading.late),
-                        "received_at": reading.received_at,
+                        "late": bool(reading.late if late is None else late),
+                        "received_at": reading.received_at
+                        if received is None
+                        else _naive_if(reading.received_at, datetime.fromisoformat(received)),
                     }
                 )
         bind.execute(old.insert(), out)
