@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from greenport.ingest.server import IngestConfig, IngestServer
@@ -190,3 +191,38 @@ async def test_a_new_password_or_a_disabled_device_takes_effect_on_open_connecti
     with UnitOfWork(city.db) as uow:
         refused = {(e.mn, e.reason) for e in uow.monitoring.quarantine()}
     assert refused == {("GPAIR01", "bad_password"), ("GPAIR02", "unknown_mn")}
+
+
+async def test_a_split_upload_is_merged_into_one_reading_each_value_with_its_frame(city: Fixture) -> None:
+    """HJ 212-2017 §6.3.3: a logger may split one upload over several packets (PNUM/PNO), each with
+    the same DataTime and some of the factors. Every packet is acknowledged after it is stored; the
+    reading ends up with all the factors, each linked to the frame it came in, and the packets
+    re-sent after a lost ack add nothing."""
+    from greenport.protocol import encode
+
+    parts = []
+    for number, values in enumerate(
+        ([("a34004", 35.0, None), ("a34002", 60.0, None)], [("a21026", 9.0, None)]), 1
+    ):
+        msg = decode(
+            frame_bytes(upload_segment(st="22", mn="GPAIR01", pw=PASSWORD, data_time=WHEN, values=values))
+        )
+        parts.append(encode(replace(msg, qn=f"{msg.qn[:-1]}{number}", pnum=2, pno=number)))
+    server = await start(city)
+    try:
+        first = await exchange(server.port, parts[0], replies=1)
+        both_again = await exchange(server.port, parts[1] + parts[0] + parts[1], replies=3)
+    finally:
+        await server.close()
+    assert len(first) == 1 and len(both_again) == 3
+    with UnitOfWork(city.db) as uow:
+        stored = uow.monitoring.observations(start=WHEN, end=WHEN + timedelta(seconds=1))
+        assert uow.monitoring.count_observations() == 3
+    values = {o.parameter: o.value for o in stored}
+    assert values == {"pm2_5": 35.0, "pm10": 60.0, "so2": 9.0}
+    frames = {o.parameter: o.frame_id for o in stored}
+    assert frames["pm2_5"] == frames["pm10"] != frames["so2"]
+    with UnitOfWork(city.db) as uow:
+        audit = {o.parameter: uow.monitoring.frame(o.frame_id) for o in stored}
+    assert all(frame is not None for frame in audit.values())
+    assert b"a21026" in audit["so2"].raw and b"a34004" in audit["pm2_5"].raw  # type: ignore[union-attr]
