@@ -39,47 +39,52 @@ def _months() -> Iterator[tuple[date, date]]:
             yield date(year, month, 1), date(year + (month == 12), month % 12 + 1, 1)
 
 
-def _old_table(name: str) -> sa.Table:
-    return sa.table(
-        name,
-        sa.column("data_time", sa.DateTime(timezone=True)),
-        sa.column("device_id", sa.Integer()),
-        sa.column("period", sa.String()),
-        sa.column("parameter", sa.String()),
-        sa.column("site_id", sa.Integer()),
-        sa.column("value", sa.Float()),
-        sa.column("flag", sa.String()),
-        sa.column("zs_value", sa.Float()),
-        sa.column("min_value", sa.Float()),
-        sa.column("max_value", sa.Float()),
-        sa.column("cou", sa.Float()),
-        sa.column("frame_id", sa.BigInteger()),
-        sa.column("late", sa.Boolean()),
-        sa.column("received_at", sa.DateTime(timezone=True)),
-    )
+#: SQL types of the columns of both layouts (for the conversion's lightweight table clauses).
+_TYPES: dict[str, Any] = {
+    "data_time": sa.DateTime(timezone=True),
+    "device_id": sa.Integer(),
+    "period": sa.String(),
+    "parameter": sa.String(),
+    "site_id": sa.Integer(),
+    "value": sa.Float(),
+    "flag": sa.String(),
+    "zs_value": sa.Float(),
+    "min_value": sa.Float(),
+    "max_value": sa.Float(),
+    "cou": sa.Float(),
+    "frame_id": sa.BigInteger(),
+    "late": sa.Boolean(),
+    "received_at": sa.DateTime(timezone=True),
+    "n_values": sa.Integer(),
+    "measurements": sa.Text(),
+}
+_OLD = "data_time device_id period parameter site_id value flag zs_value min_value max_value cou frame_id late received_at"
+_NEW = "data_time device_id period site_id frame_id late received_at n_values measurements"
 
 
-def _new_table(name: str) -> sa.Table:
-    return sa.table(
-        name,
-        sa.column("data_time", sa.DateTime(timezone=True)),
-        sa.column("device_id", sa.Integer()),
-        sa.column("period", sa.String()),
-        sa.column("site_id", sa.Integer()),
-        sa.column("frame_id", sa.BigInteger()),
-        sa.column("late", sa.Boolean()),
-        sa.column("received_at", sa.DateTime(timezone=True)),
-        sa.column("n_values", sa.Integer()),
-        sa.column("measurements", sa.Text()),
-    )
+def _old_table(name: str) -> sa.TableClause:
+    return sa.table(name, *(sa.column(column, _TYPES[column]) for column in _OLD.split()))
 
 
-def _create_readings(postgres: bool, prefix: str) -> None:
+def _new_table(name: str) -> sa.TableClause:
+    return sa.table(name, *(sa.column(column, _TYPES[column]) for column in _NEW.split()))
+
+
+def _create_observations(postgres: bool, prefix: str, *columns: sa.Column[Any], key: tuple[str, ...]) -> None:
+    """``observations`` with ``columns`` and primary ``key``: partitioned by month on PostgreSQL
+    (partitions ``{prefix}_yYYYYmMM``), ``WITHOUT ROWID`` on SQLite."""
     kwargs: dict[str, Any] = (
         {"postgresql_partition_by": "RANGE (data_time)"} if postgres else {"sqlite_with_rowid": False}
     )
-    op.create_table(
-        "observations",
+    op.create_table("observations", *columns, sa.PrimaryKeyConstraint(*key, name=op.f("pk_observations")), **kwargs)
+    if postgres:
+        _create_partitions(prefix)
+
+
+def _create_readings(postgres: bool, prefix: str) -> None:
+    _create_observations(
+        postgres,
+        prefix,
         sa.Column("data_time", sa.DateTime(timezone=True), nullable=False),
         sa.Column("device_id", sa.Integer(), nullable=False),
         sa.Column("period", sa.String(length=8), nullable=False),
@@ -89,11 +94,8 @@ def _create_readings(postgres: bool, prefix: str) -> None:
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("n_values", sa.Integer(), nullable=False),
         sa.Column("measurements", sa.Text(), nullable=False),
-        sa.PrimaryKeyConstraint("data_time", "device_id", "period", name=op.f("pk_observations")),
-        **kwargs,
+        key=("data_time", "device_id", "period"),
     )
-    if postgres:
-        _create_partitions(prefix)
 
 
 def _create_partitions(prefix: str) -> None:
@@ -248,10 +250,8 @@ def downgrade() -> None:
     op.rename_table("observations", "observations_v2")
     if postgres:
         op.execute("ALTER TABLE observations_v2 RENAME CONSTRAINT pk_observations TO pk_observations_v2")
-    kwargs: dict[str, Any] = (
-        {"postgresql_partition_by": "RANGE (data_time)"} if postgres else {"sqlite_with_rowid": False}
-    )
-    op.create_table(
+    _create_observations(  # 0101's table, as it was
+        postgres,
         "observations",
         sa.Column("data_time", sa.DateTime(timezone=True), nullable=False),
         sa.Column("device_id", sa.Integer(), nullable=False),
@@ -267,10 +267,7 @@ def downgrade() -> None:
         sa.Column("frame_id", sa.BigInteger(), nullable=True),
         sa.Column("late", sa.Boolean(), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("data_time", "device_id", "period", "parameter", name=op.f("pk_observations")),
-        **kwargs,
+        key=("data_time", "device_id", "period", "parameter"),
     )
-    if postgres:
-        _create_partitions("observations")
     _convert_down(bind)
     op.drop_table("observations_v2")
