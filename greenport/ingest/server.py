@@ -747,10 +747,6 @@ _REFUSALS = {
 
 async def run(db: Database, config: IngestConfig, *, ready: asyncio.Event | None = None) -> None:
     """Run a server until cancelled."""
-    import sys as _s
-
-    if os.environ.get("GP_SWITCH"):
-        _s.setswitchinterval(float(os.environ["GP_SWITCH"]))
     server = IngestServer(db, config)
     await server.start()
     if ready is not None:
