@@ -23,7 +23,7 @@ name ``hj212:<code>`` in the device's own unit, so nothing a device sends is los
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -96,6 +96,57 @@ def _num(value: object) -> float | None:
     return None
 
 
+def _upload_layout(msg: Message) -> tuple[PeriodKind, datetime, str, str] | None:
+    """(period, UTC DataTime, value field, O2-corrected field or "") of an upload that is stored
+    as observations (the table in the module docstring); ``None`` for other CNs.
+
+    Raises
+    ------
+    FieldValueError
+        An upload without ``DataTime`` (``field="DataTime"``).
+    """
+    period = UPLOAD_PERIODS.get(msg.cn)
+    if period is None:
+        return None
+    if msg.cp.data_time is None:
+        raise FieldValueError(f"CN={msg.cn} upload without DataTime", field="DataTime")
+    if msg.cn == "2041":
+        name, zname = "RT", ""
+    elif msg.cn == "3020":
+        name, zname = "Info", ""
+    else:
+        name = _VALUE_FIELD[period]
+        zname = "Zs" + name
+    return period, msg.cp.data_time.astimezone(UTC), name, zname
+
+
+def _factor_values(
+    fields: Mapping[str, Any], name: str, zname: str, raw_period: bool, scale: float
+) -> tuple[float | None, float | None, str | None, float | None, float | None, float | None] | None:
+    """(value, O2-corrected value, flag text, min, max, cou) of one factor, values and min/max
+    times ``scale`` (to the canonical unit; ``cou`` is an amount and stays as sent); ``None``
+    when the factor carries neither a value nor a flag."""
+    get = fields.get
+    value = _num(get(name))
+    zs = _num(get(zname)) if zname else None
+    if value is None and raw_period:  # some loggers send -Avg in 2011
+        value = _num(get("Avg"))
+    flag_text = get("Flag")
+    if type(flag_text) is not str:
+        flag_text = None
+    if value is None and zs is None and flag_text is None:
+        return None
+    minimum, maximum, cou = get("Min"), get("Max"), get("Cou")
+    minimum = None if minimum is None else _num(minimum)
+    maximum = None if maximum is None else _num(maximum)
+    if scale != 1.0:
+        value = None if value is None else value * scale
+        zs = None if zs is None else zs * scale
+        minimum = None if minimum is None else minimum * scale
+        maximum = None if maximum is None else maximum * scale
+    return value, zs, flag_text, minimum, maximum, None if cou is None else _num(cou)
+
+
 def observations_of(
     msg: Message, device: DeviceRef, *, frame_id: int | None, received_at: datetime
 ) -> list[Observation]:
@@ -106,61 +157,32 @@ def observations_of(
     FieldValueError
         An upload without ``DataTime`` (``field="DataTime"``).
     """
-    period = UPLOAD_PERIODS.get(msg.cn)
-    if period is None:
+    layout = _upload_layout(msg)
+    if layout is None:
         return []
-    if msg.cp.data_time is None:
-        raise FieldValueError(f"CN={msg.cn} upload without DataTime", field="DataTime")
-    data_time = msg.cp.data_time.astimezone(UTC)
+    period, data_time, name, zname = layout
     late = is_late(period, data_time, received_at)
-    if msg.cn == "2041":
-        name, zname = "RT", ""
-    elif msg.cn == "3020":
-        name, zname = "Info", ""
-    else:
-        name = _VALUE_FIELD[period]
-        zname = "Zs" + name
     raw_period = period is PeriodKind.RAW
-    st = msg.st
-    device_id, site_id = device.id, device.site_id
-    parse_flag = DeviceFlag.parse
     out: list[Observation] = []
     for code, fields in msg.cp.factors.items():
-        get = fields.get
-        value = _num(get(name))
-        zs = _num(get(zname)) if zname else None
-        if value is None and raw_period:  # some loggers send -Avg in 2011
-            value = _num(get("Avg"))
-        flag_text = get("Flag")
-        if type(flag_text) is not str:
-            flag_text = None
-        if value is None and zs is None and flag_text is None:
+        parameter, scale = parameter_for(code, msg.st)
+        values = _factor_values(fields, name, zname, raw_period, scale)
+        if values is None:
             continue
-        parameter, scale = parameter_for(code, st)
-        minimum, maximum, cou = get("Min"), get("Max"), get("Cou")
-        if scale != 1.0:
-            value = None if value is None else value * scale
-            zs = None if zs is None else zs * scale
-            minimum = None if minimum is None else _num(minimum)
-            maximum = None if maximum is None else _num(maximum)
-            minimum = None if minimum is None else minimum * scale
-            maximum = None if maximum is None else maximum * scale
-        else:
-            minimum = None if minimum is None else _num(minimum)
-            maximum = None if maximum is None else _num(maximum)
+        value, zs, flag_text, minimum, maximum, cou = values
         out.append(
             Observation(
                 data_time,
-                device_id,
-                site_id,
+                device.id,
+                device.site_id,
                 period,
                 parameter,
                 value,
-                parse_flag(flag_text),
+                DeviceFlag.parse(flag_text),
                 zs,
                 minimum,
                 maximum,
-                None if cou is None else _num(cou),
+                cou,
                 frame_id,
                 late,
                 received_at,
@@ -197,22 +219,11 @@ def reading_row(
         An upload without ``DataTime`` (``field="DataTime"``), or a value that is not finite
         once converted to its canonical unit (``field`` the factor code).
     """
-    period = UPLOAD_PERIODS.get(msg.cn)
-    if period is None:
+    layout = _upload_layout(msg)
+    if layout is None:
         return None, None
+    period, data_time, name, zname = layout
     cp = msg.cp
-    if cp.data_time is None:
-        raise FieldValueError(f"CN={msg.cn} upload without DataTime", field="DataTime")
-    data_time = cp.data_time.astimezone(UTC)
-    cn = msg.cn
-    if cn == "2041":
-        name, zname = "RT", ""
-    elif cn == "3020":
-        name, zname = "Info", ""
-    else:
-        name = _VALUE_FIELD[period]
-        zname = "Zs" + name
-    raw_period = period is PeriodKind.RAW
     st = msg.st
     params = _PARAMETERS.get(st)
     if params is None:
@@ -220,62 +231,21 @@ def reading_row(
     letters = _FLAG_LETTERS
     fast = factor_entries(cp.factors, name, zname, params, letters)
     entries: dict[str, list[Any]] = {} if fast is None else fast
-    value: Any
-    zs: Any
-    flag_text: Any
-    minimum: Any
-    maximum: Any
-    cou: Any
+    raw_period = period is PeriodKind.RAW
     for code, fields in () if fast is not None else cp.factors.items():
-        get = fields.get
-        value = get(name)
-        zs = get(zname) if zname else None
-        flag_text = get("Flag")
-        usual = (
-            (value is None or type(value) is float)
-            and (zs is None or type(zs) is float)
-            and (flag_text is None or type(flag_text) is str)
-            and len(fields) == (value is not None) + (zs is not None) + (flag_text is not None)
-        )
-        if usual:
-            # the usual factor: value (+ O2-corrected value) + flag, nothing else
-            if value is None and zs is None and flag_text is None:
-                continue
-            minimum = maximum = cou = None
-        else:
-            value = _num(value)
-            zs = _num(zs)
-            if value is None and raw_period:  # some loggers send -Avg in 2011
-                value = _num(get("Avg"))
-            if type(flag_text) is not str:
-                flag_text = None
-            if value is None and zs is None and flag_text is None:
-                continue
-            minimum, maximum, cou = get("Min"), get("Max"), get("Cou")
-            if minimum is not None:
-                minimum = _num(minimum)
-            if maximum is not None:
-                maximum = _num(maximum)
-            if cou is not None:
-                cou = _num(cou)
+        # what the compiled projection declines: observations_of's rules, as entries
         found = params.get(code)
         if found is None:
             found = params[code] = parameter_for(code, st)
         parameter, scale = found
-        if scale != 1.0:
-            value = None if value is None else value * scale
-            zs = None if zs is None else zs * scale
-            minimum = None if minimum is None else minimum * scale
-            maximum = None if maximum is None else maximum * scale
+        values = _factor_values(fields, name, zname, raw_period, scale)
+        if values is None or parameter in entries:
+            continue  # nothing sent; or a second code of one parameter (2005 and 2017): the first is kept
+        value, zs, flag_text, minimum, maximum, cou = values
         letter = letters.get(flag_text)
         if letter is None:
             letter = DeviceFlag.parse(flag_text).value
-        if parameter in entries:
-            continue  # two codes of one parameter (2005 and 2017 codes): the first is kept
-        if usual and zs is None:
-            entries[parameter] = [value, letter]
-        else:
-            entries[parameter] = measurement_entry(value, letter, zs, minimum, maximum, cou)
+        entries[parameter] = measurement_entry(value, letter, zs, minimum, maximum, cou)
     if not entries:
         return None, data_time
     try:
