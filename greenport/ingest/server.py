@@ -645,16 +645,11 @@ class _Connection(asyncio.Protocol):
         if self.busy or self.queue:
             self.queue.extend(items)
             return
-        item_of = self.server._item
+        handle = self._handle
         for index, item in enumerate(items):
-            try:
-                pending = item_of(item, self)
-            except _Close:
-                self.close()
-                return
-            if pending is not None:
-                self.queue.extend(items[index + 1 :])
-                self._wait(pending)
+            if not handle(item):
+                if not self.closed:  # the rest waits for the awaited step
+                    self.queue.extend(items[index + 1 :])
                 return
 
     def eof_received(self) -> bool:
@@ -694,22 +689,28 @@ class _Connection(asyncio.Protocol):
         if self.transport is not None:
             self.transport.close()
 
+    def _handle(self, item: bytes | FramingError) -> bool:
+        """Handle one item; False when the items behind it must wait (it started an awaited
+        step) or the connection was closed."""
+        try:
+            pending = self.server._item(item, self)
+        except _Close:
+            self.close()
+            return False
+        if pending is not None:
+            self._wait(pending)
+            return False
+        return True
+
     def _drain(self) -> None:
         """Handle queued items until one must wait (or the queue is empty)."""
-        item_of = self.server._item
         queue = self.queue
         while queue:
             item = queue.popleft()
             if item is None:
                 self.close()
                 return
-            try:
-                pending = item_of(item, self)
-            except _Close:
-                self.close()
-                return
-            if pending is not None:
-                self._wait(pending)
+            if not self._handle(item):
                 return
 
     def _wait(self, pending: Coroutine[Any, Any, None]) -> None:
