@@ -279,11 +279,6 @@ class MonitoringRepository:
             )
             _KNOWN_PARTITIONS.add(key)
 
-    def time_value(self) -> Any:
-        """The function that turns an aware instant into what this dialect's driver stores for a
-        ``UTCDateTime`` column (text on SQLite, the datetime itself on PostgreSQL)."""
-        return time_value_for(self.dialect)
-
     def store(
         self,
         *,
@@ -312,7 +307,7 @@ class MonitoringRepository:
     ) -> None:
         """The bulk path of ingest: rows as plain tuples in table column order
         (:data:`FRAME_COLUMNS`, :data:`OBSERVATION_COLUMNS`: one row per reading), instants
-        already converted with :meth:`time_value`.
+        already converted with :func:`time_value_for` (or :func:`cached_time_value`).
 
         Readings are inserted with ``ON CONFLICT DO NOTHING`` on the time-first key. When fewer
         rows went in than were given (a re-sent frame, or a frame whose key is already stored
