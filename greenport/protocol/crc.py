@@ -36,9 +36,8 @@ def _load_compiled() -> ModuleType | None:
     return _speedups
 
 
-_compiled = _load_compiled()
 #: The compiled fast path when it was built, else ``None`` (then the Python code does all).
-speedups: ModuleType | None = _compiled
+speedups: ModuleType | None = _load_compiled()
 
 
 def _arc_table() -> tuple[int, ...]:
@@ -116,27 +115,14 @@ def crc16_hj212(data: bytes) -> int:
     int
         The 16-bit CRC [0 .. 0xFFFF]; ``0x1C80`` for the Appendix A example.
     """
-    if _compiled is not None:
-        return int(_compiled.crc16_hj212(data))
+    if speedups is not None:
+        return int(speedups.crc16_hj212(data))
     return crc16_hj212_python(data)
 
 
 def crc16_hj212_python(data: bytes) -> int:
-    """The HJ 212 CRC of a data segment (HJ 212-2017 Appendix A), pure-Python fast path.
-
-    Same result as :func:`crc16_hj212_reference`; ``crc16_hj212(b"QN=2016...&&")`` of the
-    Appendix A example is ``0x1C80``.
-
-    Parameters
-    ----------
-    data
-        The data segment, as bytes (UTF-8 for text; the CRC is computed on bytes).
-
-    Returns
-    -------
-    int
-        The 16-bit CRC [0 .. 0xFFFF].
-    """
+    """:func:`crc16_hj212` in pure Python (its fast path without the compiled extension): same
+    parameters, same result as :func:`crc16_hj212_reference`."""
     n = len(data)
     if n == 0:
         return 0xFFFF
@@ -176,8 +162,8 @@ def crc16_modbus(data: bytes) -> int:
 
     Not the HJ 212 CRC: listed because loggers send it (see :class:`CrcVariant`).
     """
-    if _compiled is not None:
-        return int(_compiled.crc16_modbus(data))
+    if speedups is not None:
+        return int(speedups.crc16_modbus(data))
     register = 0xFFFF
     table = CRC_TABLE
     for byte in data:
