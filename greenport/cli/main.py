@@ -14,6 +14,8 @@ app = typer.Typer(
     help="GreenPort: monitor, evaluate, allocate, track and simulate a city's green transformation.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # help texts give units in brackets ("[s]", "[mg/m³]"), which Rich markup would eat as tags
+    rich_markup_mode=None,
 )
 
 #: CLI modules, each exposing ``register(app)``; a module not written yet is skipped.
