@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from greenport.kernel.errors import InvalidInput, NotFound
+from greenport.kernel.parameters import registry as parameter_registry
 from greenport.kernel.time import PeriodKind, local_date, local_day_bounds, local_year_bounds
 from greenport.monitoring import aggregation
 from greenport.monitoring.model import Aggregate, IndexKind, Observation, QuarantineEntry, is_late
@@ -316,7 +317,13 @@ def export_rows(
     site_id: int | None = None,
     mn: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Rows for ``greenport export observations``: raw observations or hourly/daily aggregates."""
+    """Rows for ``greenport export observations``: raw observations or hourly/daily aggregates.
+
+    ``unit`` is the parameter's canonical unit (``kernel/data/parameters.csv``), the unit every
+    value, O2-corrected value and min/max is stored in; it is empty for a factor kept as sent
+    (``hj212:<code>``, in the device's own unit). ``cou`` is the period's cumulative amount as the
+    device sent it (HJ 212-2017 Table E.1, ``-Cou``).
+    """
     if end <= start:
         raise InvalidInput("--to must be after --from", field="to")
     repo = uow.monitoring
@@ -332,6 +339,12 @@ def export_rows(
     sites = repo.sites([site_id])
     if site_id not in sites:
         raise NotFound(f"no site with id {site_id}", field="site")
+    units = parameter_registry()
+
+    def unit(parameter: str) -> str:
+        found = units.get(parameter)
+        return "" if found is None else found.unit
+
     if period == "raw":
         obs = repo.observations(start=start, end=end, site_ids=[site_id], device_ids=device_ids)
         return [
@@ -342,7 +355,11 @@ def export_rows(
                 "period": o.period.value,
                 "parameter": o.parameter,
                 "value": o.value,
+                "unit": unit(o.parameter),
                 "zs_value": o.zs_value,
+                "min_value": o.min_value,
+                "max_value": o.max_value,
+                "cou": o.cou,
                 "flag": o.flag.value,
                 "late": o.late,
                 "frame_id": o.frame_id,
@@ -359,6 +376,7 @@ def export_rows(
             "period": a.period.value,
             "parameter": a.parameter,
             "value": None if a.value is None or math.isnan(a.value) else a.value,
+            "unit": unit(a.parameter),
             "n_values": a.n_values,
             "valid": a.valid,
         }

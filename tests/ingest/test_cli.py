@@ -95,6 +95,20 @@ def test_quarantine_and_export(tmp_path: Path) -> None:
                     received_at=received,
                 )
                 for m in range(3)
+            ]
+            + [
+                Observation(
+                    WHEN,
+                    device,
+                    site,
+                    PeriodKind.RAW,
+                    "hj212:a99948",  # a vendor code, kept as sent
+                    7.0,
+                    min_value=6.5,
+                    max_value=7.5,
+                    cou=120.0,
+                    received_at=received,
+                )
             ],
             quarantine=[
                 QuarantineEntry(
@@ -128,7 +142,15 @@ def test_quarantine_and_export(tmp_path: Path) -> None:
     )
     assert exported.exit_code == 0, exported.output
     rows = list(csv.DictReader(io.StringIO(exported.output)))
-    assert [float(r["value"]) for r in rows] == [30.0, 31.0, 32.0] and rows[0]["site"] == "AIR01"
+    pm = [r for r in rows if r["parameter"] == "pm2_5"]
+    assert [float(r["value"]) for r in pm] == [30.0, 31.0, 32.0] and pm[0]["site"] == "AIR01"
+    assert {r["unit"] for r in pm} == {"µg/m³"}  # the canonical unit of the stored values
+    vendor = next(r for r in rows if r["parameter"] == "hj212:a99948")
+    assert vendor["unit"] == "" and (vendor["min_value"], vendor["max_value"], vendor["cou"]) == (
+        "6.5",
+        "7.5",
+        "120.0",
+    )
     as_json = runner.invoke(
         app,
         [
