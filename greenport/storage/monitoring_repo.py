@@ -13,7 +13,7 @@ from contextlib import closing
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, event, func, select
 from sqlalchemy.orm import Session
 
 from greenport.kernel.time import PeriodKind
@@ -58,6 +58,14 @@ _QUARANTINE_COLUMNS = "received_at, reason, field, detail, peer, mn, device_id, 
 
 #: (database identity, 'YYYY-MM') of partitions known to exist, per process.
 _KNOWN_PARTITIONS: set[tuple[str, str]] = set()
+
+
+def _partitions_committed(session: Session) -> None:
+    _KNOWN_PARTITIONS.update(session.info.pop("greenport_new_partitions", ()))
+
+
+def _partitions_rolled_back(session: Session) -> None:
+    session.info.pop("greenport_new_partitions", None)
 
 
 def _sqlite_time(moment: datetime) -> str:
@@ -262,14 +270,20 @@ class MonitoringRepository:
         return _sqlite_time(moment) if self.dialect == "sqlite" else moment
 
     def ensure_partitions(self, moments: Iterable[datetime]) -> None:
-        """Create the monthly partitions of ``observations`` that these instants need (PostgreSQL)."""
+        """Create the monthly partitions of ``observations`` that these instants need (PostgreSQL).
+
+        The creation is part of the caller's transaction: a partition is remembered as existing
+        only once that transaction commits, so a batch that fails after creating one (and rolls
+        it back) does not leave the next batches for that month without a partition.
+        """
         if self.dialect != "postgresql":
             return
         identity = str(self.session.get_bind().engine.url)
         months = {(u.year, u.month) for u in (m if m.tzinfo is UTC else m.astimezone(UTC) for m in moments)}
+        created: set[tuple[str, str]] = self.session.info.setdefault("greenport_new_partitions", set())
         for year, month in sorted(months):
             key = (identity, f"{year:04d}-{month:02d}")
-            if key in _KNOWN_PARTITIONS:
+            if key in _KNOWN_PARTITIONS or key in created:
                 continue
             end_year, end_month = (year + 1, 1) if month == 12 else (year, month + 1)
             self.session.connection().exec_driver_sql(
@@ -277,7 +291,10 @@ class MonitoringRepository:
                 f"PARTITION OF observations FOR VALUES FROM ('{year:04d}-{month:02d}-01 00:00:00+00') "
                 f"TO ('{end_year:04d}-{end_month:02d}-01 00:00:00+00')"
             )
-            _KNOWN_PARTITIONS.add(key)
+            if not event.contains(self.session, "after_commit", _partitions_committed):
+                event.listen(self.session, "after_commit", _partitions_committed)
+                event.listen(self.session, "after_rollback", _partitions_rolled_back)
+            created.add(key)
 
     def store(
         self,

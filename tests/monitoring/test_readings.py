@@ -108,6 +108,27 @@ def test_a_re_sent_frame_adds_nothing_and_a_split_frame_is_merged_with_its_frame
         assert uow.monitoring.count_observations() == 4
 
 
+def test_a_month_whose_first_batch_failed_can_still_be_stored(db: Database) -> None:
+    """A batch that created a new monthly partition (PostgreSQL) and then rolled back must not
+    leave the month without one: the next batch for that month is stored."""
+    month = datetime(2031, 5, 1, tzinfo=UTC)
+    reading = Observation(month, 1, 10, PeriodKind.RAW, "pm2_5", 30.0, received_at=RECEIVED)
+
+    class BatchFailed(Exception):
+        pass
+
+    with pytest.raises(BatchFailed), UnitOfWork(db) as uow:
+        uow.monitoring.store(observations=[reading])
+        raise BatchFailed  # e.g. the commit refused: nothing of the batch is kept
+    with UnitOfWork(db) as uow:
+        assert uow.monitoring.count_observations() == 0
+    with UnitOfWork(db) as uow:
+        uow.monitoring.store(observations=[reading])
+    with UnitOfWork(db) as uow:
+        stored = uow.monitoring.observations(start=month, end=month + timedelta(hours=1))
+    assert [(o.data_time, o.value) for o in stored] == [(month, 30.0)]
+
+
 def test_a_value_that_json_cannot_hold_is_refused_not_nulled() -> None:
     with pytest.raises(ValueError, match="inf"):
         pack_measurements({"pm2_5": [float("inf"), "N"]})
