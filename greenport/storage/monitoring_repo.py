@@ -68,6 +68,28 @@ def _partitions_rolled_back(session: Session) -> None:
     session.info.pop("greenport_new_partitions", None)
 
 
+#: Widths of the quarantine's text columns [characters] (``None``: unbounded).
+_QUARANTINE_WIDTHS: dict[str, int | None] = {
+    name: getattr(QuarantineRow.__table__.c[name].type, "length", None)
+    for name in ("reason", "field", "detail", "peer", "mn")
+}
+
+
+def _fit(text: str | None, column: str) -> str | None:
+    """Text a refused frame claims (its MN, a factor code, a message quoting them) made storable
+    in the quarantine column: NUL written as ``\\x00`` (PostgreSQL text cannot hold it) and cut
+    to the column's width with a final "…". The raw bytes keep all of it; a row that does not
+    fit would fail the whole group commit, and with it the frames of every other connection."""
+    if text is None:
+        return None
+    if "\x00" in text:
+        text = text.replace("\x00", "\\x00")
+    width = _QUARANTINE_WIDTHS[column]
+    if width is not None and len(text) > width:
+        text = text[: width - 1] + "…"
+    return text
+
+
 def _sqlite_time(moment: datetime) -> str:
     """SQLAlchemy's SQLite DATETIME text for an aware UTC instant (what UTCDateTime stores):
     ``YYYY-MM-DD HH:MM:SS.ffffff``."""
@@ -219,12 +241,15 @@ class MonitoringRepository:
         )
 
     def device_credentials(self, mn: str) -> DeviceRef | None:
+        """The registered device of an MN as a frame claims it, or ``None``."""
+        if "\x00" in mn:  # no registered MN holds NUL, and PostgreSQL refuses it in a query
+            return None
         row = self.session.scalars(select(DeviceRow).where(DeviceRow.mn == mn)).one_or_none()
         return None if row is None else self._device_ref(row)
 
     def devices_by_mn(self, mns: Iterable[str]) -> dict[str, DeviceRef]:
         """The registered devices of these MNs (absent ones are left out)."""
-        wanted = sorted(set(mns))
+        wanted = sorted({mn for mn in mns if "\x00" not in mn})  # as in device_credentials
         out: dict[str, DeviceRef] = {}
         for start in range(0, len(wanted), 5000):  # well under SQLite's bound-parameter limit
             query = select(DeviceRow).where(DeviceRow.mn.in_(wanted[start : start + 5000]))
@@ -344,7 +369,16 @@ class MonitoringRepository:
             conn.exec_driver_sql(
                 f"INSERT INTO monitoring_quarantine ({_QUARANTINE_COLUMNS}) VALUES ({self._ph(8)})",
                 [
-                    (convert(q.received_at), q.reason, q.field, q.detail, q.peer, q.mn, q.device_id, q.raw)
+                    (
+                        convert(q.received_at),
+                        _fit(q.reason, "reason"),
+                        _fit(q.field, "field"),
+                        _fit(q.detail, "detail"),
+                        _fit(q.peer, "peer"),
+                        _fit(q.mn, "mn"),
+                        q.device_id,
+                        q.raw,
+                    )
                     for q in quarantine
                 ],
             )

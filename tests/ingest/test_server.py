@@ -226,3 +226,46 @@ async def test_a_split_upload_is_merged_into_one_reading_each_value_with_its_fra
         audit = {o.parameter: uow.monitoring.frame(o.frame_id) for o in stored}
     assert all(frame is not None for frame in audit.values())
     assert b"a21026" in audit["so2"].raw and b"a34004" in audit["pm2_5"].raw  # type: ignore[union-attr]
+
+
+async def test_what_a_refused_frame_claims_never_fails_the_batch_of_its_neighbours(city: Fixture) -> None:
+    """An unknown MN longer than the quarantine's column, with a NUL in it, and a factor code of
+    60 characters with a bad value: both quarantined (cut to fit, raw bytes whole), and a good
+    frame committed in the same group commit is stored and acknowledged (on PostgreSQL such a
+    row used to fail the whole transaction)."""
+    server = await start(city, commit_interval=0.3)
+    long_mn = "M" * 100 + "\x00" + "N"
+    long_code = "a" + "9" * 59
+    claims = frame_bytes(
+        upload_segment(st="22", mn=long_mn, pw=PASSWORD, data_time=WHEN, values=[("a34004", 1.0, None)])
+    ) + frame_bytes(
+        f"QN=20220601080000001;ST=22;CN=2011;PW={PASSWORD};MN=GPAIR01;Flag=5;"
+        f"CP=&&DataTime=20220601080000;{long_code}-Rtd=abc&&"
+    )
+
+    async def unanswered() -> bytes:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(claims)
+        try:
+            return await asyncio.wait_for(reader.read(65536), 1.5)
+        except TimeoutError:
+            return b""
+        finally:
+            writer.close()
+
+    try:
+        refused, good = await asyncio.gather(
+            unanswered(), exchange(server.port, air_frame("GPAIR02", WHEN), replies=1)
+        )
+    finally:
+        await server.close()
+    assert refused == b"" and [decode(r).cn for r in good] == ["9014"]
+    with UnitOfWork(city.db) as uow:
+        entries = {e.reason: e for e in uow.monitoring.quarantine()}
+        stored = uow.monitoring.observations(start=WHEN, end=WHEN + timedelta(minutes=1))
+    assert {o.device_id for o in stored} == {city.devices["GPAIR02"][0]}
+    unknown = entries["unknown_mn"]
+    assert unknown.mn is not None and len(unknown.mn) == 64 and unknown.mn.endswith("…")
+    assert long_mn.encode() in unknown.raw  # the whole claim, as sent
+    bad_value = next(e for reason, e in entries.items() if reason != "unknown_mn")
+    assert bad_value.field is not None and len(bad_value.field) <= 40 and bad_value.field.startswith("a999")
