@@ -103,7 +103,7 @@ def _upload_layout(msg: Message) -> tuple[PeriodKind, datetime, str, str] | None
     Raises
     ------
     FieldValueError
-        An upload without ``DataTime`` (``field="DataTime"``).
+        An upload without ``DataTime``, or with one that has no UTC instant (``field="DataTime"``).
     """
     period = UPLOAD_PERIODS.get(msg.cn)
     if period is None:
@@ -117,7 +117,13 @@ def _upload_layout(msg: Message) -> tuple[PeriodKind, datetime, str, str] | None
     else:
         name = _VALUE_FIELD[period]
         zname = "Zs" + name
-    return period, msg.cp.data_time.astimezone(UTC), name, zname
+    try:
+        data_time = msg.cp.data_time.astimezone(UTC)
+    except OverflowError:  # 0001-01-01 00:00 China time is before the first instant a datetime holds
+        raise FieldValueError(
+            f"DataTime {msg.cp.data_time.isoformat()} has no UTC instant", field="DataTime"
+        ) from None
+    return period, data_time, name, zname
 
 
 def _factor_values(

@@ -58,6 +58,12 @@ log = logging.getLogger("greenport.ingest")
 _MN = re.compile(rb"MN=([^;,&]*)")
 
 
+def _claimed_mn(raw: bytes) -> str | None:
+    """The MN a frame that could not be decoded claims, for the quarantine, or ``None``."""
+    found = _MN.search(raw)
+    return found.group(1).decode("utf-8", "replace") if found else None
+
+
 @dataclass
 class IngestConfig:
     """Limits and timings of one ingest process (all have CLI options)."""
@@ -363,12 +369,11 @@ class IngestServer:
         first log-in, a CRC-variant lookup), which the connection awaits before its next item."""
         if isinstance(item, FramingError):
             reason = _reason_of(item)
-            mn_match = _MN.search(item.raw or b"")
             self._quarantine(
                 reason,
                 item.raw or b"",
                 conn.state,
-                mn=mn_match.group(1).decode("utf-8", "replace") if mn_match else None,
+                mn=_claimed_mn(item.raw or b""),
                 field=item.field,
                 detail=item.message,
             )
@@ -382,12 +387,11 @@ class IngestServer:
         except CrcError as exc:
             return self._frame_with_variant(item, exc, conn, received, started)
         except ProtocolError as exc:
-            found = _MN.search(item)
             self._quarantine(
                 _reason_of(exc),
                 item,
                 conn.state,
-                mn=found.group(1).decode("utf-8", "replace") if found else None,
+                mn=_claimed_mn(item),
                 field=exc.field,
                 detail=exc.message,
             )
@@ -530,8 +534,7 @@ class IngestServer:
     async def _retry_with_variant(
         self, raw: bytes, error: CrcError, state: ConnectionState
     ) -> Message | None:
-        found = _MN.search(raw)
-        mn = found.group(1).decode("utf-8", "replace") if found else None
+        mn = _claimed_mn(raw)
         device = await self._variant_device(mn) if mn else None
         variant = CRC_SETTING.get(device.crc_variant) if device else None
         if variant is not None and variant is not CrcVariant.HJ212:
@@ -697,8 +700,11 @@ class _Connection(asyncio.Protocol):
         except _Close:
             self.close()
             return False
+        except Exception as exc:
+            self._failed(item, exc)
+            return True
         if pending is not None:
-            self._wait(pending)
+            self._wait(pending, item)
             return False
         return True
 
@@ -713,23 +719,35 @@ class _Connection(asyncio.Protocol):
             if not self._handle(item):
                 return
 
-    def _wait(self, pending: Coroutine[Any, Any, None]) -> None:
+    def _wait(self, pending: Coroutine[Any, Any, None], item: bytes | FramingError) -> None:
         self.busy = True
-        asyncio.get_running_loop().create_task(self._finish(pending))
+        asyncio.get_running_loop().create_task(self._finish(pending, item))
 
-    async def _finish(self, pending: Coroutine[Any, Any, None]) -> None:
+    async def _finish(self, pending: Coroutine[Any, Any, None], item: bytes | FramingError) -> None:
         try:
             await pending
         except _Close:
             self.close()
             return
-        except Exception:
-            log.exception("frame from %s failed", self.state.peer)
-            self.close()
-            return
+        except Exception as exc:
+            self._failed(item, exc)
         finally:
             self.busy = False
         self._drain()
+
+    def _failed(self, item: bytes | FramingError, error: Exception) -> None:
+        """The server failed on a frame (a bug, not the device's fault): the frame is quarantined
+        with its raw bytes, to be replayed once mended, and not acknowledged, so the device keeps
+        it too; the connection and its next frames go on."""
+        log.error("frame from %s failed", self.state.peer, exc_info=error)
+        raw = (item.raw or b"") if isinstance(item, FramingError) else item
+        self.server._quarantine(
+            QuarantineReason.SERVER_ERROR,
+            raw,
+            self.state,
+            mn=_claimed_mn(raw),
+            detail=f"{type(error).__name__}: {error}",
+        )
 
     def reply(self, msg: Message, upload: bool) -> bytes | None:
         reply = self.replies.reply(msg, upload)

@@ -128,6 +128,7 @@ class QuarantineReason(enum.StrEnum):
     BAD_VALUE = "bad_value"  # DataTime or a value that does not parse
     IDLE = "idle"  # connection cut: idle or too slow
     TOO_MANY_CONNECTIONS = "too_many_connections"
+    SERVER_ERROR = "server_error"  # the server failed on the frame (a bug): kept to replay, not acked
 
 
 @dataclass(frozen=True, slots=True)

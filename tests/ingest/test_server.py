@@ -5,10 +5,14 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
 
 from greenport.ingest.server import IngestConfig, IngestServer
 from greenport.ingest.simulator import frame_bytes, upload_segment
 from greenport.protocol import FrameBuffer, decode
+from greenport.protocol.messages import Message
 from greenport.storage.uow import UnitOfWork
 
 from .conftest import PASSWORD, Fixture
@@ -269,3 +273,52 @@ async def test_what_a_refused_frame_claims_never_fails_the_batch_of_its_neighbou
     assert long_mn.encode() in unknown.raw  # the whole claim, as sent
     bad_value = next(e for reason, e in entries.items() if reason != "unknown_mn")
     assert bad_value.field is not None and len(bad_value.field) <= 40 and bad_value.field.startswith("a999")
+
+
+async def test_a_data_time_without_a_utc_instant_is_quarantined_not_dropped(city: Fixture) -> None:
+    """DataTime 00010101000000 (China time) is a valid HJ 212 time but has no UTC instant."""
+    server = await start(city)
+    ancient = frame_bytes(
+        f"QN=20220601080000001;ST=22;CN=2011;PW={PASSWORD};MN=GPAIR01;Flag=5;"
+        "CP=&&DataTime=00010101000000;a34004-Rtd=35.0,a34004-Flag=N&&"
+    )
+    try:
+        replies = await exchange(server.port, ancient + air_frame("GPAIR01", WHEN), replies=1)
+    finally:
+        await server.close()
+    assert [decode(r).qn for r in replies] == [decode(air_frame("GPAIR01", WHEN)).qn]
+    with UnitOfWork(city.db) as uow:
+        [entry] = uow.monitoring.quarantine()
+    assert (entry.reason, entry.field, entry.raw) == ("bad_value", "DataTime", ancient)
+
+
+async def test_a_frame_the_server_fails_on_is_quarantined_and_the_connection_goes_on(
+    city: Fixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug met by one frame: the frame is kept with its raw bytes (reason ``server_error``), not
+    acknowledged, and the frames behind it on the same connection are stored and acknowledged."""
+    from greenport.ingest import server as server_module
+
+    real = server_module.reading_row
+
+    def fails_on_13(msg: Message, *args: Any, **kwargs: Any) -> Any:
+        if msg.cp.factors["a34004"]["Rtd"] == 13.0:
+            raise RuntimeError("a bug")
+        return real(msg, *args, **kwargs)
+
+    monkeypatch.setattr(server_module, "reading_row", fails_on_13)
+    server = await start(city)
+    bad = air_frame("GPAIR01", WHEN, pm25=13.0)
+    after = [air_frame("GPAIR01", WHEN + timedelta(seconds=30 * k)) for k in (1, 2)]
+    try:  # first log-in (awaited path), then a frame handled synchronously
+        replies = await exchange(server.port, bad + after[0], replies=1)
+        replies += await exchange(server.port, after[1] + bad, replies=1)
+    finally:
+        await server.close()
+    assert [decode(r).qn for r in replies] == [decode(f).qn for f in after]
+    with UnitOfWork(city.db) as uow:
+        entries = uow.monitoring.quarantine()
+        stored = uow.monitoring.observations(start=WHEN, end=WHEN + timedelta(hours=1))
+    assert [(e.reason, e.raw, e.mn) for e in entries] == [("server_error", bad, "GPAIR01")] * 2
+    assert all(e.detail == "RuntimeError: a bug" for e in entries)
+    assert sorted({o.data_time for o in stored}) == [WHEN + timedelta(seconds=30 * k) for k in (1, 2)]
