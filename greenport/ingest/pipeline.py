@@ -18,7 +18,9 @@ Factor codes map to canonical parameters with the protocol's table
 (:func:`greenport.protocol.codes.factor_parameter`); values are converted to the parameter's
 canonical unit (:func:`greenport.kernel.units.convert`). A code without a canonical parameter
 (vendor codes such as ``a99948``, equipment ``SB1``, info ``i12001``) is kept under the parameter
-name ``hj212:<code>`` in the device's own unit, so nothing a device sends is lost.
+name ``hj212:<code>`` in the device's own unit, so nothing a device sends is lost. Field
+information (3020) about one instrument (``PolId``, HJ 212-2017 C.40) is kept per instrument, as
+``hj212:<PolId>-<code>``. Text ``-Info`` (logs) is not a value: it stays in the audit frame.
 """
 
 from __future__ import annotations
@@ -80,6 +82,24 @@ def parameter_for(code: str, st: str | None) -> tuple[str, float]:
         return parameter, convert(1.0, unit, target)
     except ValueError:
         return parameter, 1.0  # same quantity written differently (e.g. "m3/h" vs "m³/h")
+
+
+def _instrument(msg: Message) -> str | None:
+    """The instrument (``PolId``) a 3020 field-information upload is about, or ``None``."""
+    if msg.cn != "3020":
+        return None
+    pol_id = msg.cp.params.get("PolId")
+    return pol_id if isinstance(pol_id, str) and pol_id else None
+
+
+def _info_parameter(instrument: str, code: str) -> tuple[str, float]:
+    """(parameter, scale) of an info code of one instrument: ``hj212:<PolId>-<code>``, as sent.
+
+    Field information is per instrument (HJ 212-2017 C.40: ``PolId=w01018;i11001-Info=…``), so
+    the same info code of two instruments, uploaded with one DataTime, is two values, not a
+    re-sent one.
+    """
+    return f"{UNMAPPED_PREFIX}{instrument}-{code}", 1.0
 
 
 def _num(value: object) -> float | None:
@@ -169,9 +189,12 @@ def observations_of(
     period, data_time, name, zname = layout
     late = is_late(period, data_time, received_at)
     raw_period = period is PeriodKind.RAW
+    instrument = _instrument(msg)
     out: list[Observation] = []
     for code, fields in msg.cp.factors.items():
-        parameter, scale = parameter_for(code, msg.st)
+        parameter, scale = (
+            parameter_for(code, msg.st) if instrument is None else _info_parameter(instrument, code)
+        )
         values = _factor_values(fields, name, zname, raw_period, scale)
         if values is None:
             continue
@@ -197,8 +220,9 @@ def observations_of(
     return out
 
 
-#: ST -> factor code -> (parameter, scale): :func:`parameter_for` without the call, for the hot path.
-_PARAMETERS: dict[str | None, dict[str, tuple[str, float]]] = {}
+#: (ST, 3020 instrument) -> factor code -> (parameter, scale): :func:`parameter_for` (or
+#: :func:`_info_parameter`) without the call, for the hot path.
+_PARAMETERS: dict[tuple[str | None, str | None], dict[str, tuple[str, float]]] = {}
 #: device flag text -> the letter stored (``DeviceFlag.parse``), for the hot path.
 _FLAG_LETTERS: dict[str | None, str] = {None: "N", "": "N"} | {flag.value: flag.value for flag in DeviceFlag}
 
@@ -231,9 +255,10 @@ def reading_row(
     period, data_time, name, zname = layout
     cp = msg.cp
     st = msg.st
-    params = _PARAMETERS.get(st)
+    instrument = _instrument(msg)
+    params = _PARAMETERS.get((st, instrument))
     if params is None:
-        params = _PARAMETERS[st] = {}
+        params = _PARAMETERS[st, instrument] = {}
     letters = _FLAG_LETTERS
     fast = factor_entries(cp.factors, name, zname, params, letters)
     entries: dict[str, list[Any]] = {} if fast is None else fast
@@ -242,7 +267,9 @@ def reading_row(
         # what the compiled projection declines: observations_of's rules, as entries
         found = params.get(code)
         if found is None:
-            found = params[code] = parameter_for(code, st)
+            found = params[code] = (
+                parameter_for(code, st) if instrument is None else _info_parameter(instrument, code)
+            )
         parameter, scale = found
         values = _factor_values(fields, name, zname, raw_period, scale)
         if values is None or parameter in entries:

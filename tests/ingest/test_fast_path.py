@@ -147,6 +147,24 @@ def test_generated_uploads_give_the_same_rows_and_replies(
     check_same(msg)
 
 
+def test_field_information_is_kept_per_instrument() -> None:
+    """HJ 212-2017 C.40: 3020 info is about one instrument (PolId). The same info code of two
+    instruments with one DataTime is two values, on both paths; without PolId it is the device's."""
+    info = "ST=32;CN=3020;PW=1;MN=GPGAS01;CP=&&DataTime=20220315091000;{pol}i12001-Info=1,i12003-Info=25.5&&"
+    names = []
+    for pol in ("PolId=w01018;", "PolId=w21003;", ""):
+        msg = decode(frame_bytes(info.format(pol=pol)))
+        check_same(msg)
+        names.append(
+            sorted(o.parameter for o in observations_of(msg, DEVICE, frame_id=7, received_at=RECEIVED))
+        )
+    assert names == [
+        ["hj212:w01018-i12001", "hj212:w01018-i12003"],
+        ["hj212:w21003-i12001", "hj212:w21003-i12003"],
+        ["hj212:i12001", "hj212:i12003"],
+    ]
+
+
 def test_a_value_that_overflows_its_unit_conversion_is_refused_naming_the_factor() -> None:
     """w00000 is sent in L/s and stored in m³/h (× 3.6): 1e308 L/s has no finite m³/h, and JSON
     could only hold it as null, so the frame is refused (quarantined as a bad value) instead."""
