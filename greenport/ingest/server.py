@@ -28,7 +28,7 @@ from typing import Any
 from greenport.accounts.passwords import verify_password
 from greenport.ingest.metrics import Metrics, serve_metrics
 from greenport.ingest.pipeline import ACCEPTED_WITHOUT_VALUES, UPLOAD_PERIODS, reading_row
-from greenport.ingest.session import CRC_SETTING, AuthCache, ConnectionState, ReplyBuilder, password_digest
+from greenport.ingest.session import CRC_SETTING, AuthCache, ConnectionState, password_digest
 from greenport.ingest.writer import BatchWriter
 from greenport.kernel.time import utcnow
 from greenport.monitoring import service as monitoring_service
@@ -49,6 +49,7 @@ from greenport.protocol import (
     encode,
     history_request,
     make_qn,
+    reply_frame,
 )
 from greenport.storage.db import Database
 from greenport.storage.uow import UnitOfWork
@@ -513,7 +514,7 @@ class IngestServer:
         if reading is not None and data_time is not None:
             self._last_seen[device.id] = (data_time, received)
             dirty = (device.site_id, data_time.replace(minute=0, second=0, microsecond=0))
-        payload = conn.reply(msg, data_time is not None)
+        payload = conn.reply(msg)
         writer.add(
             (
                 frame_id,
@@ -613,7 +614,6 @@ class _Connection(asyncio.Protocol):
         self.refused = False
         self._time = asyncio.get_running_loop().time
         self.last_read = self._time()
-        self.replies = ReplyBuilder()
 
     # -- asyncio.Protocol ----------------------------------------------------------------------------
 
@@ -749,12 +749,14 @@ class _Connection(asyncio.Protocol):
             detail=f"{type(error).__name__}: {error}",
         )
 
-    def reply(self, msg: Message, upload: bool) -> bytes | None:
-        reply = self.replies.reply(msg, upload)
-        if isinstance(reply, EncodeError):
-            log.warning("no reply to %s from %s: %s", msg.cn, self.state.peer, reply.message)
+    def reply(self, msg: Message) -> bytes | None:
+        """The reply owed to ``msg`` (:func:`greenport.protocol.reply_frame`: the usual 9014 from
+        a cached tail), or ``None`` when none is owed or it cannot be written."""
+        try:
+            return reply_frame(msg)
+        except EncodeError as exc:
+            log.warning("no reply to %s from %s: %s", msg.cn, self.state.peer, exc.message)
             return None
-        return reply
 
 
 _REFUSALS = {

@@ -8,7 +8,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from greenport.monitoring.model import DeviceRef
-from greenport.protocol import CrcVariant, EncodeError, Message, reply_frame
+from greenport.protocol import CrcVariant
 
 #: Registry spelling of a device's CRC setting -> the codec's variant.
 CRC_SETTING: dict[str, CrcVariant] = {
@@ -80,18 +80,3 @@ class AuthCache:
     def forget(self, mn: str) -> None:
         for key in [k for k in self._entries if k[0] == mn]:
             del self._entries[key]
-
-
-class ReplyBuilder:
-    """The reply frames of one connection: :func:`greenport.protocol.reply_frame` (the usual 9014
-    from a cached tail + QN + CRC, byte for byte ``encode(reply_for(msg))``), with an
-    :class:`EncodeError` returned instead of raised so that the server can quarantine it."""
-
-    def reply(self, msg: Message, upload: bool = True) -> bytes | EncodeError | None:
-        """The reply owed to ``msg``, ``None`` when none is owed, or the :class:`EncodeError` when
-        the reply cannot be written. ``upload`` is accepted for the callers' convenience:
-        :func:`~greenport.protocol.reply_for` decides what is owed."""
-        try:
-            return reply_frame(msg)
-        except EncodeError as exc:
-            return exc

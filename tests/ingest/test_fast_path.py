@@ -13,10 +13,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from greenport.ingest.pipeline import UPLOAD_PERIODS, observations_of, reading_row
-from greenport.ingest.session import ReplyBuilder
 from greenport.ingest.simulator import frame_bytes
 from greenport.monitoring.model import DeviceRef, Observation
-from greenport.protocol import CrcVariant, FieldValueError, Message, ProtocolError, decode, encode, reply_for
+from greenport.protocol import (
+    CrcVariant,
+    FieldValueError,
+    Message,
+    ProtocolError,
+    decode,
+    encode,
+    reply_for,
+    reply_frame,
+)
 from greenport.storage.monitoring_repo import observations_in, reading_rows, time_value_for
 
 from .test_packets import PACKETS
@@ -62,10 +70,8 @@ def check_same(msg: Message) -> None:
             assert observations_in(*row[:7], row[8]) == first_per_parameter(expected)
         if msg.cn in UPLOAD_PERIODS:
             assert data_time is not None and data_time == msg.cp.data_time
-    replies = ReplyBuilder()
-    upload = msg.cn in UPLOAD_PERIODS and msg.cp.data_time is not None
     for _ in range(2):  # the second time from the cached tail
-        fast = replies.reply(msg, upload)
+        fast = reply_frame(msg)
         slow = reply_for(msg)
         assert fast == (None if slow is None else encode(slow))
 
