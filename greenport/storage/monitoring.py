@@ -60,9 +60,9 @@ class ObservationRow(Base):
 
     Key ``(data_time, device_id, period)``; the values are the JSON object ``measurements``
     (:data:`MEASUREMENT_FIELDS`, written by :func:`pack_measurements`). Storing a reading as one
-    row instead of one row per parameter is what lets ingest keep up with 20,000 frames/s on a
-    2-core machine (issue 4): a frame costs the database two rows (this and its audit frame)
-    instead of nine. A re-sent frame adds nothing (its parameters are already there); a frame of
+    row instead of one row per parameter took the database out of ingest's way (issue 4; figures
+    in docs/ingest.md): a frame costs the database two rows (this and its audit frame) instead
+    of nine. A re-sent frame adds nothing (its parameters are already there); a frame of
     the same key with other parameters (a split packet) is merged in, each added value keeping
     the id of the frame it came from, so the store stays idempotent on time, device, period and
     parameter (:meth:`greenport.storage.monitoring_repo.MonitoringRepository.store_rows`).
@@ -134,6 +134,17 @@ def measurement_entry(
     while len(entry) > 2 and entry[-1] is None:
         entry.pop()
     return entry
+
+
+#: The measured fields of an entry: value, flag, zs_value, min_value, max_value, cou.
+Measured = tuple[Any, Any, Any, Any, Any, Any]
+
+
+def split_entry(entry: list[Any], row_origin: Origin) -> tuple[Measured, Origin]:
+    """An entry's six measured fields (trailing ones ``None`` when left out) and where its value
+    came from, in a reading row of ``row_origin`` (the inverse of :func:`measurement_entry`)."""
+    measured: Measured = (*entry, None, None, None, None)[:6]  # type: ignore[assignment]
+    return measured, (row_origin if len(entry) <= 6 else entry_origin(entry, row_origin))
 
 
 def entry_origin(entry: list[Any], row_origin: Origin) -> Origin:

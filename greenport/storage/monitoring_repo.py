@@ -37,9 +37,9 @@ from greenport.storage.monitoring import (
     ObservationRow,
     Origin,
     QuarantineRow,
-    entry_origin,
     measurement_entry,
     pack_measurements,
+    split_entry,
     unpack_measurements,
 )
 from greenport.storage.registry import DeviceRow, SiteRow
@@ -96,6 +96,12 @@ def _sqlite_time(moment: datetime) -> str:
     if moment.tzinfo is not UTC:
         moment = moment.astimezone(UTC)
     return moment.isoformat(" ", "microseconds")[:26]
+
+
+def _utc_instant(value: Any) -> Any:
+    """An instant read by a raw cursor or an untyped SQL expression: SQLite gives the text of
+    :func:`_sqlite_time`, turned back into an aware UTC datetime; anything else is returned as is."""
+    return datetime.fromisoformat(value).replace(tzinfo=UTC) if isinstance(value, str) else value
 
 
 def _same(moment: datetime) -> datetime:
@@ -198,8 +204,7 @@ def observations_in(
     row_origin = (frame_id, bool(late), received_at)
     out = []
     for parameter, entry in sorted(unpack_measurements(measurements).items()):
-        value, flag, zs, minimum, maximum, cou = (*entry, None, None, None, None)[:6]
-        origin = row_origin if len(entry) <= 6 else entry_origin(entry, row_origin)
+        (value, flag, zs, minimum, maximum, cou), origin = split_entry(entry, row_origin)
         out.append(
             Observation(
                 data_time,
@@ -217,6 +222,19 @@ def observations_in(
             )
         )
     return out
+
+
+#: The columns of a stored reading in the order :func:`observations_in` takes them.
+READING_COLUMNS = (
+    ObservationRow.data_time,
+    ObservationRow.device_id,
+    ObservationRow.period,
+    ObservationRow.site_id,
+    ObservationRow.frame_id,
+    ObservationRow.late,
+    ObservationRow.received_at,
+    ObservationRow.measurements,
+)
 
 
 def _in(column: Any, values: Iterable[Any] | None) -> Any:
@@ -418,10 +436,7 @@ class MonitoringRepository:
         or split frames), in the same transaction."""
 
         def origin(frame_id: Any, late: Any, received_at: Any) -> Origin:
-            moment = received_at
-            if isinstance(moment, str):  # SQLite's text of a UTCDateTime
-                moment = datetime.fromisoformat(moment).replace(tzinfo=UTC)
-            return frame_id, bool(late), moment
+            return frame_id, bool(late), _utc_instant(received_at)
 
         class Stored:
             def __init__(self, text: str, row_origin: Origin) -> None:
@@ -450,11 +465,8 @@ class MonitoringRepository:
                 row_origin = origin(row[4], row[5], row[6])
                 for parameter, entry in unpack_measurements(row[8]).items():
                     if parameter not in found.entries:
-                        value_origin = row_origin if len(entry) <= 6 else entry_origin(entry, row_origin)
-                        value, flag, zs, minimum, maximum, cou = (*entry, None, None, None, None)[:6]
-                        found.entries[parameter] = measurement_entry(
-                            value, flag, zs, minimum, maximum, cou, value_origin, found.origin
-                        )
+                        measured, value_origin = split_entry(entry, row_origin)
+                        found.entries[parameter] = measurement_entry(*measured, value_origin, found.origin)
                         found.changed = True
             changed = [
                 (len(reading.entries), pack_measurements(reading.entries), *key)
@@ -500,9 +512,7 @@ class MonitoringRepository:
         periods: Iterable[PeriodKind] | None = None,
     ) -> list[Observation]:
         o = ObservationRow
-        query = select(
-            o.data_time, o.device_id, o.period, o.site_id, o.frame_id, o.late, o.received_at, o.measurements
-        ).where(o.data_time >= start, o.data_time < end)
+        query = select(*READING_COLUMNS).where(o.data_time >= start, o.data_time < end)
         for clause in (
             _in(o.site_id, site_ids),
             _in(o.device_id, device_ids),
@@ -527,9 +537,7 @@ class MonitoringRepository:
         value = self.session.execute(
             select(func.max(ObservationRow.data_time)).where(ObservationRow.device_id == device_id)
         ).scalar_one()
-        if isinstance(value, str):  # SQLite max() of a text column bypasses the type
-            value = datetime.fromisoformat(value).replace(tzinfo=UTC)
-        return value
+        return _utc_instant(value)  # SQLite max() of a text column bypasses the type
 
     def frame(self, frame_id: int) -> Frame | None:
         row = self.session.get(FrameRow, frame_id)

@@ -583,20 +583,11 @@ class MonitoringReads:
     ) -> list[dict[str, Any]]:
         """Stored observations of one site (oldest first, at most 20,000), with their device flags."""
         from greenport.storage.monitoring import ObservationRow
-        from greenport.storage.monitoring_repo import observations_in
+        from greenport.storage.monitoring_repo import READING_COLUMNS, observations_in
 
         o = ObservationRow
         query = (
-            select(
-                o.data_time,
-                o.device_id,
-                o.period,
-                o.site_id,
-                o.frame_id,
-                o.late,
-                o.received_at,
-                o.measurements,
-            )
+            select(*READING_COLUMNS)
             .where(o.data_time >= start, o.data_time < end, o.site_id == site_id, o.period == period)
             .order_by(o.data_time, o.device_id)
         )
