@@ -553,9 +553,11 @@ py_scan_frame(PyObject *module, PyObject *arg)
         if ((pno_end = digits_then_semicolon(p, head_end, 1, 4)) == NULL) Py_RETURN_NONE;
         p = pno_end + 1;
     }
-    /* Flag bit D (split upload, HJ 212-2017 Table 3) without PNUM/PNO, or PNUM/PNO without it:
-     * tolerated with a note, which only the Python decoder writes. */
-    if ((pnum != NULL) != (flag != NULL && (digits_value(flag, flag_end) & 2))) Py_RETURN_NONE;
+    /* Flag bit D (split upload, HJ 212-2017 Table 3) without PNUM/PNO (from the 2017 edition on,
+     * version bits >= 1), or PNUM/PNO without it: tolerated with a note, which only the Python
+     * decoder (codec._note_packets) writes. */
+    long flag_bits = flag != NULL ? digits_value(flag, flag_end) : 0;
+    if (pnum != NULL ? !(flag_bits & 2) : ((flag_bits & 2) && (flag_bits >> 2))) Py_RETURN_NONE;
     if (p != head_end) Py_RETURN_NONE;
 
     /* Data area: what codec._decode_cp sends to its fast path. */

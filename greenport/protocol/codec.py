@@ -177,11 +177,13 @@ def _note_packets(flag: int | None, pnum: int | None, pno: int | None, notes: li
 
     Bit D (value 2) of Flag says the upload is split and PNUM (packets in all) and PNO (this
     packet's number) follow; loggers set D without them, or send them without D (or without any
-    Flag). The frame is decoded as sent (PNUM/PNO as given, ``None`` when absent).
+    Flag). The frame is decoded as sent (PNUM/PNO as given, ``None`` when absent). D without
+    PNUM/PNO is noted from HJ 212-2017 on (version bits >= 1): HJ/T 212-2005's own examples send
+    ``Flag=3`` requests without them.
     """
     split = flag is not None and bool(flag & FLAG_PACKETS)
     if pnum is None and pno is None:
-        if split:
+        if split and flag is not None and flag >> 2:
             notes.append(f"Flag={flag} sets bit D (split upload) but PNUM/PNO are missing")
         return
     if flag is None:
@@ -528,7 +530,7 @@ def _decode_text(segment: str, variant: CrcVariant, notes: list[str]) -> Message
             cp = _decode_cp(segment[cp_at + 5 : -2], notes)
             pnum_value = None if pnum is None else int(pnum)
             pno_value = None if pno is None else int(pno)
-            if pnum is not None or (flag_value is not None and flag_value & FLAG_PACKETS):
+            if pnum is not None or (flag_value is not None and flag_value & FLAG_PACKETS and flag_value >> 2):
                 _note_packets(flag_value, pnum_value, pno_value, notes)
             return _message(
                 qn,
