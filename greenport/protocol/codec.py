@@ -399,7 +399,9 @@ def _decode_cp_items(text: str, notes: list[str]) -> CP:
             elif name in params:
                 notes.append(f"{name} given twice; the last value is kept")
             elif name == "Flag":
-                notes.append(f"CP item 'Flag={raw}' names no factor (HJ 212-2017 Table 4: code-Flag); kept as an item")
+                notes.append(
+                    f"CP item 'Flag={raw}' names no factor (HJ 212-2017 Table 4: code-Flag); kept as an item"
+                )
             params[name] = _parse_time(raw, name) if name in TIME_PARAMS else raw
     if not groups:
         return CP(data_time, params, factors)

@@ -162,7 +162,9 @@ def test_a_3020_frame_with_several_instruments_keeps_every_group() -> None:
     """The real logger's 3020 upload (wanghua1120/chaserver-tcp, 2019-05-07): four PolId groups,
     each with i12001/i12002; every instrument's values are kept, in wire order."""
     (vector,) = [
-        v for v in of_status("deviant") if "several PolId" in v["expected"]["why"] and "2019050700" in v["frame"]
+        v
+        for v in of_status("deviant")
+        if "several PolId" in v["expected"]["why"] and "2019050700" in v["frame"]
     ]
     message = decode(vector["frame"].encode("utf-8"))
     groups = [(g.params["PolId"], dict(g.factors)) for g in (message.cp, *message.cp.groups)]
