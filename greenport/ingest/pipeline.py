@@ -20,7 +20,8 @@ canonical unit (:func:`greenport.kernel.units.convert`). A code without a canoni
 (vendor codes such as ``a99948``, equipment ``SB1``, info ``i12001``) is kept under the parameter
 name ``hj212:<code>`` in the device's own unit, so nothing a device sends is lost. Field
 information (3020) about one instrument (``PolId``, HJ 212-2017 C.40) is kept per instrument, as
-``hj212:<PolId>-<code>``. Text ``-Info`` (logs) is not a value: it stays in the audit frame.
+``hj212:<PolId>-<code>``, for every ``PolId`` group of the frame (``CP.groups``: loggers send
+several instruments in one 3020 frame). Text ``-Info`` (logs) is not a value: it stays in the audit frame.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from greenport.kernel.units import convert
 from greenport.monitoring.model import DeviceFlag, DeviceRef, Observation, is_late
 from greenport.protocol import codes, factor_entries
 from greenport.protocol.errors import FieldValueError
-from greenport.protocol.messages import Message
+from greenport.protocol.messages import CP, Message
 from greenport.storage.monitoring import measurement_entry, pack_measurements
 
 #: CN -> period kind of the uploads that are stored as observations.
@@ -84,12 +85,17 @@ def parameter_for(code: str, st: str | None) -> tuple[str, float]:
         return parameter, 1.0  # same quantity written differently (e.g. "m3/h" vs "m³/h")
 
 
-def _instrument(msg: Message) -> str | None:
-    """The instrument (``PolId``) a 3020 field-information upload is about, or ``None``."""
+def _instrument(msg: Message, group: CP) -> str | None:
+    """The instrument (``PolId``) a group of a 3020 field-information upload is about, or ``None``."""
     if msg.cn != "3020":
         return None
-    pol_id = msg.cp.params.get("PolId")
+    pol_id = group.params.get("PolId")
     return pol_id if isinstance(pol_id, str) and pol_id else None
+
+
+def _groups(cp: CP) -> tuple[CP, ...]:
+    """The data area and its further ``PolId`` groups (HJ 212-2017 C.40), each stored."""
+    return (cp, *cp.groups) if cp.groups else (cp,)
 
 
 def _info_parameter(instrument: str, code: str) -> tuple[str, float]:
@@ -189,34 +195,35 @@ def observations_of(
     period, data_time, name, zname = layout
     late = is_late(period, data_time, received_at)
     raw_period = period is PeriodKind.RAW
-    instrument = _instrument(msg)
     out: list[Observation] = []
-    for code, fields in msg.cp.factors.items():
-        parameter, scale = (
-            parameter_for(code, msg.st) if instrument is None else _info_parameter(instrument, code)
-        )
-        values = _factor_values(fields, name, zname, raw_period, scale)
-        if values is None:
-            continue
-        value, zs, flag_text, minimum, maximum, cou = values
-        out.append(
-            Observation(
-                data_time,
-                device.id,
-                device.site_id,
-                period,
-                parameter,
-                value,
-                DeviceFlag.parse(flag_text),
-                zs,
-                minimum,
-                maximum,
-                cou,
-                frame_id,
-                late,
-                received_at,
+    for group in _groups(msg.cp):
+        instrument = _instrument(msg, group)
+        for code, fields in group.factors.items():
+            parameter, scale = (
+                parameter_for(code, msg.st) if instrument is None else _info_parameter(instrument, code)
             )
-        )
+            values = _factor_values(fields, name, zname, raw_period, scale)
+            if values is None:
+                continue
+            value, zs, flag_text, minimum, maximum, cou = values
+            out.append(
+                Observation(
+                    data_time,
+                    device.id,
+                    device.site_id,
+                    period,
+                    parameter,
+                    value,
+                    DeviceFlag.parse(flag_text),
+                    zs,
+                    minimum,
+                    maximum,
+                    cou,
+                    frame_id,
+                    late,
+                    received_at,
+                )
+            )
     return out
 
 
@@ -253,32 +260,40 @@ def reading_row(
     if layout is None:
         return None, None
     period, data_time, name, zname = layout
-    cp = msg.cp
     st = msg.st
-    instrument = _instrument(msg)
-    params = _PARAMETERS.get((st, instrument))
-    if params is None:
-        params = _PARAMETERS[st, instrument] = {}
+    groups = _groups(msg.cp)
     letters = _FLAG_LETTERS
-    fast = factor_entries(cp.factors, name, zname, params, letters)
-    entries: dict[str, list[Any]] = {} if fast is None else fast
     raw_period = period is PeriodKind.RAW
-    for code, fields in () if fast is not None else cp.factors.items():
-        # what the compiled projection declines: observations_of's rules, as entries
-        found = params.get(code)
-        if found is None:
-            found = params[code] = (
-                parameter_for(code, st) if instrument is None else _info_parameter(instrument, code)
-            )
-        parameter, scale = found
-        values = _factor_values(fields, name, zname, raw_period, scale)
-        if values is None or parameter in entries:
-            continue  # nothing sent; or a second code of one parameter (2005 and 2017): the first is kept
-        value, zs, flag_text, minimum, maximum, cou = values
-        letter = letters.get(flag_text)
-        if letter is None:
-            letter = DeviceFlag.parse(flag_text).value
-        entries[parameter] = measurement_entry(value, letter, zs, minimum, maximum, cou)
+    entries: dict[str, list[Any]] = {}
+    for group in groups:
+        instrument = _instrument(msg, group)
+        params = _PARAMETERS.get((st, instrument))
+        if params is None:
+            params = _PARAMETERS[st, instrument] = {}
+        fast = factor_entries(group.factors, name, zname, params, letters)
+        if fast is not None:
+            if not entries:
+                entries = fast
+            else:  # a further PolId group: its instrument's names are its own
+                for parameter, entry in fast.items():
+                    entries.setdefault(parameter, entry)
+            continue
+        for code, fields in group.factors.items():
+            # what the compiled projection declines: observations_of's rules, as entries
+            found = params.get(code)
+            if found is None:
+                found = params[code] = (
+                    parameter_for(code, st) if instrument is None else _info_parameter(instrument, code)
+                )
+            parameter, scale = found
+            values = _factor_values(fields, name, zname, raw_period, scale)
+            if values is None or parameter in entries:
+                continue  # nothing sent; or a second code of one parameter (2005 and 2017): the first is kept
+            value, zs, flag_text, minimum, maximum, cou = values
+            letter = letters.get(flag_text)
+            if letter is None:
+                letter = DeviceFlag.parse(flag_text).value
+            entries[parameter] = measurement_entry(value, letter, zs, minimum, maximum, cou)
     if not entries:
         return None, data_time
     try:
@@ -287,7 +302,12 @@ def reading_row(
         bad = {
             name for name, entry in entries.items() if any(type(v) is float and v - v != 0.0 for v in entry)
         }
-        code = next(code for code in cp.factors if params.get(code, ("",))[0] in bad)
+        code = next(
+            code
+            for group in groups
+            for code in group.factors
+            if _PARAMETERS[st, _instrument(msg, group)].get(code, ("",))[0] in bad
+        )
         raise FieldValueError(f"{code}: {exc} once converted to the canonical unit", field=code) from None
     return (
         time_value(data_time),

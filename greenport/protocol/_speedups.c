@@ -10,7 +10,8 @@
  *
  * scan_frame() accepts only the plain case (see codec.py, "_PLAIN_HEADER" and "_fast_cp"):
  * a whole frame of printable ASCII, declared length = byte count <= 1024, exactly 4 hex CRC digits
- * matching the HJ 212 CRC, the header in Table 3 order, and a data area of an optional 14-digit
+ * matching the HJ 212 CRC, the header in Table 3 order with PNUM/PNO exactly when Flag sets bit D
+ * (anything the Python decoder would note), and a data area of an optional 14-digit
  * DataTime followed by `code-Field=value` items. For anything else it returns None and the Python
  * decoder, which is the reference and reports every error precisely, takes the frame. So this
  * module never raises a ProtocolError and never decides that a frame is bad: a test checks that
@@ -47,8 +48,8 @@ static PyObject *empty_tuple = NULL;
 static const char *MESSAGE_SLOT_NAMES[MESSAGE_SLOTS] = {
     "qn", "st", "cn", "pw", "mn", "flag", "pnum", "pno", "cp", "crc_variant", "notes"};
 static PyObject *message_slot_names[MESSAGE_SLOTS];
-#define CP_SLOTS 3
-static const char *CP_SLOT_NAMES[CP_SLOTS] = {"data_time", "params", "factors"};
+#define CP_SLOTS 4
+static const char *CP_SLOT_NAMES[CP_SLOTS] = {"data_time", "params", "factors", "groups"};
 static PyObject *cp_slot_names[CP_SLOTS];
 
 /* Cache of short ASCII str objects (codes, suffixes, flags, MN, PW...), direct-mapped. */
@@ -552,6 +553,11 @@ py_scan_frame(PyObject *module, PyObject *arg)
         if ((pno_end = digits_then_semicolon(p, head_end, 1, 4)) == NULL) Py_RETURN_NONE;
         p = pno_end + 1;
     }
+    /* Flag bit D (split upload, HJ 212-2017 Table 3) without PNUM/PNO (from the 2017 edition on,
+     * version bits >= 1), or PNUM/PNO without it: tolerated with a note, which only the Python
+     * decoder (codec._note_packets) writes. */
+    long flag_bits = flag != NULL ? digits_value(flag, flag_end) : 0;
+    if (pnum != NULL ? !(flag_bits & 2) : ((flag_bits & 2) && (flag_bits >> 2))) Py_RETURN_NONE;
     if (p != head_end) Py_RETURN_NONE;
 
     /* Data area: what codec._decode_cp sends to its fast path. */
@@ -594,7 +600,7 @@ py_scan_frame(PyObject *module, PyObject *arg)
         Py_RETURN_NONE;
     }
     PyObject *cp_object = cp_type->tp_alloc(cp_type, 0);
-    PyObject *cp_values[CP_SLOTS] = {data_time, PyDict_New(), factors};
+    PyObject *cp_values[CP_SLOTS] = {data_time, PyDict_New(), factors, Py_NewRef(empty_tuple)};
     if (cp_object == NULL) {
         for (int i = 0; i < CP_SLOTS; i++) Py_XDECREF(cp_values[i]);
         return NULL;

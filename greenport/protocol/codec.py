@@ -15,7 +15,9 @@ Lenient where the field is messy (monitoring reference §1.12):
     ``;`` before ``CP=`` (``Flag=5CP=&&``); empty items and a trailing ``;&&``; missing QN, Flag
     and PW (HJ/T 212-2005 style); spaces around names and values; lower-case or unpadded hex
     CRC; a missing CR LF; a 17-digit ``DataTime`` with milliseconds; header fields in any order
-    (PNO before PNUM). What was tolerated is listed in ``Message.notes``.
+    (PNO before PNUM, QN after CN); a Flag whose bit D (HJ 212-2017 §6.3.2 Table 3: split upload)
+    disagrees with PNUM/PNO; a bare ``Flag=N`` item in CP; several ``PolId`` groups in one data
+    area (kept in ``CP.groups``). Every deviation tolerated leaves one line in ``Message.notes``.
 
 Encoding is canonical: header in Table 3 order, ``;`` between items and ``,`` between the fields
 of one factor, ``DataTime`` first, then the other items, then the factors, upper-case CRC, byte
@@ -44,7 +46,15 @@ from greenport.protocol.errors import (
     LengthError,
     QnRtn,
 )
-from greenport.protocol.messages import CP, NUMERIC_FIELDS, TIME_FIELDS, TIME_PARAMS, Message, Value
+from greenport.protocol.messages import (
+    CP,
+    FLAG_PACKETS,
+    NUMERIC_FIELDS,
+    TIME_FIELDS,
+    TIME_PARAMS,
+    Message,
+    Value,
+)
 
 #: Largest data segment the 4-digit length can announce. The standard says 0-1024 bytes; real
 #: loggers send more (1025 and 1623 seen), so anything up to 9999 is accepted.
@@ -156,7 +166,32 @@ def _decode_header(head: str, notes: list[str]) -> dict[str, str]:
         if key in fields:
             raise FormatError(f"header field {key} given twice", field=key)
         fields[key] = value
+    order = list(fields)
+    if order != sorted(order, key=_HEADER_KEYS.index):
+        notes.append(f"header fields not in HJ 212-2017 Table 3 order: {', '.join(order)}")
     return fields
+
+
+def _note_packets(flag: int | None, pnum: int | None, pno: int | None, notes: list[str]) -> None:
+    """Note a Flag bit D that disagrees with PNUM/PNO (HJ 212-2017 §6.3.2 Table 3).
+
+    Bit D (value 2) of Flag says the upload is split and PNUM (packets in all) and PNO (this
+    packet's number) follow; loggers set D without them, or send them without D (or without any
+    Flag). The frame is decoded as sent (PNUM/PNO as given, ``None`` when absent). D without
+    PNUM/PNO is noted from HJ 212-2017 on (version bits >= 1): HJ/T 212-2005's own examples send
+    ``Flag=3`` requests without them.
+    """
+    split = flag is not None and bool(flag & FLAG_PACKETS)
+    if pnum is None and pno is None:
+        if split and flag is not None and flag >> 2:
+            notes.append(f"Flag={flag} sets bit D (split upload) but PNUM/PNO are missing")
+        return
+    if flag is None:
+        notes.append("PNUM/PNO given without Flag (bit D marks a split upload)")
+    elif not split:
+        notes.append(f"PNUM/PNO given but Flag={flag} does not set bit D (split upload)")
+    if pnum is None or pno is None:
+        notes.append(f"{'PNO' if pnum is None else 'PNUM'} given without {'PNUM' if pnum is None else 'PNO'}")
 
 
 _HEADER_SET = frozenset(_HEADER_KEYS)
@@ -303,13 +338,20 @@ def _decode_cp(text: str, notes: list[str]) -> CP:
 
 
 def _decode_cp_items(text: str, notes: list[str]) -> CP:
-    """The general path: item by item, lenient, with precise errors and notes."""
+    """The general path: item by item, lenient, with precise errors and notes.
+
+    A ``PolId`` item when the current group already has one starts the next instrument's group
+    (``CP.groups``; HJ 212-2017 C.40 field information is per instrument), so several groups in
+    one 3020 frame are all kept instead of the last overwriting the others.
+    """
     loose = " " in text or "\t" in text or not text.isprintable()
     strict_numbers = not text.isascii() or "_" in text
     number = _checked_number if strict_numbers else _number
     data_time: datetime | None = None
     params: dict[str, str | datetime] = {}
     factors: dict[str, dict[str, Value]] = {}
+    first_params, first_factors = params, factors
+    groups: list[tuple[dict[str, str | datetime], dict[str, dict[str, Value]]]] = []
     for item in _split_items(text):
         name, sep, raw = item.partition("=")
         if loose:
@@ -351,10 +393,20 @@ def _decode_cp_items(text: str, notes: list[str]) -> CP:
             if len(raw) == 17:
                 notes.append("DataTime has milliseconds (17 digits)")
         else:
-            if name in params:
+            if name == "PolId" and name in params:
+                params, factors = {}, {}
+                groups.append((params, factors))
+            elif name in params:
                 notes.append(f"{name} given twice; the last value is kept")
+            elif name == "Flag":
+                notes.append(
+                    f"CP item 'Flag={raw}' names no factor (HJ 212-2017 Table 4: code-Flag); kept as an item"
+                )
             params[name] = _parse_time(raw, name) if name in TIME_PARAMS else raw
-    return CP(data_time, params, factors)
+    if not groups:
+        return CP(data_time, params, factors)
+    notes.append(f"{len(groups) + 1} PolId groups in one data area (HJ 212-2017 C.40 shows one); all kept")
+    return CP(data_time, first_params, first_factors, tuple(CP(None, p, f) for p, f in groups))
 
 
 def _build_message(fields: dict[str, str], cp: CP, variant: CrcVariant, notes: list[str]) -> Message:
@@ -374,15 +426,19 @@ def _build_message(fields: dict[str, str], cp: CP, variant: CrcVariant, notes: l
     qn = fields.get("QN")
     if qn is not None and not (qn.isdigit() and qn.isascii() and len(qn) <= 20):
         raise FieldValueError(f"QN={qn!r} is not a request number", field="QN", reply_hint=QnRtn.QN_ERROR)
+    flag = _int_field(fields, "Flag", QnRtn.FLAG_ERROR, 255)
+    pnum = _int_field(fields, "PNUM", QnRtn.REJECTED, 9999) if "PNUM" in fields else None
+    pno = _int_field(fields, "PNO", QnRtn.REJECTED, 9999) if "PNO" in fields else None
+    _note_packets(flag, pnum, pno, notes)
     return Message(
         qn=qn,
         st=st,
         cn=cn,
         pw=fields.get("PW"),
         mn=mn,
-        flag=_int_field(fields, "Flag", QnRtn.FLAG_ERROR, 255),
-        pnum=_int_field(fields, "PNUM", QnRtn.REJECTED, 9999) if "PNUM" in fields else None,
-        pno=_int_field(fields, "PNO", QnRtn.REJECTED, 9999) if "PNO" in fields else None,
+        flag=flag,
+        pnum=pnum,
+        pno=pno,
         cp=cp,
         crc_variant=variant,
         notes=tuple(notes) if notes else (),
@@ -394,7 +450,7 @@ _MESSAGE_SETTERS = tuple(
     Message.__dict__[name].__set__
     for name in ("qn", "st", "cn", "pw", "mn", "flag", "pnum", "pno", "cp", "crc_variant", "notes")
 )
-_CP_SETTERS = tuple(CP.__dict__[name].__set__ for name in ("data_time", "params", "factors"))
+_CP_SETTERS = tuple(CP.__dict__[name].__set__ for name in ("data_time", "params", "factors", "groups"))
 
 
 (
@@ -445,10 +501,11 @@ def _cp(
     data_time: datetime | None, params: dict[str, str | datetime], factors: dict[str, dict[str, Value]]
 ) -> CP:
     cp: CP = _new(CP)
-    set_time, set_params, set_factors = _CP_SETTERS
+    set_time, set_params, set_factors, set_groups = _CP_SETTERS
     set_time(cp, data_time)
     set_params(cp, params)
     set_factors(cp, factors)
+    set_groups(cp, ())
     return cp
 
 
@@ -473,6 +530,10 @@ def _decode_text(segment: str, variant: CrcVariant, notes: list[str]) -> Message
         flag_value = None if flag is None else int(flag)
         if flag_value is None or flag_value <= 255:
             cp = _decode_cp(segment[cp_at + 5 : -2], notes)
+            pnum_value = None if pnum is None else int(pnum)
+            pno_value = None if pno is None else int(pno)
+            if pnum is not None or (flag_value is not None and flag_value & FLAG_PACKETS and flag_value >> 2):
+                _note_packets(flag_value, pnum_value, pno_value, notes)
             return _message(
                 qn,
                 st,
@@ -480,8 +541,8 @@ def _decode_text(segment: str, variant: CrcVariant, notes: list[str]) -> Message
                 pw,
                 mn,
                 flag_value,
-                None if pnum is None else int(pnum),
-                None if pno is None else int(pno),
+                pnum_value,
+                pno_value,
                 cp,
                 variant,
                 tuple(notes) if notes else (),
@@ -520,9 +581,27 @@ def decode_segment(segment: str | bytes) -> Message:
 
 
 def _diagnose(body: bytes, declared: int, raw: bytes) -> tuple[bytes, bytes, str | None]:
-    """Where the segment really ends when the declared length does not fit; raise if hopeless."""
+    """Where the segment really ends when the declared length does not fit; raise if hopeless.
+
+    ``body`` is what follows the 4-digit length (HJ 212-2017 §6.3.1 Table 2: data segment, then
+    a 4-character CRC). The segment ends with the ``&&`` closing its data area (§6.3.2). When
+    that ``&&`` is missing (the last ``&&`` is the one of ``CP=&&``), the segment is taken as
+    everything before the 4 CRC characters, so a wrong length is reported with the length the
+    segment really has, not the length up to ``CP=&&``.
+    """
     end = body.rfind(b"&&")
-    if end < 0:
+    opening = body.find(b"CP=&&")
+    if end < 0 or (opening >= 0 and end == opening + 3):
+        unclosed = max(len(body) - 4, 0)
+        if unclosed != declared:
+            raise LengthError(
+                f"declared length {declared:04d} but the data segment has {unclosed} bytes"
+                " (taken up to the 4-character CRC: its data area is not closed with '&&')",
+                field="length",
+                raw=raw,
+                declared=declared,
+                actual=unclosed,
+            )
         raise FormatError("the data segment does not end with '&&'", field="CP", raw=raw)
     segment, crc_text = body[: end + 2], body[end + 2 :]
     if len(segment) == declared:
@@ -737,6 +816,21 @@ def _encode_cp(cp: CP) -> str:
     items: list[str] = []
     if cp.data_time is not None:
         items.append("DataTime=" + format_time(cp.data_time))
+    _encode_items(cp, items)
+    if cp.groups and "PolId" not in cp.params:
+        raise EncodeError("a CP with further PolId groups needs a PolId of its own", field="PolId")
+    for group in cp.groups:
+        if group.data_time is not None or group.groups or next(iter(group.params), None) != "PolId":
+            raise EncodeError(
+                "a PolId group has no DataTime nor groups of its own and its params begin with PolId",
+                field="PolId",
+            )
+        _encode_items(group, items)
+    return ";".join(items)
+
+
+def _encode_items(cp: CP, items: list[str]) -> None:
+    """Append the items of ``cp`` (params, then factors) to ``items``, checked as in the module docstring."""
     for name, param in cp.params.items():
         _token(name, "CP item name", empty=False)
         if "-" in name or name == "DataTime":
@@ -759,7 +853,6 @@ def _encode_cp(cp: CP) -> str:
                 raise EncodeError(f"field suffix {suffix!r} holds '-'", field=name)
             parts.append(f"{name}={_value(value, name, suffix)}")
         items.append(",".join(parts))
-    return ";".join(items)
 
 
 def encode_segment(msg: Message) -> str:

@@ -7,13 +7,15 @@ Shape (one level, so that a data upload is easy to write by hand)::
      "data_time": "2016-08-01T08:40:00+08:00",
      "params": {"PolId": "w01018"},
      "factors": {"w01018": {"Avg": 40.1, "Flag": "N"}},
+     "groups": [{"params": {"PolId": "w21001"}, "factors": {"i12001": {"Info": "1"}}}],
      "crc_variant": "hj212",
      # informative, ignored by message_from_dict:
      "edition": "2017", "ack_requested": true, "st_name": "...", "cn_name": "...", "notes": []}
 
 Times are ISO 8601 with the +08:00 offset (China time); :func:`message_from_dict` also takes
 N14 ``YYYYMMDDhhmmss`` and naive ISO times (taken as China time). ``flag`` absent means 5
-(HJ 212-2017, reply wanted); ``null`` means no Flag field (2005 style).
+(HJ 212-2017, reply wanted); ``null`` means no Flag field (2005 style). ``groups`` (``CP.groups``,
+the further ``PolId`` groups of a 3020 upload, HJ 212-2017 C.40) is ``[]`` for the usual frame.
 """
 
 from __future__ import annotations
@@ -39,12 +41,36 @@ from greenport.protocol.messages import (
 )
 
 #: Keys of the dict form that ``message_from_dict`` reads; the informative ones are ignored.
-KEYS = ("qn", "st", "cn", "pw", "mn", "flag", "pnum", "pno", "data_time", "params", "factors", "crc_variant")
+KEYS = (
+    "qn",
+    "st",
+    "cn",
+    "pw",
+    "mn",
+    "flag",
+    "pnum",
+    "pno",
+    "data_time",
+    "params",
+    "factors",
+    "groups",
+    "crc_variant",
+)
 INFORMATIVE_KEYS = ("edition", "ack_requested", "st_name", "cn_name", "notes", "line")
 
 
 def _jsonable(value: Value) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _items_to_dict(cp: CP) -> dict[str, Any]:
+    return {
+        "params": {name: _jsonable(value) for name, value in cp.params.items()},
+        "factors": {
+            code: {suffix: _jsonable(value) for suffix, value in fields.items()}
+            for code, fields in cp.factors.items()
+        },
+    }
 
 
 def message_to_dict(message: Message) -> dict[str, Any]:
@@ -64,11 +90,8 @@ def message_to_dict(message: Message) -> dict[str, Any]:
         "edition": edition.value if edition else None,
         "ack_requested": message.ack_requested,
         "data_time": message.cp.data_time.isoformat() if message.cp.data_time else None,
-        "params": {name: _jsonable(value) for name, value in message.cp.params.items()},
-        "factors": {
-            code: {suffix: _jsonable(value) for suffix, value in fields.items()}
-            for code, fields in message.cp.factors.items()
-        },
+        **_items_to_dict(message.cp),
+        "groups": [_items_to_dict(group) for group in message.cp.groups],
         "crc_variant": message.crc_variant.value,
         "notes": list(message.notes),
     }
@@ -121,6 +144,27 @@ def _field(suffix: str, value: object, name: str) -> Value:
     raise FieldValueError(f"{name}={value!r} must be text or a number", field=name)
 
 
+def _items_from_dict(
+    data: Mapping[str, Any],
+) -> tuple[dict[str, str | datetime], dict[str, dict[str, Value]]]:
+    """The params and factors of a message's dict or of one of its groups."""
+    params_in = data.get("params") or {}
+    factors_in = data.get("factors") or {}
+    if not isinstance(params_in, Mapping) or not isinstance(factors_in, Mapping):
+        raise FormatError("params and factors must be JSON objects", field="factors")
+    params: dict[str, str | datetime] = {}
+    for name, value in params_in.items():
+        params[name] = _time(value, name) if name in TIME_PARAMS else str(_text(value, name))
+    factors: dict[str, dict[str, Value]] = {}
+    for code, fields in factors_in.items():
+        if not isinstance(fields, Mapping):
+            raise FormatError(f"factor {code} must map field names to values", field=code)
+        factors[code] = {
+            suffix: _field(suffix, value, f"{code}-{suffix}") for suffix, value in fields.items()
+        }
+    return params, factors
+
+
 def message_from_dict(data: Mapping[str, Any]) -> Message:
     """The message a dict describes (the shape of :func:`message_to_dict`).
 
@@ -139,20 +183,19 @@ def message_from_dict(data: Mapping[str, Any]) -> Message:
     for key in ("st", "cn", "mn"):
         if data.get(key) is None:
             raise FormatError(f"key {key!r} is required", field=key)
-    params_in = data.get("params") or {}
-    factors_in = data.get("factors") or {}
-    if not isinstance(params_in, Mapping) or not isinstance(factors_in, Mapping):
-        raise FormatError("params and factors must be JSON objects", field="factors")
-    params: dict[str, str | datetime] = {}
-    for name, value in params_in.items():
-        params[name] = _time(value, name) if name in TIME_PARAMS else str(_text(value, name))
-    factors: dict[str, dict[str, Value]] = {}
-    for code, fields in factors_in.items():
-        if not isinstance(fields, Mapping):
-            raise FormatError(f"factor {code} must map field names to values", field=code)
-        factors[code] = {
-            suffix: _field(suffix, value, f"{code}-{suffix}") for suffix, value in fields.items()
-        }
+    params, factors = _items_from_dict(data)
+    groups_in = data.get("groups") or []
+    if not isinstance(groups_in, list) or not all(isinstance(group, Mapping) for group in groups_in):
+        raise FormatError("groups must be a JSON array of objects with params and factors", field="groups")
+    groups = []
+    for group in groups_in:
+        unknown_in_group = set(group) - {"params", "factors"}
+        if unknown_in_group:
+            raise FormatError(
+                f"unknown key(s) {', '.join(sorted(unknown_in_group))} in a group; known: params, factors",
+                field="groups",
+            )
+        groups.append(CP(None, *_items_from_dict(group)))
     data_time = data.get("data_time")
     try:
         variant = CrcVariant(data.get("crc_variant") or CrcVariant.HJ212)
@@ -173,6 +216,7 @@ def message_from_dict(data: Mapping[str, Any]) -> Message:
             data_time=None if data_time is None else _time(data_time, "data_time"),
             params=params,
             factors=factors,
+            groups=tuple(groups),
         ),
         crc_variant=variant,
     )

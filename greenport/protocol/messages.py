@@ -105,11 +105,20 @@ class CP:
     factors
         Per factor code (``"w01018"``, ``"SB1"``, ``"i11001"``), its fields by suffix in wire
         order: ``{"w01018": {"Rtd": 40.1, "Flag": "N"}}``.
+    groups
+        The further ``PolId`` groups of the data area, in wire order; empty for the usual frame.
+        Field information (CN 3020, HJ 212-2017 C.40) is about one instrument: ``PolId=w01018``
+        then that instrument's ``iXXXXX-Info`` items. The standard's examples carry one group;
+        real loggers send several in one frame
+        (``PolId=w01019,i12001-Info=1;PolId=w21001,i12001-Info=0``). The first group stays in
+        ``params``/``factors`` (the standard's form); each further ``PolId`` starts a group here,
+        a ``CP`` without ``data_time`` whose ``params`` begin with its ``PolId``.
     """
 
     data_time: datetime | None = None
     params: Mapping[str, str | datetime] = field(default_factory=dict)
     factors: Mapping[str, Mapping[str, Value]] = field(default_factory=dict)
+    groups: tuple[CP, ...] = ()
 
 
 #: Marks a required field not given (the fields keep Table 3 order, so only this can mark them).

@@ -24,6 +24,8 @@ from greenport.protocol import (
     decode,
     decode_segment,
     encode,
+    message_from_dict,
+    message_to_dict,
 )
 from greenport.protocol.crc import crc16_hj212_reference, crc16_modbus_swapped
 from tests.protocol.golden import DECODE_ONLY, REJECTED, ROUND_TRIP
@@ -370,3 +372,110 @@ def test_encode_numbers_canonically() -> None:
     )
     assert b"a-Rtd=63,a-Avg=0.0000001,a-Max=100000000000000000000,a-Min=-0.5,a-Cou=7" in encode(message)
     assert decode(encode(message)) == message
+
+
+# -- deviations tolerated, each with its note; several PolId groups kept ------------------------
+
+
+@pytest.mark.parametrize(
+    ("segment", "note"),
+    [
+        (  # QN after CN (HJ 212-2017 §6.3.2 Table 3 order)
+            "ST=32;CN=2011;QN=20190507002947624;PW=1;MN=M;Flag=5;CP=&&DataTime=20190506222200;w01018-Rtd=27.3&&",
+            "header fields not in HJ 212-2017 Table 3 order: ST, CN, QN, PW, MN, Flag",
+        ),
+        (  # Flag bit D (split upload) without PNUM/PNO
+            "QN=20200814151600001;ST=22;CN=2011;PW=1;MN=M;Flag=7;CP=&&DataTime=20200814151600;a34004-Rtd=207&&",
+            "Flag=7 sets bit D (split upload) but PNUM/PNO are missing",
+        ),
+        (  # PNUM/PNO without bit D
+            "QN=20191112091100598;ST=31;CN=2051;PW=1;MN=M;Flag=5;PNUM=2;PNO=1;CP=&&DataTime=20191112090000;"
+            "a01006-Avg=101.85&&",
+            "PNUM/PNO given but Flag=5 does not set bit D (split upload)",
+        ),
+        (  # PNUM/PNO without any Flag
+            "QN=20191112091100598;ST=31;CN=2051;PW=1;MN=M;PNUM=2;PNO=1;CP=&&DataTime=20191112090000;"
+            "a01006-Avg=101.85&&",
+            "PNUM/PNO given without Flag (bit D marks a split upload)",
+        ),
+        (  # a bare Flag item in CP (§6.3.3 Table 4: code-Flag)
+            "QN=20250131202809340;ST=39;CN=2011;PW=1;MN=M;Flag=4;CP=&&DataTime=20250131202809;a34001-Rtd=92;Flag=N&&",
+            "CP item 'Flag=N' names no factor (HJ 212-2017 Table 4: code-Flag); kept as an item",
+        ),
+    ],
+    ids=["header-order", "d-without-pnum", "pnum-without-d", "pnum-without-flag", "bare-flag"],
+)
+def test_each_tolerated_deviation_leaves_one_note(segment: str, note: str) -> None:
+    message = decode(frame_of(segment))
+    assert message.notes == (note,)
+    assert decode_segment(segment).notes == (note,)  # the same rules without the frame
+
+
+def test_the_standard_form_of_those_fields_leaves_no_note() -> None:
+    for segment in (
+        "QN=20160801085857535;ST=32;CN=2061;PW=1;MN=M;Flag=7;PNUM=2;PNO=2;CP=&&DataTime=20160801080000;w01018-Avg=40.1&&",
+        "QN=20160801085857535;ST=32;CN=2061;PW=1;MN=M;Flag=5;CP=&&DataTime=20160801080000;w01018-Avg=40.1,w01018-Flag=N&&",
+        # HJ/T 212-2005 (version bits 0): its own examples send Flag=3 requests without PNUM/PNO
+        "QN=20040516010101001;ST=32;CN=2051;PW=1;MN=M;Flag=3;CP=&&BeginTime=20040506111000,EndTime=20040506151000&&",
+    ):
+        assert decode(frame_of(segment)).notes == ()
+
+
+MULTI_POLID = (
+    "QN=20190507002451828;ST=21;CN=3020;PW=624930;MN=A140100_2006;Flag=9;CP=&&DataTime=20190507002451;"
+    "PolId=w01019,i12001-Info=1,i12002-Info=0;PolId=w21001,i12001-Info=1,i12002-Info=0;"
+    "PolId=w21003,i12001-Info=0,i12002-Info=2&&"
+)
+
+
+def test_several_polid_groups_are_all_kept_and_round_trip() -> None:
+    """HJ 212-2017 C.40: field information is per instrument; a real logger sends several
+    instruments in one 3020 frame. Every group is kept (one note), none overwrites another."""
+    message = decode(frame_of(MULTI_POLID))
+    assert message.cp.params == {"PolId": "w01019"}
+    assert message.cp.factors == {"i12001": {"Info": "1"}, "i12002": {"Info": "0"}}
+    assert message.cp.groups == (
+        CP(params={"PolId": "w21001"}, factors={"i12001": {"Info": "1"}, "i12002": {"Info": "0"}}),
+        CP(params={"PolId": "w21003"}, factors={"i12001": {"Info": "0"}, "i12002": {"Info": "2"}}),
+    )
+    assert message.notes == ("3 PolId groups in one data area (HJ 212-2017 C.40 shows one); all kept",)
+    assert decode(encode(message)) == message
+    assert encode(message) == frame_of(  # canonical: ';' between items, each group in wire order
+        "QN=20190507002451828;ST=21;CN=3020;PW=624930;MN=A140100_2006;Flag=9;CP=&&DataTime=20190507002451;"
+        "PolId=w01019;i12001-Info=1;i12002-Info=0;PolId=w21001;i12001-Info=1;i12002-Info=0;"
+        "PolId=w21003;i12001-Info=0;i12002-Info=2&&"
+    )
+    assert message_from_dict(message_to_dict(message)) == message
+
+
+def test_encode_refuses_groups_that_would_not_decode_back() -> None:
+    group = CP(params={"PolId": "w21001"}, factors={"i12001": {"Info": "1"}})
+    for cp in (
+        CP(factors={"i12001": {"Info": "1"}}, groups=(group,)),  # no PolId of its own
+        CP(params={"PolId": "a"}, groups=(CP(params={"X": "1", "PolId": "b"}),)),  # PolId not first
+        CP(params={"PolId": "a"}, groups=(CP(data_time=datetime(2020, 1, 1), params={"PolId": "b"}),)),
+    ):
+        with pytest.raises(EncodeError) as refused:
+            encode(Message(st="21", cn="3020", mn="M", cp=cp))
+        assert refused.value.field == "PolId"
+
+
+def test_a_frame_missing_its_closing_ampersands_reports_the_length_of_its_segment() -> None:
+    """HJ 212-2017 §6.3.1 Table 2: the length counts the data segment; without the closing ``&&``
+    (§6.3.2) the segment runs up to the 4-character CRC, not up to ``CP=&&``. A real frame of
+    sCair/Hj212-Distribute declares 0121 for a 119-byte segment."""
+    frame = (
+        b"##0121QN=20250131202809340;ST=39;CN=2051;PW=123456;MN=0507A010003242;Flag=4;"
+        b"CP=&&DataTime=20250131202809;a34001-Avg=92;Flag=N65C0"
+    )
+    with pytest.raises(LengthError) as refused:
+        decode(frame)
+    assert refused.value.field == "length"
+    assert (refused.value.details["declared"], refused.value.details["actual"]) == (121, 119)
+    assert "declared length 0121 but the data segment has 119 bytes" in refused.value.message
+    assert "not closed with '&&'" in refused.value.message
+    # the right length but still no closing '&&': the data area is what is wrong
+    right = frame.replace(b"##0121", b"##0119")
+    with pytest.raises(FormatError) as unclosed:
+        decode(right)
+    assert unclosed.value.field == "CP"
