@@ -18,6 +18,7 @@ import typer
 
 from greenport.accounts import service as accounts
 from greenport.cli._common import console, container, export_app, fail, print_json
+from greenport.config import Settings
 from greenport.enterprises import service as enterprises
 from greenport.enterprises.importing import ENTERPRISE_COLUMNS, SITE_COLUMNS, YEAR_COLUMNS
 from greenport.kernel.errors import DomainError, InvalidRows, RowError
@@ -25,7 +26,15 @@ from greenport.kernel.fields import ColumnSpec, ImportOutcome
 from greenport.regions import service as regions
 from greenport.regions.importing import DIVISION_COLUMNS, PARK_COLUMNS
 from greenport.storage.uow import UnitOfWork
-from greenport.tabular import Sheet, TemplateColumn, read_table, write_csv, write_template, write_xlsx
+from greenport.tabular import (
+    ImportLimits,
+    Sheet,
+    TemplateColumn,
+    read_table,
+    write_csv,
+    write_template,
+    write_xlsx,
+)
 
 import_app = typer.Typer(
     help="Import registry tables from Excel (.xlsx) or CSV; all-or-nothing unless --skip-invalid.",
@@ -81,7 +90,7 @@ def run_import(
     """Read ``path`` and import it into ``table`` in one transaction (used by the commands)."""
     _, importer, _, _ = TABLES[table]
     try:
-        data = read_table(path)
+        data = read_table(path, limits=ImportLimits.from_settings(Settings()))
     except DomainError as exc:
         fail(exc, as_json=as_json)
     except OSError as exc:
