@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from greenport.kernel.cells import csv_cell, reads_as_formula
+from greenport.kernel.cells import csv_cell, from_csv_cell, reads_as_formula
 from greenport.kernel.errors import InvalidInput
 
 
@@ -129,7 +129,8 @@ def read_table(
 ) -> Table:
     """Read a CSV (UTF-8, with or without BOM, or GB18030) or XLSX file into a :class:`Table`.
 
-    Blank rows are skipped; cells are stripped strings for CSV and native values for Excel.
+    Blank rows are skipped; cells are stripped strings for CSV and native values for Excel. The
+    ``'`` that CSV exports put before formula-like text (:func:`write_csv_rows`) is taken off.
     ``data`` gives the file's bytes when it came from an upload (``path`` then only names it).
     Every row of the file is read (an .xlsx's declared ``<dimension>`` is not trusted) or the
     file is refused with :class:`InvalidInput` naming the file, and the row, column or limit:
@@ -189,7 +190,7 @@ def _read_csv(raw: bytes, name: str, limits: ImportLimits) -> Table:
             for header, value in zip(headers, values, strict=True):
                 limits.check_cell(value, number, header, name)
                 if header:
-                    record[header] = value.strip()
+                    record[header] = from_csv_cell(value.strip())
             rows.append(record)
             numbers.append(number)
     except csv.Error as exc:  # e.g. a NUL byte or a field larger than the csv module allows
@@ -265,9 +266,8 @@ def _read_worksheet(worksheet: Any, name: str, limits: ImportLimits) -> Table:
     except InvalidInput:
         raise
     except Exception as exc:  # broken sheet XML: ParseError, KeyError, ValueError, ... by openpyxl
-        raise InvalidInput(
-            f"{where} cannot be read after row {number}: {_short(str(exc))}", field="file", row=number + 1
-        ) from exc
+        after = f" after row {number}" if number else ""
+        raise InvalidInput(f"{where} cannot be read{after}: {_short(str(exc))}", field="file") from exc
     if headers is None:
         raise InvalidInput(f"{where} is empty: it needs a header row", field="file")
     return Table(headers=[h for h in headers if h], rows=rows, row_numbers=numbers, source=name)

@@ -35,3 +35,9 @@ def csv_cell(value: Any) -> Any:
     """``value`` as a CSV cell: formula-like text gets a leading ``'`` (shown, not evaluated);
     everything else is returned unchanged."""
     return "'" + value if reads_as_formula(value) else value
+
+
+def from_csv_cell(text: str) -> str:
+    """A CSV cell as read back: the ``'`` that :func:`csv_cell` put before formula-like text is
+    taken off again, so an exported file imports back unchanged."""
+    return text[1:] if text.startswith("'") and reads_as_formula(text[1:]) else text
