@@ -4,7 +4,8 @@
 Every import checks the whole file first and reports each bad row by row and column; nothing is
 written unless the whole file is valid, or with ``--skip-invalid`` the valid rows are written and
 a report of the rest goes to ``--report`` (CSV: row, column, error, value). Exit status 2 when the
-file is invalid (or cannot be read).
+file is invalid, cannot be read, or passes a limit (GREENPORT_IMPORT_MAX_BYTES, _MAX_ROWS,
+_MAX_CELL_CHARS).
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ from greenport.tabular import (
 )
 
 import_app = typer.Typer(
-    help="Import registry tables from Excel (.xlsx) or CSV; all-or-nothing unless --skip-invalid.",
+    help="Import registry tables from Excel (.xlsx) or CSV; all-or-nothing unless --skip-invalid. "
+    "Limits: GREENPORT_IMPORT_MAX_BYTES (20 MiB), GREENPORT_IMPORT_MAX_ROWS (100,000), "
+    "GREENPORT_IMPORT_MAX_CELL_CHARS (10,000).",
     no_args_is_help=True,
 )
 registry_app = typer.Typer(
