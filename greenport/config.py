@@ -40,6 +40,15 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(Path("var"), description="Folder for spool files, reports and uploads.")
     log_level: str = Field("INFO", description="Python logging level.")
+    import_max_bytes: int = Field(
+        20 * 1024 * 1024,
+        ge=1,
+        description="Largest registry import file [bytes]; an .xlsx may unzip to at most 10 times this.",
+    )
+    import_max_rows: int = Field(100_000, ge=1, description="Most data rows of one registry import file.")
+    import_max_cell_chars: int = Field(
+        10_000, ge=1, description="Longest cell of a registry import file [characters]."
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
 import io
 import json
 import logging
@@ -22,6 +21,7 @@ from greenport.cli._common import container, export_app, fail, print_json
 from greenport.config import get_settings
 from greenport.kernel.errors import DomainError, InvalidInput
 from greenport.kernel.time import local_to_utc
+from greenport.tabular import write_csv_rows
 
 ingest_app = typer.Typer(
     help="HJ 212 TCP server (run without a sub-command) and its quarantine.", invoke_without_command=True
@@ -388,9 +388,7 @@ def export_observations(
     else:
         buffer = io.StringIO()
         headers = list(rows[0]) if rows else ["data_time", "site", "parameter", "value"]
-        writer = csv.DictWriter(buffer, fieldnames=headers, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        write_csv_rows(buffer, headers, ([row.get(h) for h in headers] for row in rows), lineterminator="\n")
         text = buffer.getvalue()
     if output is None:
         sys.stdout.write(text)

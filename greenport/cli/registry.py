@@ -4,7 +4,8 @@
 Every import checks the whole file first and reports each bad row by row and column; nothing is
 written unless the whole file is valid, or with ``--skip-invalid`` the valid rows are written and
 a report of the rest goes to ``--report`` (CSV: row, column, error, value). Exit status 2 when the
-file is invalid (or cannot be read).
+file is invalid, cannot be read, or passes a limit (GREENPORT_IMPORT_MAX_BYTES, _MAX_ROWS,
+_MAX_CELL_CHARS).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import typer
 
 from greenport.accounts import service as accounts
 from greenport.cli._common import console, container, export_app, fail, print_json
+from greenport.config import Settings
 from greenport.enterprises import service as enterprises
 from greenport.enterprises.importing import ENTERPRISE_COLUMNS, SITE_COLUMNS, YEAR_COLUMNS
 from greenport.kernel.errors import DomainError, InvalidRows, RowError
@@ -25,10 +27,20 @@ from greenport.kernel.fields import ColumnSpec, ImportOutcome
 from greenport.regions import service as regions
 from greenport.regions.importing import DIVISION_COLUMNS, PARK_COLUMNS
 from greenport.storage.uow import UnitOfWork
-from greenport.tabular import Sheet, TemplateColumn, read_table, write_csv, write_template, write_xlsx
+from greenport.tabular import (
+    ImportLimits,
+    Sheet,
+    TemplateColumn,
+    read_table,
+    write_csv,
+    write_template,
+    write_xlsx,
+)
 
 import_app = typer.Typer(
-    help="Import registry tables from Excel (.xlsx) or CSV; all-or-nothing unless --skip-invalid.",
+    help="Import registry tables from Excel (.xlsx) or CSV; all-or-nothing unless --skip-invalid. "
+    "Limits: GREENPORT_IMPORT_MAX_BYTES (20 MiB), GREENPORT_IMPORT_MAX_ROWS (100,000), "
+    "GREENPORT_IMPORT_MAX_CELL_CHARS (10,000).",
     no_args_is_help=True,
 )
 registry_app = typer.Typer(
@@ -81,7 +93,7 @@ def run_import(
     """Read ``path`` and import it into ``table`` in one transaction (used by the commands)."""
     _, importer, _, _ = TABLES[table]
     try:
-        data = read_table(path)
+        data = read_table(path, limits=ImportLimits.from_settings(Settings()))
     except DomainError as exc:
         fail(exc, as_json=as_json)
     except OSError as exc:

@@ -78,6 +78,30 @@ class PermissionDenied(DomainError):
     status_hint = 403
 
 
+#: Row errors an error body lists (the rest are counted in ``error_count``): a bad 100,000-row
+#: file must not answer with megabytes of JSON. The CLI's ``--report`` keeps them all.
+ERRORS_SHOWN = 100
+
+#: Characters of an offending value echoed back in an error body (then "…").
+VALUE_ECHO_CHARS = 80
+
+
+def echo(value: Any) -> Any:
+    """``value`` as echoed in an error body: text cut to :data:`VALUE_ECHO_CHARS` characters + "…"."""
+    if isinstance(value, str) and len(value) > VALUE_ECHO_CHARS:
+        return value[:VALUE_ECHO_CHARS] + "…"
+    return value
+
+
+def listed_errors(errors: list[RowError]) -> dict[str, Any]:
+    """The first :data:`ERRORS_SHOWN` of ``errors`` as dicts, with the total count."""
+    return {
+        "errors": [e.to_dict() for e in errors[:ERRORS_SHOWN]],
+        "error_count": len(errors),
+        "errors_shown": min(len(errors), ERRORS_SHOWN),
+    }
+
+
 @dataclass(frozen=True)
 class RowError:
     """One problem of one input row, as reported by importers (1-based row as the user sees it)."""
@@ -88,7 +112,7 @@ class RowError:
     value: Any = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "error": self.message, "value": self.value}
+        return {"row": self.row, "column": self.column, "error": self.message, "value": echo(self.value)}
 
 
 @dataclass
@@ -107,5 +131,5 @@ class InvalidRows(InvalidInput):
 
     def to_dict(self) -> dict[str, Any]:
         body = super().to_dict()
-        body["errors"] = [e.to_dict() for e in self.errors]
+        body.update(listed_errors(self.errors))
         return body

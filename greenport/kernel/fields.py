@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from greenport.kernel.errors import Conflict, InvalidInput, RowError
+from greenport.kernel.errors import Conflict, InvalidInput, RowError, listed_errors
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -259,5 +259,5 @@ class ImportOutcome:
             "rows_read": self.rows_read,
             "written": self.written,
             "invalid_rows": self.invalid_rows,
-            "errors": [e.to_dict() for e in self.errors],
+            **listed_errors(self.errors),
         }

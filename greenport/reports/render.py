@@ -10,6 +10,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from greenport.kernel.cells import reads_as_formula
 from greenport.kernel.errors import InvalidInput
 from greenport.reports.service import Bulletin, Scorecard
 from greenport.standards.aqi import pollutant_names
@@ -73,11 +74,14 @@ def _xlsx(sheets: list[tuple[str, list[str], list[list[Any]]]]) -> bytes:
         assert sheet is not None
         first = False
         sheet.title = title[:31]
-        sheet.append(headers)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append(row)
+        for number, values in enumerate([headers, *rows], start=1):
+            for column, value in enumerate(values, start=1):
+                cell = sheet.cell(row=number, column=column, value=value)
+                if reads_as_formula(value):  # a site or river named "=..." stays text
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
+                if number == 1:
+                    cell.font = Font(bold=True)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from greenport.cli.main import app
 from greenport.standards.ids import make_credit_code
 from greenport.tabular import read_table
+from tests.tabular_files import corrupt_sheet, xlsx_declaring
 
 runner = CliRunner()
 
@@ -170,3 +171,72 @@ def test_xlsx_export_imports_back_into_an_empty_database(tmp_path: Path) -> None
         for url in (source, target)
     ]
     assert exported[0] == exported[1] and len(exported[0]) == 1
+
+
+def test_every_row_past_a_wrong_xlsx_dimension_is_imported(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'cli.db'}"
+    rows = [line.split(",") for line in DIVISIONS.strip().splitlines()]
+    path = xlsx_declaring(tmp_path / "divisions.xlsx", rows[0], rows[1:], "A1:D2")
+    result = runner.invoke(app, ["import", "divisions", str(path), "--database", database, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["written"] == 3
+
+
+def test_a_corrupt_sheet_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'cli.db'}"
+    path = corrupt_sheet(tmp_path / "broken.xlsx")
+    result = runner.invoke(app, ["import", "divisions", str(path), "--database", database])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.exception
+    message = " ".join(result.output.split())  # one message (the console wraps it at its width)
+    assert message.startswith(
+        "error: field 'file': broken.xlsx, sheet 'data' cannot be read: not well-formed"
+    )
+
+
+def test_the_import_limits_are_read_from_the_settings(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'cli.db'}"
+    (tmp_path / "divisions.csv").write_text(DIVISIONS, encoding="utf-8")
+    command = ["import", "divisions", str(tmp_path / "divisions.csv"), "--database", database, "--json"]
+    refused = runner.invoke(app, command, env={"GREENPORT_IMPORT_MAX_ROWS": "2"})
+    assert refused.exit_code == 2
+    assert json.loads(refused.output)["limit"] == "GREENPORT_IMPORT_MAX_ROWS"
+    refused = runner.invoke(app, command, env={"GREENPORT_IMPORT_MAX_CELL_CHARS": "5"})
+    assert refused.exit_code == 2
+    assert json.loads(refused.output)["limit"] == "GREENPORT_IMPORT_MAX_CELL_CHARS"
+    assert runner.invoke(app, command, env={"GREENPORT_IMPORT_MAX_ROWS": "3"}).exit_code == 0
+
+
+def test_a_firm_named_like_a_formula_is_exported_as_text_and_imports_back(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    source = f"sqlite:///{tmp_path / 'source.db'}"
+    target = f"sqlite:///{tmp_path / 'target.db'}"
+    hostile = "=cmd|' /C calc'!A0"
+    (tmp_path / "divisions.csv").write_text(DIVISIONS, encoding="utf-8")
+    for url in (source, target):
+        runner.invoke(app, ["import", "divisions", str(tmp_path / "divisions.csv"), "--database", url])
+    _firms(tmp_path / "firms.csv", bad=False)
+    text = (
+        (tmp_path / "firms.csv")
+        .read_text(encoding="utf-8")
+        .replace("好企业", '"' + hostile.replace('"', '""') + '"')
+    )
+    (tmp_path / "firms.csv").write_text(text, encoding="utf-8")
+    assert (
+        runner.invoke(
+            app, ["import", "enterprises", str(tmp_path / "firms.csv"), "--database", source]
+        ).exit_code
+        == 0
+    )
+    csv_out, xlsx_out = tmp_path / "out.csv", tmp_path / "out.xlsx"
+    for out in (csv_out, xlsx_out):
+        assert runner.invoke(app, ["export", "enterprises", str(out), "--database", source]).exit_code == 0
+    with open(csv_out, newline="", encoding="utf-8-sig") as handle:
+        row = next(r for r in csv.DictReader(handle))
+    assert row["name"] == "'" + hostile and row["land_area_mu"] == "12.0"
+    cell = load_workbook(xlsx_out).active["B2"]
+    assert (cell.value, cell.data_type) == (hostile, "s")
+    result = runner.invoke(app, ["import", "enterprises", str(csv_out), "--database", target, "--json"])
+    assert result.exit_code == 0, result.output
+    listed = runner.invoke(app, ["registry", "list", "enterprises", "--database", target, "--json"]).output
+    assert json.loads(listed)["data"][0]["name"] == hostile  # the quote OWASP adds is read back off
