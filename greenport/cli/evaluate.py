@@ -314,13 +314,20 @@ def template_columns(system: System) -> list[TemplateColumn]:
         description = f"{kind}{item.definition or item.name_en} [{direction}{rule}]"
         if item.ratio is None:
             columns.append(
-                TemplateColumn(item.data_key, item.name_zh, item.unit, description, item.kind == "score", None)
+                TemplateColumn(
+                    item.data_key, item.name_zh, item.unit, description, item.kind == "score", None
+                )
             )
             continue
         present = {column.key for column in columns}
-        for role, key in (("分子 numerator", item.ratio.numerator), ("分母 denominator", item.ratio.denominator)):
+        for role, key in (
+            ("分子 numerator", item.ratio.numerator),
+            ("分母 denominator", item.ratio.denominator),
+        ):
             if key not in present:  # a variable shared by two ratios is one column
-                text = f"{item.name_zh} 的{role}: {item.id} = {item.ratio.scale:g} × 分子 / 分母 [{item.unit}]"
+                text = (
+                    f"{item.name_zh} 的{role}: {item.id} = {item.ratio.scale:g} × 分子 / 分母 [{item.unit}]"
+                )
                 columns.append(TemplateColumn(key, key, "", text, item.kind == "score", None))
     return columns
 

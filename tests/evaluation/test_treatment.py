@@ -114,9 +114,9 @@ def test_schema_treatment_block_and_indicator_override():
     assert system.treatment == TreatmentSpec(method="winsorise", skew_threshold=3.0, fallback="none")
     overridden = system.indicator("b").treatment
     assert overridden is not None and overridden.max_points == 1 and overridden.skew_threshold == 3.0
-    with pytest.raises(SchemaError, match="treatment.boxcox_lambda"):
+    with pytest.raises(SchemaError, match=r"treatment\.boxcox_lambda"):
         ev.load_system(_system_yaml(extra="treatment: {fallback: boxcox}\n"))
-    with pytest.raises(SchemaError, match="treatment.sides: must be both|high|low"):
+    with pytest.raises(SchemaError, match=r"treatment\.sides: must be both\|high\|low"):
         ev.load_system(_system_yaml(extra="treatment: {sides: top}\n"))
 
 
