@@ -85,7 +85,8 @@ def first_component_share(matrix: FloatArray) -> float | None:
 
 def _children(
     node: Node, normalised: FloatArray, scores: Mapping[str, FloatArray], column: Mapping[str, int]
-):
+) -> list[tuple[str, str, FloatArray]]:
+    """(id, kind, values) of a node's children: indicators' normalised values or aggregates' scores."""
     if node.indicators:
         return [(ind.id, "indicator", normalised[:, column[ind.id]]) for ind in node.indicators]
     return [(child.id, "aggregate", scores[child.id]) for child in node.children]

@@ -30,7 +30,7 @@ from greenport.evaluation.audit import audit_system
 from greenport.evaluation.denominate import denominate
 from greenport.evaluation.diagnosis import obstacle_degree_normalised
 from greenport.evaluation.errors import EvaluationError
-from greenport.evaluation.screening import screen_units
+from greenport.evaluation.screening import BoolArray, screen_units
 from greenport.evaluation.system import Grades, Indicator, Node, PointRule, System, load_system, parse_system
 from greenport.evaluation.treatment import Treatment, TreatmentSpec, impute, winsorise
 from greenport.evaluation.uncertainty import (
@@ -449,7 +449,7 @@ def _normalise_column(ind: Indicator, default: Any, x: FloatArray) -> FloatArray
 
 def _screen(
     system: System, units: Sequence[str], values: FloatArray
-) -> tuple[FloatArray, list[dict[str, Any]]]:
+) -> tuple[BoolArray, list[dict[str, Any]]]:
     """Step "screen": keep mask and the screened-out units (share of indicators present, failing aggregates)."""
     spec = system.screening
     if spec is None:

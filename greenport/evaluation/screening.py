@@ -19,6 +19,8 @@ import numpy as np
 
 from greenport.evaluation._arrays import FloatArray
 
+BoolArray = np.ndarray[tuple[int, ...], np.dtype[np.bool_]]
+
 
 @dataclass(frozen=True)
 class ScreenedUnit:
@@ -42,7 +44,7 @@ def screen_units(
     min_share: float,
     aggregates: Mapping[str, Sequence[int]] | None = None,
     aggregate_min_share: float | None = None,
-) -> tuple[FloatArray, list[ScreenedUnit]]:
+) -> tuple[BoolArray, list[ScreenedUnit]]:
     """(keep mask, screened units): a unit is kept when its share >= ``min_share`` and, if given, its share in
     every aggregate (columns listed per aggregate id) >= ``aggregate_min_share``."""
     share = availability(values)
