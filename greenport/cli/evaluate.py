@@ -504,7 +504,10 @@ def _print_table(result: EvaluationResult) -> None:
         )
     _print_audit(result)
     for diagnostic in result.diagnostics[:20]:
-        console.print(f"[yellow]{diagnostic.get('code')}[/yellow] {diagnostic.get('message')}")
+        where = " ".join(str(diagnostic[k]) for k in ("unit", "indicator") if diagnostic.get(k))
+        console.print(
+            f"[yellow]{diagnostic.get('code')}[/yellow] {where + ': ' if where else ''}{diagnostic.get('message')}"
+        )
 
 
 def _print_audit(result: EvaluationResult) -> None:
