@@ -57,12 +57,12 @@ def record_values(
 ) -> int:
     """Store ``{unit_key: {indicator_id: value}}`` for a shipped system and period (replacing old values).
 
-    Every indicator id must belong to the system (scored or adjustment item); unknown ids are refused
-    before anything is written. Returns the number of values stored.
+    Every id must belong to the system (scored or adjustment item, or a raw variable a ratio indicator is
+    computed from); unknown ids are refused before anything is written. Returns the number of values stored.
     """
     system = system or get_system(system_id)
     period = _period(period)
-    known = {item.id for item in system.all_items}
+    known = {item.id for item in system.all_items} | set(system.variables)
     batch: list[IndicatorValue] = []
     for unit, row in values.items():
         for indicator, value in row.items():
@@ -112,12 +112,13 @@ def fill_named_queries(
 def stored_data(uow: AssessmentsUnitOfWork, *, system: System, period: str) -> dict[str, dict[str, Any]]:
     """``{unit_key: {data_key: value}}`` of the stored values, ready for :func:`greenport.evaluation.evaluate`."""
     rows: dict[str, dict[str, Any]] = {}
-    by_id = {item.id: item for item in system.all_items}
+    by_id = {item.id: item.data_key for item in system.all_items}
+    by_id.update({name: name for name in system.variables})  # raw variables of ratio indicators
     for value in uow.evaluation.indicator_values(system.id, period):
-        item = by_id.get(value.indicator_id)
-        if item is None:
+        key = by_id.get(value.indicator_id)
+        if key is None:
             continue
-        rows.setdefault(value.unit_key, {})[item.data_key] = value.value
+        rows.setdefault(value.unit_key, {})[key] = value.value
     return dict(sorted(rows.items()))
 
 

@@ -70,7 +70,7 @@ def table_to_data(
     unit_col = unit_column or ("unit" if "unit" in table.headers else table.headers[0])
     if unit_col not in table.headers:
         raise InvalidInput(f"no unit column {unit_col!r} in the header", field="unit_column")
-    wanted = {item.data_key: item for item in system.all_items}
+    wanted = {key: item for item in system.all_items for key in item.data_keys}
     missing = [key for key, item in wanted.items() if item.kind == "score" and key not in table.headers]
     if missing:
         raise InvalidInput(
@@ -182,6 +182,34 @@ def _sheets(result: EvaluationResult) -> list[Sheet]:
             ],
         )
     )
+    sheets.append(_audit_sheet(result))
+    if result.screened:
+        sheets.append(
+            Sheet(
+                "筛除 screened",
+                ["unit", "share_present", "failing_aggregates"],
+                [
+                    [
+                        r["unit"],
+                        r["share"],
+                        "; ".join(f"{k} {v:.0%}" for k, v in r["failing_aggregates"].items()),
+                    ]
+                    for r in result.screened
+                ],
+            )
+        )
+    if result.treatment:
+        sheets.append(
+            Sheet(
+                "处理 treatment",
+                ["indicator", "applied", "unit", "from", "to", "summary"],
+                [
+                    [t["indicator"], t["applied"], m["unit"], m["from"], m["to"], t["summary"]]
+                    for t in result.treatment
+                    for m in (t["moved"] or [{"unit": None, "from": None, "to": None}])
+                ],
+            )
+        )
     if result.uncertainty:
         ranks = result.uncertainty["ranks"]
         sheets.append(
@@ -205,6 +233,65 @@ def _sheets(result: EvaluationResult) -> list[Sheet]:
     return sheets
 
 
+AUDIT_HEADERS = [
+    "kind",
+    "id",
+    "parent",
+    "pearson_parent",
+    "spearman_parent",
+    "pearson_index",
+    "spearman_index",
+    "negative_with_siblings",
+    "children",
+    "cronbach_alpha",
+    "pc1_share",
+]
+
+
+def audit_rows(result: EvaluationResult) -> list[list[Any]]:
+    """The audit as rows under :data:`AUDIT_HEADERS`: indicators, aggregates in their parents, aggregates."""
+    audit = result.audit or {}
+    rows: list[list[Any]] = []
+    for kind, key in (("indicator", "indicators"), ("aggregate", "aggregates_in_parents")):
+        for e in audit.get(key, []):
+            rows.append(
+                [
+                    kind,
+                    e["id"],
+                    e["parent"],
+                    e["pearson_parent"],
+                    e["spearman_parent"],
+                    e["pearson_index"],
+                    e["spearman_index"],
+                    ", ".join(e["negative_with_siblings"]),
+                    None,
+                    None,
+                    None,
+                ]
+            )
+    for a in audit.get("aggregates", []):
+        rows.append(
+            [
+                "consistency",
+                a["id"],
+                None,
+                None,
+                None,
+                None,
+                None,
+                "",
+                a["children"],
+                a["cronbach_alpha"],
+                a["pc1_share"],
+            ]
+        )
+    return rows
+
+
+def _audit_sheet(result: EvaluationResult) -> Sheet:
+    return Sheet("审计 Audit", AUDIT_HEADERS, audit_rows(result))
+
+
 def _plain(value: Any) -> float | None:
     number = float(value)
     return None if math.isnan(number) else number
@@ -225,9 +312,23 @@ def template_columns(system: System) -> list[TemplateColumn]:
             rule = f"; 满分 {item.points.max:g} 分 ({item.points.rule})"
         kind = {"score": "", "bonus": "加分项; ", "penalty": "扣分项; ", "veto": "一票否决项; "}[item.kind]
         description = f"{kind}{item.definition or item.name_en} [{direction}{rule}]"
-        columns.append(
-            TemplateColumn(item.data_key, item.name_zh, item.unit, description, item.kind == "score", None)
-        )
+        if item.ratio is None:
+            columns.append(
+                TemplateColumn(
+                    item.data_key, item.name_zh, item.unit, description, item.kind == "score", None
+                )
+            )
+            continue
+        present = {column.key for column in columns}
+        for role, key in (
+            ("分子 numerator", item.ratio.numerator),
+            ("分母 denominator", item.ratio.denominator),
+        ):
+            if key not in present:  # a variable shared by two ratios is one column
+                text = (
+                    f"{item.name_zh} 的{role}: {item.id} = {item.ratio.scale:g} × 分子 / 分母 [{item.unit}]"
+                )
+                columns.append(TemplateColumn(key, key, "", text, item.kind == "score", None))
     return columns
 
 
@@ -396,8 +497,45 @@ def _print_table(result: EvaluationResult) -> None:
             *[f"{row[d.id]:.2f}" if row[d.id] is not None else "-" for d in system.dimensions],
         )
     console.print(view)
+    if result.screened:
+        console.print(
+            "[yellow]screened out[/yellow] (not ranked): "
+            + ", ".join(f"{r['unit']} ({r['share']:.0%} present)" for r in result.screened)
+        )
+    _print_audit(result)
     for diagnostic in result.diagnostics[:20]:
-        console.print(f"[yellow]{diagnostic.get('code')}[/yellow] {diagnostic.get('message')}")
+        where = " ".join(str(diagnostic[k]) for k in ("unit", "indicator") if diagnostic.get(k))
+        console.print(
+            f"[yellow]{diagnostic.get('code')}[/yellow] {where + ': ' if where else ''}{diagnostic.get('message')}"
+        )
+
+
+def _print_audit(result: EvaluationResult) -> None:
+    from rich.table import Table as RichTable
+
+    def fmt(value: Any) -> str:
+        return "-" if value is None else f"{value:.2f}"
+
+    view = RichTable(title="审计 Audit: correlations with parent and index (Pearson / Spearman)")
+    for header in ("indicator", "parent", "r parent", "ρ parent", "r index", "ρ index", "negative with"):
+        view.add_column(header)
+    for e in (result.audit or {}).get("indicators", []):
+        view.add_row(
+            e["id"],
+            e["parent"],
+            fmt(e["pearson_parent"]),
+            fmt(e["spearman_parent"]),
+            fmt(e["pearson_index"]),
+            fmt(e["spearman_index"]),
+            ", ".join(e["negative_with_siblings"]),
+        )
+    console.print(view)
+    consistency = RichTable(title="审计 Audit: consistency of each aggregate")
+    for header in ("aggregate", "children", "Cronbach α", "PC1 share"):
+        consistency.add_column(header)
+    for a in (result.audit or {}).get("aggregates", []):
+        consistency.add_row(a["id"], str(a["children"]), fmt(a["cronbach_alpha"]), fmt(a["pc1_share"]))
+    console.print(consistency)
 
 
 def evaluate_command(

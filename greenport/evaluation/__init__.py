@@ -14,6 +14,7 @@ from greenport.evaluation.aggregate import (
     weighted_geometric,
     weighted_harmonic,
 )
+from greenport.evaluation.audit import audit_system
 from greenport.evaluation.coupling import (
     coordination_level,
     coordination_levels,
@@ -21,6 +22,7 @@ from greenport.evaluation.coupling import (
     coupling_stage,
     lag_type,
 )
+from greenport.evaluation.denominate import denominate
 from greenport.evaluation.diagnosis import obstacle_degree, obstacle_degree_normalised, top_obstacles
 from greenport.evaluation.engine import EvaluationResult, evaluate
 from greenport.evaluation.errors import EvaluationError, InconsistentJudgment, SchemaError
@@ -37,8 +39,16 @@ from greenport.evaluation.normalise import (
     vector,
     zscore,
 )
+from greenport.evaluation.screening import screen_units
 from greenport.evaluation.system import Indicator, Node, System, load_system, parse_system
-from greenport.evaluation.treatment import impute, kurtosis, needs_treatment, skewness, winsorise
+from greenport.evaluation.treatment import (
+    TreatmentSpec,
+    impute,
+    kurtosis,
+    needs_treatment,
+    skewness,
+    winsorise,
+)
 from greenport.evaluation.uncertainty import (
     perturbed_weights,
     rank_intervals,
@@ -68,8 +78,10 @@ __all__ = [
     "Node",
     "SchemaError",
     "System",
+    "TreatmentSpec",
     "ahp_details",
     "ahp_weights",
+    "audit_system",
     "combine_weights",
     "coordination_level",
     "coordination_levels",
@@ -77,6 +89,7 @@ __all__ = [
     "coupling_stage",
     "critic_weights",
     "cv_weights",
+    "denominate",
     "distance_to_target",
     "entropy_weights",
     "equal_weights",
@@ -103,6 +116,7 @@ __all__ = [
     "rank_intervals",
     "ranks_of",
     "ratio_to_target",
+    "screen_units",
     "skewness",
     "sobol_indices",
     "std_weights",

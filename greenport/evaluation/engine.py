@@ -26,10 +26,13 @@ from greenport.evaluation import coupling as cpl
 from greenport.evaluation import normalise as norm
 from greenport.evaluation import weights as wts
 from greenport.evaluation._arrays import FloatArray
+from greenport.evaluation.audit import audit_system
+from greenport.evaluation.denominate import denominate
 from greenport.evaluation.diagnosis import obstacle_degree_normalised
 from greenport.evaluation.errors import EvaluationError
+from greenport.evaluation.screening import BoolArray, screen_units
 from greenport.evaluation.system import Grades, Indicator, Node, PointRule, System, load_system, parse_system
-from greenport.evaluation.treatment import impute, needs_treatment, winsorise
+from greenport.evaluation.treatment import Treatment, TreatmentSpec, impute, winsorise
 from greenport.evaluation.uncertainty import (
     WEIGHT_NOISE,
     rank_intervals,
@@ -72,6 +75,9 @@ class _Prepared:
     normalised: FloatArray  # m x n_scored (index/coupling) or points/max (points)
     points: FloatArray | None  # m x n_scored earned points (points scheme)
     diagnostics: list[dict[str, Any]]
+    variables: dict[str, FloatArray] = field(default_factory=dict)
+    screened: list[dict[str, Any]] = field(default_factory=list)
+    treatment: list[dict[str, Any]] = field(default_factory=list)
     base_weights: dict[str, FloatArray] = field(default_factory=dict)
     weight_methods: dict[str, dict[str, Any]] = field(default_factory=dict)
     alternatives: dict[str, FloatArray] = field(default_factory=dict)
@@ -108,11 +114,21 @@ class EvaluationResult:
     system: System = field(repr=False)
     uncertainty: dict[str, Any] | None = None
     period: str | None = None
+    variables: dict[str, FloatArray] = field(default_factory=dict)
+    screened: list[dict[str, Any]] = field(default_factory=list)
+    treatment: list[dict[str, Any]] = field(default_factory=list)
+    audit: dict[str, Any] | None = None
 
     def unit_index(self, unit: str) -> int:
         try:
             return self.units.index(unit)
         except ValueError:
+            for record in self.screened:
+                if record["unit"] == unit:
+                    raise EvaluationError(
+                        f"unit {unit!r} was screened out ({record['share']:.0%} of the indicators present)",
+                        field="unit",
+                    ) from None
             raise EvaluationError(f"unknown unit {unit!r}", field="unit") from None
 
     def score(self, unit: str) -> float:
@@ -243,6 +259,10 @@ class EvaluationResult:
             "diagnostics": self.diagnostics,
             "method": _plain(self.method),
             "uncertainty": _plain(self.uncertainty) if self.uncertainty else None,
+            "variables": {k: _plain(v) for k, v in self.variables.items()},
+            "screened": _plain(self.screened),
+            "treatment": _plain(self.treatment),
+            "audit": _plain(self.audit),
         }
 
     def table(self) -> list[dict[str, Any]]:
@@ -301,17 +321,63 @@ def _describe_rule(rule: PointRule) -> str:
 # --------------------------------------------------------------------------- preparation
 
 
-def _matrix(system: System, data: Mapping[str, Mapping[str, Any]]) -> tuple[tuple[str, ...], FloatArray]:
+def _read_column(data: Mapping[str, Mapping[str, Any]], units: Sequence[str], key: str) -> FloatArray:
+    return np.array([_to_float(data[unit].get(key), unit, key, i + 1) for i, unit in enumerate(units)])
+
+
+def _read_variables(
+    system: System, data: Mapping[str, Mapping[str, Any]], units: Sequence[str]
+) -> dict[str, FloatArray]:
+    """The raw variables ratio indicators are computed from, as given (kept in the run's inputs)."""
+    return {name: _read_column(data, units, name) for name in system.variables}
+
+
+def _denominated(
+    item: Indicator, system: System, variables: Mapping[str, FloatArray], units: Sequence[str]
+) -> tuple[FloatArray, list[dict[str, Any]]]:
+    """Step "denominate": a ratio indicator's values and a diagnostic per unit left missing."""
+    assert item.ratio is not None
+    ratio = item.ratio
+    values, bad = denominate(
+        variables[ratio.numerator],
+        variables[ratio.denominator],
+        scale=ratio.scale,
+        zero_denominator=system.zero_denominator,
+        units=units,
+        indicator=item.id,
+        denominator_name=ratio.denominator,
+    )
+    notes = [
+        {
+            "level": "warning",
+            "code": "bad_denominator",
+            "unit": units[b.row],
+            "indicator": item.id,
+            "message": f"{ratio.denominator} is {b.reason}: {item.id} left missing (zero_denominator: missing)",
+        }
+        for b in bad
+    ]
+    return values, notes
+
+
+def _matrix(
+    system: System, data: Mapping[str, Mapping[str, Any]]
+) -> tuple[tuple[str, ...], FloatArray, dict[str, FloatArray], list[dict[str, Any]]]:
+    """Units, the raw matrix of every item (ratios denominated), the raw variables, and diagnostics."""
     units = tuple(str(u) for u in data)
     if not units:
         raise EvaluationError("no units to evaluate", field="data")
+    variables = _read_variables(system, data, units)
     items = system.all_items
     raw = np.full((len(units), len(items)), np.nan)
-    for i, unit in enumerate(units):
-        row = data[unit]
-        for j, item in enumerate(items):
-            raw[i, j] = _to_float(row.get(item.data_key), unit, item.data_key, i + 1)
-    return units, raw
+    notes: list[dict[str, Any]] = []
+    for j, item in enumerate(items):
+        if item.ratio is None:
+            raw[:, j] = _read_column(data, units, item.data_key)
+        else:
+            raw[:, j], bad = _denominated(item, system, variables, units)
+            notes.extend(bad)
+    return units, raw, variables, notes
 
 
 def _point_scores(rule: PointRule, x: FloatArray, sign: float, values_for_mean: FloatArray) -> FloatArray:
@@ -381,17 +447,48 @@ def _normalise_column(ind: Indicator, default: Any, x: FloatArray) -> FloatArray
     return norm.target_closeness(column, target)[:, 0]
 
 
-def _prepare(
-    system: System, data: Mapping[str, Mapping[str, Any]], groups: Sequence[Any] | None
-) -> _Prepared:
-    units, raw = _matrix(system, data)
-    scored = system.indicators
-    n = len(scored)
-    diagnostics: list[dict[str, Any]] = []
-    values = raw[:, :n].copy()
-    names = [ind.id for ind in scored]
-    if groups is None and system.group_by:
-        groups = [data[u].get(system.group_by, "") for u in units]
+def _screen(
+    system: System, units: Sequence[str], values: FloatArray
+) -> tuple[BoolArray, list[dict[str, Any]]]:
+    """Step "screen": keep mask and the screened-out units (share of indicators present, failing aggregates)."""
+    spec = system.screening
+    if spec is None:
+        return np.ones(len(units), dtype=bool), []
+    aggregates = None
+    if spec.level is not None:
+        column = {ind.id: k for k, ind in enumerate(system.indicators)}
+        aggregates = {
+            node.id: [column[ind.id] for sub in node.walk() for ind in sub.indicators]
+            for node in _nodes_at_level(system.root, spec.level)
+        }
+    keep, screened = screen_units(
+        values, min_share=spec.min_share, aggregates=aggregates, aggregate_min_share=spec.level_min_share
+    )
+    if not keep.any():
+        raise EvaluationError(
+            f"every unit was screened out (minimum share of indicators present {spec.min_share:g})",
+            field="screening",
+        )
+    records = [{"unit": units[s.row], "share": s.share, "failing_aggregates": s.failing} for s in screened]
+    return keep, records
+
+
+def _nodes_at_level(root: Node, level: int) -> list[Node]:
+    nodes = [root]
+    for _ in range(level):
+        nodes = [child for node in nodes for child in node.children]
+    return nodes
+
+
+def _impute_step(
+    system: System,
+    units: Sequence[str],
+    values: FloatArray,
+    groups: Sequence[Any] | None,
+    rows: Sequence[int],
+) -> tuple[FloatArray, list[dict[str, Any]]]:
+    """Step "impute": the system's missing-data policy; ``rows`` are the units' 1-based rows in the data."""
+    names = [ind.id for ind in system.indicators]
     try:
         treated, imputed = impute(values, policy=system.missing, groups=groups, names=names)
     except EvaluationError as exc:
@@ -401,52 +498,111 @@ def _prepare(
         raise EvaluationError(
             f"unit {unit!r}, {exc.column}: value missing and the system's missing-data policy is "
             f"{system.missing!r}",
-            row=exc.row,
+            row=rows[exc.row - 1],
             column=exc.column,
             unit=unit,
         ) from exc
-    for i, j in imputed:
-        diagnostics.append(
+    notes = [
+        {
+            "level": "info",
+            "code": "imputed",
+            "unit": units[i],
+            "indicator": names[j],
+            "message": f"missing value imputed by {system.missing} ({treated[i, j]:.6g})",
+        }
+        for i, j in imputed
+    ]
+    if system.missing == "reweight":
+        notes.extend(
             {
                 "level": "info",
-                "code": "imputed",
-                "unit": units[i],
-                "indicator": names[j],
-                "message": f"missing value imputed by {system.missing} ({treated[i, j]:.6g})",
+                "code": "missing_reweighted",
+                "unit": units[int(i)],
+                "indicator": names[int(j)],
+                "message": "missing value left out; the node's other weights renormalised",
+            }
+            for i, j in np.argwhere(np.isnan(treated))
+        )
+    return treated, notes
+
+
+#: Normalisations against a fixed reference: outlier treatment would move the reference's meaning.
+_FIXED_REFERENCE = ("goalposts", "ratio", "target")
+
+
+def _treatment_spec(system: System, ind: Indicator) -> TreatmentSpec:
+    return ind.treatment or system.treatment
+
+
+def _treat_outliers(
+    system: System, units: Sequence[str], treated: FloatArray
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Step "treat" (in place): per indicator, the treatment record and a diagnostic when values changed."""
+    records: list[dict[str, Any]] = []
+    notes: list[dict[str, Any]] = []
+    if system.scheme == "points" or len(units) < 4:
+        return records, notes
+    for j, ind in enumerate(system.indicators):
+        spec = _treatment_spec(system, ind)
+        if (
+            spec.method != "winsorise"
+            or (ind.normalisation or system.normalisation).method in _FIXED_REFERENCE
+        ):
+            continue
+        outcome = winsorise(treated[:, j], spec)
+        if outcome.method == "none":
+            continue
+        treated[:, j] = outcome.values
+        record = _treatment_record(ind, spec, outcome, units)
+        records.append(record)
+        notes.append(
+            {
+                "level": "warning",
+                "code": "outlier_treated",
+                "indicator": ind.id,
+                "message": f"skew {outcome.skew_before:.3g}, kurtosis {outcome.kurtosis_before:.3g}: "
+                + record["summary"],
             }
         )
-    if system.missing == "reweight":
-        for i, j in np.argwhere(np.isnan(treated)):
-            diagnostics.append(
-                {
-                    "level": "info",
-                    "code": "missing_reweighted",
-                    "unit": units[int(i)],
-                    "indicator": names[int(j)],
-                    "message": "missing value left out; the node's other weights renormalised",
-                }
-            )
-    if system.outliers == "winsorise" and len(units) >= 4:
-        for j, ind in enumerate(scored):
-            method = (ind.normalisation or system.normalisation).method
-            if method in ("goalposts", "ratio", "target") or system.scheme == "points":
-                continue
-            column = treated[:, j]
-            if needs_treatment(column):
-                result = winsorise(column)
-                treated[:, j] = result.values
-                diagnostics.append(
-                    {
-                        "level": "warning",
-                        "code": "outlier_treated",
-                        "indicator": ind.id,
-                        "message": f"skew {result.skew_before:.3g}, kurtosis {result.kurtosis_before:.3g}: {result.method}"
-                        f" ({len(result.changed)} value(s) changed: "
-                        f"{', '.join(units[k] for k in result.changed)})",
-                    }
-                )
-    adjust_raw = np.nan_to_num(raw[:, n:], nan=0.0)
-    points = None
+    return records, notes
+
+
+def _treatment_record(
+    ind: Indicator, spec: TreatmentSpec, outcome: Treatment, units: Sequence[str]
+) -> dict[str, Any]:
+    moved = [{"unit": units[p.index], "from": p.from_value, "to": p.to_value} for p in outcome.moved]
+    if outcome.method == "winsorise":
+        summary = f"winsorised {len(moved)} value(s): " + ", ".join(
+            f"{m['unit']} {m['from']:.6g} -> {m['to']:.6g}" for m in moved
+        )
+    elif outcome.method == "untreated":
+        summary = (
+            f"still outside the thresholds after winsorising up to {spec.max_points} point(s); no fallback"
+        )
+    else:
+        summary = (
+            f"{outcome.method} transform applied to all {outcome.n_values} values "
+            f"(winsorising up to {spec.max_points} point(s) did not bring it within the thresholds)"
+        )
+    return {
+        "indicator": ind.id,
+        "applied": outcome.method,
+        "moved": moved,
+        "summary": summary,
+        "skew_before": outcome.skew_before,
+        "kurtosis_before": outcome.kurtosis_before,
+        "skew_after": outcome.skew_after,
+        "kurtosis_after": outcome.kurtosis_after,
+        "passed": outcome.passed,
+        "spec": spec.to_dict(),
+    }
+
+
+def _normalise_step(
+    system: System, treated: FloatArray
+) -> tuple[FloatArray, FloatArray | None, list[dict[str, Any]]]:
+    """Step "normalise": (normalised matrix, earned points of a points scheme, constant-column notes)."""
+    scored = system.indicators
     if system.scheme == "points":
         points = np.column_stack(
             [
@@ -455,24 +611,67 @@ def _prepare(
             ]
         )
         maxima = np.array([ind.points.max for ind in scored])  # type: ignore[union-attr]
-        normalised = points / maxima
-    else:
-        normalised = np.column_stack(
-            [_normalise_column(ind, system.normalisation, treated[:, j]) for j, ind in enumerate(scored)]
+        return points / maxima, points, []
+    normalised = np.column_stack(
+        [_normalise_column(ind, system.normalisation, treated[:, j]) for j, ind in enumerate(scored)]
+    )
+    notes = []
+    for j, ind in enumerate(scored):
+        finite = treated[:, j][~np.isnan(treated[:, j])]
+        if finite.size and np.all(finite == finite[0]):
+            notes.append(
+                {
+                    "level": "warning",
+                    "code": "constant_indicator",
+                    "indicator": ind.id,
+                    "message": "all units have the same value: it cannot separate them",
+                }
+            )
+    return normalised, None, notes
+
+
+def _prepare(
+    system: System, data: Mapping[str, Mapping[str, Any]], groups: Sequence[Any] | None
+) -> _Prepared:
+    """Denominate → screen → impute → treat outliers → normalise (the handbook's order, COINr's defaults)."""
+    all_units, all_raw, all_variables, diagnostics = _matrix(system, data)
+    n = len(system.indicators)
+    keep, screened = _screen(system, all_units, all_raw[:, :n])
+    for record in screened:
+        diagnostics.append(
+            {
+                "level": "warning",
+                "code": "screened_out",
+                "unit": record["unit"],
+                "message": f"{record['share']:.0%} of the indicators present: left out of the ranking",
+            }
         )
-        for j, ind in enumerate(scored):
-            finite = treated[:, j][~np.isnan(treated[:, j])]
-            if finite.size and np.all(finite == finite[0]):
-                diagnostics.append(
-                    {
-                        "level": "warning",
-                        "code": "constant_indicator",
-                        "indicator": ind.id,
-                        "message": "all units have the same value: it cannot separate them",
-                    }
-                )
+    rows = [int(i) + 1 for i in np.flatnonzero(keep)]
+    units = tuple(u for u, k in zip(all_units, keep, strict=True) if k)
+    raw = all_raw[keep]
+    if groups is None and system.group_by:
+        groups = [data[u].get(system.group_by, "") for u in all_units]
+    kept_groups = [g for g, k in zip(groups, keep, strict=True) if k] if groups is not None else None
+    treated, notes = _impute_step(system, units, raw[:, :n].copy(), kept_groups, rows)
+    diagnostics.extend(notes)
+    treatment, notes = _treat_outliers(system, units, treated)
+    diagnostics.extend(notes)
+    normalised, points, notes = _normalise_step(system, treated)
+    diagnostics.extend(notes)
+    adjust_raw = np.nan_to_num(raw[:, n:], nan=0.0)
     return _Prepared(
-        system, units, system.all_items, raw, treated, adjust_raw, normalised, points, diagnostics
+        system,
+        units,
+        system.all_items,
+        raw,
+        treated,
+        adjust_raw,
+        normalised,
+        points,
+        diagnostics,
+        variables={name: values[keep] for name, values in all_variables.items()},
+        screened=screened,
+        treatment=treatment,
     )
 
 
@@ -895,6 +1094,28 @@ def evaluate(
         else "sum of points",
         "missing": system.missing,
         "outliers": system.outliers,
+        "treatment": {
+            "default": system.treatment.to_dict(),
+            "overrides": {ind.id: ind.treatment.to_dict() for ind in system.indicators if ind.treatment},
+        },
+        "zero_denominator": system.zero_denominator,
+        "screening": None
+        if system.screening is None
+        else {
+            "min_share": system.screening.min_share,
+            "level": system.screening.level,
+            "level_min_share": system.screening.level_min_share,
+        },
+        "ratios": {
+            ind.id: {
+                "numerator": ind.ratio.numerator,
+                "denominator": ind.ratio.denominator,
+                "scale": ind.ratio.scale,
+                "unit": ind.unit,
+            }
+            for ind in system.all_items
+            if ind.ratio is not None
+        },
         "zscore_ddof": 1,
         "ranks": "1 = best, ties share the better rank",
     }
@@ -925,6 +1146,10 @@ def evaluate(
         method=method,
         system=system,
         period=period,
+        variables=prepared.variables,
+        screened=prepared.screened,
+        treatment=prepared.treatment,
+        audit=audit_system(system, prepared.normalised, scores, total),
     )
     if uncertainty > 0:
         result.uncertainty = _uncertainty(prepared, total, uncertainty, seed)

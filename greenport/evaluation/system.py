@@ -6,12 +6,15 @@ An indicator system is a YAML mapping (see ``docs/evaluation.md`` for the full s
     version: "2024.1"
     name_zh: 工业企业亩均效益综合评价
     name_en: Per-mu benefit of industrial enterprises
-    unit_kind: enterprise            # town | department | leader | county | enterprise | city_year | city
+    unit_kind: enterprise            # free identifier: town, enterprise, county, province, country, park ...
     scheme: points                   # points | index | coupling
     sources: [...]                   # documents the system follows (required, at least one)
     reconstruction: ...              # what was reconstructed where the sources give only the shape
     missing: refuse                  # refuse | reweight | impute_group_mean | impute_mean
     outliers: none                   # none | winsorise
+    treatment: {skew_threshold: 2, kurtosis_threshold: 3.5, max_points: 5, sides: both, fallback: log}
+    zero_denominator: error          # error | missing (ratio indicators)
+    screening: {min_share: 0.65, level: 1, level_min_share: 0.5}
     max_points: 100                  # points scheme: Σ of item points must equal it
     scale: 100                       # index scheme: root score × scale
     normalisation: {method: minmax}  # default for indicators (index scheme)
@@ -41,15 +44,34 @@ from greenport.evaluation import aggregate as agg
 from greenport.evaluation import normalise as norm
 from greenport.evaluation import weights as wts
 from greenport.evaluation.errors import SchemaError
-from greenport.evaluation.treatment import MISSING_POLICIES
+from greenport.evaluation.treatment import (
+    FALLBACKS,
+    MISSING_POLICIES,
+    OUTLIER_METHODS,
+    SIDES,
+    TreatmentSpec,
+)
 
 SCHEMES = ("points", "index", "coupling")
+#: The unit kinds of the city's own systems; any identifier is accepted (countries, provinces, parks, firms).
 UNIT_KINDS = ("town", "department", "leader", "county", "enterprise", "city_year", "city")
+#: A unit kind is stored in ``evaluation_runs.unit_kind`` (String(40)).
+MAX_UNIT_KIND_LENGTH = 40
 DIRECTIONS = ("benefit", "cost", "target")
 POINT_RULES = ("target", "linear", "stepped", "ratio", "pass", "count")
 ITEM_KINDS = ("bonus", "penalty", "veto")
 GRADE_BASES = ("score", "rank_share")
-OUTLIER_POLICIES = ("none", "winsorise")
+OUTLIER_POLICIES = OUTLIER_METHODS
+ZERO_DENOMINATOR_POLICIES = ("error", "missing")
+_TREATMENT_KEYS = {
+    "method",
+    "skew_threshold",
+    "kurtosis_threshold",
+    "max_points",
+    "sides",
+    "fallback",
+    "boxcox_lambda",
+}
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -63,6 +85,30 @@ class Normalisation:
     upper: float | None = None
     cap: float | None = None
     benchmark: str | float | None = None
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """An indicator computed from two raw variables (handbook step "denominate"):
+    value = ``scale`` × ``numerator`` / ``denominator`` [``unit``]."""
+
+    numerator: str
+    denominator: str
+    scale: float = 1.0
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class Screening:
+    """Units with too little data are left out (reported, not ranked; COINr ``Screen`` by data availability).
+
+    ``min_share``: minimum share of the scored indicators with a value; ``level_min_share``: minimum share
+    within every aggregate at depth ``level`` (1 = the top-level dimensions), when given.
+    """
+
+    min_share: float = 0.0
+    level: int | None = None
+    level_min_share: float | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +155,8 @@ class Indicator:
     kind: str = "score"
     veto_threshold: float | None = None
     cap_grade: str | None = None
+    ratio: Ratio | None = None
+    treatment: TreatmentSpec | None = None
 
     @property
     def sign(self) -> float:
@@ -118,6 +166,13 @@ class Indicator:
     def data_key(self) -> str:
         """The column (or named query) holding this indicator's values; defaults to the indicator id."""
         return self.column or self.query or self.id
+
+    @property
+    def data_keys(self) -> tuple[str, ...]:
+        """The data columns this indicator reads: its numerator and denominator, or its one column."""
+        if self.ratio is not None:
+            return (self.ratio.numerator, self.ratio.denominator)
+        return (self.data_key,)
 
 
 @dataclass(frozen=True)
@@ -196,6 +251,9 @@ class System:
     grades: Grades | None = None
     coupling: CouplingSpec | None = None
     group_by: str | None = None
+    treatment: TreatmentSpec = field(default_factory=TreatmentSpec)
+    zero_denominator: str = "error"
+    screening: Screening | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -210,6 +268,25 @@ class System:
     @property
     def all_items(self) -> tuple[Indicator, ...]:
         return self.indicators + self.adjustments
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        """Raw variables the ratio indicators are computed from (numerators and denominators), in order."""
+        seen: dict[str, None] = {}
+        for item in self.all_items:
+            if item.ratio is not None:
+                seen.setdefault(item.ratio.numerator)
+                seen.setdefault(item.ratio.denominator)
+        return tuple(seen)
+
+    @property
+    def data_keys(self) -> tuple[str, ...]:
+        """Every data column the system reads (indicator columns and ratio variables)."""
+        seen: dict[str, None] = {}
+        for item in self.all_items:
+            for key in item.data_keys:
+                seen.setdefault(key)
+        return tuple(seen)
 
     @property
     def version_hash(self) -> str:
@@ -241,6 +318,7 @@ class _Checker:
     def __init__(self, raw: Mapping[str, Any]) -> None:
         self.raw = raw
         self.seen_ids: dict[str, str] = {}
+        self.default_treatment = TreatmentSpec()
 
     # small typed getters -------------------------------------------------------------
     def mapping(self, value: Any, path: str) -> Mapping[str, Any]:
@@ -449,6 +527,8 @@ class _Checker:
             "veto",
             "target",
             "note",
+            "ratio",
+            "treatment",
         }
         self.known_keys(data, allowed, path)
         ident = self.identifier(data, path)
@@ -468,6 +548,9 @@ class _Checker:
         )
         column = query = None
         source = data.get("source")
+        ratio = self.ratio(data["ratio"], _join(path, "ratio")) if "ratio" in data else None
+        if ratio is not None and source is not None:
+            raise SchemaError(_join(path, "ratio"), "give either source or ratio, not both")
         if source is not None:
             source_path = _join(path, "source")
             if isinstance(source, str):
@@ -518,11 +601,21 @@ class _Checker:
             points = PointRule(
                 points.rule, points.max, target, points.per_unit, points.steps, points.benchmark, points.cap
             )
+        unit = self.text(data, "unit", path, required=not adjustment and ratio is None, default="")
+        if ratio is not None:
+            if unit and ratio.unit and unit != ratio.unit:
+                raise SchemaError(_join(path, "ratio.unit"), f"{ratio.unit!r} differs from the unit {unit!r}")
+            unit = unit or ratio.unit
+            if not unit:
+                raise SchemaError(_join(path, "unit"), "is required (or ratio.unit)")
+        treatment = None
+        if "treatment" in data:
+            treatment = self.treatment(data["treatment"], _join(path, "treatment"), self.default_treatment)
         return Indicator(
             id=ident,
             name_zh=self.text(data, "name_zh", path),
             name_en=self.text(data, "name_en", path),
-            unit=self.text(data, "unit", path, required=not adjustment, default=""),
+            unit=unit,
             direction=direction,
             path=path,
             definition=self.text(data, "definition", path, required=False),
@@ -534,7 +627,79 @@ class _Checker:
             kind=kind,
             veto_threshold=veto_threshold,
             cap_grade=cap_grade,
+            ratio=ratio,
+            treatment=treatment,
         )
+
+    def ratio(self, value: Any, path: str) -> Ratio:
+        data = self.mapping(value, path)
+        self.known_keys(data, {"numerator", "denominator", "scale", "unit"}, path)
+        numerator = self.text(data, "numerator", path)
+        denominator = self.text(data, "denominator", path)
+        if numerator == denominator:
+            raise SchemaError(_join(path, "denominator"), "must differ from the numerator")
+        scale = self.number(data, "scale", path, positive=True)
+        return Ratio(
+            numerator,
+            denominator,
+            1.0 if scale is None else scale,
+            self.text(data, "unit", path, required=False),
+        )
+
+    def treatment(self, value: Any, path: str, base: TreatmentSpec) -> TreatmentSpec:
+        """A ``treatment:`` block over ``base`` (the system's block over COINr's defaults)."""
+        data = self.mapping(value, path)
+        self.known_keys(data, _TREATMENT_KEYS, path)
+        skew = self.number(data, "skew_threshold", path, positive=True)
+        kurt = self.number(data, "kurtosis_threshold", path)
+        max_points = data.get("max_points", base.max_points)
+        if isinstance(max_points, bool) or not isinstance(max_points, int) or max_points < 1:
+            raise SchemaError(_join(path, "max_points"), "must be a whole number >= 1")
+        lam = self.number(data, "boxcox_lambda", path)
+        spec = TreatmentSpec(
+            method=self.choice(data, "method", OUTLIER_METHODS, path, default=base.method),
+            skew_threshold=base.skew_threshold if skew is None else skew,
+            kurtosis_threshold=base.kurtosis_threshold if kurt is None else kurt,
+            max_points=max_points,
+            sides=self.choice(data, "sides", SIDES, path, default=base.sides),
+            fallback=self.choice(data, "fallback", FALLBACKS, path, default=base.fallback),
+            boxcox_lambda=base.boxcox_lambda if lam is None else lam,
+        )
+        if spec.fallback == "boxcox" and spec.boxcox_lambda is None:
+            raise SchemaError(
+                _join(path, "boxcox_lambda"), "is required with fallback: boxcox (λ is not optimised)"
+            )
+        return spec
+
+    def screening(self, value: Any, path: str, depth: int) -> Screening:
+        data = self.mapping(value, path)
+        self.known_keys(data, {"min_share", "level", "level_min_share"}, path)
+        shares = {}
+        for key in ("min_share", "level_min_share"):
+            share = self.number(data, key, path)
+            if share is not None and not 0 <= share <= 1:
+                raise SchemaError(_join(path, key), "must lie in [0, 1] (a share of the indicators)")
+            shares[key] = share
+        level = data.get("level")
+        if (level is None) != (shares["level_min_share"] is None):
+            raise SchemaError(path, "level and level_min_share go together")
+        if level is not None and (
+            isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= depth
+        ):
+            raise SchemaError(
+                _join(path, "level"), f"must be a whole number from 1 to {depth} (1 = top dimensions)"
+            )
+        return Screening(shares["min_share"] or 0.0, level, shares["level_min_share"])
+
+    def unit_kind(self, data: Mapping[str, Any]) -> str:
+        kind = self.text(data, "unit_kind", "")
+        if not _ID.match(kind) or len(kind) > MAX_UNIT_KIND_LENGTH:
+            raise SchemaError(
+                "unit_kind",
+                f"must be an identifier ([a-z][a-z0-9_]*, at most {MAX_UNIT_KIND_LENGTH} characters), "
+                "e.g. town, enterprise, province, country, park",
+            )
+        return kind
 
     def node(self, value: Any, path: str, scheme: str, depth: int) -> Node:
         data = self.mapping(value, path)
@@ -660,8 +825,17 @@ class _Checker:
             "group_by",
             "note",
             "description",
+            "treatment",
+            "zero_denominator",
+            "screening",
         }
         self.known_keys(data, allowed, "")
+        outliers = self.choice(data, "outliers", OUTLIER_POLICIES, "", default="none")
+        self.default_treatment = self.treatment(
+            data.get("treatment", {}), "treatment", TreatmentSpec(method=outliers)
+        )
+        if "outliers" in data and self.default_treatment.method != outliers:
+            raise SchemaError("treatment.method", f"contradicts outliers: {outliers}")
         ident = self.text(data, "id", "")
         if not _ID.match(ident):
             raise SchemaError("id", "must be snake_case ([a-z][a-z0-9_]*)")
@@ -736,14 +910,14 @@ class _Checker:
             version=self.text(data, "version", ""),
             name_zh=self.text(data, "name_zh", ""),
             name_en=self.text(data, "name_en", ""),
-            unit_kind=self.choice(data, "unit_kind", UNIT_KINDS, ""),
+            unit_kind=self.unit_kind(data),
             scheme=scheme,
             sources=tuple(sources),
             root=root,
             adjustments=adjustments,
             reconstruction=self.text(data, "reconstruction", "", required=False),
             missing=self.choice(data, "missing", MISSING_POLICIES, "", default="refuse"),
-            outliers=self.choice(data, "outliers", OUTLIER_POLICIES, "", default="none"),
+            outliers=self.default_treatment.method,
             max_points=max_points,
             scale=self.number(data, "scale", "", positive=True) or 1.0,
             normalisation=self.normalisation(
@@ -754,8 +928,20 @@ class _Checker:
             grades=grades,
             coupling=coupling,
             group_by=self.text(data, "group_by", "", required=False) or None,
+            treatment=self.default_treatment,
+            zero_denominator=self.choice(
+                data, "zero_denominator", ZERO_DENOMINATOR_POLICIES, "", default="error"
+            ),
+            screening=self.screening(data["screening"], "screening", _depth(root))
+            if "screening" in data
+            else None,
             raw=data,
         )
+
+
+def _depth(node: Node) -> int:
+    """Number of aggregate levels below ``node`` (a root over indicator-holding dimensions has depth 1)."""
+    return 0 if not node.children else 1 + max(_depth(child) for child in node.children)
 
 
 def _join(path: str, key: str) -> str:

@@ -200,3 +200,36 @@ def test_filled_excel_template_with_a_bad_cell(tmp_path):
     result = runner.invoke(app, ["evaluate", system_id, str(out), "--period", "2022", "--json"])
     assert result.exit_code == 0, result.output
     assert len(json.loads(result.output)["table"]) == 27
+
+
+HANDBOOK = Path(__file__).resolve().parents[1] / "data" / "evaluation"
+
+
+def test_evaluate_prints_and_exports_the_audit(tmp_path):
+    system, data = str(HANDBOOK / "provinces_handbook.yaml"), str(HANDBOOK / "provinces_handbook.csv")
+    out = tmp_path / "run.xlsx"
+    printed = runner.invoke(app, ["evaluate", system, data, "--xlsx", str(out)])
+    assert printed.exit_code == 0, printed.output
+    assert "审计 Audit" in printed.output and "Cronbach" in printed.output
+    assert "screened out" in printed.output and "P41 (33% present)" in printed.output
+    workbook = load_workbook(out)
+    assert {"审计 Audit", "筛除 screened", "处理 treatment"} <= set(workbook.sheetnames)
+    audit = [[c.value for c in row] for row in workbook["审计 Audit"].iter_rows()]
+    assert audit[0][:4] == ["kind", "id", "parent", "pearson_parent"]
+    assert ["indicator", "pm25", "air"] in [r[:3] for r in audit]
+    assert any(r[0] == "consistency" and r[1] == "innovation" and r[9] is not None for r in audit)
+    moved = [[c.value for c in row] for row in workbook["处理 treatment"].iter_rows()]
+    assert ["high_tech_firms", "winsorise", "P04", 900, 58] in [r[:5] for r in moved]
+    as_json = runner.invoke(app, ["evaluate", system, data, "--json"])
+    payload = json.loads(as_json.output)
+    assert {a["id"] for a in payload["audit"]["aggregates"]} >= {"root", "economy", "innovation"}
+    assert [r["unit"] for r in payload["screened"]] == ["P41", "P42"]
+
+
+def test_template_of_a_ratio_system_asks_for_the_raw_variables(tmp_path):
+    out = tmp_path / "t.xlsx"
+    result = runner.invoke(app, ["evaluate", "template", str(HANDBOOK / "provinces_handbook.yaml"), str(out)])
+    assert result.exit_code == 0, result.output
+    header = read_table(out).headers
+    assert {"tax_total", "land_mu", "gdp", "population", "high_tech_firms"} <= set(header)
+    assert "tax_per_mu" not in header and header.count("gdp") == 1
