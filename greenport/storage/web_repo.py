@@ -179,9 +179,19 @@ class WebRepository:
             for row, username in self.session.execute(query.order_by(ApiTokenRow.id.desc()))
         ]
 
-    def token_owner(self, token_id: int) -> int | None:
-        """The user id of token ``token_id`` (None: no such token)."""
-        return self.session.scalar(select(ApiTokenRow.user_id).where(ApiTokenRow.id == token_id))
+    def token_owner(self, token_id: int) -> tuple[int, str] | None:
+        """(user id, digest) of token ``token_id`` (None: no such token)."""
+        row = self.session.execute(
+            select(ApiTokenRow.user_id, ApiTokenRow.digest).where(ApiTokenRow.id == token_id)
+        ).first()
+        return (int(row[0]), str(row[1])) if row is not None else None
+
+    def password_hashes(self) -> list[tuple[str, str]]:
+        """(user name, stored password hash) of every active user (demo-account check)."""
+        rows = self.session.execute(
+            select(UserRow.username, UserRow.password_hash).where(UserRow.active.is_(True))
+        )
+        return [(str(name), str(stored)) for name, stored in rows]
 
     def revoke_token(self, *, token_id: int | None = None, digest: str | None = None) -> bool:
         """Revoke one token by id or by digest; True when a live token was revoked."""

@@ -35,7 +35,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from greenport.accounts import passwords
 from greenport.accounts.model import Role
-from greenport.demo.credentials import is_demo_login
+from greenport.demo.credentials import is_demo_login, made_by_demo
 from greenport.kernel.errors import InvalidInput, NotFound, PermissionDenied
 from greenport.kernel.time import utcnow
 from greenport.storage.web_repo import RowScope
@@ -224,8 +224,9 @@ class WebRepo(Protocol):
     def add_token(self, *, digest: str, name: str, user_id: int, expires_at: datetime) -> int: ...
     def token_user_id(self, digest: str, *, now: datetime) -> int | None: ...
     def tokens(self, *, user_id: int | None = None) -> list[dict[str, Any]]: ...
-    def token_owner(self, token_id: int) -> int | None: ...
+    def token_owner(self, token_id: int) -> tuple[int, str] | None: ...
     def revoke_token(self, *, token_id: int | None = None, digest: str | None = None) -> bool: ...
+    def password_hashes(self) -> list[tuple[str, str]]: ...
     def record_login_attempt(self, *, username: str, ip: str, success: bool, at: datetime) -> None: ...
     def reserve_login_attempt(self, key: str, *, now: datetime, window: timedelta) -> int: ...
     def release_login_attempt(self, key: str) -> None: ...
@@ -331,6 +332,25 @@ def authenticate(
     return principal_from_user(uow.web, user, via="session")
 
 
+def demo_accounts(uow: HasWeb) -> list[str]:
+    """User names of the active accounts the demo city made (public passwords), sorted."""
+    return sorted(name for name, stored in uow.web.password_hashes() if made_by_demo(name, stored))
+
+
+def refuse_demo_accounts(uow: HasWeb, *, mode: str) -> None:
+    """Refuse to serve in ``production`` while accounts made by the demo city exist: their
+    passwords can be computed by anyone from ``greenport.demo.credentials``."""
+    if mode != "production":
+        return
+    found = demo_accounts(uow)
+    if found:
+        raise RuntimeError(
+            f"refusing to serve in production mode: {len(found)} demo account(s) with public passwords "
+            f"exist ({', '.join(found[:10])}{', ...' if len(found) > 10 else ''}); this database was "
+            "built by `greenport demo`: deactivate or delete them, or use a production database"
+        )
+
+
 def open_session(uow: HasWeb, *, principal: Principal) -> str:
     """Create a session row and return the (unsigned) session id for the cookie."""
     assert principal.user_id is not None
@@ -370,14 +390,16 @@ def list_tokens(uow: HasWeb, *, user_id: int | None = None) -> list[dict[str, An
     return uow.web.tokens(user_id=user_id)
 
 
-def revoke_token(uow: HasWeb, *, token_id: int, by: Principal | None = None) -> None:
+def revoke_token(uow: HasWeb, *, token_id: int, by: Principal | None = None) -> str:
     """Revoke token ``token_id``. ``by`` (a web caller) may revoke its own tokens, a city admin
     any; ``None`` is the operator at the command line. Someone else's token answers
-    :class:`NotFound`, as a missing one does (the caller learns nothing of other users)."""
-    owner = uow.web.token_owner(token_id)
-    if owner is None or (by is not None and by.role is not Role.CITY_ADMIN and owner != by.user_id):
+    :class:`NotFound`, as a missing one does (the caller learns nothing of other users).
+    Returns the token's digest (to evict it from caches)."""
+    found = uow.web.token_owner(token_id)
+    if found is None or (by is not None and by.role is not Role.CITY_ADMIN and found[0] != by.user_id):
         raise NotFound(f"no token {token_id}", field="token_id")
     uow.web.revoke_token(token_id=token_id)
+    return found[1]
 
 
 def revoke_bearer(uow: HasWeb, *, bearer: str) -> None:

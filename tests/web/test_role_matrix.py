@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from greenport.accounts.model import Role
-from greenport.web.app import PUBLIC_DOCUMENTATION, RouteInfo, gate_of, http_routes
 from greenport.kernel.time import utcnow
 from greenport.web import auth
+from greenport.web.app import PUBLIC_DOCUMENTATION, RouteInfo, gate_of, http_routes
 from greenport.web.auth import Principal
 from tests.web.conftest import PASSWORD, ROLES, TOWN_A, TOWN_B, bearer
 

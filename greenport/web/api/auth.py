@@ -155,7 +155,11 @@ def revoke_token(
     uow: UowDep,
     user: Annotated[Principal, allow(SIGNED_IN)],
 ) -> dict[str, Any]:
-    auth.revoke_token(uow, token_id=token_id, by=user)
+    revoked_digest = auth.revoke_token(uow, token_id=token_id, by=user)
+    # this process forgets it at once (other workers within PRINCIPAL_TTL)
+    request.app.state.principal_cache.pop_where(
+        lambda key: key[0] == "bearer" and auth.digest(key[1]) == revoked_digest
+    )
     uow.web.audit(
         user_id=user.user_id,
         username=user.username,
