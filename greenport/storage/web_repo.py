@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, func, or_, select, update
+from sqlalchemy import case, delete, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from greenport.kernel.time import utcnow
+from greenport.storage.base import UTCDateTime
 from greenport.storage.registry import (
     DeviceRow,
     DivisionRow,
@@ -213,31 +214,31 @@ class WebRepository:
         included: one atomic ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` (SQLite >= 3.35,
         PostgreSQL), so two parallel attempts never read the same count. A window older than
         ``window`` starts again at ``now`` with this attempt."""
-        table = LoginCounterRow.__table__
+        table = LoginCounterRow
         dialect = self.session.get_bind().dialect.name
         insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        expired = table.c.window_start <= now - window
+        expired = table.window_start <= now - window
         statement = (
             insert(table)
             .values(key=key[:200], window_start=now, attempts=1)
             .on_conflict_do_update(
-                index_elements=[table.c.key],
+                index_elements=[table.key],
                 set_={
-                    "attempts": case((expired, 1), else_=table.c.attempts + 1),
-                    "window_start": case((expired, now), else_=table.c.window_start),
+                    "attempts": case((expired, 1), else_=table.attempts + 1),
+                    "window_start": case((expired, literal(now, UTCDateTime())), else_=table.window_start),
                 },
             )
-            .returning(table.c.attempts)
+            .returning(table.attempts)
         )
         return int(self.session.execute(statement).scalar_one())
 
     def release_login_attempt(self, key: str) -> None:
         """Give back one reserved attempt (the password was right)."""
-        table = LoginCounterRow.__table__
+        table = LoginCounterRow
         self.session.execute(
             update(table)
-            .where(table.c.key == key[:200], table.c.attempts > 0)
-            .values(attempts=table.c.attempts - 1)
+            .where(table.key == key[:200], table.attempts > 0)
+            .values(attempts=table.attempts - 1)
         )
 
     def clear_login_attempts(self, key: str) -> None:
