@@ -66,10 +66,13 @@ def build_city(db: Path, fast: bool) -> str:
 
 
 def analyst_token(url: str) -> str:
+    from datetime import timedelta
+
     from sqlalchemy import select
 
     from greenport.bootstrap import build
     from greenport.config import Settings
+    from greenport.kernel.time import utcnow
     from greenport.storage.registry import UserRow
     from greenport.web import auth
 
@@ -80,7 +83,9 @@ def analyst_token(url: str) -> str:
         )
         assert user is not None, "the demo city has no analyst"
         token = "gp_bench_" + auth.new_secret()
-        uow.web.add_token(digest=auth.digest(token), name="bench", user_id=user.id, expires_at=None)
+        uow.web.add_token(
+            digest=auth.digest(token), name="bench", user_id=user.id, expires_at=utcnow() + timedelta(days=90)
+        )
     container.db.dispose()
     return token
 

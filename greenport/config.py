@@ -38,6 +38,19 @@ class Settings(BaseSettings):
         "FULL",
         description="SQLite PRAGMA synchronous; FULL makes every acknowledged commit survive power loss.",
     )
+    token_max_days: int = Field(
+        90,
+        ge=1,
+        le=3650,
+        description="Longest lifetime of an API bearer token [days]; no token lives longer or for ever.",
+    )
+    trusted_proxies: str = Field(
+        "",
+        description=(
+            "Comma-separated addresses (or CIDR networks) of reverse proxies whose X-Forwarded-For / "
+            "X-Forwarded-Proto headers are trusted; empty (default): none, the socket's peer is the client."
+        ),
+    )
     data_dir: Path = Field(Path("var"), description="Folder for spool files, reports and uploads.")
     log_level: str = Field("INFO", description="Python logging level.")
     import_max_bytes: int = Field(
@@ -61,7 +74,13 @@ class Settings(BaseSettings):
 
     @property
     def demo_logins_allowed(self) -> bool:
+        """Demo accounts (public, computable passwords) may log in: demo and development only."""
         return self.mode in ("demo", "development")
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        """:attr:`trusted_proxies` as a list (empty: trust no forwarded header)."""
+        return [item.strip() for item in self.trusted_proxies.split(",") if item.strip()]
 
 
 @lru_cache

@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "greenport.cli.monitoring",
     "greenport.cli.serve",
     "greenport.cli.report",
+    "greenport.cli.users",
 )
 
 

@@ -13,6 +13,15 @@ def _importable(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
+def forwarding_options(settings: Settings) -> dict[str, object]:
+    """uvicorn's handling of ``X-Forwarded-For`` / ``X-Forwarded-Proto``: believed only from
+    ``GREENPORT_TRUSTED_PROXIES`` (uvicorn itself trusts 127.0.0.1 by default, so any local
+    process, or a proxy that passes the header through, could choose its client address and
+    with it the log-in limit and audit address). Empty: the socket's peer is the client."""
+    trusted = settings.trusted_proxy_list
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": ",".join(trusted) if trusted else ""}
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def serve(
@@ -26,11 +35,24 @@ def register(app: typer.Typer) -> None:
 
         import uvicorn
 
+        from greenport.bootstrap import build
         from greenport.storage.migrate import upgrade
         from greenport.web.app import create_app
+        from greenport.web.auth import refuse_demo_accounts
 
         settings = Settings(database_url=database_url) if database_url else Settings()
+        if settings.mode == "production":
+            container = build(settings, migrate=True)
+            try:
+                with container.uow() as uow:
+                    refuse_demo_accounts(uow, mode=settings.mode)
+            except RuntimeError as exc:
+                typer.echo(f"error: {exc}", err=True)
+                raise typer.Exit(2) from None
+            finally:
+                container.db.dispose()
         options = {
+            **forwarding_options(settings),
             "host": host or settings.host,
             "port": port or settings.port,
             "log_level": settings.log_level.lower(),

@@ -8,10 +8,17 @@ rebuilt demo database is byte-for-byte identical.
 None of this is secret: never use these functions outside the demo city (``GREENPORT_MODE``
 ``demo`` or ``development``). Real devices and users get passwords chosen by their owners and
 random salts (:func:`greenport.accounts.passwords.hash_password` without ``salt``).
+
+Because anyone can compute them, the web app refuses demo accounts in production
+(:func:`is_demo_login`) and ``greenport serve`` will not start in production while a user made
+by the demo exists (:func:`made_by_demo`). A user made by the demo is recognised by the salt
+of its stored hash: the demo derives it with :func:`demo_salt`, so it marks every demo user
+without a column of its own, and no real user (random 16-byte salt) carries it.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 
@@ -47,3 +54,32 @@ def demo_user_password(username: str) -> str:
 def demo_salt(kind: str, key: str) -> bytes:
     """A fixed 16-byte salt for the stored hash of a demo secret (reproducible database)."""
     return _digest(f"salt-{kind}", key)[:16]
+
+
+def _phc_salt(password_hash: str) -> bytes | None:
+    """The salt of a PHC string ``$argon2id$v=19$m=..,t=..,p=..$<salt>$<hash>`` (None if not one)."""
+    parts = password_hash.split("$")
+    if len(parts) != 6:
+        return None
+    encoded = parts[4]
+    try:
+        return base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
+    except ValueError:
+        return None
+
+
+def made_by_demo(username: str, password_hash: str) -> bool:
+    """True when the stored hash of user ``username`` was made by the demo city (its salt is
+    :func:`demo_salt` of the user name)."""
+    salt = _phc_salt(password_hash or "")
+    return salt is not None and hmac.compare_digest(salt, demo_salt("user", username))
+
+
+def is_demo_login(username: str, password: str, password_hash: str) -> bool:
+    """True for a log-in that only the demo city may accept: a user made by the demo
+    (:func:`made_by_demo`), or a password equal to the public :func:`demo_user_password` of the
+    user name (whoever set it)."""
+    demo_password = demo_user_password(username).encode("utf-8")
+    return made_by_demo(username, password_hash) or hmac.compare_digest(
+        password.encode("utf-8"), demo_password
+    )

@@ -29,7 +29,10 @@ class WebSessionRow(Base):
 
 
 class ApiTokenRow(Base):
-    """A bearer token for integrations (shown once at creation, stored as its digest)."""
+    """A bearer token for integrations (shown once at creation, stored as its digest).
+
+    Every token expires (``GREENPORT_TOKEN_MAX_DAYS`` at most; migration ``web_0002_tokens`` gave
+    the never-expiring tokens of ``web_0001`` that lifetime from their creation)."""
 
     __tablename__ = "api_tokens"
 
@@ -38,7 +41,7 @@ class ApiTokenRow(Base):
     name: Mapped[str] = mapped_column(String(100))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -53,6 +56,22 @@ class LoginAttemptRow(Base):
     ip: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     success: Mapped[bool] = mapped_column(Boolean)
+
+
+class LoginCounterRow(Base):
+    """Log-in attempts reserved under one key within a fixed window (the rate limit's counter).
+
+    ``key`` names what is counted: ``user-ip:<user>|<address>``, ``ip:<address>`` or
+    ``user:<user>`` (:func:`greenport.web.auth.authenticate`). An attempt is reserved by one
+    atomic upsert *before* its password is checked, so parallel attempts cannot all pass a check
+    that none of them has counted yet; a successful log-in gives its reservation back.
+    """
+
+    __tablename__ = "login_counters"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer)
 
 
 class AuditLogRow(Base):

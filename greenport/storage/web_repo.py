@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, delete, func, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from greenport.kernel.time import utcnow
+from greenport.storage.base import UTCDateTime
 from greenport.storage.registry import (
     DeviceRow,
     DivisionRow,
@@ -31,7 +34,7 @@ from greenport.storage.registry import (
     SiteRow,
     UserRow,
 )
-from greenport.storage.web import ApiTokenRow, AuditLogRow, LoginAttemptRow, WebSessionRow
+from greenport.storage.web import ApiTokenRow, AuditLogRow, LoginAttemptRow, LoginCounterRow, WebSessionRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +148,7 @@ class WebRepository:
     def revoke_session(self, digest: str) -> None:
         self.session.execute(update(WebSessionRow).where(WebSessionRow.digest == digest).values(revoked=True))
 
-    def add_token(self, *, digest: str, name: str, user_id: int, expires_at: datetime | None) -> int:
+    def add_token(self, *, digest: str, name: str, user_id: int, expires_at: datetime) -> int:
         row = ApiTokenRow(digest=digest, name=name, user_id=user_id, expires_at=expires_at, revoked=False)
         self.session.add(row)
         self.session.flush()
@@ -153,23 +156,100 @@ class WebRepository:
 
     def token_user_id(self, digest: str, *, now: datetime) -> int | None:
         row = self.session.scalar(select(ApiTokenRow).where(ApiTokenRow.digest == digest))
-        if row is None or row.revoked or (row.expires_at is not None and row.expires_at <= now):
+        if row is None or row.revoked or row.expires_at <= now:
             return None
         # No write here: a read request must not take SQLite's write lock (50 polling clients
         # would queue on it); ``api_tokens.last_used_at`` is therefore left empty for now.
         return row.user_id
 
+    def tokens(self, *, user_id: int | None = None) -> list[dict[str, Any]]:
+        """Tokens (never their secret), newest first; of one user or of everyone."""
+        query = select(ApiTokenRow, UserRow.username).join(UserRow, UserRow.id == ApiTokenRow.user_id)
+        if user_id is not None:
+            query = query.where(ApiTokenRow.user_id == user_id)
+        return [
+            {
+                "id": row.id,
+                "name": row.name,
+                "user_id": row.user_id,
+                "username": username,
+                "created_at": row.created_at.isoformat(),
+                "expires_at": row.expires_at.isoformat(),
+                "revoked": row.revoked,
+            }
+            for row, username in self.session.execute(query.order_by(ApiTokenRow.id.desc()))
+        ]
+
+    def token_owner(self, token_id: int) -> tuple[int, str] | None:
+        """(user id, digest) of token ``token_id`` (None: no such token)."""
+        row = self.session.execute(
+            select(ApiTokenRow.user_id, ApiTokenRow.digest).where(ApiTokenRow.id == token_id)
+        ).first()
+        return (int(row[0]), str(row[1])) if row is not None else None
+
+    def password_hashes(self) -> list[tuple[str, str]]:
+        """(user name, stored password hash) of every active user (demo-account check)."""
+        rows = self.session.execute(
+            select(UserRow.username, UserRow.password_hash).where(UserRow.active.is_(True))
+        )
+        return [(str(name), str(stored)) for name, stored in rows]
+
+    def revoke_token(self, *, token_id: int | None = None, digest: str | None = None) -> bool:
+        """Revoke one token by id or by digest; True when a live token was revoked."""
+        query = update(ApiTokenRow).where(ApiTokenRow.revoked.is_(False))
+        if token_id is not None:
+            query = query.where(ApiTokenRow.id == token_id)
+        elif digest is not None:
+            query = query.where(ApiTokenRow.digest == digest)
+        else:
+            raise ValueError("revoke_token needs token_id or digest")
+        return bool(self.session.execute(query.values(revoked=True)).rowcount)  # type: ignore[attr-defined]
+
     def record_login_attempt(self, *, username: str, ip: str, success: bool, at: datetime) -> None:
         self.session.add(LoginAttemptRow(username=username[:80], ip=ip[:64], success=success, at=at))
         self.session.flush()
 
-    def failed_logins_since(self, *, username: str, ip: str, since: datetime) -> tuple[int, int]:
-        """Failed attempts since ``since``: (for this user name, from this address)."""
-        base = select(func.count()).select_from(LoginAttemptRow)
-        base = base.where(LoginAttemptRow.at >= since, LoginAttemptRow.success.is_(False))
-        by_user = self.session.scalar(base.where(LoginAttemptRow.username == username)) or 0
-        by_ip = self.session.scalar(base.where(LoginAttemptRow.ip == ip)) or 0
-        return int(by_user), int(by_ip)
+    def reserve_login_attempt(self, key: str, *, now: datetime, window: timedelta) -> int:
+        """Count one more attempt under ``key`` and return the attempts in its window, this one
+        included: one atomic ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` (SQLite >= 3.35,
+        PostgreSQL), so two parallel attempts never read the same count. A window older than
+        ``window`` starts again at ``now`` with this attempt."""
+        table = LoginCounterRow
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        expired = table.window_start <= now - window
+        statement = (
+            insert(table)
+            .values(key=key[:200], window_start=now, attempts=1)
+            .on_conflict_do_update(
+                index_elements=[table.key],
+                set_={
+                    "attempts": case((expired, 1), else_=table.attempts + 1),
+                    "window_start": case((expired, literal(now, UTCDateTime())), else_=table.window_start),
+                },
+            )
+            .returning(table.attempts)
+        )
+        return int(self.session.execute(statement).scalar_one())
+
+    def release_login_attempt(self, key: str) -> None:
+        """Give back one reserved attempt (the password was right)."""
+        table = LoginCounterRow
+        self.session.execute(
+            update(table)
+            .where(table.key == key[:200], table.attempts > 0)
+            .values(attempts=table.attempts - 1)
+        )
+
+    def clear_login_attempts(self, key: str) -> None:
+        self.session.execute(delete(LoginCounterRow).where(LoginCounterRow.key == key[:200]))
+
+    def login_attempts_of(self, *, username: str) -> list[dict[str, Any]]:
+        """The stored log-in attempts of a user name, oldest first (audit and tests)."""
+        rows = self.session.scalars(
+            select(LoginAttemptRow).where(LoginAttemptRow.username == username).order_by(LoginAttemptRow.id)
+        )
+        return [{"ip": r.ip, "success": r.success, "at": r.at.isoformat()} for r in rows]
 
     # --- audit ----------------------------------------------------------------------------------
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
@@ -55,6 +54,72 @@ HOT_ROUTES = (
 )
 
 STATIC_DIR = Path(__file__).with_name("static")
+
+SWAGGER_PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>GreenPort API</title>
+<link rel="stylesheet" href="/static/vendor/swagger-ui.css">
+<link rel="icon" href="/static/vendor/favicon.svg"></head>
+<body><div id="swagger-ui" data-openapi-url="/api/openapi.json"></div>
+<script src="/static/vendor/swagger-ui-bundle.js"></script>
+<script src="/static/swagger-init.js"></script>
+</body></html>
+"""
+
+
+#: Headers every response carries (``SecurityHeadersMiddleware``). The policy allows scripts
+#: only from the site's own files (templates keep chart data in ``<script type="application/json">``
+#: blocks read by ``/static/greenport.js``, never inline code), no framing (clickjacking), no
+#: plugin content. Inline *styles* stay allowed: ECharts writes style attributes into the
+#: tooltips it builds, and a style cannot run code.
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
+    ("content-security-policy", CONTENT_SECURITY_POLICY),
+    ("x-frame-options", "DENY"),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "same-origin"),
+)
+
+
+class SecurityHeadersMiddleware:
+    """Add :data:`SECURITY_HEADERS` to every HTTP response (pages, API, static files, errors and
+    answers of the hot cache alike: it is the outermost middleware). A header a route set
+    itself is kept."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS:
+                    if name not in headers:
+                        headers.append(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def install_security(app: FastAPI) -> None:
+    """Security headers on every response; added last, so it wraps every other middleware."""
+    app.add_middleware(SecurityHeadersMiddleware)
 
 
 class CsrfCookieMiddleware:
@@ -141,6 +206,8 @@ def create_app(
     dashboard and the public statistics, so the first callers do not pay the cold computation.
     """
     container = container or build(settings, migrate=migrate)
+    with container.uow() as uow:
+        auth.refuse_demo_accounts(uow, mode=container.settings.mode)
     hot = HotCache(container.db, version=lambda uow: uow.web.monitoring.data_version())
 
     @asynccontextmanager
@@ -169,21 +236,19 @@ def create_app(
     app.state.hot = hot
     errors.install(app)
     app.add_middleware(CsrfCookieMiddleware)
-    app.add_middleware(HotPathMiddleware)  # outermost of ours: a hit skips routing and the rest
+    app.add_middleware(HotPathMiddleware)  # a hit skips routing and the rest
+    install_security(app)  # outermost: its headers reach hot-cache answers too
     app.include_router(api_router())
     app.include_router(pages_router())
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 
     @app.get("/api/docs", include_in_schema=False)
     async def api_docs() -> HTMLResponse:
-        """OpenAPI documentation (Swagger UI vendored under /static/vendor, works offline)."""
-        return get_swagger_ui_html(
-            openapi_url="/api/openapi.json",
-            title="GreenPort API",
-            swagger_js_url="/static/vendor/swagger-ui-bundle.js",
-            swagger_css_url="/static/vendor/swagger-ui.css",
-            swagger_favicon_url="/static/vendor/favicon.svg",
-        )
+        """OpenAPI documentation (Swagger UI vendored under /static/vendor, works offline).
+
+        FastAPI's page starts Swagger UI with an inline script, which the CSP refuses; this one
+        starts it from ``/static/swagger-init.js``."""
+        return HTMLResponse(SWAGGER_PAGE)
 
     check_gates(app)
     return app

@@ -4,29 +4,39 @@
   ``settings.secret_key`` (itsdangerous); the database keeps only the id's SHA-256 digest, so a
   session can be revoked (log-out) and a stolen database cannot be replayed.
 * Integrations send ``Authorization: Bearer <token>``; tokens are random, shown once, stored as
-  their digest.
+  their digest, always expire (at most ``GREENPORT_TOKEN_MAX_DAYS``), are created only from a
+  session (a token cannot mint tokens) and can be listed and revoked; log-out with a token
+  revokes that token.
 * Every route declares :class:`Allow` (roles, optionally anonymous). The role decides the
   *routes*; :meth:`Principal.scope` decides the *rows* (town, park, enterprise, disclosed only).
 * Forms use a double-submit CSRF token: cookie ``gp_csrf`` must equal the ``csrf_token`` form
   field or the ``X-CSRF-Token`` header (HTMX sends the header). Bearer calls carry no ambient
   credential and need no CSRF token.
-* Log-in is rate limited per user name and per client address (:data:`LOGIN_LIMITS`).
+* Log-in is rate limited (:data:`LOGIN_LIMITS`, from ``login_limits.csv``) per (user name,
+  client address), per address and, much higher, per user name; each attempt is reserved
+  atomically *before* its password is checked. Keying the lock by (user, address) means that an
+  attacker elsewhere cannot lock a user out by failing five times.
+* Outside the demo and development modes a demo account cannot log in
+  (:func:`greenport.demo.credentials.is_demo_login`).
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, Protocol
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from greenport.accounts import passwords
 from greenport.accounts.model import Role
-from greenport.kernel.errors import PermissionDenied
+from greenport.demo.credentials import is_demo_login, made_by_demo
+from greenport.kernel.errors import InvalidInput, NotFound, PermissionDenied
 from greenport.kernel.time import utcnow
 from greenport.storage.web_repo import RowScope
 from greenport.web.errors import CsrfFailed, NotAuthenticated, TooManyAttempts
@@ -37,9 +47,28 @@ CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 SESSION_LIFETIME = timedelta(hours=12)
 
-#: Log-in rate limits: at most this many failed attempts within WINDOW, per user name and per address.
-LOGIN_WINDOW = timedelta(minutes=15)
-LOGIN_LIMITS = {"username": 5, "ip": 20}
+
+@dataclass(frozen=True, slots=True)
+class LoginLimit:
+    """At most ``max_attempts`` failed (or in-flight) log-in attempts per key within ``window``."""
+
+    key: str  # user_ip | ip | user
+    max_attempts: int
+    window: timedelta
+
+
+def _load_login_limits(path: Path) -> tuple[LoginLimit, ...]:
+    with path.open(encoding="utf-8") as handle:
+        rows = csv.DictReader(line for line in handle if not line.startswith("#"))
+        return tuple(
+            LoginLimit(row["key"], int(row["max_attempts"]), timedelta(minutes=int(row["window_minutes"])))
+            for row in rows
+        )
+
+
+#: Log-in rate limits, checked in this order (``login_limits.csv`` names the sources).
+LOGIN_LIMITS: tuple[LoginLimit, ...] = _load_login_limits(Path(__file__).with_name("login_limits.csv"))
+LOGIN_WINDOW = max(limit.window for limit in LOGIN_LIMITS)
 
 #: Roles that see the whole city.
 CITY_ROLES = frozenset({Role.CITY_ADMIN, Role.BUREAU_ANALYST, Role.DEPARTMENT})
@@ -192,10 +221,16 @@ class WebRepo(Protocol):
     def add_session(self, *, digest: str, user_id: int, expires_at: datetime) -> None: ...
     def session_user_id(self, digest: str, *, now: datetime) -> int | None: ...
     def revoke_session(self, digest: str) -> None: ...
-    def add_token(self, *, digest: str, name: str, user_id: int, expires_at: datetime | None) -> int: ...
+    def add_token(self, *, digest: str, name: str, user_id: int, expires_at: datetime) -> int: ...
     def token_user_id(self, digest: str, *, now: datetime) -> int | None: ...
+    def tokens(self, *, user_id: int | None = None) -> list[dict[str, Any]]: ...
+    def token_owner(self, token_id: int) -> tuple[int, str] | None: ...
+    def revoke_token(self, *, token_id: int | None = None, digest: str | None = None) -> bool: ...
+    def password_hashes(self) -> list[tuple[str, str]]: ...
     def record_login_attempt(self, *, username: str, ip: str, success: bool, at: datetime) -> None: ...
-    def failed_logins_since(self, *, username: str, ip: str, since: datetime) -> tuple[int, int]: ...
+    def reserve_login_attempt(self, key: str, *, now: datetime, window: timedelta) -> int: ...
+    def release_login_attempt(self, key: str) -> None: ...
+    def clear_login_attempts(self, key: str) -> None: ...
     def parks(self, scope: RowScope) -> list[dict[str, Any]]: ...
     def audit(
         self,
@@ -234,28 +269,86 @@ def principal_from_user(repo: WebRepo, user: dict[str, Any], *, via: str) -> Pri
     )
 
 
-def authenticate(uow: HasWeb, *, username: str, password: str, ip: str) -> Principal:
+def login_key(limit: LoginLimit, *, username: str, ip: str) -> str:
+    """The counter a log-in attempt is reserved under for ``limit``."""
+    return {"user_ip": f"user-ip:{username}|{ip}", "ip": f"ip:{ip}", "user": f"user:{username}"}[limit.key]
+
+
+def authenticate(
+    uow: HasWeb,
+    *,
+    username: str,
+    password: str,
+    ip: str,
+    demo_logins: bool,
+    now: datetime | None = None,
+) -> Principal:
     """Check a log-in; raises :class:`TooManyAttempts` or :class:`NotAuthenticated`.
 
-    Every attempt is recorded (and committed even when it fails, so the limit holds).
+    1. One attempt is reserved under each key of :data:`LOGIN_LIMITS` in turn (an atomic
+       upsert each) and committed *before* the password is checked, so parallel attempts
+       cannot all pass the limit: past a limit the attempt is refused unchecked (429), and
+       the next keys are not counted (so an attacker locked at one address cannot use up the
+       user's much larger all-address allowance from there).
+    2. The password is checked; every checked attempt is recorded in ``login_attempts``.
+    3. Success clears the (user, address) counter and gives the other reservations back.
+
+    ``demo_logins`` False (production): a demo account (made by the demo city, or whose
+    password is the public demo-derived one) is refused even with the right password.
+    ``now``: the clock (default: the current UTC time).
     """
-    now = utcnow()
-    by_user, by_ip = uow.web.failed_logins_since(username=username, ip=ip, since=now - LOGIN_WINDOW)
-    if by_user >= LOGIN_LIMITS["username"] or by_ip >= LOGIN_LIMITS["ip"]:
-        raise TooManyAttempts(
-            f"too many failed log-ins; try again in {int(LOGIN_WINDOW.total_seconds() // 60)} minutes",
-            field="username",
-        )
+    now = now or utcnow()
+    uow.commit()  # start the reservations in a fresh transaction (SQLite: first statement writes)
+    reserved: list[str] = []
+    for limit in LOGIN_LIMITS:
+        key = login_key(limit, username=username, ip=ip)
+        attempts = uow.web.reserve_login_attempt(key, now=now, window=limit.window)
+        reserved.append(key)
+        if attempts > limit.max_attempts:
+            uow.commit()
+            raise TooManyAttempts(
+                f"too many failed log-ins; try again in {int(limit.window.total_seconds() // 60)} minutes",
+                field="username",
+            )
+    uow.commit()  # every parallel attempt now sees these reservations
     found = uow.web.user_credentials(username)
     ok = found is not None and found[0]["active"] and passwords.verify_password(found[1], password)
-    uow.web.record_login_attempt(username=username, ip=ip, success=bool(ok), at=now)
+    demo_refused = found is not None and not demo_logins and is_demo_login(username, password, found[1])
+    uow.web.record_login_attempt(username=username, ip=ip, success=bool(ok) and not demo_refused, at=now)
+    if demo_refused:
+        uow.commit()
+        raise NotAuthenticated(
+            "demo accounts cannot log in outside the demo and development modes", field="username"
+        )
     if not ok or found is None:
         uow.commit()
         raise NotAuthenticated("wrong user name or password", field="password")
+    uow.web.clear_login_attempts(reserved[0])
+    for key in reserved[1:]:
+        uow.web.release_login_attempt(key)
     user, stored = found
     if passwords.needs_rehash(stored):
         uow.web.set_password_hash(user["id"], passwords.hash_password(password))
     return principal_from_user(uow.web, user, via="session")
+
+
+def demo_accounts(uow: HasWeb) -> list[str]:
+    """User names of the active accounts the demo city made (public passwords), sorted."""
+    return sorted(name for name, stored in uow.web.password_hashes() if made_by_demo(name, stored))
+
+
+def refuse_demo_accounts(uow: HasWeb, *, mode: str) -> None:
+    """Refuse to serve in ``production`` while accounts made by the demo city exist: their
+    passwords can be computed by anyone from ``greenport.demo.credentials``."""
+    if mode != "production":
+        return
+    found = demo_accounts(uow)
+    if found:
+        raise RuntimeError(
+            f"refusing to serve in production mode: {len(found)} demo account(s) with public passwords "
+            f"exist ({', '.join(found[:10])}{', ...' if len(found) > 10 else ''}); this database was "
+            "built by `greenport demo`: deactivate or delete them, or use a production database"
+        )
 
 
 def open_session(uow: HasWeb, *, principal: Principal) -> str:
@@ -268,13 +361,50 @@ def open_session(uow: HasWeb, *, principal: Principal) -> str:
     return session_id
 
 
-def issue_token(uow: HasWeb, *, principal: Principal, name: str, days: int | None = 365) -> str:
-    """Create a bearer token for ``principal`` and return it (it is never shown again)."""
+def issue_token(
+    uow: HasWeb, *, principal: Principal, name: str, days: int, max_days: int, now: datetime | None = None
+) -> str:
+    """Create a bearer token for ``principal`` valid ``days`` (1..``max_days``) and return it
+    (it is never shown again; the database keeps its SHA-256).
+
+    Only a session (a log-in with the password) may create a token: a token that could mint
+    tokens would let a leaked token outlive its own expiry and revocation.
+    """
     assert principal.user_id is not None
+    if principal.via != "session":
+        raise PermissionDenied(
+            "tokens are created from a signed-in session (log in with your password), not with a token"
+        )
+    if not 1 <= days <= max_days:
+        raise InvalidInput(
+            f"days must be between 1 and {max_days} (GREENPORT_TOKEN_MAX_DAYS), got {days}", field="days"
+        )
     token = "gp_" + new_secret()
-    expires = utcnow() + timedelta(days=days) if days else None
+    expires = (now or utcnow()) + timedelta(days=days)
     uow.web.add_token(digest=digest(token), name=name, user_id=principal.user_id, expires_at=expires)
     return token
+
+
+def list_tokens(uow: HasWeb, *, user_id: int | None = None) -> list[dict[str, Any]]:
+    """Tokens of one user (or of everyone), newest first; never their secret."""
+    return uow.web.tokens(user_id=user_id)
+
+
+def revoke_token(uow: HasWeb, *, token_id: int, by: Principal | None = None) -> str:
+    """Revoke token ``token_id``. ``by`` (a web caller) may revoke its own tokens, a city admin
+    any; ``None`` is the operator at the command line. Someone else's token answers
+    :class:`NotFound`, as a missing one does (the caller learns nothing of other users).
+    Returns the token's digest (to evict it from caches)."""
+    found = uow.web.token_owner(token_id)
+    if found is None or (by is not None and by.role is not Role.CITY_ADMIN and found[0] != by.user_id):
+        raise NotFound(f"no token {token_id}", field="token_id")
+    uow.web.revoke_token(token_id=token_id)
+    return found[1]
+
+
+def revoke_bearer(uow: HasWeb, *, bearer: str) -> None:
+    """Revoke the token a caller authenticated with (log-out with a bearer token)."""
+    uow.web.revoke_token(digest=digest(bearer))
 
 
 def resolve(uow: HasWeb, *, secret_key: str, bearer: str | None, session_cookie: str | None) -> Principal:

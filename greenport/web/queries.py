@@ -129,6 +129,12 @@ class TtlCache:
         with self._lock:
             self._data[key] = _Entry(time.monotonic(), value)
 
+    def pop_where(self, matches: Callable[[Any], bool]) -> None:
+        """Drop every entry whose key ``matches`` (a revoked token known only by its digest)."""
+        with self._lock:
+            for key in [key for key in self._data if matches(key)]:
+                del self._data[key]
+
     def pop(self, key: Any) -> None:
         with self._lock:
             self._data.pop(key, None)

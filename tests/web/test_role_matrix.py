@@ -7,11 +7,14 @@ and a route whose path parameters this test cannot fill fails here.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from greenport.accounts.model import Role
+from greenport.kernel.time import utcnow
+from greenport.web import auth
 from greenport.web.app import PUBLIC_DOCUMENTATION, RouteInfo, gate_of, http_routes
 from greenport.web.auth import Principal
 from tests.web.conftest import PASSWORD, ROLES, TOWN_A, TOWN_B, bearer
@@ -34,6 +37,28 @@ BODY: dict[str, Any] = {
     "/api/devices/{device_id}/active": {"active": False},
     "/api/assessments/runs": {"system_id": "town_eco_performance", "period": "2022"},
 }
+
+
+#: Routes a bearer token may not use although the role may: a token is created from a session.
+SESSION_ONLY = {("POST", "/api/auth/tokens")}
+#: Routes that use up the credential they are called with (log-out revokes a bearer token,
+#: DELETE revokes the token it names): called with a throwaway token of the same role.
+CONSUMES_CREDENTIAL = {("POST", "/api/auth/logout"), ("DELETE", "/api/auth/tokens/{token_id}")}
+
+
+def _throwaway_token(client: Any, role: str) -> tuple[int, str]:
+    """A fresh bearer token of user ``role``: (its id, the token)."""
+    token = "gp_throwaway_" + auth.new_secret()
+    with client.app.state.container.uow() as uow:
+        found = uow.web.user_credentials(role)
+        assert found is not None
+        token_id = uow.web.add_token(
+            digest=auth.digest(token),
+            name="throwaway",
+            user_id=found[0]["id"],
+            expires_at=utcnow() + timedelta(days=1),
+        )
+    return token_id, token
 
 
 def _principal(role: str) -> Principal:
@@ -103,8 +128,18 @@ def test_every_api_route_for_every_role(city_app: Any, which: str) -> None:
         gate = gate_of(route)
         assert gate is not None, f"{route.path} has no gate"
         for role in (*ROLES, "anonymous"):
-            path, obj = _fill(route.path, city.ids, which)
             headers = {} if role == "anonymous" else bearer(city, role)
+            route_path = route.path
+            if (
+                any((m, route.path) in CONSUMES_CREDENTIAL for m in route.methods or ())
+                and role != "anonymous"
+            ):
+                token_id, token = _throwaway_token(client, role)
+                headers = {"Authorization": f"Bearer {token}"}
+                route_path = route_path.replace("{token_id}", str(token_id))
+            elif "{token_id}" in route_path:  # anonymous: any id, refused at the gate
+                route_path = route_path.replace("{token_id}", "1")
+            path, obj = _fill(route_path, city.ids, which)
             for method in sorted(route.methods or ()):
                 if method == "POST" and route.path == "/api/registry/import/{kind}":
                     response = client.post(path, headers=headers, files={"file": ("x.pdf", b"%PDF")})
@@ -123,6 +158,10 @@ def test_every_api_route_for_every_role(city_app: Any, which: str) -> None:
                 if not allowed:
                     assert response.status_code == (401 if role == "anonymous" else 403), where
                     assert set(body) >= {"error", "type"}, where
+                    continue
+                if (method, route.path) in SESSION_ONLY:
+                    assert response.status_code == 403, f"{where}: a bearer token must not {route.path}"
+                    assert "session" in body["error"], where
                     continue
                 if obj is not None and obj not in VISIBLE[role]:
                     assert response.status_code == 403, f"{where}: {obj} is outside the scope"

@@ -1,15 +1,16 @@
-"""Log-in, log-out, the current user, bearer tokens."""
+"""Log-in, log-out, the current user, bearer tokens (create from a session, list, revoke)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi import Path as FastApiPath
 from pydantic import BaseModel, Field
 
 from greenport.web import auth
 from greenport.web.auth import EVERYONE, SIGNED_IN, Principal
-from greenport.web.deps import SettingsDep, UowDep, allow, client_ip
+from greenport.web.deps import SettingsDep, UowDep, allow, client_ip, credential_key
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -21,7 +22,11 @@ class LoginIn(BaseModel):
 
 class TokenIn(BaseModel):
     name: str = Field(min_length=1, max_length=100, description="What the token is for.")
-    days: int | None = Field(365, ge=1, le=3650, description="Lifetime [days]; null = no expiry.")
+    days: int = Field(
+        90,
+        ge=1,
+        description="Lifetime [days], at most GREENPORT_TOKEN_MAX_DAYS (default 90); tokens always expire.",
+    )
 
 
 def principal_public(p: Principal) -> dict[str, Any]:
@@ -60,7 +65,13 @@ def login(
     settings: SettingsDep,
     _: Annotated[Principal, allow(EVERYONE, anonymous=True)],
 ) -> dict[str, Any]:
-    principal = auth.authenticate(uow, username=body.username, password=body.password, ip=client_ip(request))
+    principal = auth.authenticate(
+        uow,
+        username=body.username,
+        password=body.password,
+        ip=client_ip(request),
+        demo_logins=settings.demo_logins_allowed,
+    )
     session_id = auth.open_session(uow, principal=principal)
     csrf = set_session_cookies(
         response,
@@ -71,14 +82,27 @@ def login(
     return {"user": principal_public(principal), "csrf_token": csrf}
 
 
-@router.post("/logout", summary="End the current session")
+@router.post("/logout", summary="End the current session; with a bearer token, revoke that token")
 def logout(
     request: Request,
     response: Response,
     uow: UowDep,
-    _: Annotated[Principal, allow(SIGNED_IN)],
+    user: Annotated[Principal, allow(SIGNED_IN)],
     settings: SettingsDep,
 ) -> dict[str, Any]:
+    key = credential_key(request)
+    if user.via == "token" and key is not None and key[0] == "bearer":
+        auth.revoke_bearer(uow, bearer=key[1])
+        request.app.state.principal_cache.pop(key)
+        uow.web.audit(
+            user_id=user.user_id,
+            username=user.username,
+            action="revoke",
+            entity="api_token",
+            detail={"by": "logout"},
+            ip=client_ip(request),
+        )
+        return {"ok": True}
     cookie = request.cookies.get(auth.SESSION_COOKIE)
     session_id = auth.unsign_session(settings.secret_key, cookie) if cookie else None
     if session_id:
@@ -94,17 +118,54 @@ def me(user: Annotated[Principal, allow(SIGNED_IN, anonymous=True)]) -> dict[str
     return {"user": principal_public(user)}
 
 
-@router.post("/tokens", summary="Create a bearer token for integrations (shown once)")
+@router.post(
+    "/tokens", summary="Create a bearer token for integrations (shown once; needs a session, not a token)"
+)
 def create_token(
-    body: TokenIn, request: Request, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]
+    body: TokenIn,
+    request: Request,
+    uow: UowDep,
+    settings: SettingsDep,
+    user: Annotated[Principal, allow(SIGNED_IN)],
 ) -> dict[str, Any]:
-    token = auth.issue_token(uow, principal=user, name=body.name, days=body.days)
+    token = auth.issue_token(
+        uow, principal=user, name=body.name, days=body.days, max_days=settings.token_max_days
+    )
     uow.web.audit(
         user_id=user.user_id,
         username=user.username,
         action="create",
         entity="api_token",
-        detail={"name": body.name},
+        detail={"name": body.name, "days": body.days},
         ip=client_ip(request),
     )
-    return {"token": token, "name": body.name, "token_type": "bearer"}
+    return {"token": token, "name": body.name, "token_type": "bearer", "days": body.days}
+
+
+@router.get("/tokens", summary="My bearer tokens (never their secret), newest first")
+def my_tokens(uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]) -> dict[str, Any]:
+    rows = auth.list_tokens(uow, user_id=user.user_id)
+    return {"data": rows, "count": len(rows)}
+
+
+@router.delete("/tokens/{token_id}", summary="Revoke one of my tokens (a city admin: any token)")
+def revoke_token(
+    token_id: Annotated[int, FastApiPath(ge=1, le=2**31 - 1)],
+    request: Request,
+    uow: UowDep,
+    user: Annotated[Principal, allow(SIGNED_IN)],
+) -> dict[str, Any]:
+    revoked_digest = auth.revoke_token(uow, token_id=token_id, by=user)
+    # this process forgets it at once (other workers within PRINCIPAL_TTL)
+    request.app.state.principal_cache.pop_where(
+        lambda key: key[0] == "bearer" and auth.digest(key[1]) == revoked_digest
+    )
+    uow.web.audit(
+        user_id=user.user_id,
+        username=user.username,
+        action="revoke",
+        entity="api_token",
+        entity_id=str(token_id),
+        ip=client_ip(request),
+    )
+    return {"ok": True, "id": token_id}

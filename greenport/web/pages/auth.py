@@ -49,7 +49,13 @@ def login_submit(
 ) -> Response:
     auth.require_csrf(request.cookies.get(auth.CSRF_COOKIE), csrf_token)
     try:
-        principal = auth.authenticate(uow, username=username, password=password, ip=client_ip(request))
+        principal = auth.authenticate(
+            uow,
+            username=username,
+            password=password,
+            ip=client_ip(request),
+            demo_logins=settings.demo_logins_allowed,
+        )
     except DomainError as exc:
         return render(
             request,

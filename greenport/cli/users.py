@@ -1,0 +1,84 @@
+"""``greenport users tokens list|revoke``, ``greenport users demo-accounts``: API tokens and
+demo accounts, for the operator of the machine (who may see and revoke every user's tokens)."""
+
+from __future__ import annotations
+
+import typer
+
+from greenport.cli._common import console, container, fail, print_json
+from greenport.kernel.errors import DomainError
+from greenport.web import auth
+
+users_app = typer.Typer(help="User accounts: API tokens, demo accounts.", no_args_is_help=True)
+tokens_app = typer.Typer(
+    help="API bearer tokens: list and revoke (secrets are never shown).", no_args_is_help=True
+)
+
+DATABASE_HELP = "Database URL (default: GREENPORT_DATABASE_URL)."
+
+
+@tokens_app.command("list")
+def list_tokens(
+    user: str = typer.Option(None, "--user", help="Only the tokens of this user name."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    database: str = typer.Option(None, "--database", help=DATABASE_HELP),
+) -> None:
+    """List API tokens (id, name, user, created, expires, revoked), newest first."""
+    app = container(database)
+    with app.uow() as uow:
+        user_id = None
+        if user is not None:
+            found = uow.web.user_credentials(user)
+            if found is None:
+                fail(f"no user {user}", as_json=as_json)
+            user_id = found[0]["id"]
+        rows = auth.list_tokens(uow, user_id=user_id)
+    if as_json:
+        print_json({"data": rows, "count": len(rows)})
+        return
+    for row in rows:
+        state = "revoked" if row["revoked"] else f"expires {row['expires_at'][:16]}"
+        console.print(f"{row['id']:>5}  {row['username']:<20} {row['name']:<30} {state}", markup=False)
+
+
+@tokens_app.command("revoke")
+def revoke_token(
+    token_id: int = typer.Argument(..., min=1, help="Id of the token (see `greenport users tokens list`)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    database: str = typer.Option(None, "--database", help=DATABASE_HELP),
+) -> None:
+    """Revoke token TOKEN_ID at once (running web workers forget it within 10 s)."""
+    app = container(database)
+    try:
+        with app.uow() as uow:
+            auth.revoke_token(uow, token_id=token_id)
+            uow.web.audit(
+                user_id=None, username="cli", action="revoke", entity="api_token", entity_id=str(token_id)
+            )
+    except DomainError as exc:
+        fail(exc, as_json=as_json)
+    if as_json:
+        print_json({"ok": True, "id": token_id})
+    else:
+        console.print(f"token {token_id} revoked")
+
+
+@users_app.command("demo-accounts")
+def demo_accounts(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    database: str = typer.Option(None, "--database", help=DATABASE_HELP),
+) -> None:
+    """List active accounts made by the demo city (public passwords; refused in production)."""
+    app = container(database)
+    with app.uow() as uow:
+        names = auth.demo_accounts(uow)
+    if as_json:
+        print_json({"data": names, "count": len(names)})
+    else:
+        for name in names:
+            console.print(name, markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    users_app.add_typer(tokens_app, name="tokens")
+    app.add_typer(users_app, name="users")
