@@ -206,7 +206,9 @@ def quarantine_command(
         False, "--purge", help="Delete the entries older than the retention instead of listing."
     ),
     days: float = typer.Option(
-        None, "--days", help="Retention for --purge [days] (default: GREENPORT_INGEST_QUARANTINE_RETENTION_DAYS)."
+        None,
+        "--days",
+        help="Retention for --purge [days] (default: GREENPORT_INGEST_QUARANTINE_RETENTION_DAYS).",
     ),
     as_json: bool = _JSON,
 ) -> None:
@@ -217,7 +219,9 @@ def quarantine_command(
     if purge:
         retention = get_settings().ingest_quarantine_retention_days if days is None else days
         if retention <= 0:
-            fail("--purge needs a retention above 0 days (--days or GREENPORT_INGEST_QUARANTINE_RETENTION_DAYS)")
+            fail(
+                "--purge needs a retention above 0 days (--days or GREENPORT_INGEST_QUARANTINE_RETENTION_DAYS)"
+            )
         before = utcnow() - timedelta(days=retention)
         with container(database).uow() as uow:
             purged = service.purge_quarantine(uow, before=before)

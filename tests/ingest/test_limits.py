@@ -103,7 +103,7 @@ async def test_quarantine_is_rate_limited_per_address_and_junk_is_kept_as_a_boun
     junk = b"x" * 20_000
     unknown = [air_frame("NOSUCHMN", WHEN + timedelta(seconds=k)) for k in range(6)]
     try:
-        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        _reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
         writer.write(junk + b"".join(unknown))
         await writer.drain()
         await asyncio.sleep(0.5)
@@ -128,7 +128,9 @@ def old_and_new_entries(fixture: Fixture) -> None:
     with UnitOfWork(fixture.db) as uow:
         uow.monitoring.store(
             quarantine=[
-                QuarantineEntry(received_at=now - timedelta(days=days), reason="framing", raw=b"x", detail=str(days))
+                QuarantineEntry(
+                    received_at=now - timedelta(days=days), reason="framing", raw=b"x", detail=str(days)
+                )
                 for days in (200, 91, 10)
             ]
         )

@@ -23,7 +23,9 @@ HOUR = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
 
 def hourly(device: int, site: int, values: dict[str, float]) -> list[Observation]:
     return [
-        Observation(HOUR, device, site, PeriodKind.HOUR, parameter, value, received_at=HOUR + timedelta(hours=1))
+        Observation(
+            HOUR, device, site, PeriodKind.HOUR, parameter, value, received_at=HOUR + timedelta(hours=1)
+        )
         for parameter, value in values.items()
     ]
 
@@ -43,7 +45,9 @@ def test_an_absurd_stored_value_fails_only_its_own_site_and_hour_and_is_recorded
     with UnitOfWork(db) as uow:
         assert service.process_dirty(uow, before=HOUR + timedelta(days=2)) == 2
     with UnitOfWork(db) as uow:
-        aggregates = uow.monitoring.aggregates(start=HOUR, end=HOUR + timedelta(hours=1), period=PeriodKind.HOUR)
+        aggregates = uow.monitoring.aggregates(
+            start=HOUR, end=HOUR + timedelta(hours=1), period=PeriodKind.HOUR
+        )
         failures = service.aggregation_failures(uow)
     assert {(a.site_id, a.parameter, a.value) for a in aggregates} == {
         (good_site, "no2", 40.0),
