@@ -34,6 +34,39 @@ class Settings(BaseSettings):
     port: int = Field(8000, description="Port of the web app.")
     ingest_host: str = Field("127.0.0.1", description="Address the HJ 212 server listens on.")
     ingest_port: int = Field(9212, description="Port of the HJ 212 TCP server.")
+    ingest_max_connections_per_address: int = Field(
+        100,
+        ge=1,
+        description="Open HJ 212 connections one source address may hold (loggers behind one NAT share "
+        "an address; a flood from one address cannot take every slot).",
+    )
+    ingest_frame_timeout: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds from the first byte of a frame to its acceptance; a slower sender is cut "
+        "(counted from the first byte, so trickling a byte a second does not hold a slot).",
+    )
+    ingest_quarantine_rate: float = Field(
+        1.0,
+        ge=0,
+        description="Quarantine entries stored per second per source address after the burst "
+        "(what is over is counted in /metrics, not stored).",
+    )
+    ingest_quarantine_burst: int = Field(
+        60, ge=0, description="Quarantine entries one source address may have stored at once."
+    )
+    ingest_quarantine_raw_limit: int = Field(
+        10017,
+        ge=64,
+        description="Bytes of a refused item's raw bytes kept in the quarantine (default: the largest "
+        "HJ 212 frame); longer junk keeps this prefix, its length and its SHA-256.",
+    )
+    ingest_quarantine_retention_days: float = Field(
+        90.0,
+        ge=0,
+        description="Days quarantine entries are kept before the ingest server deletes them "
+        "(0 = kept for ever; also `greenport ingest quarantine --purge`).",
+    )
     sqlite_synchronous: Literal["OFF", "NORMAL", "FULL", "EXTRA"] = Field(
         "FULL",
         description="SQLite PRAGMA synchronous; FULL makes every acknowledged commit survive power loss.",

@@ -11,7 +11,7 @@ import logging
 import signal
 import subprocess
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ import typer
 from greenport.cli._common import container, export_app, fail, print_json
 from greenport.config import get_settings
 from greenport.kernel.errors import DomainError, InvalidInput
-from greenport.kernel.time import local_to_utc
+from greenport.kernel.time import local_to_utc, utcnow
 from greenport.tabular import write_csv_rows
 
 ingest_app = typer.Typer(
@@ -43,9 +43,15 @@ def ingest(
     ),
     max_connections: int = typer.Option(10000, help="Cap on open connections."),
     max_connections_per_device: int = typer.Option(2, help="Cap on connections per device (MN)."),
+    max_connections_per_address: int = typer.Option(
+        None,
+        help="Cap on connections per source address (default: GREENPORT_INGEST_MAX_CONNECTIONS_PER_ADDRESS).",
+    ),
     idle_timeout: float = typer.Option(600.0, help="Cut a connection silent for this long [s]."),
     frame_timeout: float = typer.Option(
-        30.0, help="Cut a connection that takes longer to finish a frame [s]."
+        None,
+        help="Cut a connection whose frame is not accepted this long after its first byte [s] "
+        "(default: GREENPORT_INGEST_FRAME_TIMEOUT).",
     ),
     commit_interval: float = typer.Option(0.005, help="Group-commit gathering time [s]."),
     aggregate_interval: float = typer.Option(60.0, help="Recompute dirty aggregates every N s (0 = never)."),
@@ -72,6 +78,10 @@ def ingest(
     from greenport.ingest.server import IngestConfig, IngestServer
 
     settings = get_settings()
+    if frame_timeout is None:
+        frame_timeout = settings.ingest_frame_timeout
+    if max_connections_per_address is None:
+        max_connections_per_address = settings.ingest_max_connections_per_address
     logging.basicConfig(
         level=(log_level or settings.log_level).upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -83,6 +93,11 @@ def ingest(
         metrics_port=metrics_port,
         max_connections=max_connections,
         max_connections_per_device=max_connections_per_device,
+        max_connections_per_address=max_connections_per_address,
+        quarantine_rate=settings.ingest_quarantine_rate,
+        quarantine_burst=settings.ingest_quarantine_burst,
+        quarantine_raw_limit=settings.ingest_quarantine_raw_limit,
+        quarantine_retention_days=settings.ingest_quarantine_retention_days,
         idle_timeout=idle_timeout,
         frame_timeout=frame_timeout,
         commit_interval=commit_interval,
@@ -113,6 +128,8 @@ def ingest(
                 str(max_connections),
                 "--max-connections-per-device",
                 str(max_connections_per_device),
+                "--max-connections-per-address",
+                str(max_connections_per_address),
                 "--idle-timeout",
                 str(idle_timeout),
                 "--frame-timeout",
@@ -185,11 +202,34 @@ def quarantine_command(
     database: str = _DB,
     limit: int = typer.Option(100, help="Newest N entries."),
     reason: str = typer.Option(None, help="Only this reason (crc, length, framing, unknown_mn, ...)."),
+    purge: bool = typer.Option(
+        False, "--purge", help="Delete the entries older than the retention instead of listing."
+    ),
+    days: float = typer.Option(
+        None,
+        "--days",
+        help="Retention for --purge [days] (default: GREENPORT_INGEST_QUARANTINE_RETENTION_DAYS).",
+    ),
     as_json: bool = _JSON,
 ) -> None:
-    """Frames refused or quarantined, newest first, with reason, field and raw bytes."""
+    """Frames refused or quarantined, newest first, with reason, field and raw bytes (device
+    passwords masked); with --purge, delete the entries older than the retention."""
     from greenport.monitoring import service
 
+    if purge:
+        retention = get_settings().ingest_quarantine_retention_days if days is None else days
+        if retention <= 0:
+            fail(
+                "--purge needs a retention above 0 days (--days or GREENPORT_INGEST_QUARANTINE_RETENTION_DAYS)"
+            )
+        before = utcnow() - timedelta(days=retention)
+        with container(database).uow() as uow:
+            purged = service.purge_quarantine(uow, before=before)
+        if as_json:
+            print_json({"purged": purged, "before": before.isoformat()})
+        else:
+            typer.echo(f"purged {purged} quarantine entries received before {before.isoformat()}")
+        return
     with container(database).uow() as uow:
         entries = service.quarantine(uow, limit=limit, reason=reason)
     rows = [
@@ -211,6 +251,34 @@ def quarantine_command(
         return
     for row in rows:
         typer.echo(f"{row['received_at']}  {row['reason']:<22} {row['mn'] or '-':<24} {row['detail']}")
+
+
+@ingest_app.command("failures")
+def failures_command(
+    database: str = _DB,
+    limit: int = typer.Option(100, help="Newest N failures."),
+    as_json: bool = _JSON,
+) -> None:
+    """(Site, hour) marks whose aggregation failed (e.g. a stored value a standard refuses), newest
+    first; the other sites and hours were aggregated. An hour computed again clears its entry."""
+    from greenport.monitoring import service
+
+    with container(database).uow() as uow:
+        failures = service.aggregation_failures(uow, limit=limit)
+    rows = [
+        {
+            "site_id": f.site_id,
+            "period_start": f.period_start.isoformat(),
+            "failed_at": f.failed_at.isoformat(),
+            "error": f.error,
+        }
+        for f in failures
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        typer.echo(f"{row['period_start']}  site {row['site_id']:<6} {row['error']}")
 
 
 def _simulated_devices(database: str | None, password: str | None, limit: int | None) -> list[Any]:

@@ -43,6 +43,10 @@ class Metrics:
     connections: int = 0
     connections_total: int = 0
     commits: int = 0
+    #: refused items counted but not stored: their address was over its quarantine budget
+    quarantine_dropped: int = 0
+    #: quarantine entries deleted after the retention (by this process)
+    quarantine_purged: int = 0
     write_latency: Histogram = field(default_factory=Histogram)
     ack_latency: Histogram = field(default_factory=Histogram)
     _window: deque[tuple[float, int]] = field(default_factory=deque)
@@ -94,6 +98,13 @@ class Metrics:
             "# HELP greenport_ingest_commits_total Group commits.",
             "# TYPE greenport_ingest_commits_total counter",
             f"greenport_ingest_commits_total {self.commits}",
+            "# HELP greenport_ingest_quarantine_dropped_total Refused items not stored: their source "
+            "address was over its quarantine rate limit.",
+            "# TYPE greenport_ingest_quarantine_dropped_total counter",
+            f"greenport_ingest_quarantine_dropped_total {self.quarantine_dropped}",
+            "# HELP greenport_ingest_quarantine_purged_total Quarantine entries deleted after the retention.",
+            "# TYPE greenport_ingest_quarantine_purged_total counter",
+            f"greenport_ingest_quarantine_purged_total {self.quarantine_purged}",
         ]
         for name, help_text, hist in (
             ("write_latency_seconds", "Duration of one group-commit transaction.", self.write_latency),

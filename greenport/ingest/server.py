@@ -13,26 +13,28 @@ PostgreSQL behind a TCP load balancer (``docs/ingest.md``).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import random
 import re
 import time
 from collections import defaultdict, deque
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from greenport.accounts.passwords import verify_password
+from greenport.ingest.limits import TokenBuckets
 from greenport.ingest.metrics import Metrics, serve_metrics
 from greenport.ingest.pipeline import ACCEPTED_WITHOUT_VALUES, UPLOAD_PERIODS, reading_row
 from greenport.ingest.session import CRC_SETTING, AuthCache, ConnectionState, password_digest
 from greenport.ingest.writer import BatchWriter
 from greenport.kernel.time import utcnow
 from greenport.monitoring import service as monitoring_service
-from greenport.monitoring.model import DeviceRef, QuarantineEntry, QuarantineReason
+from greenport.monitoring.model import AggregationFailure, DeviceRef, QuarantineEntry, QuarantineReason
 from greenport.protocol import (
     DEFAULT_MAX_FRAME_SIZE,
     CrcError,
@@ -51,6 +53,7 @@ from greenport.protocol import (
     make_qn,
     reply_frame,
 )
+from greenport.protocol.redact import mask_password, mask_password_text
 from greenport.storage.db import Database
 from greenport.storage.uow import UnitOfWork
 
@@ -75,9 +78,17 @@ class IngestConfig:
     metrics_port: int | None = None
     max_connections: int = 10000
     max_connections_per_device: int = 2
+    #: open connections from one source address (a NAT may put several loggers behind one)
+    max_connections_per_address: int = 100
     max_frame_size: int = DEFAULT_MAX_FRAME_SIZE  # [bytes]
     idle_timeout: float = 600.0  # [s] without any byte (HJ 212 loggers send at least every 30-60 s)
-    frame_timeout: float = 30.0  # [s] to finish a frame once it started (slow-loris cut)
+    #: [s] from the first byte of a frame to its acceptance (slow-loris cut); not reset by later bytes
+    frame_timeout: float = 30.0
+    quarantine_rate: float = 1.0  # [entries/s] stored per source address, after the burst
+    quarantine_burst: int = 60  # entries an address may have stored at once
+    quarantine_raw_limit: int = DEFAULT_MAX_FRAME_SIZE  # [bytes] of a refused item's raw bytes kept
+    quarantine_retention_days: float = 90.0  # [d] quarantine entries are kept; 0 = for ever
+    purge_interval: float = 3600.0  # [s] between purges of the quarantine; 0 = never in this process
     max_auth_failures: int = 3  # refused frames before the connection is closed
     commit_interval: float = 0.005  # [s] group-commit gathering time
     max_batch_frames: int = 20000
@@ -130,10 +141,22 @@ class _Close(Exception):
 
 
 class IngestServer:
-    def __init__(self, db: Database, config: IngestConfig | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        config: IngestConfig | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.db = db
         self.config = config or IngestConfig()
         self.metrics = Metrics()
+        #: quarantine entries each source address may still store (``clock``: tests inject one)
+        self.quarantine_budget = TokenBuckets(
+            rate=self.config.quarantine_rate, burst=self.config.quarantine_burst, clock=clock
+        )
+        self._address_connections: dict[str, int] = defaultdict(int)
+        self._purger: asyncio.Task[None] | None = None
         self.ids = FrameIds()
         self.auth_cache = AuthCache(ttl=self.config.auth_cache_ttl)
         self._reads = ThreadPoolExecutor(self.config.read_threads, thread_name_prefix="greenport-read")
@@ -174,6 +197,8 @@ class IngestServer:
             self._metrics_server = await serve_metrics(self.metrics, cfg.metrics_host, cfg.metrics_port)
         if cfg.aggregate_interval > 0:
             self._aggregator = asyncio.get_running_loop().create_task(self._aggregate_loop())
+        if cfg.purge_interval > 0 and cfg.quarantine_retention_days > 0:
+            self._purger = loop.create_task(self._purge_loop())
         log.info("HJ 212 server listening on %s:%d (pid %d)", cfg.host, self.port, os.getpid())
 
     @property
@@ -196,7 +221,7 @@ class IngestServer:
             self._server.close()
         for conn in list(self._connections):
             conn.close()
-        for task in (self._sweeper, self._revalidator):
+        for task in (self._sweeper, self._revalidator, self._purger):
             if task is not None:
                 task.cancel()
         if self._metrics_server is not None:
@@ -220,21 +245,38 @@ class IngestServer:
         field: str | None = None,
         detail: str | None = None,
     ) -> None:
+        """Record a refused item: counted always; stored (its raw bytes cut to
+        ``quarantine_raw_limit``, passwords masked) unless its source address is over its
+        quarantine budget. Entries of an authenticated device and server errors (kept to be
+        replayed) are not limited."""
         assert self.writer is not None
         self.metrics.frames["refused" if reason in _REFUSALS else "quarantined"] += 1
         self.metrics.error(reason.value)
+        if (
+            device is None
+            and reason is not QuarantineReason.SERVER_ERROR
+            and not self.quarantine_budget.take(state.address)
+        ):
+            self.metrics.quarantine_dropped += 1
+            log.debug("not stored (over the quarantine limit of %s): %s", state.address, reason.value)
+            return
         log.info("quarantined %s from %s (mn=%s field=%s): %s", reason.value, state.peer, mn, field, detail)
+        text = mask_password_text((detail or "")[:2000])
+        limit = self.config.quarantine_raw_limit
+        if len(raw) > limit:  # junk: keep a prefix, its length and hash (it may be megabytes)
+            text += f" [raw {len(raw)} bytes, sha256 {hashlib.sha256(raw).hexdigest()}; first {limit} kept]"
+            raw = raw[:limit]
         self.writer.submit(
             quarantine=[
                 QuarantineEntry(
                     received_at=utcnow(),
                     reason=reason.value,
-                    raw=raw,
+                    raw=mask_password(raw),
                     peer=state.peer,
                     mn=mn,
                     device_id=device.id if device else None,
                     field=field,
-                    detail=(detail or "")[:2000],
+                    detail=text,
                 )
             ]
         )
@@ -337,7 +379,9 @@ class IngestServer:
             conn.pause(on)
 
     async def _sweep_loop(self) -> None:
-        """Cut idle connections and slow ones (a frame unfinished for ``frame_timeout``)."""
+        """Cut idle connections and slow ones: bytes received ``frame_timeout`` ago (the first
+        byte after the last accepted frame) and no frame accepted since, so a sender trickling a
+        byte a second is cut as surely as one that stops."""
         cfg = self.config
         interval = min(1.0, max(0.05, min(cfg.idle_timeout, cfg.frame_timeout) / 4))
         loop = asyncio.get_running_loop()
@@ -348,7 +392,8 @@ class IngestServer:
                 if conn.closed:
                     continue
                 silent = now - conn.last_read
-                if conn.buffer.pending and silent > cfg.frame_timeout:
+                started = conn.frame_started
+                if started is not None and now - started > cfg.frame_timeout:
                     unfinished = b"".join(
                         item.raw or b"" if isinstance(item, FramingError) else item
                         for item in conn.buffer.close()
@@ -357,10 +402,11 @@ class IngestServer:
                         QuarantineReason.IDLE,
                         unfinished,
                         conn.state,
-                        detail=f"slow connection: frame unfinished after {cfg.frame_timeout:g} s, cut",
+                        detail=f"slow connection: no frame accepted {cfg.frame_timeout:g} s after its "
+                        "first byte, cut",
                     )
                     conn.close()
-                elif silent > cfg.idle_timeout and not conn.buffer.pending:
+                elif silent > cfg.idle_timeout and started is None:
                     self.metrics.error(QuarantineReason.IDLE.value)
                     log.info("idle connection %s cut after %g s", conn.state.peer, cfg.idle_timeout)
                     conn.close()
@@ -462,6 +508,7 @@ class IngestServer:
     ) -> None:
         """Route an authenticated frame to the open batch; its reply goes out after the commit."""
         state = conn.state
+        conn.frame_started = None if not conn.buffer.pending else conn._time()
         if device.id not in conn.counted and not conn.closed:
             if self._device_connections[device.id] >= self.config.max_connections_per_device:
                 self._quarantine(
@@ -524,7 +571,7 @@ class IngestServer:
                 cn,
                 msg.qn,
                 state.peer,
-                raw,
+                mask_password(raw),  # the audit copy: PW masked (greenport.protocol.redact)
             ),
             reading,
             dirty,
@@ -576,8 +623,41 @@ class IngestServer:
 
     def _aggregate_once(self) -> int:
         before = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+        failures: list[AggregationFailure] = []
         with UnitOfWork(self.db) as uow:
-            return monitoring_service.process_dirty(uow, before=before)
+            count = monitoring_service.process_dirty(uow, before=before, failures=failures)
+        for failure in failures:  # recorded in monitoring_aggregation_failures; the others went on
+            self.metrics.error("aggregation")
+            log.error(
+                "aggregation of site %d hour %s failed: %s",
+                failure.site_id,
+                failure.period_start.isoformat(),
+                failure.error,
+            )
+        return count
+
+    def _purge_once(self) -> int:
+        """Delete the quarantine entries older than the retention; the number deleted."""
+        before = utcnow() - timedelta(days=self.config.quarantine_retention_days)
+        with UnitOfWork(self.db) as uow:
+            return monitoring_service.purge_quarantine(uow, before=before)
+
+    async def _purge_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                purged = await loop.run_in_executor(self._reads, self._purge_once)
+            except Exception as exc:  # the database unreachable: keep serving, try again later
+                log.warning("purging the quarantine failed: %s", exc)
+            else:
+                self.metrics.quarantine_purged += purged
+                if purged:
+                    log.info(
+                        "purged %d quarantine entries older than %g days",
+                        purged,
+                        self.config.quarantine_retention_days,
+                    )
+            await asyncio.sleep(self.config.purge_interval)
 
     async def _aggregate_loop(self) -> None:
         loop = asyncio.get_running_loop()
@@ -614,6 +694,8 @@ class _Connection(asyncio.Protocol):
         self.refused = False
         self._time = asyncio.get_running_loop().time
         self.last_read = self._time()
+        #: loop time of the first byte received since the last accepted frame (None: none since)
+        self.frame_started: float | None = None
 
     # -- asyncio.Protocol ----------------------------------------------------------------------------
 
@@ -622,17 +704,24 @@ class _Connection(asyncio.Protocol):
         self.transport = transport  # type: ignore[assignment]  # uvloop's is not an asyncio.Transport
         peername = transport.get_extra_info("peername")
         self.state.peer = f"{peername[0]}:{peername[1]}" if peername else "?"
+        self.state.address = str(peername[0]) if peername else "?"
         metrics = server.metrics
         metrics.connections_total += 1
-        if metrics.connections >= server.config.max_connections:
+        address = self.state.address
+        full = metrics.connections >= server.config.max_connections
+        if full or server._address_connections[address] >= server.config.max_connections_per_address:
             metrics.error(QuarantineReason.TOO_MANY_CONNECTIONS.value)
             log.warning(
-                "connection from %s refused: %d connections open", self.state.peer, metrics.connections
+                "connection from %s refused: %d connections open (%d from that address)",
+                self.state.peer,
+                metrics.connections,
+                server._address_connections[address],
             )
             self.refused = True
             self.closed = True
             transport.close()
             return
+        server._address_connections[address] += 1
         metrics.connections += 1
         server._connections.add(self)
         if server.writer is not None and server.writer.pressure:
@@ -641,7 +730,9 @@ class _Connection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self.closed:
             return
-        self.last_read = self._time()
+        self.last_read = now = self._time()
+        if self.frame_started is None:
+            self.frame_started = now
         items = self.buffer.feed(data)
         if not items:
             return
@@ -673,6 +764,10 @@ class _Connection(asyncio.Protocol):
         if self in server._connections:
             server._connections.discard(self)
             server.metrics.connections -= 1
+            address = self.state.address
+            server._address_connections[address] -= 1
+            if not server._address_connections[address]:
+                del server._address_connections[address]
             for device_id in self.counted:
                 server._device_connections[device_id] -= 1
             self.counted.clear()

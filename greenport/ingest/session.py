@@ -26,6 +26,8 @@ def password_digest(password: str | None) -> bytes:
 @dataclass
 class ConnectionState:
     peer: str
+    #: the source address (the peer without its port): connection and quarantine limits are per address
+    address: str = "?"
     #: mn -> (sha256 of the password that verified, device)
     devices: dict[str, tuple[bytes, DeviceRef]] = field(default_factory=dict)
     failures: int = 0

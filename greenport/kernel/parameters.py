@@ -44,3 +44,26 @@ def parameter(code: str) -> Parameter:
 
 def canonical_unit(code: str) -> str:
     return parameter(code).unit
+
+
+@cache
+def plausible_ranges() -> dict[str, tuple[float, float]]:
+    """Canonical parameter -> (low, high) [its canonical unit]: the values an instrument can
+    produce, read once from ``kernel/data/parameter_ranges.csv``.
+
+    The bounds are generous physical limits (tens of instrument spans of HJ 193-2013, HJ 653-2013,
+    HJ 75/76-2017, HJ 353/355-2019; a pure gas for flue concentrations; the world's weather records
+    for meteorology), each with its rationale in the file's ``source`` column; the lows allow an
+    analyser's zero drift below 0. A value outside them is a fault or an attack, never a
+    measurement; ingest refuses it (``bad_value``) so that it never reaches a standard's arithmetic.
+    """
+    text = (
+        resources.files("greenport.kernel").joinpath("data/parameter_ranges.csv").read_text(encoding="utf-8")
+    )
+    ranges: dict[str, tuple[float, float]] = {}
+    for row in csv.DictReader(text.splitlines()):
+        low, high = float(row["low"]), float(row["high"])
+        if not low < high:
+            raise ValueError(f"parameter_ranges.csv: {row['code']}: low {low} is not below high {high}")
+        ranges[row["code"]] = (low, high)
+    return ranges

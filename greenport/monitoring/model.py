@@ -145,6 +145,18 @@ class QuarantineEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class AggregationFailure:
+    """A (site, hour) whose aggregates could not be computed (a stored value that breaks a rule
+    of a standard, e.g. a concentration no instrument gives): recorded for an analyst, while the
+    other sites and hours are aggregated as usual. Cleared when the hour is computed again."""
+
+    site_id: int
+    period_start: datetime
+    failed_at: datetime
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
 class Aggregate:
     """An hourly or daily mean of one parameter at one site, with its validity (data capture)."""
 

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
 from greenport.kernel.time import PeriodKind
 from greenport.monitoring.model import (
     Aggregate,
+    AggregationFailure,
     DeviceRef,
     Frame,
     IndexKind,
@@ -81,6 +83,16 @@ class MonitoringRepository(Protocol):
     def take_dirty(self, *, before: datetime, limit: int = 10000) -> list[tuple[int, datetime]]: ...
 
     def quarantine(self, *, limit: int = 100, reason: str | None = None) -> list[QuarantineEntry]: ...
+
+    def purge_quarantine(self, *, before: datetime) -> int: ...
+
+    def savepoint(self) -> AbstractContextManager[None]: ...
+
+    def record_aggregation_failure(self, failure: AggregationFailure) -> None: ...
+
+    def clear_aggregation_failures(self, marks: Iterable[tuple[int, datetime]]) -> None: ...
+
+    def aggregation_failures(self, *, limit: int = 100) -> list[AggregationFailure]: ...
 
 
 class MonitoringUnitOfWork(Protocol):

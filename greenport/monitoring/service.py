@@ -12,11 +12,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from greenport.kernel.errors import InvalidInput, NotFound
+from greenport.kernel.errors import DomainError, InvalidInput, NotFound
 from greenport.kernel.parameters import registry as parameter_registry
-from greenport.kernel.time import PeriodKind, local_date, local_day_bounds, local_year_bounds
+from greenport.kernel.time import PeriodKind, local_date, local_day_bounds, local_year_bounds, utcnow
 from greenport.monitoring import aggregation
-from greenport.monitoring.model import Aggregate, IndexKind, Observation, QuarantineEntry, is_late
+from greenport.monitoring.model import (
+    Aggregate,
+    AggregationFailure,
+    IndexKind,
+    Observation,
+    QuarantineEntry,
+    is_late,
+)
 from greenport.monitoring.ports import MonitoringUnitOfWork
 from greenport.standards import aqi as aqi_std
 from greenport.standards import validity
@@ -160,12 +167,75 @@ def derive_from(
     return air_hourly
 
 
-def process_dirty(uow: MonitoringUnitOfWork, *, before: datetime, limit: int = 20000) -> int:
-    """Take the (site, hour) marks of hours starting before ``before`` and recompute them."""
+#: Errors a stored value can make a rule raise (a standard refusing an absurd concentration,
+#: arithmetic on one); a database error is none of them and fails the whole cycle, to be retried.
+DATA_ERRORS: tuple[type[Exception], ...] = (DomainError, ArithmeticError, ValueError, TypeError)
+
+
+def process_dirty(
+    uow: MonitoringUnitOfWork,
+    *,
+    before: datetime,
+    limit: int = 20000,
+    failures: list[AggregationFailure] | None = None,
+) -> int:
+    """Take the (site, hour) marks of hours starting before ``before`` and recompute them, each
+    site and hour isolated from the others (:func:`recompute_isolated`); the ones that fail are
+    appended to ``failures`` when given. Returns the number of marks taken."""
     marks = uow.monitoring.take_dirty(before=before, limit=limit)
     if marks:
-        recompute(uow, marks=marks)
+        failed = recompute_isolated(uow, marks=marks)
+        if failures is not None:
+            failures.extend(failed)
     return len(marks)
+
+
+def recompute_isolated(
+    uow: MonitoringUnitOfWork, *, marks: Sequence[tuple[int, datetime]], failed_at: datetime | None = None
+) -> list[AggregationFailure]:
+    """:func:`recompute` of ``marks`` such that one failing site or hour never blocks the others.
+
+    The whole batch is tried first (the usual case: one pass); if it fails, each site's marks
+    are tried alone, and within a failing site each hour alone, every attempt in a savepoint so
+    that a failed one leaves nothing half-written. A (site, hour) that fails alone is recorded
+    (``monitoring_aggregation_failures``, listed by ``greenport ingest failures``) and returned;
+    an hour computed again successfully clears its record.
+    """
+    repo = uow.monitoring
+
+    def attempt(group: Sequence[tuple[int, datetime]]) -> Exception | None:
+        try:
+            with repo.savepoint():
+                recompute(uow, marks=group)
+        except DATA_ERRORS as exc:
+            return exc
+        repo.clear_aggregation_failures(group)
+        return None
+
+    if attempt(marks) is None:
+        return []
+    by_site: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
+    for site_id, hour in marks:
+        by_site[site_id].append((site_id, hour))
+    when = failed_at or utcnow()
+    failed: list[AggregationFailure] = []
+    for site_marks in by_site.values():
+        if len(by_site) > 1 and attempt(site_marks) is None:
+            continue
+        for mark in sorted(site_marks, key=lambda m: m[1]):
+            error = attempt([mark])
+            if error is not None:
+                failure = AggregationFailure(
+                    mark[0], mark[1], when, f"{type(error).__name__}: {error}"[:2000]
+                )
+                repo.record_aggregation_failure(failure)
+                failed.append(failure)
+    return failed
+
+
+def aggregation_failures(uow: MonitoringUnitOfWork, *, limit: int = 100) -> list[AggregationFailure]:
+    """The (site, hour) marks whose aggregation failed, newest first."""
+    return uow.monitoring.aggregation_failures(limit=limit)
 
 
 def store_observations(
@@ -388,6 +458,12 @@ def quarantine(
     uow: MonitoringUnitOfWork, *, limit: int = 100, reason: str | None = None
 ) -> list[QuarantineEntry]:
     return uow.monitoring.quarantine(limit=limit, reason=reason)
+
+
+def purge_quarantine(uow: MonitoringUnitOfWork, *, before: datetime) -> int:
+    """Delete the quarantine entries received before ``before`` (the retention policy,
+    ``GREENPORT_INGEST_QUARANTINE_RETENTION_DAYS``); returns how many were deleted."""
+    return uow.monitoring.purge_quarantine(before=before)
 
 
 def index_values(

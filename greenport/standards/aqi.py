@@ -53,6 +53,11 @@ FloatArray = npt.NDArray[np.float64]
 #: Canonical keys accepted by :func:`aqi`, in the order results list them.
 POLLUTANTS: tuple[str, ...] = ("so2", "no2", "co", "o3", "o3_8h", "pm10", "pm2_5")
 
+#: Largest concentration accepted [µg/m³; CO mg/m³]: 1e9 µg/m³ is 1 kg/m³, about the density of air
+#: itself, so anything above is a fault (or an attack), not air. Not a limit of HJ 633 but a guard:
+#: above it rounding (HJ 633-2026 §4.2) overflows, and the AQI would be a meaningless 500.
+MAX_CONCENTRATION = 1e9
+
 #: Tolerance when rounding an IAQI up: binary floating point must not turn 50 into 51.
 _CEIL_EPS = 1e-9
 
@@ -263,7 +268,13 @@ def round_concentration(pollutant: str, concentration: float) -> float:
     ``0.25`` → 0.2); the vectorised path uses the same arithmetic.
     """
     scale = 10.0 ** _decimals(pollutant)
-    return round(concentration * scale) / scale  # Python rounds exact ties to even, as np.rint
+    scaled = concentration * scale
+    if scaled - scaled != 0.0:  # NaN or infinite (1e308 mg/m³ CO × 10): round() would overflow
+        raise InvalidInput(
+            f"{pollutant}: concentration {concentration!r} cannot be rounded: not a finite number",
+            field=pollutant,
+        )
+    return round(scaled) / scale  # Python rounds exact ties to even, as np.rint
 
 
 def _ceil(value: float) -> int:
@@ -299,6 +310,12 @@ def _check(pollutant: str, concentration: float | str | None) -> float | None:
     if value < 0 or math.isinf(value):
         raise InvalidInput(
             f"{pollutant}: concentration must be finite and >= 0, got {value}", field=pollutant
+        )
+    if value > MAX_CONCENTRATION:
+        raise InvalidInput(
+            f"{pollutant}: concentration {value:g} is above {MAX_CONCENTRATION:g}, denser than air: "
+            "not a measurement",
+            field=pollutant,
         )
     return value
 
@@ -374,7 +391,8 @@ def aqi(
     Raises
     ------
     InvalidInput
-        Unknown key, negative or non-numeric value, or a 2012 substitution whose input is missing
+        Unknown key, negative, non-numeric or absurd value (above :data:`MAX_CONCENTRATION`),
+        or a 2012 substitution whose input is missing
         (``so2_24h`` for 1-h SO2 > 800; ``o3`` for 8-h O3 > 800).
     """
     used = _edition(on, edition)
@@ -482,10 +500,11 @@ _BLOCK = 1 << 16
 
 
 def _refuse(pollutant: str, c: FloatArray, offset: int = 0) -> None:
-    bad = (c < 0) | np.isinf(c)
+    bad = (c < 0) | (c > MAX_CONCENTRATION)
     index = offset + int(np.flatnonzero(bad)[0])
     raise InvalidInput(
-        f"{pollutant}: concentration must be finite and >= 0 (index {index}: {c[index - offset]})",
+        f"{pollutant}: concentration must be finite, >= 0 and <= {MAX_CONCENTRATION:g} "
+        f"(index {index}: {c[index - offset]})",
         field=pollutant,
         row=index,
     )
@@ -494,7 +513,7 @@ def _refuse(pollutant: str, c: FloatArray, offset: int = 0) -> None:
 def _validated(pollutant: str, concentration: npt.ArrayLike) -> FloatArray:
     c = np.asarray(concentration, dtype=np.float64)
     flat = c.reshape(-1)
-    if flat.size and (np.fmin.reduce(flat) < 0 or np.fmax.reduce(flat) == np.inf):
+    if flat.size and (np.fmin.reduce(flat) < 0 or np.fmax.reduce(flat) > MAX_CONCENTRATION):
         _refuse(pollutant, flat)
     return c
 

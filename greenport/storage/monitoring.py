@@ -193,6 +193,17 @@ class DirtyPeriodRow(Base):
     site_id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
+class AggregationFailureRow(Base):
+    """A (site, hour) whose aggregation failed, with the error (issue 12): the others carry on."""
+
+    __tablename__ = "monitoring_aggregation_failures"
+
+    period_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    site_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    error: Mapped[str] = mapped_column(Text)
+
+
 class AggregateRow(Base):
     """Hourly and daily means per site and parameter, with the data capture behind them."""
 

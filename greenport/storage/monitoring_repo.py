@@ -8,8 +8,8 @@ Every key starts with time (see :mod:`greenport.storage.monitoring`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from contextlib import closing
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from greenport.kernel.time import PeriodKind
 from greenport.monitoring.model import (
     Aggregate,
+    AggregationFailure,
     DeviceFlag,
     DeviceRef,
     Frame,
@@ -31,6 +32,7 @@ from greenport.monitoring.model import (
 from greenport.storage.monitoring import (
     PARTITION_SCHEMA,
     AggregateRow,
+    AggregationFailureRow,
     DirtyPeriodRow,
     FrameRow,
     IndexRow,
@@ -672,6 +674,39 @@ class MonitoringRepository:
         for site_id, start in rows:
             self.session.execute(delete(d).where(d.site_id == site_id, d.period_start == start))
         return [(site_id, start) for site_id, start in rows]
+
+    def purge_quarantine(self, *, before: datetime) -> int:
+        """Delete the quarantine entries received before ``before``; the number deleted."""
+        q = QuarantineRow
+        result = self.session.execute(delete(q).where(q.received_at < before))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Writes in the block are undone, alone, when it raises (a SAVEPOINT)."""
+        with self.session.begin_nested():
+            yield
+
+    def record_aggregation_failure(self, failure: AggregationFailure) -> None:
+        self._upsert(
+            "monitoring_aggregation_failures",
+            ("period_start", "site_id"),
+            ("failed_at", "error"),
+            [(self._t(failure.period_start), failure.site_id, self._t(failure.failed_at), failure.error)],
+        )
+
+    def clear_aggregation_failures(self, marks: Iterable[tuple[int, datetime]]) -> None:
+        f = AggregationFailureRow
+        for site_id, hour in marks:
+            self.session.execute(delete(f).where(f.site_id == site_id, f.period_start == hour))
+
+    def aggregation_failures(self, *, limit: int = 100) -> list[AggregationFailure]:
+        f = AggregationFailureRow
+        query = select(f).order_by(f.failed_at.desc(), f.site_id, f.period_start).limit(limit)
+        return [
+            AggregationFailure(r.site_id, r.period_start, r.failed_at, r.error)
+            for r in self.session.scalars(query)
+        ]
 
     def quarantine(self, *, limit: int = 100, reason: str | None = None) -> list[QuarantineEntry]:
         q = QuarantineRow

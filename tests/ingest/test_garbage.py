@@ -6,6 +6,7 @@ import asyncio
 import random
 from datetime import timedelta
 
+from greenport.protocol.redact import mask_password
 from greenport.storage.uow import UnitOfWork
 
 from .conftest import Fixture
@@ -64,7 +65,7 @@ async def test_garbage_on_one_connection_does_not_disturb_another(city: Fixture)
     with UnitOfWork(city.db) as uow:
         entries = uow.monitoring.quarantine(limit=100)
     crc = next(e for e in entries if e.reason == "crc")
-    assert crc.raw == wrong_crc and crc.mn == "GPAIR02" and crc.field == "CRC"
+    assert crc.raw == mask_password(wrong_crc) and crc.mn == "GPAIR02" and crc.field == "CRC"
     assert all(e.raw for e in entries if e.reason != "oversize")
 
 

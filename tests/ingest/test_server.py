@@ -13,6 +13,7 @@ from greenport.ingest.server import IngestConfig, IngestServer
 from greenport.ingest.simulator import frame_bytes, upload_segment
 from greenport.protocol import FrameBuffer, decode
 from greenport.protocol.messages import Message
+from greenport.protocol.redact import mask_password
 from greenport.storage.uow import UnitOfWork
 
 from .conftest import PASSWORD, Fixture
@@ -289,7 +290,7 @@ async def test_a_data_time_without_a_utc_instant_is_quarantined_not_dropped(city
     assert [decode(r).qn for r in replies] == [decode(air_frame("GPAIR01", WHEN)).qn]
     with UnitOfWork(city.db) as uow:
         [entry] = uow.monitoring.quarantine()
-    assert (entry.reason, entry.field, entry.raw) == ("bad_value", "DataTime", ancient)
+    assert (entry.reason, entry.field, entry.raw) == ("bad_value", "DataTime", mask_password(ancient))
 
 
 async def test_a_frame_the_server_fails_on_is_quarantined_and_the_connection_goes_on(
@@ -319,6 +320,6 @@ async def test_a_frame_the_server_fails_on_is_quarantined_and_the_connection_goe
     with UnitOfWork(city.db) as uow:
         entries = uow.monitoring.quarantine()
         stored = uow.monitoring.observations(start=WHEN, end=WHEN + timedelta(hours=1))
-    assert [(e.reason, e.raw, e.mn) for e in entries] == [("server_error", bad, "GPAIR01")] * 2
+    assert [(e.reason, e.raw, e.mn) for e in entries] == [("server_error", mask_password(bad), "GPAIR01")] * 2
     assert all(e.detail == "RuntimeError: a bug" for e in entries)
     assert sorted({o.data_time for o in stored}) == [WHEN + timedelta(seconds=30 * k) for k in (1, 2)]

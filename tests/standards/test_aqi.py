@@ -290,3 +290,20 @@ def test_vectorised_errors_name_the_index() -> None:
         aqi.iaqi_array("pm2_5", [[1.0, 2.0], [-1.0, 3.0]], "day", edition=2012)
     assert neg.value.row == 2
     assert aqi.iaqi_array("pm2_5", 35.0, "day", edition=2012) == 50.0
+
+
+@pytest.mark.parametrize("edition_day", ["2022-06-01", "2027-06-01"])
+def test_an_absurd_concentration_is_refused_with_its_pollutant_not_an_overflow(edition_day: str) -> None:
+    """Issue 12: 1e308 (an NO2 value no analyser gives) raised OverflowError in the 2026 rounding
+    and stopped the city's aggregation; it is refused as invalid input naming the pollutant, by
+    the scalar and the array path alike."""
+    for pollutant in ("no2", "co"):
+        with pytest.raises(InvalidInput) as info:
+            aqi.aqi({pollutant: 1e308, "pm2_5": 35.0}, "hour", on=edition_day)
+        assert info.value.field == pollutant
+        with pytest.raises(InvalidInput) as info:
+            aqi.aqi_array({pollutant: [20.0, 1e308]}, "hour", on=edition_day)
+        assert info.value.field == pollutant
+    with pytest.raises(InvalidInput) as info:
+        aqi.round_concentration("co", 1e308)
+    assert info.value.field == "co"
