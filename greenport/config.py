@@ -40,6 +40,16 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(Path("var"), description="Folder for spool files, reports and uploads.")
     log_level: str = Field("INFO", description="Python logging level.")
+    max_request_bytes: int = Field(
+        1024 * 1024,
+        ge=1024,
+        description="Largest request body the web app reads [bytes]; a bigger one answers 413 before parsing.",
+    )
+    max_upload_bytes: int = Field(
+        20 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body of a registry import upload (/api/registry/import/...) [bytes].",
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:

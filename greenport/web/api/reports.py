@@ -28,7 +28,7 @@ def _document(kind: str, name: str, data: bytes, fmt: str) -> Response:
 @router.get("/bulletin", summary="Monthly environmental quality bulletin (环境质量月报)")
 def get_bulletin(
     uow: UowDep,
-    _: Annotated[Principal, allow(CITY_ROLES)],
+    _: Annotated[Principal, allow(CITY_ROLES, city_wide=True)],
     month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$")],
     format: FORMAT = "json",
 ) -> Any:
@@ -41,7 +41,7 @@ def get_bulletin(
 @router.get("/scorecard", summary="Town ecological scorecard (生态成绩单)")
 def get_scorecard(
     uow: UowDep,
-    _: Annotated[Principal, allow(CITY_ROLES)],
+    _: Annotated[Principal, allow(CITY_ROLES, city_wide=True)],
     period: Annotated[str, Query(pattern=r"^\d{4}(-\d{2})?$")],
     format: FORMAT = "json",
 ) -> Any:
