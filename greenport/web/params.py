@@ -41,5 +41,24 @@ Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description=f"Rows to skip (0
 #: An aware instant between 1970 and 2200 (ISO 8601 with offset).
 Instant = Annotated[datetime, AfterValidator(aware_instant)]
 
+#: A year of the same range, in a pattern (1970-2199).
+_YEAR = r"(19[7-9]\d|2[01]\d\d)"
+_MONTH = r"(0[1-9]|1[0-2])"
+#: A calendar month ``YYYY-MM`` (1970-01 .. 2199-12).
+Month = Annotated[str, Query(pattern=f"^{_YEAR}-{_MONTH}$", description="Month, YYYY-MM (1970-2199).")]
+#: A year ``YYYY`` or a month ``YYYY-MM`` (1970 .. 2199).
+YearOrMonth = Annotated[
+    str, Query(pattern=f"^{_YEAR}(-{_MONTH})?$", description="Year YYYY or month YYYY-MM (1970-2199).")
+]
 
-__all__ = ["INT64_MAX", "MAX_OFFSET", "Instant", "Offset", "RowId", "aware_instant"]
+
+__all__ = [
+    "INT64_MAX",
+    "MAX_OFFSET",
+    "Instant",
+    "Month",
+    "Offset",
+    "RowId",
+    "YearOrMonth",
+    "aware_instant",
+]

@@ -90,8 +90,14 @@ def get_enterprise_sites(
     return listing(uow.web.sites(user.scope, enterprise_id=enterprise_id))
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 @router.get(
-    "/registry/export.xlsx", summary="The registry (towns, parks, enterprises, sites) as one Excel workbook"
+    "/registry/export.xlsx",
+    summary="The registry (towns, parks, enterprises, sites) in the caller's scope as one Excel workbook",
+    response_class=Response,
+    responses={200: {"description": "The workbook", "content": {XLSX: {}}}},
 )
 def export_registry(uow: UowDep, user: Annotated[Principal, allow(CITY_ROLES)]) -> Response:
     from greenport.tabular import Sheet, write_xlsx
@@ -112,7 +118,7 @@ def export_registry(uow: UowDep, user: Annotated[Principal, allow(CITY_ROLES)]) 
         data = path.read_bytes()
     return Response(
         data,
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        media_type=XLSX,
         headers={"Content-Disposition": 'attachment; filename="registry.xlsx"'},
     )
 
