@@ -95,6 +95,16 @@ class Settings(BaseSettings):
     import_max_cell_chars: int = Field(
         10_000, ge=1, description="Longest cell of a registry import file [characters]."
     )
+    max_request_bytes: int = Field(
+        1024 * 1024,
+        ge=1024,
+        description="Largest request body the web app reads [bytes]; a bigger one answers 413 before parsing.",
+    )
+    max_upload_bytes: int = Field(
+        20 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body of a registry import upload (/api/registry/import/...) [bytes].",
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:

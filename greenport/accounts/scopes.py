@@ -5,7 +5,7 @@ role            scope
 ==============  =====================================================================
 city_admin      whole city; ``division_code`` empty or the city; no enterprise/park
 bureau_analyst  whole city; as city_admin
-department      whole city; ``park_code`` optional (a park management committee)
+department      whole city; with ``park_code`` (a park management committee) the park only
 town_officer    ``division_code`` of a town or street (required)
 grid_officer    ``division_code`` of a town, street, village or community (required)
 enterprise      ``enterprise_id`` of a stored enterprise (required); nothing else

@@ -39,10 +39,12 @@ from greenport.storage.web import ApiTokenRow, AuditLogRow, LoginAttemptRow, Log
 
 @dataclass(frozen=True, slots=True)
 class RowScope:
-    """Which registry rows a caller may see.
+    """Which registry rows a caller may see (every read below applies it in SQL).
 
-    ``town_codes`` None means every town; ``enterprise_id`` / ``park_id`` narrow to one firm or
-    park; ``disclosed_only`` limits to what the city publishes (air stations and water sections).
+    ``town_codes`` None means every town; ``enterprise_id`` narrows to one firm (its outlets, its
+    town and its park); ``park_id`` to one park (its firms, their outlets, the park and its town,
+    no grid cell); ``disclosed_only`` limits to what the city publishes (air stations and water
+    sections).
     """
 
     town_codes: frozenset[str] | None = None
@@ -333,6 +335,10 @@ class WebRepository:
                     select(EnterpriseRow.town_code).where(EnterpriseRow.id == scope.enterprise_id)
                 )
             )
+        if scope.park_id is not None:
+            query = query.where(
+                DivisionRow.code.in_(select(ParkRow.town_code).where(ParkRow.id == scope.park_id))
+            )
         out = []
         for row in self.session.scalars(query):
             item: dict[str, Any] = {
@@ -350,6 +356,8 @@ class WebRepository:
 
     def grid_cells(self, scope: RowScope) -> list[dict[str, Any]]:
         query = select(GridCellRow).order_by(GridCellRow.code)
+        if scope.disclosed_only or scope.enterprise_id is not None or scope.park_id is not None:
+            query = query.where(GridCellRow.id < 0)  # grid cells are territory, not a park or a firm
         if scope.town_codes is not None:
             # a cell belongs to a town when its division is the town or lies below it (same 9-digit prefix)
             query = query.where(
@@ -372,8 +380,14 @@ class WebRepository:
 
     def parks(self, scope: RowScope) -> list[dict[str, Any]]:
         query = select(ParkRow).order_by(ParkRow.code)
+        if scope.disclosed_only:
+            query = query.where(ParkRow.id < 0)
         if scope.town_codes is not None:
             query = query.where(ParkRow.town_code.in_(scope.town_codes))
+        if scope.enterprise_id is not None:  # the firm's own park, if it lies in one
+            query = query.where(
+                ParkRow.id.in_(select(EnterpriseRow.park_id).where(EnterpriseRow.id == scope.enterprise_id))
+            )
         if scope.park_id is not None:
             query = query.where(ParkRow.id == scope.park_id)
         return [
@@ -409,8 +423,10 @@ class WebRepository:
         rows = self.session.scalars(query.order_by(EnterpriseRow.id).limit(limit).offset(offset))
         return [_enterprise_dict(r) for r in rows], int(total)
 
-    def enterprise(self, enterprise_id: int) -> dict[str, Any] | None:
-        row = self.session.get(EnterpriseRow, enterprise_id)
+    def enterprise(self, enterprise_id: int, scope: RowScope = CITY) -> dict[str, Any] | None:
+        """One enterprise, or None when it does not exist or lies outside ``scope``."""
+        query = self._scope_enterprises(select(EnterpriseRow).where(EnterpriseRow.id == enterprise_id), scope)
+        row = self.session.scalar(query)
         return _enterprise_dict(row) if row is not None else None
 
     def _scope_sites(self, query: Any, scope: RowScope) -> Any:
@@ -445,8 +461,9 @@ class WebRepository:
             query = query.where(SiteRow.town_code == town_code)
         return [_site_dict(r) for r in self.session.scalars(query.order_by(SiteRow.code))]
 
-    def site(self, site_id: int) -> dict[str, Any] | None:
-        row = self.session.get(SiteRow, site_id)
+    def site(self, site_id: int, scope: RowScope = CITY) -> dict[str, Any] | None:
+        """One site, or None when it does not exist or lies outside ``scope``."""
+        row = self.session.scalar(self._scope_sites(select(SiteRow).where(SiteRow.id == site_id), scope))
         return _site_dict(row) if row is not None else None
 
     def devices(self, scope: RowScope) -> list[dict[str, Any]]:

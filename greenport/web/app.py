@@ -28,6 +28,7 @@ from greenport.web.api import api_router
 from greenport.web.api import dashboard as dashboard_api
 from greenport.web.api import public as public_api
 from greenport.web.auth import Allow
+from greenport.web.body_limit import BodySizeLimitMiddleware
 from greenport.web.hot import HotCache, HotPathMiddleware
 from greenport.web.pages import dashboard as dashboard_page
 from greenport.web.pages import pages_router
@@ -237,7 +238,13 @@ def create_app(
     errors.install(app)
     app.add_middleware(CsrfCookieMiddleware)
     app.add_middleware(HotPathMiddleware)  # a hit skips routing and the rest
-    install_security(app)  # outermost: its headers reach hot-cache answers too
+    # request body limit: added last, so it wraps even the hot path (no oversized body gets in)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=container.settings.max_request_bytes,
+        upload_bytes=container.settings.max_upload_bytes,
+    )
+    install_security(app)  # outermost: its headers reach hot-cache and 413 answers too
     app.include_router(api_router())
     app.include_router(pages_router())
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")

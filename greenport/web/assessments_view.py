@@ -38,8 +38,9 @@ def systems() -> list[dict[str, Any]]:
 
 
 def unit_visible(user: Principal, run: EvaluationRun, unit: str) -> bool:
-    """City roles see every unit; a town officer sees its own town's units only."""
-    if user.role in CITY_ROLES:
+    """Callers with the whole city in scope see every unit; a town officer sees its own town's
+    units only; a park-scoped department user none (units are towns, not parks)."""
+    if user.scope.is_city:
         return True
     if user.role is Role.TOWN_OFFICER and run.unit_kind in ("town", "leader") and user.division_code:
         return unit.split(":")[0] == town_of(user.division_code)

@@ -113,9 +113,8 @@ class Principal:
             return RowScope(disclosed_only=True)
         if self.role is Role.ENTERPRISE:
             return RowScope(enterprise_id=self.enterprise_id if self.enterprise_id is not None else -1)
-        if self.park_id is not None and self.role not in CITY_ROLES:
-            towns = frozenset({self.park_town_code}) if self.park_town_code else frozenset()
-            return RowScope(park_id=self.park_id, town_codes=towns)
+        if self.park_id is not None:  # a park management committee: its park, even as a department
+            return RowScope(park_id=self.park_id)
         if self.role in CITY_ROLES:
             return RowScope()
         if self.division_code is None:

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from greenport.bootstrap import Container
 from greenport.config import Settings
+from greenport.kernel.errors import PermissionDenied
 from greenport.storage.uow import UnitOfWork
 from greenport.web import auth
 from greenport.web.auth import Allow, Principal
@@ -135,7 +136,25 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
 class Gate(Allow):
-    """:class:`Allow` usable as a FastAPI dependency; also enforces CSRF for cookie callers."""
+    """:class:`Allow` usable as a FastAPI dependency; also enforces CSRF for cookie callers.
+
+    ``city_wide``: the resource covers the whole city (a city report), so besides the role the
+    caller's scope must be the city: a department user tied to a park is refused it.
+    """
+
+    def __init__(self, *roles: Any, anonymous: bool = False, city_wide: bool = False) -> None:
+        super().__init__(*roles, anonymous=anonymous)
+        self.city_wide = city_wide
+
+    def permits(self, principal: Principal) -> bool:
+        return super().permits(principal) and (not self.city_wide or principal.scope.is_city)
+
+    def check(self, principal: Principal) -> Principal:
+        if self.city_wide and principal.authenticated and not principal.scope.is_city:
+            raise PermissionDenied(
+                "this resource covers the whole city; your account is scoped to part of it"
+            )
+        return super().check(principal)
 
     async def __call__(self, request: Request) -> Principal:
         try:
@@ -159,9 +178,10 @@ class Gate(Allow):
         return principal
 
 
-def allow(*roles: Any, anonymous: bool = False) -> Any:
-    """``Depends(Gate(...))``: the role check every route declares."""
-    return Depends(Gate(*roles, anonymous=anonymous))
+def allow(*roles: Any, anonymous: bool = False, city_wide: bool = False) -> Any:
+    """``Depends(Gate(...))``: the role (and, for ``city_wide`` resources, scope) check every
+    route declares."""
+    return Depends(Gate(*roles, anonymous=anonymous, city_wide=city_wide))
 
 
 def client_ip(request: Request) -> str:

@@ -38,6 +38,12 @@ class CsrfFailed(PermissionDenied):
     """A form or HTMX request without the double-submit CSRF token."""
 
 
+class PayloadTooLarge(DomainError):
+    """A request body over ``GREENPORT_MAX_REQUEST_BYTES`` (uploads: ``..._UPLOAD_BYTES``)."""
+
+    status_hint = 413
+
+
 class MethodNotAllowed(DomainError):
     status_hint = 405
 
@@ -75,6 +81,7 @@ def _from_http(exc: StarletteHTTPException) -> DomainError:
         403: PermissionDenied,
         404: NotFound,
         405: MethodNotAllowed,
+        413: PayloadTooLarge,
     }
     kind = kinds.get(exc.status_code)
     if kind is not None:

@@ -25,6 +25,8 @@ VILLAGE_A = "320582100201"
 PASSWORD = "correct horse battery staple"
 DEVICE_PASSWORD = "123456"
 ROLES = ("city_admin", "bureau_analyst", "department", "town_officer", "grid_officer", "enterprise", "public")
+#: A department user tied to park P1 (token key and user name).
+PARK_USER = "park_department"
 SQUARE_A = {
     "type": "Polygon",
     "coordinates": [[[120.5, 31.9], [120.6, 31.9], [120.6, 32.0], [120.5, 32.0], [120.5, 31.9]]],
@@ -77,6 +79,9 @@ def _seed(container, city: City) -> None:  # type: ignore[no-untyped-def]
         s.add(reg.DivisionRow(code=VILLAGE_A, name="村A", level="village", parent_code=TOWN_A))
         park = reg.ParkRow(code="P1", name="化工园", kind="chemical_park", town_code=TOWN_A)
         s.add(park)
+        # a second park with no firm of the test city: no one but the city (and town B) may see it
+        other_park = reg.ParkRow(code="P2", name="高新园", kind="provincial_high_tech_zone", town_code=TOWN_B)
+        s.add(other_park)
         s.flush()
         s.add(reg.GridCellRow(code="G-A", name="杨舍网格", level="town", division_code=TOWN_A))
         s.add(reg.GridCellRow(code="G-B", name="塘桥网格", level="town", division_code=TOWN_B))
@@ -120,6 +125,7 @@ def _seed(container, city: City) -> None:  # type: ignore[no-untyped-def]
             city.ids["dev_" + key] = dev.id
         city.ids.update(firms)
         city.ids["park"] = park.id
+        city.ids["park2"] = other_park.id
         scopes = {
             "town_officer": dict(division_code=TOWN_A),
             "grid_officer": dict(division_code=VILLAGE_A),
@@ -144,6 +150,20 @@ def _seed(container, city: City) -> None:  # type: ignore[no-untyped-def]
                 expires_at=datetime.now(UTC) + timedelta(days=90),
             )
             city.tokens[role] = token
+        # a park management committee: a department user tied to the park (sees the park only)
+        user = reg.UserRow(
+            username=PARK_USER,
+            password_hash=password_hash,
+            display_name="园区管委会",
+            role="department",
+            active=True,
+            park_id=park.id,
+        )
+        s.add(user)
+        s.flush()
+        token = f"gp_test_{PARK_USER}"
+        uow.web.add_token(digest=auth.digest(token), name="test", user_id=user.id, expires_at=None)
+        city.tokens[PARK_USER] = token
         # June 2022: the same daily values at both air stations (so the city mean equals them)
         for day, (pm25, o3) in JUNE.items():
             start, _ = local_day_bounds(date(2022, 6, day))

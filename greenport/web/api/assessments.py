@@ -12,6 +12,7 @@ from greenport.assessments import service as assessments
 from greenport.web import assessments_view as view
 from greenport.web.auth import ANALYSTS, CITY_ROLES, Principal
 from greenport.web.deps import UowDep, allow, client_ip
+from greenport.web.params import RowId
 
 router = APIRouter(prefix="/assessments", tags=["assessments"])
 READERS = CITY_ROLES | {Role.TOWN_OFFICER}
@@ -62,12 +63,12 @@ def create_run(
 
 
 @router.get("/runs/{run_id}", summary="A run: results table, grades, rank intervals, obstacles, comparison")
-def get_run(run_id: int, uow: UowDep, user: Annotated[Principal, allow(READERS)]) -> dict[str, Any]:
+def get_run(run_id: RowId, uow: UowDep, user: Annotated[Principal, allow(READERS)]) -> dict[str, Any]:
     return view.run_detail(uow, user, run_id)
 
 
 @router.get("/runs/{run_id}/units/{unit}", summary="The breakdown that explains one unit's score")
 def get_breakdown(
-    run_id: int, unit: str, uow: UowDep, user: Annotated[Principal, allow(READERS)]
+    run_id: RowId, unit: str, uow: UowDep, user: Annotated[Principal, allow(READERS)]
 ) -> dict[str, Any]:
     return view.breakdown(uow, user, run_id, unit)

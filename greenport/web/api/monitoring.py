@@ -8,12 +8,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
-from greenport.kernel.errors import InvalidInput, NotFound, PermissionDenied
+from greenport.kernel.errors import NotFound, PermissionDenied
 from greenport.kernel.time import utcnow
 from greenport.storage.uow import UnitOfWork
 from greenport.web.auth import ADMINS, ANALYSTS, SIGNED_IN, Principal
 from greenport.web.deps import UowDep, allow, client_ip
 from greenport.web.limits import applicable_limits
+from greenport.web.params import Instant, RowId
 
 router = APIRouter(tags=["monitoring"])
 
@@ -23,10 +24,11 @@ def listing(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def visible_site(uow: UnitOfWork, user: Principal, site_id: int) -> dict[str, Any]:
-    site = uow.web.site(site_id)
+    """The site if the caller's scope holds it (checked in SQL); 404 if it does not exist, else 403."""
+    site = uow.web.site(site_id, user.scope)
     if site is None:
-        raise NotFound(f"no site {site_id}", field="site_id")
-    if not user.can_see_site(site):
+        if uow.web.site(site_id) is None:
+            raise NotFound(f"no site {site_id}", field="site_id")
         raise PermissionDenied(f"site {site_id} is outside your scope", field="site_id")
     return site
 
@@ -39,7 +41,7 @@ def list_sites(
 
 
 @router.get("/sites/{site_id}", summary="One site with its devices")
-def get_site(site_id: int, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]) -> dict[str, Any]:
+def get_site(site_id: RowId, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]) -> dict[str, Any]:
     site = visible_site(uow, user, site_id)
     site["devices"] = [d for d in uow.web.devices(user.scope) if d["site_id"] == site_id]
     return site
@@ -66,16 +68,16 @@ def site_series(
 
 @router.get("/sites/{site_id}/series", summary="Hourly or daily means of a site with the limits in force")
 def get_site_series(
-    site_id: int,
+    site_id: RowId,
     uow: UowDep,
     user: Annotated[Principal, allow(SIGNED_IN)],
     period: Annotated[str, Query(pattern="^(hour|day)$")] = "hour",
     days: Annotated[int, Query(ge=1, le=400)] = 7,
-    end: datetime | None = None,
+    end: Annotated[
+        Instant | None, Query(description="End of the window (ISO 8601 with offset); default now.")
+    ] = None,
 ) -> dict[str, Any]:
     site = visible_site(uow, user, site_id)
-    if end is not None and end.tzinfo is None:
-        raise InvalidInput("end must carry a time zone (e.g. 2022-06-30T00:00:00+08:00)", field="end")
     stop = end or utcnow()
     return site_series(uow, site, period=period, start=stop - timedelta(days=days), end=stop)
 
@@ -84,7 +86,7 @@ def get_site_series(
     "/sites/{site_id}/observations", summary="Raw observations with their device flags (HJ 212 Table 8)"
 )
 def get_site_observations(
-    site_id: int,
+    site_id: RowId,
     uow: UowDep,
     user: Annotated[Principal, allow(SIGNED_IN)],
     hours: Annotated[int, Query(ge=1, le=72)] = 6,
@@ -120,7 +122,7 @@ class DeviceActive(BaseModel):
 
 @router.post("/devices/{device_id}/active", summary="Enable or disable a device (audited)")
 def set_device_active(
-    device_id: int,
+    device_id: RowId,
     body: DeviceActive,
     request: Request,
     uow: UowDep,

@@ -15,6 +15,7 @@ from greenport.kernel.fields import ImportOutcome
 from greenport.tabular import ImportLimits, Sheet, read_table, write_xlsx
 from greenport.web.auth import ADMINS, CITY_ROLES, OFFICERS, SIGNED_IN, Principal
 from greenport.web.deps import SettingsDep, UowDep, allow, client_ip
+from greenport.web.params import Offset, RowId
 
 router = APIRouter(tags=["registry"])
 
@@ -61,38 +62,45 @@ def list_enterprises(
     user: Annotated[Principal, allow(SIGNED_IN)],
     town_code: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     rows, count = uow.web.enterprises(user.scope, town_code=town_code, limit=limit, offset=offset)
     return listing(rows, count)
 
 
 def visible_enterprise(uow: UowDep, user: Principal, enterprise_id: int) -> dict[str, Any]:
-    enterprise = uow.web.enterprise(enterprise_id)
+    """The enterprise if the caller's scope holds it (checked in SQL); 404 if it does not exist, else 403."""
+    enterprise = uow.web.enterprise(enterprise_id, user.scope)
     if enterprise is None:
-        raise NotFound(f"no enterprise {enterprise_id}", field="enterprise_id")
-    if not user.can_see_enterprise(enterprise):
+        if uow.web.enterprise(enterprise_id) is None:
+            raise NotFound(f"no enterprise {enterprise_id}", field="enterprise_id")
         raise PermissionDenied(f"enterprise {enterprise_id} is outside your scope", field="enterprise_id")
     return enterprise
 
 
 @router.get("/enterprises/{enterprise_id}", summary="An enterprise's profile")
 def get_enterprise(
-    enterprise_id: int, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]
+    enterprise_id: RowId, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]
 ) -> dict[str, Any]:
     return visible_enterprise(uow, user, enterprise_id)
 
 
 @router.get("/enterprises/{enterprise_id}/sites", summary="An enterprise's outlets (gas and water)")
 def get_enterprise_sites(
-    enterprise_id: int, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]
+    enterprise_id: RowId, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]
 ) -> dict[str, Any]:
     visible_enterprise(uow, user, enterprise_id)
     return listing(uow.web.sites(user.scope, enterprise_id=enterprise_id))
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 @router.get(
-    "/registry/export.xlsx", summary="The registry (towns, parks, enterprises, sites) as one Excel workbook"
+    "/registry/export.xlsx",
+    summary="The registry (towns, parks, enterprises, sites) in the caller's scope as one Excel workbook",
+    response_class=Response,
+    responses={200: {"description": "The workbook", "content": {XLSX: {}}}},
 )
 def export_registry(uow: UowDep, user: Annotated[Principal, allow(CITY_ROLES)]) -> Response:
     enterprises, _ = uow.web.enterprises(user.scope, limit=100000)
@@ -109,7 +117,7 @@ def export_registry(uow: UowDep, user: Annotated[Principal, allow(CITY_ROLES)]) 
     write_xlsx(buffer, sheets)
     return Response(
         buffer.getvalue(),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        media_type=XLSX,
         headers={"Content-Disposition": 'attachment; filename="registry.xlsx"'},
     )
 

@@ -11,10 +11,18 @@ from greenport.reports import render
 from greenport.reports import service as reports
 from greenport.web.auth import CITY_ROLES, Principal
 from greenport.web.deps import UowDep, allow
+from greenport.web.params import Month, YearOrMonth
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
 FORMAT = Annotated[str, Query(pattern="^(json|pdf|xlsx|docx)$")]
+#: What a report answers: JSON, or the document of the asked ``format``.
+DOCUMENT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The report as JSON, or as a document (format=pdf|xlsx|docx)",
+        "content": {media_type: {} for media_type in render.MEDIA_TYPES.values()},
+    }
+}
 
 
 def _document(kind: str, name: str, data: bytes, fmt: str) -> Response:
@@ -25,11 +33,13 @@ def _document(kind: str, name: str, data: bytes, fmt: str) -> Response:
     )
 
 
-@router.get("/bulletin", summary="Monthly environmental quality bulletin (环境质量月报)")
+@router.get(
+    "/bulletin", summary="Monthly environmental quality bulletin (环境质量月报)", responses=DOCUMENT_RESPONSES
+)
 def get_bulletin(
     uow: UowDep,
-    _: Annotated[Principal, allow(CITY_ROLES)],
-    month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$")],
+    _: Annotated[Principal, allow(CITY_ROLES, city_wide=True)],
+    month: Month,
     format: FORMAT = "json",
 ) -> Any:
     result = reports.bulletin(uow, month=month)
@@ -38,11 +48,11 @@ def get_bulletin(
     return _document("bulletin", month, render.bulletin_bytes(result, format), format)
 
 
-@router.get("/scorecard", summary="Town ecological scorecard (生态成绩单)")
+@router.get("/scorecard", summary="Town ecological scorecard (生态成绩单)", responses=DOCUMENT_RESPONSES)
 def get_scorecard(
     uow: UowDep,
-    _: Annotated[Principal, allow(CITY_ROLES)],
-    period: Annotated[str, Query(pattern=r"^\d{4}(-\d{2})?$")],
+    _: Annotated[Principal, allow(CITY_ROLES, city_wide=True)],
+    period: YearOrMonth,
     format: FORMAT = "json",
 ) -> Any:
     result = reports.scorecard(uow, period=period)

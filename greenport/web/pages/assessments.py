@@ -14,7 +14,8 @@ from greenport.web import charts
 from greenport.web.api.assessments import READERS, RunIn, start_run
 from greenport.web.auth import ANALYSTS, Principal
 from greenport.web.deps import UowDep, allow, client_ip
-from greenport.web.pages.base import render
+from greenport.web.pages.base import menu_page, render
+from greenport.web.params import RowId
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -27,7 +28,9 @@ class AssessmentsContext:
 
 
 @router.get("/assessments")
-def assessments_page(request: Request, uow: UowDep, user: Annotated[Principal, allow(READERS)]) -> Response:
+def assessments_page(
+    request: Request, uow: UowDep, user: Annotated[Principal, menu_page("/assessments")]
+) -> Response:
     ctx = AssessmentsContext(
         systems=view.systems(), runs=view.list_runs(uow, user), can_run=user.role in ANALYSTS
     )
@@ -72,7 +75,7 @@ def _radars(detail: dict[str, Any]) -> list[dict[str, Any]]:
 
 @router.get("/assessments/runs/{run_id}")
 def run_page(
-    run_id: int, request: Request, uow: UowDep, user: Annotated[Principal, allow(READERS)]
+    run_id: RowId, request: Request, uow: UowDep, user: Annotated[Principal, allow(READERS)]
 ) -> Response:
     detail = view.run_detail(uow, user, run_id)
     ctx = RunContext(run=detail, radars=_radars(detail), totals_chart=charts.ranked_totals(detail["data"]))
@@ -87,7 +90,7 @@ class BreakdownContext:
 
 @router.get("/assessments/runs/{run_id}/units/{unit}")
 def breakdown_page(
-    run_id: int, unit: str, request: Request, uow: UowDep, user: Annotated[Principal, allow(READERS)]
+    run_id: RowId, unit: str, request: Request, uow: UowDep, user: Annotated[Principal, allow(READERS)]
 ) -> Response:
     result = view.breakdown(uow, user, run_id, unit)
     dims = result["dimensions"]

@@ -12,13 +12,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from greenport.kernel.errors import DomainError
 from greenport.web import auth, i18n
-from greenport.web.auth import ANONYMOUS, CITY_ROLES, Principal
+from greenport.web.api.assessments import READERS as ASSESSMENT_READERS
+from greenport.web.api.public import PUBLIC_GATE
+from greenport.web.auth import ADMINS, ANALYSTS, ANONYMOUS, SIGNED_IN, Principal
+from greenport.web.deps import Gate
 from greenport.web.hot import CSRF_PLACEHOLDER, HotEntry, with_csrf
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
@@ -28,6 +31,39 @@ TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 class NavItem:
     key: str
     href: str
+
+
+@dataclass(frozen=True)
+class MenuPage:
+    """A page of the menu and the gate its route declares (``Depends(menu_gate(href))``)."""
+
+    key: str
+    href: str
+    gate: Gate
+
+
+#: The one table of who may open which menu page: the page's route depends on this gate and the
+#: menu lists the link only when the same gate admits the user (no link that answers 403).
+MENU: tuple[MenuPage, ...] = (
+    MenuPage("nav.dashboard", "/", Gate(SIGNED_IN)),
+    MenuPage("nav.towns", "/towns", Gate(SIGNED_IN)),
+    MenuPage("nav.enterprises", "/enterprises", Gate(SIGNED_IN)),
+    MenuPage("nav.assessments", "/assessments", Gate(ASSESSMENT_READERS)),
+    MenuPage("nav.quarantine", "/quarantine", Gate(ANALYSTS)),
+    MenuPage("nav.devices", "/devices", Gate(ADMINS)),
+    MenuPage("nav.public", "/public", PUBLIC_GATE),
+)
+_MENU_GATES = {page.href: page.gate for page in MENU}
+
+
+def menu_gate(href: str) -> Gate:
+    """The gate of menu page ``href`` (for its route)."""
+    return _MENU_GATES[href]
+
+
+def menu_page(href: str) -> Any:
+    """``Depends`` on the gate of menu page ``href``: what the route of a menu page declares."""
+    return Depends(menu_gate(href))
 
 
 @dataclass(frozen=True)
@@ -52,22 +88,8 @@ def templates() -> Jinja2Templates:
 
 
 def nav_for(user: Principal) -> list[NavItem]:
-    items = [NavItem("nav.public", "/public")]
-    if not user.authenticated:
-        return items
-    items = [
-        NavItem("nav.dashboard", "/"),
-        NavItem("nav.towns", "/towns"),
-        NavItem("nav.enterprises", "/enterprises"),
-    ]
-    if user.role in CITY_ROLES or user.role.value == "town_officer":
-        items.append(NavItem("nav.assessments", "/assessments"))
-    if user.role in CITY_ROLES:
-        items.append(NavItem("nav.quarantine", "/quarantine"))
-    if user.role.value == "city_admin":
-        items.append(NavItem("nav.devices", "/devices"))
-    items.append(NavItem("nav.public", "/public"))
-    return items
+    """The menu of ``user``: the pages of :data:`MENU` whose gate admits them."""
+    return [NavItem(page.key, page.href) for page in MENU if page.gate.permits(user)]
 
 
 def chrome(request: Request) -> Chrome:

@@ -16,7 +16,7 @@ from greenport.web import charts, i18n, queries
 from greenport.web.auth import ANONYMOUS, SIGNED_IN, Principal
 from greenport.web.deps import Gate
 from greenport.web.hot import HotCache, HotRoute, Producer
-from greenport.web.pages.base import HTML, chrome, hot_page, page_chrome, render_bytes, viewer
+from greenport.web.pages.base import HTML, chrome, hot_page, menu_gate, page_chrome, render_bytes, viewer
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 POLL_SECONDS = 5
@@ -74,7 +74,7 @@ def _live_key(user: Principal, lang: str) -> Hashable:
     return ("live", user.scope, lang)
 
 
-PAGE = HotRoute("/", Gate(SIGNED_IN), _page_key, HTML, csrf=True)
+PAGE = HotRoute("/", menu_gate("/"), _page_key, HTML, csrf=True)
 LIVE = HotRoute("/fragments/dashboard", Gate(SIGNED_IN), _live_key, HTML)
 
 

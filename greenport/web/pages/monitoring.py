@@ -13,9 +13,10 @@ from greenport.kernel.parameters import registry
 from greenport.kernel.time import utcnow
 from greenport.web import charts
 from greenport.web.api.monitoring import site_series, visible_site
-from greenport.web.auth import ADMINS, ANALYSTS, SIGNED_IN, Principal
+from greenport.web.auth import SIGNED_IN, Principal
 from greenport.web.deps import UowDep, allow
-from greenport.web.pages.base import render
+from greenport.web.pages.base import menu_page, render
+from greenport.web.params import RowId
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -33,7 +34,7 @@ class SiteContext:
 
 @router.get("/sites/{site_id}")
 def site_page(
-    site_id: int,
+    site_id: RowId,
     request: Request,
     uow: UowDep,
     user: Annotated[Principal, allow(SIGNED_IN)],
@@ -72,7 +73,9 @@ class QuarantineContext:
 
 
 @router.get("/quarantine")
-def quarantine_page(request: Request, uow: UowDep, _: Annotated[Principal, allow(ANALYSTS)]) -> Response:
+def quarantine_page(
+    request: Request, uow: UowDep, _: Annotated[Principal, menu_page("/quarantine")]
+) -> Response:
     return render(
         request, "quarantine.html", QuarantineContext(rows=uow.web.monitoring.quarantine(limit=200))
     )
@@ -84,5 +87,7 @@ class DevicesContext:
 
 
 @router.get("/devices")
-def devices_page(request: Request, uow: UowDep, user: Annotated[Principal, allow(ADMINS)]) -> Response:
+def devices_page(
+    request: Request, uow: UowDep, user: Annotated[Principal, menu_page("/devices")]
+) -> Response:
     return render(request, "devices.html", DevicesContext(devices=uow.web.devices(user.scope)))

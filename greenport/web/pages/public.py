@@ -11,10 +11,10 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
 from greenport.web import charts
-from greenport.web.api.public import PUBLIC_GATE, air_data, water_data
+from greenport.web.api.public import air_data, water_data
 from greenport.web.auth import Principal
 from greenport.web.hot import HotCache, HotRoute, Producer
-from greenport.web.pages.base import HTML, chrome, hot_page, page_chrome, render_bytes, viewer
+from greenport.web.pages.base import HTML, chrome, hot_page, menu_gate, page_chrome, render_bytes, viewer
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -30,7 +30,7 @@ def _key(user: Principal, lang: str) -> Hashable:
     return ("page", "/public", lang, viewer(user))
 
 
-PAGE = HotRoute("/public", PUBLIC_GATE, _key, HTML, csrf=True)
+PAGE = HotRoute("/public", menu_gate("/public"), _key, HTML, csrf=True)
 
 
 def page_producer(hot: HotCache, templates: Jinja2Templates, user: Principal, lang: str) -> Producer:

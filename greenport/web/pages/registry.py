@@ -11,7 +11,8 @@ from fastapi.responses import Response
 from greenport.web.api.registry import get_town, visible_enterprise
 from greenport.web.auth import CITY_ROLES, SIGNED_IN, Principal
 from greenport.web.deps import UowDep, allow
-from greenport.web.pages.base import render
+from greenport.web.pages.base import menu_page, render
+from greenport.web.params import RowId
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -26,7 +27,7 @@ class TownsContext:
 
 
 @router.get("/towns")
-def towns_page(request: Request, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]) -> Response:
+def towns_page(request: Request, uow: UowDep, user: Annotated[Principal, menu_page("/towns")]) -> Response:
     scope = user.scope
     ctx = TownsContext(
         towns=uow.web.towns(scope),
@@ -62,7 +63,9 @@ class EnterprisesContext:
 
 
 @router.get("/enterprises")
-def enterprises_page(request: Request, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]) -> Response:
+def enterprises_page(
+    request: Request, uow: UowDep, user: Annotated[Principal, menu_page("/enterprises")]
+) -> Response:
     rows, count = uow.web.enterprises(user.scope, limit=500)
     return render(request, "enterprises.html", EnterprisesContext(enterprises=rows, count=count))
 
@@ -75,7 +78,7 @@ class EnterpriseContext:
 
 @router.get("/enterprises/{enterprise_id}")
 def enterprise_page(
-    enterprise_id: int, request: Request, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]
+    enterprise_id: RowId, request: Request, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]
 ) -> Response:
     enterprise = visible_enterprise(uow, user, enterprise_id)
     outlets = uow.web.sites(user.scope, enterprise_id=enterprise_id)
