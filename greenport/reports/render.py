@@ -1,14 +1,22 @@
-"""Documents of the reports: PDF (WeasyPrint, CJK font "Noto Sans CJK SC"), XLSX (openpyxl), DOCX.
+"""Documents of the reports: PDF (WeasyPrint), XLSX (openpyxl), DOCX.
 
 Rendering only: every figure comes from :mod:`greenport.reports.service`.
+
+Fonts: a PDF is typeset in the font shipped in ``greenport/reports/fonts`` ("GreenPort Sans SC",
+a subset of Noto Sans CJK SC 2.004 made by ``tools/build_fonts.py``; sources in its
+``SOURCES.md``), declared by ``@font-face`` with the file's own path, so the PDF is the same on
+every server whatever fonts it has installed. XLSX and DOCX are laid out by the reader's office
+software with the reader's fonts; the DOCX names Noto Sans CJK SC for Latin and East Asian text.
 """
 
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from greenport.kernel.cells import reads_as_formula
 from greenport.kernel.errors import InvalidInput
@@ -21,7 +29,12 @@ MEDIA_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "json": "application/json",
 }
+#: The font a DOCX names (laid out by the reader's office software, which has its own fonts).
 FONT_FAMILY = "Noto Sans CJK SC"
+#: The shipped font files of the PDFs, by CSS font-weight.
+FONTS_DIR = Path(__file__).resolve().parent / "fonts"
+PDF_FONT_FAMILY = "GreenPort Sans SC"
+PDF_FONT_FILES = {400: "GreenPortSansSC-Regular.otf", 700: "GreenPortSansSC-Bold.otf"}
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V", 6: "劣V"}
 
 
@@ -39,11 +52,30 @@ def _names() -> dict[str, str]:
     return names
 
 
+def font_faces() -> Markup:
+    """The ``@font-face`` rules of the shipped PDF font (file URLs into the installed package).
+
+    A missing file is an installation error, reported as such rather than silently typeset in
+    whatever font the machine has."""
+    rules = []
+    for weight, filename in PDF_FONT_FILES.items():
+        path = FONTS_DIR / filename
+        if not path.is_file():
+            raise FileNotFoundError(f"the report font {path} is missing: reinstall greenport")
+        rules.append(
+            f'@font-face {{ font-family: "{PDF_FONT_FAMILY}"; font-weight: {weight}; '
+            f'font-style: normal; src: url("{path.as_uri()}") format("opentype"); }}'
+        )
+    return Markup("\n".join(rules))  # our own constants and file URLs, no user text
+
+
 def _env() -> Environment:
     env = Environment(
         loader=PackageLoader("greenport.reports", "templates"), autoescape=select_autoescape(["html"])
     )
-    env.globals.update(fmt=fmt, roman=roman, names=_names())
+    env.globals.update(
+        fmt=fmt, roman=roman, names=_names(), font_faces=font_faces(), font_family=PDF_FONT_FAMILY
+    )
     return env
 
 
@@ -130,8 +162,7 @@ def _bulletin_docx(b: Bulletin) -> bytes:
 
     names = _names()
     doc = Document()
-    style = doc.styles["Normal"]
-    style.font.name = FONT_FAMILY  # type: ignore[attr-defined]
+    _name_font(doc)
     doc.add_heading(f"{b.city_name}环境质量月报（{b.start.year}年{b.start.month}月）", level=1)
     doc.add_heading("一、环境空气质量", level=2)
     doc.add_paragraph(
@@ -158,6 +189,17 @@ def _bulletin_docx(b: Bulletin) -> bytes:
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()
+
+
+def _name_font(doc: Any) -> None:
+    """Name :data:`FONT_FAMILY` in the Normal style for Latin *and* East Asian text (python-docx
+    sets only the Latin slots; Chinese would otherwise take the theme's East Asian font)."""
+    from docx.oxml.ns import qn
+
+    style = doc.styles["Normal"]
+    style.font.name = FONT_FAMILY
+    fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+    fonts.set(qn("w:eastAsia"), FONT_FAMILY)
 
 
 def bulletin_bytes(b: Bulletin, fmt_: str) -> bytes:
@@ -190,6 +232,7 @@ def scorecard_bytes(s: Scorecard, fmt_: str) -> bytes:
         from docx import Document
 
         doc = Document()
+        _name_font(doc)
         doc.add_heading(f"{s.city_name}镇（街道）生态成绩单 {s.period}", level=1)
         table = doc.add_table(rows=1, cols=5)
         table.style = "Table Grid"

@@ -14,6 +14,10 @@ frame, observation, index) every :data:`CHECK_SECONDS`; when it moves, or at lea
 scope and re-renders every body that was asked for recently. No client request waits for a
 refresh. Pages carry the viewer's CSRF token, which is not cached: bodies hold a placeholder
 that :func:`with_csrf` replaces per request.
+
+Every age is read from one injected monotonic clock (:attr:`HotCache.clock`, ``time.monotonic``
+unless a test passes its own), so what a cycle decides depends on the clock it is given and never
+on how fast the machine happens to run.
 """
 
 from __future__ import annotations
@@ -53,6 +57,8 @@ CSRF_PLACEHOLDER = "gp-csrf-" + secrets.token_hex(16)
 _CSRF_PLACEHOLDER_BYTES = CSRF_PLACEHOLDER.encode()
 
 Producer = Callable[[], bytes]
+#: A monotonic clock [s]: only differences between its readings are used.
+Clock = Callable[[], float]
 
 
 @dataclass
@@ -100,6 +106,7 @@ class HotCache:
     check_seconds: float = CHECK_SECONDS
     max_age: float = MAX_AGE_SECONDS
     keep: float = KEEP_SECONDS
+    clock: Clock = time.monotonic  # every age below is measured on it (tests pass a fake one)
     routes: dict[str, HotRoute] = field(default_factory=dict)
     stats: Any = None  # the long-lived statistics cache producers may use (queries.TtlCache)
     _entries: dict[Hashable, HotEntry] = field(default_factory=dict)
@@ -142,7 +149,7 @@ class HotCache:
         """The cached body (on the event loop, no waiting)."""
         entry = self._entries.get(key)
         if entry is not None:
-            entry.used_at = time.monotonic()
+            entry.used_at = self.clock()
         return entry
 
     def fill(self, key: Hashable, produce: Producer, media_type: str) -> HotEntry:
@@ -154,7 +161,7 @@ class HotCache:
             found = self.get(key)
             if found is None:
                 body = produce()
-                now = time.monotonic()
+                now = self.clock()
                 found = HotEntry(body, media_type, etag_of(body), produce, now, now)
                 self._entries[key] = found
         self._ensure_refresher()
@@ -170,7 +177,7 @@ class HotCache:
     def invalidate(self) -> None:
         """Rebuild everything at the next check (after a write the data version does not see,
         e.g. a registry import)."""
-        self._last_cycle = 0.0
+        self._last_cycle = float("-inf")  # older than any max age, whatever the clock reads
 
     def _key_lock(self, key: Hashable) -> threading.Lock:
         with self._lock:
@@ -182,7 +189,7 @@ class HotCache:
             if self._thread is not None and self._thread.is_alive():
                 return
             self._stop.clear()
-            self._last_cycle = time.monotonic()
+            self._last_cycle = self.clock()
             thread = threading.Thread(
                 target=_refresher_loop, args=(weakref.ref(self),), name="gp-hot-refresh", daemon=True
             )
@@ -202,7 +209,7 @@ class HotCache:
             return self._cycle(force)
 
     def _cycle(self, force: bool) -> bool:
-        now = time.monotonic()
+        now = self.clock()
         version: Hashable = None
         if self.version is not None:
             with UnitOfWork(self.db) as uow:
@@ -222,7 +229,7 @@ class HotCache:
             except Exception:  # keep serving the previous body; the next cycle retries
                 log.exception("hot refresh of %r failed", key)
                 continue
-            made = time.monotonic()
+            made = self.clock()
             self._entries[key] = HotEntry(
                 body, entry.media_type, etag_of(body), entry.produce, made, entry.used_at
             )
@@ -235,7 +242,7 @@ class HotCache:
 
     @property
     def idle(self) -> bool:
-        now = time.monotonic()
+        now = self.clock()
         return all(now - e.used_at > self.keep for e in list(self._entries.values()))
 
 

@@ -52,10 +52,15 @@ class _Entry:
 
 
 class TtlCache:
-    """A tiny thread-safe time-to-live cache (per process)."""
+    """A tiny thread-safe time-to-live cache (per process).
 
-    def __init__(self, ttl: float) -> None:
+    ``ttl`` [s] is measured on ``clock``, a monotonic clock (``time.monotonic`` unless a test
+    passes one it moves itself, so expiry never depends on the machine's speed).
+    """
+
+    def __init__(self, ttl: float, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl = ttl
+        self.clock = clock
         self._data: dict[Any, _Entry] = {}
         self._lock = threading.Lock()
         self._key_locks: dict[Any, threading.Lock] = {}
@@ -63,7 +68,7 @@ class TtlCache:
     def get(self, key: Any) -> Any | None:
         with self._lock:
             entry = self._data.get(key)
-            if entry is None or time.monotonic() - entry.at > self.ttl:
+            if entry is None or self.clock() - entry.at > self.ttl:
                 return None
             return entry.value
 
@@ -127,7 +132,7 @@ class TtlCache:
 
     def put(self, key: Any, value: Any) -> None:
         with self._lock:
-            self._data[key] = _Entry(time.monotonic(), value)
+            self._data[key] = _Entry(self.clock(), value)
 
     def pop_where(self, matches: Callable[[Any], bool]) -> None:
         """Drop every entry whose key ``matches`` (a revoked token known only by its digest)."""

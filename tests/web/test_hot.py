@@ -1,6 +1,9 @@
 """The hot path (``greenport.web.hot``): cached whole answers for the polled dashboard and the
 public pages must equal the routes' answers, keep scopes apart, carry each viewer's own CSRF
-token, follow new data without a client waiting, and drop a revoked credential."""
+token, follow new data without a client waiting, and drop a revoked credential.
+
+Ages are read from a fake clock that only the test moves, so no outcome depends on how long the
+machine takes between two lines."""
 
 from __future__ import annotations
 
@@ -13,10 +16,23 @@ from sqlalchemy import delete
 
 from greenport.kernel.time import utcnow
 from greenport.web import auth
-from greenport.web.hot import CSRF_PLACEHOLDER, HotCache
+from greenport.web.hot import CSRF_PLACEHOLDER, MAX_AGE_SECONDS, HotCache
 from tests.web.conftest import PASSWORD, bearer
 
 HOT_PATHS = ("/api/dashboard", "/", "/fragments/dashboard", "/api/public/air", "/api/public/water", "/public")
+
+
+class FakeClock:
+    """A monotonic clock [s] that stands still until the test advances it."""
+
+    def __init__(self, start: float = 0.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
 
 
 def _hot(client: Any) -> HotCache:
@@ -27,7 +43,10 @@ def _hot(client: Any) -> HotCache:
 @pytest.fixture
 def app(lite_app: Any) -> Any:
     client, city = lite_app
-    _hot(client).check_seconds = 3600.0  # the test drives the refresh cycles itself
+    hot = _hot(client)
+    hot.check_seconds = 3600.0  # the test drives the refresh cycles itself
+    hot.clock = clock = FakeClock()  # before the first body is made: every age is on this clock
+    client.app.state.principal_cache.clock = clock  # the principal cache's TTL too
     return client, city
 
 
@@ -111,7 +130,9 @@ def test_new_data_rebuild_the_answers_in_the_background(app: Any) -> None:
     etag = client.get("/api/dashboard", headers=headers).headers["etag"]
     assert before["AIRA"] == "offline"
     assert client.get("/api/dashboard", headers={**headers, "If-None-Match": etag}).status_code == 304
-    assert hot.cycle() is False  # nothing arrived: nothing rebuilt (until MAX_AGE_SECONDS)
+    clock: FakeClock = hot.clock  # type: ignore[assignment]
+    clock.advance(MAX_AGE_SECONDS - 0.5)  # however slow the machine, the bodies are this old
+    assert hot.cycle() is False  # nothing arrived and not yet MAX_AGE_SECONDS: nothing rebuilt
     with client.app.state.container.uow() as uow:
         uow.session.add(
             ObservationRow(
@@ -130,7 +151,13 @@ def test_new_data_rebuild_the_answers_in_the_background(app: Any) -> None:
     assert after.headers["etag"] != etag
     assert {s["code"]: s["state"] for s in after.json()["sites"]}["AIRA"] == "normal"
     assert 'data-site="AIRA" data-state="normal"' in client.get("/fragments/dashboard", headers=headers).text
-    assert hot.cycle(force=True) is True  # MAX_AGE_SECONDS: rebuilt even without new data
+    assert hot.cycle() is False  # just rebuilt, nothing new
+    clock.advance(MAX_AGE_SECONDS)
+    assert hot.cycle() is True  # MAX_AGE_SECONDS passed: rebuilt even without new data
+    assert hot.cycle() is False
+    assert hot.cycle(force=True) is True
+    hot.invalidate()  # a write the data version does not see: rebuilt at the next check
+    assert hot.cycle() is True
 
 
 def test_a_revoked_token_is_refused_after_the_background_check(app: Any) -> None:
@@ -143,7 +170,8 @@ def test_a_revoked_token_is_refused_after_the_background_check(app: Any) -> None
         uow.session.execute(
             delete(ApiTokenRow).where(ApiTokenRow.digest == auth.digest(city.tokens["department"]))
         )
-    client.app.state.principal_cache.ttl = 0.0  # expire now: the next call triggers the check
+    cache = client.app.state.principal_cache
+    cache.clock.advance(cache.ttl + 1)  # expired: the next call triggers the background check
     deadline = time.monotonic() + 10
     statuses = []
     while time.monotonic() < deadline:
