@@ -162,7 +162,12 @@ def _seed(container, city: City) -> None:  # type: ignore[no-untyped-def]
         s.add(user)
         s.flush()
         token = f"gp_test_{PARK_USER}"
-        uow.web.add_token(digest=auth.digest(token), name="test", user_id=user.id, expires_at=None)
+        uow.web.add_token(
+            digest=auth.digest(token),
+            name="test",
+            user_id=user.id,
+            expires_at=datetime.now(UTC) + timedelta(days=90),
+        )
         city.tokens[PARK_USER] = token
         # June 2022: the same daily values at both air stations (so the city mean equals them)
         for day, (pm25, o3) in JUNE.items():

@@ -15,6 +15,7 @@ from greenport.bootstrap import build
 from greenport.config import Settings
 from greenport.storage.web import LoginAttemptRow
 from greenport.web.app import create_app, http_routes
+from greenport.web.body_limit import BodySizeLimitMiddleware
 from greenport.web.pages.base import TEMPLATES_DIR, templates
 from tests.web.conftest import PARK_USER, ROLES, TOWN_A, City, bearer
 
@@ -96,7 +97,11 @@ def test_a_chunked_body_without_content_length_is_cut_at_the_limit(small_limits_
 
 
 def test_registry_uploads_have_their_own_larger_limit(small_limits_app: TestClient) -> None:
-    limiter = small_limits_app.app.user_middleware[0]  # type: ignore[attr-defined]
+    limiter = next(
+        m
+        for m in small_limits_app.app.user_middleware  # type: ignore[attr-defined]
+        if m.cls is BodySizeLimitMiddleware
+    )
     assert limiter.kwargs == {"max_bytes": 2048, "upload_bytes": 8192}
     # 4 KB passes the upload limit (then the gate refuses the anonymous caller), 10 KB does not
     fits = small_limits_app.post("/api/registry/import/sites", files={"file": ("s.csv", b"a" * 4000)})
