@@ -7,7 +7,6 @@ a per-unit table). A rerun after a correction is a new run; nothing is recompute
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -16,6 +15,7 @@ from greenport.assessments.model import EvaluationRun, IndicatorValue, PeriodCom
 from greenport.assessments.ports import AssessmentsUnitOfWork
 from greenport.evaluation import EvaluationResult, System, evaluate
 from greenport.kernel.errors import InvalidInput, NotFound
+from greenport.kernel.fields import cell_number
 from greenport.kernel.time import ensure_utc, utcnow
 from greenport.systems import get_system
 
@@ -30,19 +30,11 @@ def _period(period: str) -> str:
 
 
 def _number(value: Any, unit: str, indicator: str) -> float | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
     try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise InvalidInput(
-            f"unit {unit!r}: {indicator} = {value!r} is not a number", column=indicator
-        ) from None
-    if math.isnan(number):
-        return None
-    if math.isinf(number):
-        raise InvalidInput(f"unit {unit!r}: {indicator} is infinite", column=indicator)
-    return number
+        return cell_number(value, booleans=True)
+    except ValueError as exc:
+        problem = "is infinite" if str(exc) == "infinite" else f"= {value!r} is not a number"
+        raise InvalidInput(f"unit {unit!r}: {indicator} {problem}", column=indicator) from None
 
 
 def record_values(

@@ -39,29 +39,22 @@ from greenport.evaluation.uncertainty import (
     ranks_of,
     sobol_indices,
 )
+from greenport.kernel.fields import cell_number
 
 #: Floor used before geometric aggregation of [0, 1] scores (min-max always yields a 0).
 GEOMETRIC_FLOOR = 0.01
 
 
 def _to_float(value: Any, unit: str, column: str, row: int) -> float:
-    if value is None:
-        return math.nan
-    if isinstance(value, bool):
-        return 1.0 if value else 0.0
-    if isinstance(value, int | float):
-        return float(value)
-    text = str(value).strip().replace(",", "")
-    if text == "" or text.lower() in ("na", "nan", "n/a", "-", "—"):
-        return math.nan
-    if text.endswith("%"):
-        text = text[:-1]
+    """One data cell for the engine: missing is NaN; booleans (from code) are 1/0."""
     try:
-        return float(text)
-    except ValueError:
+        number = cell_number(value, booleans=True)
+    except ValueError as exc:
+        problem = "is infinite" if str(exc) == "infinite" else "is not a number"
         raise EvaluationError(
-            f"unit {unit!r}: {column} = {value!r} is not a number", row=row, column=column, unit=unit
+            f"unit {unit!r}: {column} = {value!r} {problem}", row=row, column=column, unit=unit
         ) from None
+    return math.nan if number is None else number
 
 
 @dataclass
