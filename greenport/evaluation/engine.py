@@ -673,7 +673,6 @@ def _prepare(
 
 #: Normalisations the Monte Carlo may switch a data-driven indicator between (JRC practice: min-max vs rank).
 DATA_DRIVEN = ("minmax", "zscore", "rank", "percentile")
-ALTERNATIVE_NORMALISATIONS = ("minmax", "percentile")
 
 
 def _alternative_normalised(prepared: _Prepared, method: str) -> FloatArray:

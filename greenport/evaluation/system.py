@@ -210,10 +210,6 @@ class Node:
     children: tuple[Node, ...] = ()
     indicators: tuple[Indicator, ...] = ()
 
-    @property
-    def is_leaf_parent(self) -> bool:
-        return bool(self.indicators)
-
     def walk(self) -> Iterator[Node]:
         yield self
         for child in self.children:

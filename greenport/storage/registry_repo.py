@@ -111,12 +111,6 @@ class RegistryRepository:
             for code, level in self.session.execute(select(DivisionRow.code, DivisionRow.level))
         }
 
-    def set_division_boundary(self, code: str, boundary_geojson: str | None) -> None:
-        row = self.session.get(DivisionRow, code)
-        if row is not None:
-            row.boundary_geojson = boundary_geojson
-            self.session.flush()
-
     # ===================================================================== grid
     def _grid_code(self, cell_id: int | None) -> str | None:
         if cell_id is None:
@@ -197,9 +191,6 @@ class RegistryRepository:
             GridOfficer(row.id, row.name, code, row.phone, row.user_id)
             for row, code in self.session.execute(query)
         ]
-
-    def count_grid_officers(self) -> int:
-        return int(self.session.scalar(select(func.count(GridOfficerRow.id))) or 0)
 
     # ===================================================================== parks
     @staticmethod
@@ -519,10 +510,6 @@ class RegistryRepository:
 
     def get_user(self, username: str) -> User | None:
         row = self.session.scalar(select(UserRow).where(UserRow.username == username))
-        return None if row is None else self._user(row)
-
-    def get_user_by_id(self, user_id: int) -> User | None:
-        row = self.session.get(UserRow, user_id)
         return None if row is None else self._user(row)
 
     def get_user_credentials(self, username: str) -> tuple[User, str] | None:
