@@ -13,7 +13,7 @@ from typing import Any
 import typer
 
 from greenport.bootstrap import Container, build
-from greenport.cli._common import console, fail, print_json
+from greenport.cli.context import console, fail, print_json
 from greenport.config import Settings, get_settings
 from greenport.demo.build import (
     DEFAULT_SEED,

@@ -21,7 +21,7 @@ from typing import Any
 
 import typer
 
-from greenport.cli._common import console, fail, print_json
+from greenport.cli.context import console, fail, print_json
 from greenport.evaluation import EvaluationError, EvaluationResult, System, evaluate, load_system
 from greenport.kernel.errors import DomainError, InvalidInput, InvalidRows, RowError
 from greenport.kernel.fields import cell_number
@@ -320,7 +320,7 @@ def _stored(
 ) -> None:
     """The commands over stored data: run, runs, compare (through the assessments service)."""
     from greenport.assessments import service
-    from greenport.cli._common import container
+    from greenport.cli.context import container
 
     command = args[0]
     with container(database).uow() as uow:

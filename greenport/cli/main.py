@@ -6,7 +6,7 @@ import typer
 
 from greenport import __version__
 from greenport.cli import db, demo, evaluate, hj212, ingest, monitoring, registry, report, serve, standards
-from greenport.cli._common import export_app
+from greenport.cli.context import export_app
 
 app = typer.Typer(
     name="greenport",
