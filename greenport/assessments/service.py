@@ -7,15 +7,16 @@ a per-unit table). A rerun after a correction is a new run; nothing is recompute
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from greenport.assessments.explain import SYSTEM_SNAPSHOT_KEY, explain_unit, stored_system, system_snapshot
 from greenport.assessments.model import EvaluationRun, IndicatorValue, PeriodComparison, UnitChange
 from greenport.assessments.ports import AssessmentsUnitOfWork
 from greenport.evaluation import EvaluationResult, System, evaluate
-from greenport.kernel.errors import InvalidInput, NotFound
+from greenport.kernel.errors import InvalidInput, NotFound, PermissionDenied
+from greenport.kernel.fields import cell_number
 from greenport.kernel.time import ensure_utc, utcnow
 from greenport.systems import get_system
 
@@ -30,19 +31,11 @@ def _period(period: str) -> str:
 
 
 def _number(value: Any, unit: str, indicator: str) -> float | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
     try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise InvalidInput(
-            f"unit {unit!r}: {indicator} = {value!r} is not a number", column=indicator
-        ) from None
-    if math.isnan(number):
-        return None
-    if math.isinf(number):
-        raise InvalidInput(f"unit {unit!r}: {indicator} is infinite", column=indicator)
-    return number
+        return cell_number(value, booleans=True)
+    except ValueError as exc:
+        problem = "is infinite" if str(exc) == "infinite" else f"= {value!r} is not a number"
+        raise InvalidInput(f"unit {unit!r}: {indicator} {problem}", column=indicator) from None
 
 
 def record_values(
@@ -142,12 +135,19 @@ def run_assessment(
     groups: Mapping[str, str] | None = None,
     note: str = "",
     created_at: datetime | None = None,
+    system: System | None = None,
 ) -> EvaluationRun:
     """Evaluate a shipped system over the values stored for ``period`` and store a new immutable run.
 
+    ``system`` runs a checked system given by the caller (e.g. read from a YAML file) instead of the
+    shipped one; its id must be ``system_id``. The run stores the system's declaration with its
+    inputs, so :func:`explain_run` can explain it whatever happens to the file later.
     ``created_at`` (aware) is for reproducible demo builds; it defaults to now.
     """
-    system = get_system(system_id)
+    if system is None:
+        system = get_system(system_id)
+    elif system.id != system_id:
+        raise InvalidInput(f"the system given is {system.id!r}, not {system_id!r}", field="system")
     period = _period(period)
     data = stored_data(uow, system=system, period=period)
     if not data:
@@ -161,7 +161,13 @@ def run_assessment(
         version_hash=system.version_hash,
         period=period,
         unit_kind=system.unit_kind,
-        inputs={"data": data, "labels": labels, "groups": dict(groups or {}), "seed": seed},
+        inputs={
+            "data": data,
+            "labels": labels,
+            "groups": dict(groups or {}),
+            "seed": seed,
+            SYSTEM_SNAPSHOT_KEY: system_snapshot(system),
+        },
         method=result.to_dict()["method"],
         results=result_payload(result, labels),
         created_at=ensure_utc(created_at) if created_at is not None else utcnow(),
@@ -176,6 +182,28 @@ def get_run(uow: AssessmentsUnitOfWork, *, run_id: int) -> EvaluationRun:
     if run is None:
         raise NotFound(f"no evaluation run {run_id}", field="run_id")
     return run
+
+
+def explain_run(
+    uow: AssessmentsUnitOfWork,
+    *,
+    run_id: int,
+    unit: str,
+    may_see: Callable[[EvaluationRun, str], bool] | None = None,
+) -> dict[str, Any]:
+    """Why ``unit`` scored what it did in run ``run_id``, from what the run stored (its system
+    declaration, inputs and result; :mod:`greenport.assessments.explain`).
+
+    ``may_see(run, unit)`` is the caller's scope: a unit it refuses raises
+    :class:`PermissionDenied`. Raises :class:`NotFound` for an unknown run or a unit not in it.
+    """
+    run = get_run(uow, run_id=run_id)
+    if unit not in run.inputs.get("data", {}):
+        raise NotFound(f"unit {unit!r} is not in run {run_id}", field="unit")
+    if may_see is not None and not may_see(run, unit):
+        raise PermissionDenied(f"unit {unit!r} is outside your scope", field="unit")
+    shipped = get_system(run.system_id) if SYSTEM_SNAPSHOT_KEY not in run.inputs else None
+    return explain_unit(run, stored_system(run, shipped=shipped), unit)
 
 
 def list_runs(

@@ -13,7 +13,7 @@ from typing import Any
 import typer
 
 from greenport.bootstrap import Container, build
-from greenport.cli._common import console, fail, print_json
+from greenport.cli.context import console, fail, print_json
 from greenport.config import Settings, get_settings
 from greenport.demo.build import (
     DEFAULT_SEED,
@@ -24,7 +24,7 @@ from greenport.demo.build import (
     reset_database,
 )
 from greenport.demo.context import DemoContext
-from greenport.demo.serve import start_background_services
+from greenport.ingest.demo_services import start_background_services
 from greenport.kernel.errors import DomainError
 
 
@@ -88,24 +88,18 @@ def demo(
 
 
 def serve(container: Container, ctx: DemoContext | None = None) -> None:
-    """Serve the web app with uvicorn (blocking), with the ingest server and simulator in the
-    background when the ingest area provides them; stop those on exit."""
-    import importlib
-
+    """Serve the web app with uvicorn (blocking), with the ingest server and the device simulator
+    in the background (:func:`greenport.ingest.demo_services.start_background_services`); stop
+    those on exit."""
     import uvicorn
+
+    from greenport.web.app import create_app
 
     stop = start_background_services(container, ctx)
     try:
-        try:
-            web_app = importlib.import_module("greenport.web.app")
-        except ModuleNotFoundError as exc:
-            if exc.name not in ("greenport.web", "greenport.web.app"):
-                raise
-            console.print("[yellow]greenport.web.app is missing: nothing to serve[/yellow]")
-            return
         settings = container.settings
         uvicorn.run(
-            web_app.create_app(settings, container=container),
+            create_app(settings, container=container),
             host=settings.host,
             port=settings.port,
             log_level=settings.log_level.lower(),

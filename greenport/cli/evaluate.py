@@ -21,9 +21,10 @@ from typing import Any
 
 import typer
 
-from greenport.cli._common import console, fail, print_json
+from greenport.cli.context import console, fail, print_json
 from greenport.evaluation import EvaluationError, EvaluationResult, System, evaluate, load_system
 from greenport.kernel.errors import DomainError, InvalidInput, InvalidRows, RowError
+from greenport.kernel.fields import cell_number
 from greenport.systems import get_system, system_ids
 from greenport.tabular import Sheet, Table, TemplateColumn, read_table, write_template, write_xlsx
 
@@ -38,24 +39,6 @@ def resolve_system(reference: str) -> System:
             raise InvalidInput(f"indicator system file {reference} does not exist", field="system")
         return load_system(path.read_text(encoding="utf-8"))
     return get_system(reference)
-
-
-def _cell_number(value: Any) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise ValueError("a boolean is not a number")
-    if isinstance(value, int | float):
-        return float(value)
-    text = str(value).strip().replace(",", "")
-    if text in ("", "-", "—") or text.lower() in ("na", "n/a", "nan"):
-        return None
-    if text.endswith("%"):
-        text = text[:-1]
-    number = float(text)
-    if math.isinf(number):
-        raise ValueError("infinite")
-    return number
 
 
 def table_to_data(
@@ -99,7 +82,7 @@ def table_to_data(
             if key not in row:
                 continue
             try:
-                values[key] = _cell_number(row[key])
+                values[key] = cell_number(row[key])
             except (TypeError, ValueError):
                 errors.append(RowError(number, key, "not a number", row[key]))
         if system.group_by and system.group_by in row:
@@ -337,7 +320,7 @@ def _stored(
 ) -> None:
     """The commands over stored data: run, runs, compare (through the assessments service)."""
     from greenport.assessments import service
-    from greenport.cli._common import container
+    from greenport.cli.context import container
 
     command = args[0]
     with container(database).uow() as uow:

@@ -25,7 +25,7 @@ from typing import Any
 
 import typer
 
-from greenport.cli._common import fail
+from greenport.cli.context import fail
 from greenport.kernel.time import utcnow
 from greenport.protocol import (
     CrcVariant,

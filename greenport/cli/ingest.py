@@ -17,7 +17,7 @@ from typing import Any
 
 import typer
 
-from greenport.cli._common import container, export_app, fail, print_json
+from greenport.cli.context import container, export_app, fail, print_json
 from greenport.config import get_settings
 from greenport.kernel.errors import DomainError, InvalidInput
 from greenport.kernel.time import local_to_utc, utcnow

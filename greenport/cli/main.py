@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-import importlib
-
 import typer
 
 from greenport import __version__
-from greenport.cli._common import export_app
+from greenport.cli import (
+    db,
+    demo,
+    evaluate,
+    hj212,
+    ingest,
+    monitoring,
+    registry,
+    report,
+    serve,
+    standards,
+    users,
+)
+from greenport.cli.context import export_app
 
 app = typer.Typer(
     name="greenport",
@@ -18,20 +29,8 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-#: CLI modules, each exposing ``register(app)``; a module not written yet is skipped.
-COMMAND_MODULES: tuple[str, ...] = (
-    "greenport.cli.db",
-    "greenport.cli.registry",
-    "greenport.cli.demo",
-    "greenport.cli.hj212",
-    "greenport.cli.standards",
-    "greenport.cli.evaluate",
-    "greenport.cli.ingest",
-    "greenport.cli.monitoring",
-    "greenport.cli.serve",
-    "greenport.cli.report",
-    "greenport.cli.users",
-)
+#: CLI modules, each exposing ``register(app)``, in the order their commands are listed.
+COMMAND_MODULES = (db, registry, demo, hj212, standards, evaluate, ingest, monitoring, serve, report, users)
 
 
 @app.callback()
@@ -45,13 +44,7 @@ def version() -> None:
     typer.echo(__version__)
 
 
-for _name in COMMAND_MODULES:
-    try:
-        _module = importlib.import_module(_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != _name:
-            raise
-        continue
+for _module in COMMAND_MODULES:
     _module.register(app)
 
 app.add_typer(export_app, name="export")

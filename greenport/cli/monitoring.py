@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from greenport.cli._common import container, print_json
+from greenport.cli.context import container, print_json
 
 monitoring_app = typer.Typer(help="Online monitoring: city figures from stored data.", no_args_is_help=True)
 

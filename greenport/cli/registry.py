@@ -18,7 +18,7 @@ from typing import Any
 import typer
 
 from greenport.accounts import service as accounts
-from greenport.cli._common import console, container, export_app, fail, print_json
+from greenport.cli.context import console, container, export_app, fail, print_json
 from greenport.config import Settings
 from greenport.enterprises import service as enterprises
 from greenport.enterprises.importing import ENTERPRISE_COLUMNS, SITE_COLUMNS, YEAR_COLUMNS

@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from greenport.cli._common import container, fail, print_json
+from greenport.cli.context import container, fail, print_json
 from greenport.kernel.errors import DomainError
 
 report_app = typer.Typer(

@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from greenport.cli._common import fail, print_json
+from greenport.cli.context import fail, print_json
 from greenport.kernel.errors import DomainError, InvalidInput
 from greenport.standards import aqi as aqi_mod
 from greenport.standards import emission, water

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from greenport.cli._common import console, container, fail, print_json
+from greenport.cli.context import console, container, fail, print_json
 from greenport.kernel.errors import DomainError
 from greenport.web import auth
 

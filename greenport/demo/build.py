@@ -1,20 +1,22 @@
-"""Build the demo city: the registry stage, then the optional stages of other areas.
+"""Build the demo city: the registry stage, then the stages of other areas.
 
-Stages are modules exposing ``build(ctx: DemoContext) -> dict``: the registry stage
+Stages are functions ``build(ctx: DemoContext) -> dict``: the registry stage
 (:func:`greenport.demo.city.build_registry`) always runs first; ``greenport.demo.assessments``
-and ``greenport.demo.monitoring`` run next when they exist. Their results are merged into the
+and ``greenport.demo.monitoring`` run next (:data:`STAGES`). Their results are merged into the
 summary, which is otherwise computed from the database (:func:`greenport.demo.summary.summarise`).
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import MetaData
 
 from greenport.bootstrap import Container
+from greenport.demo import assessments as assessments_stage
+from greenport.demo import monitoring as monitoring_stage
 from greenport.demo.city import build_registry
 from greenport.demo.context import DemoContext, DemoDevice
 from greenport.demo.credentials import demo_device_password, demo_user_password
@@ -26,8 +28,11 @@ log = logging.getLogger(__name__)
 #: Seed of the published demo city.
 DEFAULT_SEED = 2022
 
-#: Optional stages, run in this order after the registry stage.
-OPTIONAL_STAGES: tuple[str, ...] = ("greenport.demo.assessments", "greenport.demo.monitoring")
+#: Stages run in this order after the registry stage: (summary key, build function).
+STAGES: tuple[tuple[str, Callable[[DemoContext], dict[str, Any]]], ...] = (
+    ("assessments", assessments_stage.build),
+    ("monitoring", monitoring_stage.build),
+)
 
 _REGISTRY_TABLES = ("divisions", "enterprises", "sites", "users")
 
@@ -48,15 +53,6 @@ def reset_database(container: Container) -> None:
     upgrade(container.settings.database_url)
 
 
-def _load_stage(name: str) -> Any | None:
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:
-            raise
-        return None
-
-
 def build_demo(
     container: Container, *, seed: int = DEFAULT_SEED, fast: bool = False
 ) -> tuple[DemoContext, dict[str, Any]]:
@@ -64,20 +60,14 @@ def build_demo(
     summary (keys of :func:`~greenport.demo.summary.summarise` plus the stages' results).
 
     A failing stage leaves the database empty again (every table dropped and re-migrated) and
-    re-raises; a stage module without ``build`` is skipped with a warning.
+    re-raises.
     """
     ctx = DemoContext(container=container, seed=seed, fast=fast)
     try:
         stages: dict[str, Any] = {"registry": build_registry(ctx)}
-        for name in OPTIONAL_STAGES:
-            module = _load_stage(name)
-            stage = getattr(module, "build", None) if module is not None else None
-            if not callable(stage):
-                if module is not None:
-                    log.warning("demo stage %s has no build(ctx) yet: skipped", name)
-                continue
+        for name, stage in STAGES:
             log.info("demo stage %s", name)
-            stages[name.rsplit(".", 1)[-1]] = stage(ctx) or {}
+            stages[name] = stage(ctx) or {}
     except BaseException:
         # The database was empty: leave it empty again rather than half-built.
         reset_database(container)

@@ -39,29 +39,22 @@ from greenport.evaluation.uncertainty import (
     ranks_of,
     sobol_indices,
 )
+from greenport.kernel.fields import cell_number
 
 #: Floor used before geometric aggregation of [0, 1] scores (min-max always yields a 0).
 GEOMETRIC_FLOOR = 0.01
 
 
 def _to_float(value: Any, unit: str, column: str, row: int) -> float:
-    if value is None:
-        return math.nan
-    if isinstance(value, bool):
-        return 1.0 if value else 0.0
-    if isinstance(value, int | float):
-        return float(value)
-    text = str(value).strip().replace(",", "")
-    if text == "" or text.lower() in ("na", "nan", "n/a", "-", "—"):
-        return math.nan
-    if text.endswith("%"):
-        text = text[:-1]
+    """One data cell for the engine: missing is NaN; booleans (from code) are 1/0."""
     try:
-        return float(text)
-    except ValueError:
+        number = cell_number(value, booleans=True)
+    except ValueError as exc:
+        problem = "is infinite" if str(exc) == "infinite" else "is not a number"
         raise EvaluationError(
-            f"unit {unit!r}: {column} = {value!r} is not a number", row=row, column=column, unit=unit
+            f"unit {unit!r}: {column} = {value!r} {problem}", row=row, column=column, unit=unit
         ) from None
+    return math.nan if number is None else number
 
 
 @dataclass
@@ -680,7 +673,6 @@ def _prepare(
 
 #: Normalisations the Monte Carlo may switch a data-driven indicator between (JRC practice: min-max vs rank).
 DATA_DRIVEN = ("minmax", "zscore", "rank", "percentile")
-ALTERNATIVE_NORMALISATIONS = ("minmax", "percentile")
 
 
 def _alternative_normalised(prepared: _Prepared, method: str) -> FloatArray:
@@ -1028,6 +1020,57 @@ def evaluate(
     scores, local, total = _score(prepared)
     ranks = ranks_of(total)
     grade: list[str | None] = _grade(system.grades, total, ranks) if system.grades else [None] * len(total)
+    vetoes = _apply_vetoes(prepared, grade)
+    node_grades = _node_grades(system, scores)
+    global_weights = _global_weights(system, local)
+    obstacles = obstacle_degree_normalised(_attainment(prepared), global_weights)
+    coupling_info = None
+    if system.scheme == "coupling":
+        coupling_info = _coupling(system, scores)
+        if system.grades is None:
+            grade = [str(name) for name in coupling_info["level_zh"]]
+    method = _method(system, prepared)
+    result = EvaluationResult(
+        system_id=system.id,
+        system_version=system.version,
+        version_hash=system.version_hash,
+        scheme=system.scheme,
+        units=prepared.units,
+        indicator_ids=tuple(ind.id for ind in system.indicators),
+        adjustment_ids=tuple(a.id for a in system.adjustments),
+        raw=prepared.raw,
+        treated=prepared.treated,
+        normalised=prepared.normalised,
+        points=prepared.points,
+        adjustment_points=_adjustment_points(prepared),
+        local_weights=local,
+        global_weights=global_weights,
+        node_scores=scores,
+        total=total,
+        rank=ranks,
+        grade=grade,
+        node_grades=node_grades,
+        vetoes=vetoes,
+        obstacles=obstacles,
+        coupling=coupling_info,
+        diagnostics=prepared.diagnostics,
+        method=method,
+        system=system,
+        period=period,
+        variables=prepared.variables,
+        screened=prepared.screened,
+        treatment=prepared.treatment,
+        audit=audit_system(system, prepared.normalised, scores, total),
+    )
+    if uncertainty > 0:
+        result.uncertainty = _uncertainty(prepared, total, uncertainty, seed)
+    return result
+
+
+def _apply_vetoes(prepared: _Prepared, grade: list[str | None]) -> list[list[str]]:
+    """The veto items each unit triggered (一票否决); caps ``grade`` in place and records a
+    diagnostic per triggered veto."""
+    system = prepared.system
     vetoes: list[list[str]] = [[] for _ in prepared.units]
     for a, item in enumerate(system.adjustments):
         if item.kind != "veto":
@@ -1049,39 +1092,47 @@ def evaluate(
                     "message": f"一票否决 {item.name_zh}: grade capped at {item.cap_grade}",
                 }
             )
+    return vetoes
+
+
+def _node_grades(system: System, scores: Mapping[str, FloatArray]) -> dict[str, list[str | None]]:
+    """Grades of the nodes that declare their own grade scale, on their displayed score."""
     node_grades: dict[str, list[str | None]] = {}
     for node in system.root.walk():
         if node.grades is not None:
             display = scores[node.id] if system.scheme == "points" else scores[node.id] * system.scale
             node_grades[node.id] = _grade(node.grades, display, ranks_of(display))
-    global_weights = _global_weights(system, local)
-    attainment = _attainment(prepared)
-    obstacles = obstacle_degree_normalised(attainment, global_weights)
-    coupling_info = None
-    if system.scheme == "coupling":
-        u = np.clip(np.column_stack([scores[d.id] for d in system.dimensions]), 0.0, 1.0)
-        spec = system.coupling
-        assert spec is not None
-        c, t, d = cpl.coupling_coordination(u, spec.weights, modified=spec.modified)
-        levels = [cpl.coordination_level(float(v)) for v in d]
-        lags = [
-            cpl.lag_type(float(row[0]), float(row[1]), margin=spec.lag_margin) if u.shape[1] == 2 else None
-            for row in u
-        ]
-        coupling_info = {
-            "U": u,
-            "C": c,
-            "T": t,
-            "D": d,
-            "level": [lv.level for lv in levels],
-            "level_zh": [lv.name_zh for lv in levels],
-            "level_en": [lv.name_en for lv in levels],
-            "lag": lags,
-            "modified": spec.modified,
-        }
-        if system.grades is None:
-            grade = [str(lv.name_zh) for lv in levels]
-    method = {
+    return node_grades
+
+
+def _coupling(system: System, scores: Mapping[str, FloatArray]) -> dict[str, Any]:
+    """Coupling degree C, development index T, coordination D, its level and the lag type per unit,
+    from the dimension scores clipped to [0, 1]."""
+    u = np.clip(np.column_stack([scores[d.id] for d in system.dimensions]), 0.0, 1.0)
+    spec = system.coupling
+    assert spec is not None
+    c, t, d = cpl.coupling_coordination(u, spec.weights, modified=spec.modified)
+    levels = [cpl.coordination_level(float(v)) for v in d]
+    lags = [
+        cpl.lag_type(float(row[0]), float(row[1]), margin=spec.lag_margin) if u.shape[1] == 2 else None
+        for row in u
+    ]
+    return {
+        "U": u,
+        "C": c,
+        "T": t,
+        "D": d,
+        "level": [lv.level for lv in levels],
+        "level_zh": [lv.name_zh for lv in levels],
+        "level_en": [lv.name_en for lv in levels],
+        "lag": lags,
+        "modified": spec.modified,
+    }
+
+
+def _method(system: System, prepared: _Prepared) -> dict[str, Any]:
+    """The method the result was computed with, as stored with a run."""
+    return {
         "scheme": system.scheme,
         "normalisation": {
             ind.id: (ind.normalisation or system.normalisation).method for ind in system.indicators
@@ -1119,41 +1170,6 @@ def evaluate(
         "zscore_ddof": 1,
         "ranks": "1 = best, ties share the better rank",
     }
-    result = EvaluationResult(
-        system_id=system.id,
-        system_version=system.version,
-        version_hash=system.version_hash,
-        scheme=system.scheme,
-        units=prepared.units,
-        indicator_ids=tuple(ind.id for ind in system.indicators),
-        adjustment_ids=tuple(a.id for a in system.adjustments),
-        raw=prepared.raw,
-        treated=prepared.treated,
-        normalised=prepared.normalised,
-        points=prepared.points,
-        adjustment_points=_adjustment_points(prepared),
-        local_weights=local,
-        global_weights=global_weights,
-        node_scores=scores,
-        total=total,
-        rank=ranks,
-        grade=grade,
-        node_grades=node_grades,
-        vetoes=vetoes,
-        obstacles=obstacles,
-        coupling=coupling_info,
-        diagnostics=prepared.diagnostics,
-        method=method,
-        system=system,
-        period=period,
-        variables=prepared.variables,
-        screened=prepared.screened,
-        treatment=prepared.treatment,
-        audit=audit_system(system, prepared.normalised, scores, total),
-    )
-    if uncertainty > 0:
-        result.uncertainty = _uncertainty(prepared, total, uncertainty, seed)
-    return result
 
 
 def _attainment(prepared: _Prepared) -> FloatArray:

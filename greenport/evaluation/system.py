@@ -35,6 +35,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -210,10 +211,6 @@ class Node:
     children: tuple[Node, ...] = ()
     indicators: tuple[Indicator, ...] = ()
 
-    @property
-    def is_leaf_parent(self) -> bool:
-        return bool(self.indicators)
-
     def walk(self) -> Iterator[Node]:
         yield self
         for child in self.children:
@@ -314,6 +311,39 @@ class System:
 # --------------------------------------------------------------------------- the checker
 
 
+#: Top-level keys of a system declaration.
+SYSTEM_KEYS: frozenset[str] = frozenset(
+    {
+        "schema",
+        "id",
+        "version",
+        "name_zh",
+        "name_en",
+        "unit_kind",
+        "scheme",
+        "sources",
+        "reconstruction",
+        "missing",
+        "outliers",
+        "max_points",
+        "scale",
+        "normalisation",
+        "weighting",
+        "aggregation",
+        "grades",
+        "coupling",
+        "dimensions",
+        "adjustments",
+        "group_by",
+        "note",
+        "description",
+        "treatment",
+        "zero_denominator",
+        "screening",
+    }
+)
+
+
 class _Checker:
     def __init__(self, raw: Mapping[str, Any]) -> None:
         self.raw = raw
@@ -326,7 +356,7 @@ class _Checker:
             raise SchemaError(path, f"must be a mapping, got {type(value).__name__}")
         return value
 
-    def known_keys(self, data: Mapping[str, Any], allowed: set[str], path: str) -> None:
+    def known_keys(self, data: Mapping[str, Any], allowed: AbstractSet[str], path: str) -> None:
         for key in data:
             if key not in allowed:
                 raise SchemaError(
@@ -799,47 +829,22 @@ class _Checker:
             )
         return matrix
 
-    def system(self) -> System:
-        data = self.mapping(self.raw, "")
-        allowed = {
-            "schema",
-            "id",
-            "version",
-            "name_zh",
-            "name_en",
-            "unit_kind",
-            "scheme",
-            "sources",
-            "reconstruction",
-            "missing",
-            "outliers",
-            "max_points",
-            "scale",
-            "normalisation",
-            "weighting",
-            "aggregation",
-            "grades",
-            "coupling",
-            "dimensions",
-            "adjustments",
-            "group_by",
-            "note",
-            "description",
-            "treatment",
-            "zero_denominator",
-            "screening",
-        }
-        self.known_keys(data, allowed, "")
+    # the steps of system() ---------------------------------------------------------------
+    def declared_treatment(self, data: Mapping[str, Any]) -> TreatmentSpec:
+        """The system-wide outlier treatment (``treatment:``, or the older ``outliers:`` policy)."""
         outliers = self.choice(data, "outliers", OUTLIER_POLICIES, "", default="none")
-        self.default_treatment = self.treatment(
-            data.get("treatment", {}), "treatment", TreatmentSpec(method=outliers)
-        )
-        if "outliers" in data and self.default_treatment.method != outliers:
+        treatment = self.treatment(data.get("treatment", {}), "treatment", TreatmentSpec(method=outliers))
+        if "outliers" in data and treatment.method != outliers:
             raise SchemaError("treatment.method", f"contradicts outliers: {outliers}")
+        return treatment
+
+    def system_id(self, data: Mapping[str, Any]) -> str:
         ident = self.text(data, "id", "")
         if not _ID.match(ident):
             raise SchemaError("id", "must be snake_case ([a-z][a-z0-9_]*)")
-        scheme = self.choice(data, "scheme", SCHEMES, "")
+        return ident
+
+    def sources(self, data: Mapping[str, Any]) -> tuple[str, ...]:
         sources = data.get("sources")
         if (
             not isinstance(sources, list)
@@ -847,22 +852,32 @@ class _Checker:
             or not all(isinstance(s, str) and s.strip() for s in sources)
         ):
             raise SchemaError("sources", "must be a non-empty list of the documents the system follows")
+        return tuple(sources)
+
+    def dimensions(self, data: Mapping[str, Any], scheme: str) -> tuple[Node, ...]:
         raw_dims = data.get("dimensions")
         if not isinstance(raw_dims, list) or not raw_dims:
             raise SchemaError("dimensions", "must be a non-empty list")
-        dimensions = tuple(self.node(d, f"dimensions[{k}]", scheme, 1) for k, d in enumerate(raw_dims))
+        return tuple(self.node(d, f"dimensions[{k}]", scheme, 1) for k, d in enumerate(raw_dims))
+
+    def adjustments(self, data: Mapping[str, Any], scheme: str) -> tuple[Indicator, ...]:
         raw_adj = data.get("adjustments") or []
         if not isinstance(raw_adj, list):
             raise SchemaError("adjustments", "must be a list")
-        adjustments = tuple(
+        return tuple(
             self.indicator(a, f"adjustments[{k}]", scheme, adjustment=True) for k, a in enumerate(raw_adj)
         )
+
+    def system_weighting(self, data: Mapping[str, Any]) -> str:
         weighting = self.choice(data, "weighting", wts.METHODS, "", default="equal")
         if weighting == "ahp":
             raise SchemaError(
                 "weighting", "ahp needs a judgment per node: set weighting: ahp on the dimensions"
             )
-        root = Node(
+        return weighting
+
+    def root(self, data: Mapping[str, Any], dimensions: tuple[Node, ...]) -> Node:
+        return Node(
             id="root",
             name_zh=self.text(data, "name_zh", ""),
             name_en=self.text(data, "name_en", ""),
@@ -872,10 +887,17 @@ class _Checker:
             aggregation=data.get("aggregation"),
             children=dimensions,
         )
+
+    def system_grades(self, data: Mapping[str, Any], adjustments: tuple[Indicator, ...]) -> Grades | None:
+        """The system's grade scale; every veto's ``cap_grade`` must name one of its grades."""
         grades = self.grades(data["grades"], "grades") if "grades" in data else None
         for item in adjustments:
             if item.cap_grade is not None and (grades is None or item.cap_grade not in grades.names):
                 raise SchemaError(f"{item.path}.veto.cap_grade", "must name one of the system's grades")
+        return grades
+
+    def max_points(self, data: Mapping[str, Any], scheme: str, root: Node) -> float | None:
+        """``max_points`` (required by the points scheme, where the items' points must add up to it)."""
         max_points = self.number(data, "max_points", "", positive=True, required=scheme == "points")
         if scheme == "points":
             total = sum(
@@ -886,24 +908,38 @@ class _Checker:
                 raise SchemaError(
                     "max_points", f"is {max_points:g} but the items' points add up to {total:g}"
                 )
-        coupling = None
-        if scheme == "coupling":
-            if len(dimensions) < 2:
-                raise SchemaError("dimensions", "a coupling system needs at least two subsystems")
-            c_data = self.mapping(data.get("coupling", {}), "coupling")
-            self.known_keys(c_data, {"weights", "modified", "lag_margin"}, "coupling")
-            c_weights = c_data.get("weights")
-            if c_weights is not None and (
-                not isinstance(c_weights, list) or len(c_weights) != len(dimensions)
-            ):
-                raise SchemaError(
-                    "coupling.weights", f"must list {len(dimensions)} numbers, one per subsystem"
-                )
-            coupling = CouplingSpec(
-                weights=tuple(float(w) for w in c_weights) if c_weights else None,
-                modified=bool(c_data.get("modified", False)),
-                lag_margin=self.number(c_data, "lag_margin", "coupling", non_negative=True) or 0.1,
-            )
+        return max_points
+
+    def coupling(self, data: Mapping[str, Any], scheme: str, dimensions: tuple[Node, ...]) -> CouplingSpec:
+        """The ``coupling:`` block of a coupling system (at least two subsystems)."""
+        if len(dimensions) < 2:
+            raise SchemaError("dimensions", "a coupling system needs at least two subsystems")
+        c_data = self.mapping(data.get("coupling", {}), "coupling")
+        self.known_keys(c_data, {"weights", "modified", "lag_margin"}, "coupling")
+        c_weights = c_data.get("weights")
+        if c_weights is not None and (not isinstance(c_weights, list) or len(c_weights) != len(dimensions)):
+            raise SchemaError("coupling.weights", f"must list {len(dimensions)} numbers, one per subsystem")
+        return CouplingSpec(
+            weights=tuple(float(w) for w in c_weights) if c_weights else None,
+            modified=bool(c_data.get("modified", False)),
+            lag_margin=self.number(c_data, "lag_margin", "coupling", non_negative=True) or 0.1,
+        )
+
+    def system(self) -> System:
+        """The whole declaration, checked step by step in the order its errors are reported."""
+        data = self.mapping(self.raw, "")
+        self.known_keys(data, SYSTEM_KEYS, "")
+        self.default_treatment = self.declared_treatment(data)
+        ident = self.system_id(data)
+        scheme = self.choice(data, "scheme", SCHEMES, "")
+        sources = self.sources(data)
+        dimensions = self.dimensions(data, scheme)
+        adjustments = self.adjustments(data, scheme)
+        weighting = self.system_weighting(data)
+        root = self.root(data, dimensions)
+        grades = self.system_grades(data, adjustments)
+        max_points = self.max_points(data, scheme, root)
+        coupling = self.coupling(data, scheme, dimensions) if scheme == "coupling" else None
         aggregation = self.choice(data, "aggregation", agg.METHODS, "", default="arithmetic")
         return System(
             id=ident,
@@ -912,7 +948,7 @@ class _Checker:
             name_en=self.text(data, "name_en", ""),
             unit_kind=self.unit_kind(data),
             scheme=scheme,
-            sources=tuple(sources),
+            sources=sources,
             root=root,
             adjustments=adjustments,
             reconstruction=self.text(data, "reconstruction", "", required=False),

@@ -66,6 +66,39 @@ def raise_problems(problems: Iterable[Problem], *, what: str = "input") -> None:
     raise error_class(f"invalid {what}: {message}", field=first.field, problems=listed)
 
 
+#: Cell texts that mean "no value" in an indicator table (statistical yearbooks write ``-`` or ``—``).
+MISSING_MARKS: frozenset[str] = frozenset({"", "-", "—", "na", "n/a", "nan"})
+
+
+def cell_number(value: Any, *, booleans: bool = False) -> float | None:
+    """A table cell as a number: the one reading of "a cell of an indicator table" for every caller.
+
+    ``None``, NaN and the texts of :data:`MISSING_MARKS` are missing (None). Text may carry thousands
+    separators (``"1,234.5"``) and a trailing ``%`` (``"12.5%"`` is 12.5: indicator units already say
+    per cent). A boolean is refused unless ``booleans`` (then True/False are 1/0, for yes/no
+    indicators given from code). Raises :class:`ValueError` for text that is not a number and for an
+    infinite value, so the caller can name the unit, row and column.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        if not booleans:
+            raise ValueError("a boolean is not a number")
+        return 1.0 if value else 0.0
+    if isinstance(value, int | float):
+        number = float(value)
+    else:
+        text = str(value).strip().replace(",", "")
+        if text.lower() in MISSING_MARKS:
+            return None
+        number = float(text.removesuffix("%"))
+    if math.isnan(number):
+        return None
+    if math.isinf(number):
+        raise ValueError("infinite")
+    return number
+
+
 class Fields:
     """Typed reads from one raw record; bad values become :attr:`problems` instead of exceptions.
 

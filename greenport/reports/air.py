@@ -8,29 +8,20 @@ A day is "good" (优良) when its AQI is at most 100 (HJ 633-2012 Table 2, level
 
 from __future__ import annotations
 
-import csv
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
-from importlib import resources
 
 from greenport.kernel.time import local_date
 from greenport.standards import aqi as aqi_std
+from greenport.targets.service import target_values
 
 #: Pollutants of the daily report (HJ 633-2012 §5.1 / Table 1: SO2, NO2, CO, PM10, PM2.5 24-h means;
 #: O3 as the day's maximum 1-h value ``o3`` and maximum 8-h running mean ``o3_8h``).
 DAILY_POLLUTANTS = ("so2", "no2", "co", "o3", "o3_8h", "pm10", "pm2_5")
 #: Highest AQI still counted as a good day (HJ 633-2012 Table 2: levels 1 and 2).
 GOOD_DAY_MAX_AQI = 100
-
-
-@lru_cache
-def targets() -> dict[str, float]:
-    """City targets from ``data/targets.csv`` (each row names its source)."""
-    text = resources.files("greenport.reports").joinpath("data/targets.csv").read_text("utf-8")
-    return {row["key"]: float(row["value"]) for row in csv.DictReader(text.splitlines())}
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +130,7 @@ def summarise_air(start: date, end: date, daily: Mapping[date, Mapping[str, floa
         primary_pollutant_days=dict(primaries.most_common()),
         means=means,
         pm2_5_mean=means.get("pm2_5"),
-        targets=targets(),
+        targets=target_values(),
     )
 
 

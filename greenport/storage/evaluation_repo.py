@@ -6,7 +6,6 @@ import json
 import math
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import delete, insert, select, tuple_
 from sqlalchemy.orm import Session
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session
 from greenport.assessments.model import EvaluationRun, IndicatorValue
 from greenport.kernel.errors import InvalidInput
 from greenport.kernel.time import utcnow
+from greenport.storage.base import optional_float
 from greenport.storage.evaluation import EvaluationRunRow, IndicatorValueRow
 from greenport.storage.registry import DivisionRow, EnterpriseRow, EnterpriseYearRow
 
@@ -24,24 +24,20 @@ def _ratio(numerator: float | None, denominator: float | None, factor: float = 1
     return numerator / denominator * factor
 
 
-def _per_mu(f: dict[str, float | None]) -> dict[str, float | None]:
-    emissions = [f.get(k) for k in ("cod_t", "nh3_n_t", "so2_t", "nox_t")]
+def _per_mu_indicators(figures: dict[str, float | None]) -> dict[str, float | None]:
+    emissions = [figures.get(k) for k in ("cod_t", "nh3_n_t", "so2_t", "nox_t")]
     total_emission = (
         sum(e for e in emissions if e is not None) if any(e is not None for e in emissions) else None
     )
     return {
-        "tax_per_mu": _ratio(f["tax_10k_yuan"], f["land_area_mu"]),
-        "revenue_per_mu": _ratio(f["revenue_10k_yuan"], f["land_area_mu"]),
-        "value_added_per_mu": _ratio(f["value_added_10k_yuan"], f["land_area_mu"]),
-        "value_added_per_energy": _ratio(f["value_added_10k_yuan"], f["energy_tce"]),
-        "value_added_per_emission": _ratio(f["value_added_10k_yuan"], total_emission),
-        "rd_intensity": _ratio(f["rd_expense_10k_yuan"], f["revenue_10k_yuan"], 100.0),
-        "labour_productivity": _ratio(f["value_added_10k_yuan"], f["employees"]),
+        "tax_per_mu": _ratio(figures["tax_10k_yuan"], figures["land_area_mu"]),
+        "revenue_per_mu": _ratio(figures["revenue_10k_yuan"], figures["land_area_mu"]),
+        "value_added_per_mu": _ratio(figures["value_added_10k_yuan"], figures["land_area_mu"]),
+        "value_added_per_energy": _ratio(figures["value_added_10k_yuan"], figures["energy_tce"]),
+        "value_added_per_emission": _ratio(figures["value_added_10k_yuan"], total_emission),
+        "rd_intensity": _ratio(figures["rd_expense_10k_yuan"], figures["revenue_10k_yuan"], 100.0),
+        "labour_productivity": _ratio(figures["value_added_10k_yuan"], figures["employees"]),
     }
-
-
-def _float(value: Any) -> float | None:
-    return None if value is None else float(value)
 
 
 class EvaluationRepository:
@@ -102,7 +98,7 @@ class EvaluationRepository:
 
     # --- runs -----------------------------------------------------------------------------------
     @staticmethod
-    def _run(row: EvaluationRunRow) -> EvaluationRun:
+    def _run_from_row(row: EvaluationRunRow) -> EvaluationRun:
         return EvaluationRun(
             id=row.id,
             system_id=row.system_id,
@@ -136,11 +132,11 @@ class EvaluationRepository:
         )
         self.session.add(row)
         self.session.flush()
-        return self._run(row)
+        return self._run_from_row(row)
 
     def get_run(self, run_id: int) -> EvaluationRun | None:
         row = self.session.get(EvaluationRunRow, run_id)
-        return None if row is None else self._run(row)
+        return None if row is None else self._run_from_row(row)
 
     def list_runs(self, *, system_id: str | None = None, period: str | None = None) -> list[EvaluationRun]:
         query = select(EvaluationRunRow).order_by(EvaluationRunRow.id.desc())
@@ -148,12 +144,12 @@ class EvaluationRepository:
             query = query.where(EvaluationRunRow.system_id == system_id)
         if period is not None:
             query = query.where(EvaluationRunRow.period == period)
-        return [self._run(row) for row in self.session.scalars(query)]
+        return [self._run_from_row(row) for row in self.session.scalars(query)]
 
     # --- named queries --------------------------------------------------------------------------
     def named_query(self, name: str, period: str) -> dict[str, dict[str, float | None]]:
         """Per-mu figures of above-scale enterprises for ``period`` (a year), keyed by credit code."""
-        known = sorted(_per_mu({k: None for k in _FIELDS}))
+        known = sorted(_per_mu_indicators({k: None for k in _FIELDS}))
         if name not in known:
             raise InvalidInput(f"unknown named query {name!r}; known: {', '.join(known)}", field="query")
         try:
@@ -176,9 +172,9 @@ class EvaluationRepository:
             )
             table: dict[str, dict[str, float | None]] = {}
             for credit_code, land_area_mu, figures in rows:
-                fields = {k: _float(getattr(figures, k)) for k in _FIELDS if k != "land_area_mu"}
-                fields["land_area_mu"] = _float(land_area_mu)
-                table[credit_code] = _per_mu(fields)
+                fields = {k: optional_float(getattr(figures, k)) for k in _FIELDS if k != "land_area_mu"}
+                fields["land_area_mu"] = optional_float(land_area_mu)
+                table[credit_code] = _per_mu_indicators(fields)
             self._per_mu_cache[year] = table
         return self._per_mu_cache[year]
 

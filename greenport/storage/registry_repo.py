@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -18,6 +17,7 @@ from greenport.accounts.model import Role, User
 from greenport.enterprises.model import Device, Enterprise, EnterpriseYear, Site, SiteKind
 from greenport.kernel.time import utcnow
 from greenport.regions.model import Division, DivisionLevel, GridCell, GridLevel, GridOfficer, Park
+from greenport.storage.base import optional_float
 from greenport.storage.registry import (
     DeviceRow,
     DivisionRow,
@@ -44,11 +44,7 @@ _YEAR_MONEY = (
 )
 
 
-def _float(value: Any) -> float | None:
-    return None if value is None else float(value)
-
-
-def _decimal(value: float | None, places: int) -> Decimal | None:
+def _rounded_decimal(value: float | None, places: int) -> Decimal | None:
     return None if value is None else round(Decimal(str(value)), places)
 
 
@@ -60,7 +56,7 @@ class RegistryRepository:
 
     # ===================================================================== divisions
     @staticmethod
-    def _division(row: DivisionRow) -> Division:
+    def _division_from_row(row: DivisionRow) -> Division:
         return Division(
             code=row.code,
             name=row.name,
@@ -88,7 +84,7 @@ class RegistryRepository:
 
     def get_division(self, code: str) -> Division | None:
         row = self.session.get(DivisionRow, code)
-        return None if row is None else self._division(row)
+        return None if row is None else self._division_from_row(row)
 
     def list_divisions(
         self, *, level: DivisionLevel | Sequence[DivisionLevel] | None = None, parent_code: str | None = None
@@ -99,7 +95,7 @@ class RegistryRepository:
             query = query.where(DivisionRow.level.in_(levels))
         if parent_code is not None:
             query = query.where(DivisionRow.parent_code == parent_code)
-        return [self._division(r) for r in self.session.scalars(query)]
+        return [self._division_from_row(r) for r in self.session.scalars(query)]
 
     def division_level(self, code: str) -> str | None:
         level = self.session.scalar(select(DivisionRow.level).where(DivisionRow.code == code))
@@ -110,12 +106,6 @@ class RegistryRepository:
             code: str(level.value)
             for code, level in self.session.execute(select(DivisionRow.code, DivisionRow.level))
         }
-
-    def set_division_boundary(self, code: str, boundary_geojson: str | None) -> None:
-        row = self.session.get(DivisionRow, code)
-        if row is not None:
-            row.boundary_geojson = boundary_geojson
-            self.session.flush()
 
     # ===================================================================== grid
     def _grid_code(self, cell_id: int | None) -> str | None:
@@ -198,12 +188,9 @@ class RegistryRepository:
             for row, code in self.session.execute(query)
         ]
 
-    def count_grid_officers(self) -> int:
-        return int(self.session.scalar(select(func.count(GridOfficerRow.id))) or 0)
-
     # ===================================================================== parks
     @staticmethod
-    def _park(row: ParkRow) -> Park:
+    def _park_from_row(row: ParkRow) -> Park:
         return Park(row.id, row.code, row.name, row.kind, row.town_code, row.boundary_geojson)
 
     def add_park(self, park: Park) -> Park:
@@ -216,14 +203,14 @@ class RegistryRepository:
         )
         self.session.add(row)
         self.session.flush()
-        return self._park(row)
+        return self._park_from_row(row)
 
     def get_park(self, code: str) -> Park | None:
         row = self.session.scalar(select(ParkRow).where(ParkRow.code == code))
-        return None if row is None else self._park(row)
+        return None if row is None else self._park_from_row(row)
 
     def list_parks(self) -> list[Park]:
-        return [self._park(r) for r in self.session.scalars(select(ParkRow).order_by(ParkRow.id))]
+        return [self._park_from_row(r) for r in self.session.scalars(select(ParkRow).order_by(ParkRow.id))]
 
     def park_town(self, park_code: str) -> str | None:
         return self.session.scalar(select(ParkRow.town_code).where(ParkRow.code == park_code))
@@ -254,7 +241,7 @@ class RegistryRepository:
         return self._park_codes[park_id]
 
     # ===================================================================== enterprises
-    def _enterprise(self, row: EnterpriseRow) -> Enterprise:
+    def _enterprise_from_row(self, row: EnterpriseRow) -> Enterprise:
         return Enterprise(
             id=row.id,
             credit_code=row.credit_code,
@@ -286,7 +273,7 @@ class RegistryRepository:
         )
         self.session.add(row)
         self.session.flush()
-        return self._enterprise(row)
+        return self._enterprise_from_row(row)
 
     def add_enterprises(self, batch: Sequence[Enterprise]) -> list[Enterprise]:
         """Insert many enterprises with one flush (file imports, the demo city)."""
@@ -308,15 +295,15 @@ class RegistryRepository:
         ]
         self.session.add_all(rows)
         self.session.flush()
-        return [self._enterprise(row) for row in rows]
+        return [self._enterprise_from_row(row) for row in rows]
 
     def get_enterprise(self, enterprise_id: int) -> Enterprise | None:
         row = self.session.get(EnterpriseRow, enterprise_id)
-        return None if row is None else self._enterprise(row)
+        return None if row is None else self._enterprise_from_row(row)
 
     def get_enterprise_by_credit_code(self, credit_code: str) -> Enterprise | None:
         row = self.session.scalar(select(EnterpriseRow).where(EnterpriseRow.credit_code == credit_code))
-        return None if row is None else self._enterprise(row)
+        return None if row is None else self._enterprise_from_row(row)
 
     def list_enterprises(
         self, *, town_code: str | None = None, park_code: str | None = None
@@ -326,7 +313,7 @@ class RegistryRepository:
             query = query.where(EnterpriseRow.town_code == town_code)
         if park_code is not None:
             query = query.where(EnterpriseRow.park_id == self._park_id(park_code))
-        return [self._enterprise(r) for r in self.session.scalars(query)]
+        return [self._enterprise_from_row(r) for r in self.session.scalars(query)]
 
     def enterprise_id(self, credit_code: str) -> int | None:
         return self.session.scalar(select(EnterpriseRow.id).where(EnterpriseRow.credit_code == credit_code))
@@ -368,7 +355,7 @@ class RegistryRepository:
                 existing[(figures.enterprise_id, figures.year)] = row
             for name in _YEAR_MONEY:
                 places = 3 if name.endswith("_t") else 2
-                setattr(row, name, _decimal(getattr(figures, name), places))
+                setattr(row, name, _rounded_decimal(getattr(figures, name), places))
             row.employees = figures.employees
         self.session.flush()
 
@@ -385,14 +372,14 @@ class RegistryRepository:
                 enterprise_id=row.enterprise_id,
                 year=row.year,
                 employees=row.employees,
-                **{name: _float(getattr(row, name)) for name in _YEAR_MONEY},
+                **{name: optional_float(getattr(row, name)) for name in _YEAR_MONEY},
             )
             for row in self.session.scalars(query)
         ]
 
     # ===================================================================== sites
     @staticmethod
-    def _site(row: SiteRow) -> Site:
+    def _site_from_row(row: SiteRow) -> Site:
         return Site(
             id=row.id,
             code=row.code,
@@ -430,15 +417,15 @@ class RegistryRepository:
         )
         self.session.add(row)
         self.session.flush()
-        return self._site(row)
+        return self._site_from_row(row)
 
     def get_site(self, site_id: int) -> Site | None:
         row = self.session.get(SiteRow, site_id)
-        return None if row is None else self._site(row)
+        return None if row is None else self._site_from_row(row)
 
     def get_site_by_code(self, code: str) -> Site | None:
         row = self.session.scalar(select(SiteRow).where(SiteRow.code == code))
-        return None if row is None else self._site(row)
+        return None if row is None else self._site_from_row(row)
 
     def site_exists(self, code: str) -> bool:
         return self.session.scalar(select(SiteRow.id).where(SiteRow.code == code)) is not None
@@ -452,11 +439,11 @@ class RegistryRepository:
             query = query.where(SiteRow.kind == kind)
         if enterprise_id is not None:
             query = query.where(SiteRow.enterprise_id == enterprise_id)
-        return [self._site(r) for r in self.session.scalars(query)]
+        return [self._site_from_row(r) for r in self.session.scalars(query)]
 
     # ===================================================================== devices
     @staticmethod
-    def _device(row: DeviceRow) -> Device:
+    def _device_from_row(row: DeviceRow) -> Device:
         return Device(
             id=row.id, mn=row.mn, site_id=row.site_id, crc_variant=row.crc_variant, active=row.active
         )
@@ -472,24 +459,24 @@ class RegistryRepository:
         )
         self.session.add(row)
         self.session.flush()
-        return self._device(row)
+        return self._device_from_row(row)
 
     def get_device(self, mn: str) -> Device | None:
         row = self.session.scalar(select(DeviceRow).where(DeviceRow.mn == mn))
-        return None if row is None else self._device(row)
+        return None if row is None else self._device_from_row(row)
 
     def get_device_credentials(self, mn: str) -> tuple[Device, str] | None:
         row = self.session.scalar(select(DeviceRow).where(DeviceRow.mn == mn))
-        return None if row is None else (self._device(row), row.password_hash)
+        return None if row is None else (self._device_from_row(row), row.password_hash)
 
     def list_devices(self, *, site_id: int | None = None) -> list[Device]:
         query = select(DeviceRow).order_by(DeviceRow.id)
         if site_id is not None:
             query = query.where(DeviceRow.site_id == site_id)
-        return [self._device(r) for r in self.session.scalars(query)]
+        return [self._device_from_row(r) for r in self.session.scalars(query)]
 
     # ===================================================================== users
-    def _user(self, row: UserRow) -> User:
+    def _user_from_row(self, row: UserRow) -> User:
         return User(
             id=row.id,
             username=row.username,
@@ -515,19 +502,15 @@ class RegistryRepository:
         )
         self.session.add(row)
         self.session.flush()
-        return self._user(row)
+        return self._user_from_row(row)
 
     def get_user(self, username: str) -> User | None:
         row = self.session.scalar(select(UserRow).where(UserRow.username == username))
-        return None if row is None else self._user(row)
-
-    def get_user_by_id(self, user_id: int) -> User | None:
-        row = self.session.get(UserRow, user_id)
-        return None if row is None else self._user(row)
+        return None if row is None else self._user_from_row(row)
 
     def get_user_credentials(self, username: str) -> tuple[User, str] | None:
         row = self.session.scalar(select(UserRow).where(UserRow.username == username))
-        return None if row is None else (self._user(row), row.password_hash)
+        return None if row is None else (self._user_from_row(row), row.password_hash)
 
     def set_user_password_hash(self, username: str, password_hash: str) -> None:
         row = self.session.scalar(select(UserRow).where(UserRow.username == username))
@@ -540,7 +523,7 @@ class RegistryRepository:
         query = select(UserRow).order_by(UserRow.id)
         if role is not None:
             query = query.where(UserRow.role == role)
-        return [self._user(r) for r in self.session.scalars(query)]
+        return [self._user_from_row(r) for r in self.session.scalars(query)]
 
     # ===================================================================== counts
     def count(self, table: str) -> int:

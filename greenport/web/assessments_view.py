@@ -1,8 +1,8 @@
 """Read models of assessment runs for the API and the pages (scoped to the caller).
 
-A stored run holds its inputs, method and result (``greenport.assessments``); the breakdown of
-one unit is recomputed from the run's own inputs with the same system version (refused if the
-shipped system changed since), so it explains exactly the stored score.
+A stored run holds its system declaration, inputs, method and result (``greenport.assessments``);
+the breakdown of one unit comes from :func:`greenport.assessments.service.explain_run`, built from
+what the run stored, so it explains exactly the stored score even after the YAML file changed.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ from typing import Any
 from greenport.accounts.model import Role
 from greenport.assessments import service as assessments
 from greenport.assessments.model import EvaluationRun
-from greenport.evaluation import evaluate
-from greenport.kernel.errors import Conflict, NotFound, PermissionDenied
 from greenport.storage.uow import UnitOfWork
 from greenport.systems import all_systems, get_system
 from greenport.web.auth import CITY_ROLES, Principal, town_of
@@ -145,30 +143,8 @@ def run_detail(uow: UnitOfWork, user: Principal, run_id: int) -> dict[str, Any]:
 
 
 def breakdown(uow: UnitOfWork, user: Principal, run_id: int, unit: str) -> dict[str, Any]:
-    """Why ``unit`` scored what it did in run ``run_id``: every dimension and indicator."""
-    run = assessments.get_run(uow, run_id=run_id)
-    data = run.inputs.get("data", {})
-    if unit not in data:
-        raise NotFound(f"unit {unit!r} is not in run {run_id}", field="unit")
-    if not unit_visible(user, run, unit):
-        raise PermissionDenied(f"unit {unit!r} is outside your scope", field="unit")
-    system = get_system(run.system_id)
-    if system.version_hash != run.version_hash:
-        raise Conflict(
-            f"system {run.system_id} changed since run {run_id} (version {run.system_version}); "
-            "rerun it to explain the current version",
-            field="run_id",
-        )
-    groups = run.inputs.get("groups") or {}
-    group_list = [groups.get(u, "") for u in data] if groups else None
-    result = evaluate(system, data, groups=group_list, seed=run.inputs.get("seed", 0), period=run.period)
-    out = result.explain(unit)
-    ranks = ((run.results.get("uncertainty") or {}).get("ranks")) or {}
-    units = list(run.results.get("units", []))
-    if ranks and unit in units:
-        i = units.index(unit)
-        out["rank_interval"] = {key: ranks[key][i] for key in ("median", "p05", "p95") if key in ranks}
-    out["label"] = (run.inputs.get("labels") or {}).get(unit, unit)
-    out["run_id"] = run_id
-    out["period"] = run.period
-    return out
+    """Why ``unit`` scored what it did in run ``run_id``: every dimension and indicator, explained
+    from what the run stored (:func:`greenport.assessments.service.explain_run`)."""
+    return assessments.explain_run(
+        uow, run_id=run_id, unit=unit, may_see=lambda run, name: unit_visible(user, run, name)
+    )

@@ -1,4 +1,4 @@
-"""Helpers every CLI module shares: JSON output, error exit, the container."""
+"""What every command shares: the console, JSON output, the error exit, the container and the `export` group."""
 
 from __future__ import annotations
 
