@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
+from greenport.accounts import service as accounts_service
 from greenport.accounts.model import ADMINS, ANALYSTS, SIGNED_IN, Principal
 from greenport.bootstrap import UnitOfWork
 from greenport.kernel.errors import NotFound, PermissionDenied
@@ -134,9 +135,9 @@ def set_device_active(
     if device is None:
         raise NotFound(f"no device {device_id}", field="device_id")
     uow.registry.set_device_active(device_id, body.active)
-    uow.accounts.audit(
-        user_id=user.user_id,
-        username=user.username,
+    accounts_service.record_audit(
+        uow,
+        principal=user,
         action="set_active",
         entity="device",
         entity_id=str(device_id),

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, UploadFile
 from fastapi.responses import Response
 
+from greenport.accounts import service as accounts_service
 from greenport.accounts.model import ADMINS, CITY_ROLES, OFFICERS, SIGNED_IN, Principal
 from greenport.enterprises import service as enterprises_service
 from greenport.kernel.errors import InvalidInput, NotFound, PermissionDenied
@@ -162,9 +163,9 @@ def import_registry(
     raw = file.file.read(limits.max_bytes + 1)  # a size the client did not declare is bounded too
     table = read_table(name, data=raw, limits=limits)
     outcome = importer(uow, table.numbered(), headers=table.headers, source=name)
-    uow.accounts.audit(
-        user_id=user.user_id,
-        username=user.username,
+    accounts_service.record_audit(
+        uow,
+        principal=user,
         action="import",
         entity=kind,
         detail={"rows": len(table.rows), "file": file.filename},
