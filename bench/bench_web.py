@@ -83,7 +83,7 @@ def analyst_token(url: str) -> str:
         )
         assert user is not None, "the demo city has no analyst"
         token = "gp_bench_" + auth.new_secret()
-        uow.web.add_token(
+        uow.accounts.add_token(
             digest=auth.digest(token), name="bench", user_id=user.id, expires_at=utcnow() + timedelta(days=90)
         )
     container.db.dispose()

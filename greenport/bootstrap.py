@@ -1,7 +1,10 @@
 """Composition root: settings -> database -> services.
 
 Entry points (CLI, web app, ingest server) call :func:`build` once and hand the resulting
-:class:`Container` down. Nothing below this module reads settings.
+:class:`Container` down. Nothing below this module reads settings. ``web`` and ``cli`` reach the
+database only through here: :class:`UnitOfWork` (the type they hand to feature services),
+:meth:`Container.uow`, and :func:`upgrade_database` / :func:`downgrade_database` for migrations;
+they never import ``greenport.storage`` (an import-linter contract).
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from dataclasses import dataclass
 
 from greenport.config import Settings, get_settings
 from greenport.storage.db import Database
-from greenport.storage.migrate import upgrade
+from greenport.storage.migrate import downgrade, upgrade
 from greenport.storage.uow import UnitOfWork
 
 
@@ -31,3 +34,16 @@ def build(settings: Settings | None = None, *, migrate: bool = False) -> Contain
         upgrade(settings.database_url)
     db = Database.from_url(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
     return Container(settings=settings, db=db)
+
+
+def upgrade_database(database_url: str, revision: str = "heads") -> None:
+    """Apply the schema migrations of every feature up to ``revision`` (default: all heads)."""
+    upgrade(database_url, revision)
+
+
+def downgrade_database(database_url: str, revision: str) -> None:
+    """Revert the schema migrations down to ``revision`` (e.g. ``base``)."""
+    downgrade(database_url, revision)
+
+
+__all__ = ["Container", "UnitOfWork", "build", "downgrade_database", "upgrade_database"]

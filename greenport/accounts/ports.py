@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from greenport.accounts.model import Role, User
 
@@ -30,6 +30,25 @@ class AccountsRepository(ScopeLookups, Protocol):
     def list_users(self, *, role: Role | None = None) -> list[User]: ...
 
 
+class AuditLog(Protocol):
+    def audit(
+        self,
+        *,
+        user_id: int | None,
+        username: str,
+        action: str,
+        entity: str,
+        entity_id: str | None = None,
+        detail: dict[str, Any] | None = None,
+        ip: str | None = None,
+    ) -> None: ...
+
+    def audit_entries(self, *, limit: int = 200) -> list[dict[str, Any]]: ...
+
+
 class AccountsUnitOfWork(Protocol):
     @property
     def registry(self) -> AccountsRepository: ...
+
+    @property
+    def accounts(self) -> AuditLog: ...

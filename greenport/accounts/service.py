@@ -7,8 +7,9 @@ parameters is replaced at the next successful log-in.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from greenport.accounts.model import Role, User
+from greenport.accounts.model import Principal, Role, User
 from greenport.accounts.passwords import hash_password, needs_rehash, verify_password
 from greenport.accounts.ports import AccountsUnitOfWork
 from greenport.accounts.scopes import parse_user, validate_password
@@ -78,3 +79,31 @@ def get_user(uow: AccountsUnitOfWork, *, username: str) -> User:
 
 def list_users(uow: AccountsUnitOfWork, *, role: Role | None = None) -> list[User]:
     return uow.registry.list_users(role=role)
+
+
+def record_audit(
+    uow: AccountsUnitOfWork,
+    *,
+    principal: Principal,
+    action: str,
+    entity: str,
+    entity_id: str | None = None,
+    detail: dict[str, Any] | None = None,
+    ip: str | None = None,
+) -> None:
+    """Append one entry to the audit log: who (``principal``) did ``action`` to ``entity``
+    (``entity_id``), with what ``detail``, from which address. Entries are never edited."""
+    uow.accounts.audit(
+        user_id=principal.user_id,
+        username=principal.username,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        detail=detail,
+        ip=ip,
+    )
+
+
+def audit_entries(uow: AccountsUnitOfWork, *, limit: int = 200) -> list[dict[str, Any]]:
+    """The newest ``limit`` audit-log entries, newest first."""
+    return uow.accounts.audit_entries(limit=limit)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from greenport.bootstrap import downgrade_database, upgrade_database
 from greenport.config import get_settings
-from greenport.storage import migrate
 
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 
@@ -17,7 +17,7 @@ def upgrade(
 ) -> None:
     """Apply migrations up to REVISION (default: all heads)."""
     url = database or get_settings().database_url
-    migrate.upgrade(url, revision)
+    upgrade_database(url, revision)
     typer.echo(f"database at {url} is up to date ({revision})")
 
 
@@ -27,7 +27,7 @@ def downgrade(
     database: str = typer.Option(None, "--database", help="Database URL."),
 ) -> None:
     """Revert migrations down to REVISION."""
-    migrate.downgrade(database or get_settings().database_url, revision)
+    downgrade_database(database or get_settings().database_url, revision)
 
 
 def register(app: typer.Typer) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 import typer
 
 from greenport.accounts import service as accounts
+from greenport.bootstrap import UnitOfWork
 from greenport.cli.context import console, container, export_app, fail, print_json
 from greenport.config import Settings
 from greenport.enterprises import service as enterprises
@@ -26,7 +27,6 @@ from greenport.kernel.errors import DomainError, InvalidRows, RowError
 from greenport.kernel.fields import ColumnSpec, ImportOutcome
 from greenport.regions import service as regions
 from greenport.regions.importing import DIVISION_COLUMNS, PARK_COLUMNS
-from greenport.storage.uow import UnitOfWork
 from greenport.tabular import (
     ImportLimits,
     Sheet,

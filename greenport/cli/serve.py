@@ -35,8 +35,7 @@ def register(app: typer.Typer) -> None:
 
         import uvicorn
 
-        from greenport.bootstrap import build
-        from greenport.storage.migrate import upgrade
+        from greenport.bootstrap import build, upgrade_database
         from greenport.web.app import create_app
         from greenport.web.auth import refuse_demo_accounts
 
@@ -64,6 +63,6 @@ def register(app: typer.Typer) -> None:
         if workers == 1:
             uvicorn.run(create_app(settings, prewarm=True), **options)  # type: ignore[arg-type]
             return
-        upgrade(settings.database_url)
+        upgrade_database(settings.database_url)
         os.environ["GREENPORT_DATABASE_URL"] = settings.database_url
         uvicorn.run("greenport.web.app:app_from_env", factory=True, workers=workers, **options)  # type: ignore[arg-type]

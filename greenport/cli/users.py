@@ -28,7 +28,7 @@ def list_tokens(
     with app.uow() as uow:
         user_id = None
         if user is not None:
-            found = uow.web.user_credentials(user)
+            found = uow.accounts.user_credentials(user)
             if found is None:
                 fail(f"no user {user}", as_json=as_json)
             user_id = found[0]["id"]
@@ -52,7 +52,7 @@ def revoke_token(
     try:
         with app.uow() as uow:
             auth.revoke_token(uow, token_id=token_id)
-            uow.web.audit(
+            uow.accounts.audit(
                 user_id=None, username="cli", action="revoke", entity="api_token", entity_id=str(token_id)
             )
     except DomainError as exc:

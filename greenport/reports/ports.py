@@ -1,13 +1,15 @@
-"""What the report service reads (a Protocol over ``uow.web``; no storage import here)."""
+"""What the report service reads (Protocols over ``uow.monitoring`` and ``uow.registry``; no storage import here)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, Protocol
 
+from greenport.accounts.model import RowScope
+
 
 class MonitoringReadsPort(Protocol):
-    def aggregates(
+    def aggregate_values(
         self,
         site_ids: list[int],
         *,
@@ -18,18 +20,17 @@ class MonitoringReadsPort(Protocol):
         valid_only: bool = True,
     ) -> list[tuple[datetime, int, str, float]]: ...
 
-    def indices(
+    def index_rows(
         self, site_ids: list[int], *, kind: str, period: str, start: datetime, end: datetime
     ) -> list[dict[str, Any]]: ...
 
 
-class ReportReadsPort(Protocol):
-    monitoring: MonitoringReadsPort
-
-    def city_sites(self, kind: str) -> list[dict[str, Any]]: ...
-    def city(self) -> dict[str, Any] | None: ...
-    def city_towns(self) -> list[dict[str, Any]]: ...
+class RegistryReadsPort(Protocol):
+    def visible_sites(self, scope: RowScope, *, kind: str | None = None) -> list[dict[str, Any]]: ...
+    def city_summary(self) -> dict[str, Any] | None: ...
+    def visible_towns(self, scope: RowScope) -> list[dict[str, Any]]: ...
 
 
 class ReportUow(Protocol):
-    web: ReportReadsPort
+    monitoring: MonitoringReadsPort
+    registry: RegistryReadsPort

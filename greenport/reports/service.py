@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from greenport.accounts.model import CITY
 from greenport.kernel.errors import InvalidInput
 from greenport.kernel.time import local_day_bounds
 
@@ -44,7 +45,7 @@ def air_summary(uow: ReportUow, *, air_sites: list[dict[str, Any]], start: date,
     ids = [int(s["id"]) for s in air_sites]
     begin, _ = local_day_bounds(start)
     _, stop = local_day_bounds(end)
-    rows = uow.web.monitoring.aggregates(
+    rows = uow.monitoring.aggregate_values(
         ids, period="day", start=begin, end=stop, parameters=list(DAILY_POLLUTANTS)
     )
     return summarise_air(start, end, city_daily_means(rows))
@@ -56,7 +57,7 @@ def water_summary(
     ids = [int(s["id"]) for s in sections]
     begin, _ = local_day_bounds(start)
     _, stop = local_day_bounds(end)
-    daily = uow.web.monitoring.indices(ids, kind="water_class", period="day", start=begin, end=stop)
+    daily = uow.monitoring.index_rows(ids, kind="water_class", period="day", start=begin, end=stop)
     return section_classes(sections, daily)
 
 
@@ -117,9 +118,9 @@ def city_sections(sites: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def bulletin(uow: ReportUow, *, month: str) -> Bulletin:
     start, end = parse_month(month)
-    city = uow.web.city() or {"name": "GreenPort"}
-    air_sites = city_air_stations(uow.web.city_sites("air_station"))
-    sections = city_sections(uow.web.city_sites("water_section"))
+    city = uow.registry.city_summary() or {"name": "GreenPort"}
+    air_sites = city_air_stations(uow.registry.visible_sites(CITY, kind="air_station"))
+    sections = city_sections(uow.registry.visible_sites(CITY, kind="water_section"))
     prev_end = start - timedelta(days=1)
     prev_start = prev_end.replace(day=1)
     return Bulletin(
@@ -181,12 +182,12 @@ def scorecard(uow: ReportUow, *, period: str) -> Scorecard:
         start, end = date(int(period), 1, 1), date(int(period), 12, 31)
     else:
         start, end = parse_month(period)
-    city = uow.web.city() or {"name": "GreenPort"}
-    air_sites = uow.web.city_sites("air_station")
-    sections = uow.web.city_sites("water_section")
+    city = uow.registry.city_summary() or {"name": "GreenPort"}
+    air_sites = uow.registry.visible_sites(CITY, kind="air_station")
+    sections = uow.registry.visible_sites(CITY, kind="water_section")
     water = {s.site_id: s for s in water_summary(uow, sections=sections, start=start, end=end)}
     cards = []
-    for town in uow.web.city_towns():
+    for town in uow.registry.visible_towns(CITY):
         town_air = [s for s in air_sites if s["town_code"] == town["code"]]
         town_sections = [s for s in sections if s["town_code"] == town["code"]]
         summary = air_summary(uow, air_sites=town_air, start=start, end=end) if town_air else None

@@ -8,6 +8,7 @@ Every key starts with time (see :mod:`greenport.storage.monitoring`).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
@@ -727,3 +728,222 @@ class MonitoringRepository:
             )
             for r in self.session.scalars(query)
         ]
+
+    # --- read models for pages and reports (plain dicts) ------------------------------------------
+
+    def sites_last_seen(self, site_ids: list[int], *, since: datetime) -> dict[int, datetime]:
+        """Newest observation time per site since ``since`` (sites with none are absent)."""
+        if not site_ids:
+            return {}
+        query = (
+            select(ObservationRow.site_id, func.max(ObservationRow.data_time))
+            .where(ObservationRow.data_time >= since, ObservationRow.site_id.in_(site_ids))
+            .group_by(ObservationRow.site_id)
+        )
+        out: dict[int, datetime] = {}
+        for site_id, moment in self.session.execute(query):
+            if moment is not None:
+                if isinstance(moment, str):
+                    moment = datetime.fromisoformat(moment)
+                out[int(site_id)] = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return out
+
+    def data_version(self) -> tuple[Any, ...]:
+        """A cheap marker that moves when monitoring data arrive: the newest frame id,
+        observation time and index period (each read from the head of a primary key)."""
+        return (
+            self.session.scalar(select(func.max(FrameRow.id))),
+            self.session.scalar(select(func.max(ObservationRow.data_time))),
+            self.session.scalar(select(func.max(IndexRow.period_start))),
+        )
+
+    def latest_aggregate_time(self, site_ids: list[int], *, period: str) -> datetime | None:
+        """Start of the newest stored aggregate of ``period`` among ``site_ids``."""
+        if not site_ids:
+            return None
+        query = (
+            select(AggregateRow.period_start)
+            .where(AggregateRow.period == period, AggregateRow.site_id.in_(site_ids))
+            .order_by(AggregateRow.period_start.desc())
+            .limit(1)
+        )
+        return self.session.scalar(query)
+
+    def latest_indices(
+        self, site_ids: list[int], *, kind: str, period: str, since: datetime
+    ) -> dict[int, dict[str, Any]]:
+        """Newest index (AQI or water class) per site since ``since``."""
+        if not site_ids:
+            return {}
+        newest = (
+            select(IndexRow.site_id, func.max(IndexRow.period_start).label("t"))
+            .where(
+                IndexRow.kind == kind,
+                IndexRow.period == period,
+                IndexRow.period_start >= since,
+                IndexRow.site_id.in_(site_ids),
+            )
+            .group_by(IndexRow.site_id)
+            .subquery()
+        )
+        query = select(IndexRow).join(
+            newest,
+            (IndexRow.site_id == newest.c.site_id)
+            & (IndexRow.period_start == newest.c.t)
+            & (IndexRow.kind == kind)
+            & (IndexRow.period == period),
+        )
+        return {row.site_id: _index_dict(row) for row in self.session.scalars(query)}
+
+    def index_rows(
+        self, site_ids: list[int], *, kind: str, period: str, start: datetime, end: datetime
+    ) -> list[dict[str, Any]]:
+
+        if not site_ids:
+            return []
+        query = (
+            select(IndexRow)
+            .where(
+                IndexRow.kind == kind,
+                IndexRow.period == period,
+                IndexRow.period_start >= start,
+                IndexRow.period_start < end,
+                IndexRow.site_id.in_(site_ids),
+            )
+            .order_by(IndexRow.period_start, IndexRow.site_id)
+        )
+        return [_index_dict(row) for row in self.session.scalars(query)]
+
+    def aggregate_values(
+        self,
+        site_ids: list[int],
+        *,
+        period: str,
+        start: datetime,
+        end: datetime,
+        parameters: list[str] | None = None,
+        valid_only: bool = True,
+    ) -> list[tuple[datetime, int, str, float]]:
+        """(period start, site id, parameter, value) of stored aggregates in [start, end)."""
+        if not site_ids:
+            return []
+        query = select(
+            AggregateRow.period_start, AggregateRow.site_id, AggregateRow.parameter, AggregateRow.value
+        ).where(
+            AggregateRow.period == period,
+            AggregateRow.period_start >= start,
+            AggregateRow.period_start < end,
+            AggregateRow.site_id.in_(site_ids),
+            AggregateRow.value.is_not(None),
+        )
+        if valid_only:
+            query = query.where(AggregateRow.valid.is_(True))
+        if parameters:
+            query = query.where(AggregateRow.parameter.in_(parameters))
+        return [
+            (t, int(s), str(p), float(v))
+            for t, s, p, v in self.session.execute(query.order_by(AggregateRow.period_start))
+            if v is not None
+        ]
+
+    def latest_aggregates(
+        self, site_ids: list[int], *, period: str, since: datetime
+    ) -> dict[int, dict[str, tuple[datetime, float]]]:
+        """Per site and parameter, the newest valid aggregate of ``period`` since ``since``:
+        {site id: {parameter: (period start, value)}}."""
+        if not site_ids:
+            return {}
+        where = (
+            AggregateRow.period == period,
+            AggregateRow.period_start >= since,
+            AggregateRow.site_id.in_(site_ids),
+            AggregateRow.valid.is_(True),
+            AggregateRow.value.is_not(None),
+        )
+        newest = (
+            select(
+                AggregateRow.site_id.label("site_id"),
+                AggregateRow.parameter.label("parameter"),
+                func.max(AggregateRow.period_start).label("period_start"),
+            )
+            .where(*where)
+            .group_by(AggregateRow.site_id, AggregateRow.parameter)
+            .subquery()
+        )
+        query = (
+            select(
+                AggregateRow.site_id, AggregateRow.parameter, AggregateRow.period_start, AggregateRow.value
+            )
+            .join(
+                newest,
+                (AggregateRow.site_id == newest.c.site_id)
+                & (AggregateRow.parameter == newest.c.parameter)
+                & (AggregateRow.period_start == newest.c.period_start),
+            )
+            .where(AggregateRow.period == period)
+        )
+        out: dict[int, dict[str, tuple[datetime, float]]] = {}
+        for site_id, parameter, start, value in self.session.execute(query):
+            if value is not None:
+                out.setdefault(int(site_id), {})[str(parameter)] = (start, float(value))
+        return out
+
+    def observation_rows(
+        self, site_id: int, *, start: datetime, end: datetime, period: str = "raw"
+    ) -> list[dict[str, Any]]:
+        """Stored observations of one site (oldest first, at most 20,000), with their device flags."""
+        o = ObservationRow
+        query = (
+            select(*READING_COLUMNS)
+            .where(o.data_time >= start, o.data_time < end, o.site_id == site_id, o.period == period)
+            .order_by(o.data_time, o.device_id)
+        )
+        out: list[dict[str, Any]] = []
+        for row in self.session.execute(query):
+            for obs in observations_in(*row):
+                out.append(
+                    {
+                        "time": obs.data_time.isoformat(),
+                        "parameter": obs.parameter,
+                        "value": obs.value,
+                        "flag": obs.flag.value,
+                        "device_id": obs.device_id,
+                        "late": obs.late,
+                    }
+                )
+            if len(out) >= 20000:
+                return out[:20000]
+        return out
+
+    def quarantine_rows(
+        self, *, limit: int = 200, device_ids: list[int] | None = None
+    ) -> list[dict[str, Any]]:
+        query = select(QuarantineRow).order_by(QuarantineRow.id.desc()).limit(limit)
+        if device_ids is not None:
+            query = query.where(QuarantineRow.device_id.in_(device_ids))
+        return [
+            {
+                "id": r.id,
+                "received_at": r.received_at.isoformat(),
+                "reason": r.reason,
+                "field": r.field,
+                "detail": r.detail,
+                "peer": r.peer,
+                "mn": r.mn,
+                "device_id": r.device_id,
+                "raw": bytes(r.raw).decode("latin-1", errors="replace"),
+            }
+            for r in self.session.scalars(query)
+        ]
+
+
+def _index_dict(row: Any) -> dict[str, Any]:
+    return {
+        "period_start": row.period_start,
+        "site_id": row.site_id,
+        "period": row.period,
+        "kind": row.kind,
+        "value": row.value,
+        "label": row.label,
+        "detail": json.loads(row.detail) if row.detail else {},
+    }

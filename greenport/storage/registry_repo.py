@@ -6,14 +6,16 @@ It flushes after each insert so that ids are known, and never commits (the unit 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from greenport.accounts.model import Role, User
+from greenport.accounts.model import CITY, DISCLOSED_SITE_KINDS, Role, RowScope, User
 from greenport.enterprises.model import Device, Enterprise, EnterpriseYear, Site, SiteKind
 from greenport.kernel.time import utcnow
 from greenport.regions.model import Division, DivisionLevel, GridCell, GridLevel, GridOfficer, Park
@@ -46,6 +48,44 @@ _YEAR_MONEY = (
 
 def _rounded_decimal(value: float | None, places: int) -> Decimal | None:
     return None if value is None else round(Decimal(str(value)), places)
+
+
+def _enterprise_dict(row: EnterpriseRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "credit_code": row.credit_code,
+        "name": row.name,
+        "industry_code": row.industry_code,
+        "industry_group": str(row.industry_group.value),
+        "town_code": row.town_code,
+        "park_id": row.park_id,
+        "land_area_mu": row.land_area_mu,
+        "lon": row.lon,
+        "lat": row.lat,
+        "size_class": str(row.size_class.value),
+        "above_scale": row.above_scale,
+        "enterprise_id": row.id,
+    }
+
+
+def _site_dict(row: SiteRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "code": row.code,
+        "name": row.name,
+        "kind": str(row.kind.value),
+        "level": str(row.level.value),
+        "town_code": row.town_code,
+        "enterprise_id": row.enterprise_id,
+        "lon": row.lon,
+        "lat": row.lat,
+        "waterbody": row.waterbody.value if row.waterbody else None,
+        "river": row.river,
+        "target_class": row.target_class,
+        "emission_standard": row.emission_standard,
+        "emission_grade": getattr(row, "emission_grade", None),
+        "process": row.process,
+    }
 
 
 class RegistryRepository:
@@ -524,6 +564,198 @@ class RegistryRepository:
         if role is not None:
             query = query.where(UserRow.role == role)
         return [self._user_from_row(r) for r in self.session.scalars(query)]
+
+    # ===================================================================== scoped reads
+    # Read models for pages, reports and the API: plain dicts, each taking a RowScope applied
+    # in SQL so that no row outside a caller's region, park or enterprise leaves storage.
+
+    def division_summary(self, code: str) -> dict[str, Any] | None:
+        row = self.session.get(DivisionRow, code)
+        if row is None:
+            return None
+        return {
+            "code": row.code,
+            "name": row.name,
+            "level": str(row.level.value),
+            "parent_code": row.parent_code,
+            "area_km2": row.area_km2,
+            "population": row.population,
+        }
+
+    def city_summary(self) -> dict[str, Any] | None:
+        row = self.session.scalar(select(DivisionRow).where(DivisionRow.level == "city").limit(1))
+        return self.division_summary(row.code) if row is not None else None
+
+    def visible_towns(self, scope: RowScope, *, with_boundaries: bool = False) -> list[dict[str, Any]]:
+        query = (
+            select(DivisionRow).where(DivisionRow.level.in_(["town", "street"])).order_by(DivisionRow.code)
+        )
+        if scope.town_codes is not None:
+            query = query.where(DivisionRow.code.in_(scope.town_codes))
+        if scope.enterprise_id is not None:
+            query = query.where(
+                DivisionRow.code.in_(
+                    select(EnterpriseRow.town_code).where(EnterpriseRow.id == scope.enterprise_id)
+                )
+            )
+        if scope.park_id is not None:
+            query = query.where(
+                DivisionRow.code.in_(select(ParkRow.town_code).where(ParkRow.id == scope.park_id))
+            )
+        out = []
+        for row in self.session.scalars(query):
+            item: dict[str, Any] = {
+                "code": row.code,
+                "name": row.name,
+                "level": str(row.level.value),
+                "town_code": row.code,
+                "area_km2": row.area_km2,
+                "population": row.population,
+            }
+            if with_boundaries:
+                item["boundary"] = json.loads(row.boundary_geojson) if row.boundary_geojson else None
+            out.append(item)
+        return out
+
+    def visible_grid_cells(self, scope: RowScope) -> list[dict[str, Any]]:
+        query = select(GridCellRow).order_by(GridCellRow.code)
+        if scope.disclosed_only or scope.enterprise_id is not None or scope.park_id is not None:
+            query = query.where(GridCellRow.id < 0)  # grid cells are territory, not a park or a firm
+        if scope.town_codes is not None:
+            # a cell belongs to a town when its division is the town or lies below it (same 9-digit prefix)
+            query = query.where(
+                or_(*[GridCellRow.division_code.like(code[:9] + "%") for code in scope.town_codes])
+                if scope.town_codes
+                else GridCellRow.id < 0
+            )
+        return [
+            {
+                "id": r.id,
+                "code": r.code,
+                "name": r.name,
+                "level": str(r.level.value),
+                "division_code": r.division_code,
+                "town_code": r.division_code[:9] + "000",
+                "parent_id": r.parent_id,
+            }
+            for r in self.session.scalars(query)
+        ]
+
+    def visible_parks(self, scope: RowScope) -> list[dict[str, Any]]:
+        query = select(ParkRow).order_by(ParkRow.code)
+        if scope.disclosed_only:
+            query = query.where(ParkRow.id < 0)
+        if scope.town_codes is not None:
+            query = query.where(ParkRow.town_code.in_(scope.town_codes))
+        if scope.enterprise_id is not None:  # the firm's own park, if it lies in one
+            query = query.where(
+                ParkRow.id.in_(select(EnterpriseRow.park_id).where(EnterpriseRow.id == scope.enterprise_id))
+            )
+        if scope.park_id is not None:
+            query = query.where(ParkRow.id == scope.park_id)
+        return [
+            {
+                "id": r.id,
+                "code": r.code,
+                "name": r.name,
+                "kind": str(r.kind.value),
+                "town_code": r.town_code,
+                "boundary": json.loads(r.boundary_geojson) if r.boundary_geojson else None,
+            }
+            for r in self.session.scalars(query)
+        ]
+
+    def _scope_enterprises(self, query: Any, scope: RowScope) -> Any:
+        if scope.disclosed_only:
+            return query.where(EnterpriseRow.id < 0)
+        if scope.town_codes is not None:
+            query = query.where(EnterpriseRow.town_code.in_(scope.town_codes))
+        if scope.enterprise_id is not None:
+            query = query.where(EnterpriseRow.id == scope.enterprise_id)
+        if scope.park_id is not None:
+            query = query.where(EnterpriseRow.park_id == scope.park_id)
+        return query
+
+    def visible_enterprises(
+        self, scope: RowScope, *, town_code: str | None = None, limit: int = 500, offset: int = 0
+    ) -> tuple[list[dict[str, Any]], int]:
+        query = self._scope_enterprises(select(EnterpriseRow), scope)
+        if town_code:
+            query = query.where(EnterpriseRow.town_code == town_code)
+        total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = self.session.scalars(query.order_by(EnterpriseRow.id).limit(limit).offset(offset))
+        return [_enterprise_dict(r) for r in rows], int(total)
+
+    def visible_enterprise(self, enterprise_id: int, scope: RowScope = CITY) -> dict[str, Any] | None:
+        """One enterprise, or None when it does not exist or lies outside ``scope``."""
+        query = self._scope_enterprises(select(EnterpriseRow).where(EnterpriseRow.id == enterprise_id), scope)
+        row = self.session.scalar(query)
+        return _enterprise_dict(row) if row is not None else None
+
+    def _scope_sites(self, query: Any, scope: RowScope) -> Any:
+        if scope.disclosed_only:
+            query = query.where(SiteRow.kind.in_(DISCLOSED_SITE_KINDS))
+        if scope.town_codes is not None:
+            query = query.where(SiteRow.town_code.in_(scope.town_codes))
+        if scope.enterprise_id is not None:
+            query = query.where(SiteRow.enterprise_id == scope.enterprise_id)
+        if scope.park_id is not None:
+            query = query.where(
+                SiteRow.enterprise_id.in_(
+                    select(EnterpriseRow.id).where(EnterpriseRow.park_id == scope.park_id)
+                )
+            )
+        return query
+
+    def visible_sites(
+        self,
+        scope: RowScope,
+        *,
+        kind: str | None = None,
+        enterprise_id: int | None = None,
+        town_code: str | None = None,
+    ) -> list[dict[str, Any]]:
+        query = self._scope_sites(select(SiteRow), scope)
+        if kind:
+            query = query.where(SiteRow.kind == kind)
+        if enterprise_id is not None:
+            query = query.where(SiteRow.enterprise_id == enterprise_id)
+        if town_code:
+            query = query.where(SiteRow.town_code == town_code)
+        return [_site_dict(r) for r in self.session.scalars(query.order_by(SiteRow.code))]
+
+    def visible_site(self, site_id: int, scope: RowScope = CITY) -> dict[str, Any] | None:
+        """One site, or None when it does not exist or lies outside ``scope``."""
+        row = self.session.scalar(self._scope_sites(select(SiteRow).where(SiteRow.id == site_id), scope))
+        return _site_dict(row) if row is not None else None
+
+    def visible_devices(self, scope: RowScope) -> list[dict[str, Any]]:
+        query = self._scope_sites(
+            select(DeviceRow, SiteRow).join(SiteRow, DeviceRow.site_id == SiteRow.id), scope
+        ).order_by(DeviceRow.mn)
+        return [
+            {
+                "id": d.id,
+                "mn": d.mn,
+                "site_id": d.site_id,
+                "site_code": s.code,
+                "site_name": s.name,
+                "town_code": s.town_code,
+                "enterprise_id": s.enterprise_id,
+                "crc_variant": str(d.crc_variant.value),
+                "active": d.active,
+            }
+            for d, s in self.session.execute(query)
+        ]
+
+    def device_summary(self, device_id: int) -> dict[str, Any] | None:
+        row = self.session.get(DeviceRow, device_id)
+        if row is None:
+            return None
+        return {"id": row.id, "mn": row.mn, "site_id": row.site_id, "active": row.active}
+
+    def set_device_active(self, device_id: int, active: bool) -> None:
+        self.session.execute(update(DeviceRow).where(DeviceRow.id == device_id).values(active=active))
 
     # ===================================================================== counts
     def count(self, table: str) -> int:

@@ -18,11 +18,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from greenport.storage.accounts_repo import AccountsRepository
 from greenport.storage.db import Database
 from greenport.storage.evaluation_repo import EvaluationRepository
 from greenport.storage.monitoring_repo import MonitoringRepository
 from greenport.storage.registry_repo import RegistryRepository
-from greenport.storage.web_repo import WebRepository
 
 #: attribute name -> repository class taking a Session. One line per feature; imported statically
 #: so that import-linter sees every arrow.
@@ -30,7 +30,7 @@ REPOSITORIES: dict[str, type[Any]] = {
     "registry": RegistryRepository,
     "monitoring": MonitoringRepository,
     "evaluation": EvaluationRepository,
-    "web": WebRepository,
+    "accounts": AccountsRepository,
 }
 
 

@@ -209,7 +209,7 @@ def create_app(
     container = container or build(settings, migrate=migrate)
     with container.uow() as uow:
         auth.refuse_demo_accounts(uow, mode=container.settings.mode)
-    hot = HotCache(container.db, version=lambda uow: uow.web.monitoring.data_version())
+    hot = HotCache(container.db, version=lambda uow: uow.monitoring.data_version())
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -280,7 +280,7 @@ def app_from_env() -> FastAPI:
 
 def _prewarm(hot: HotCache) -> None:
     """The data most callers need first: public statistics and the city-wide dashboard."""
-    from greenport.storage.web_repo import RowScope
+    from greenport.accounts.model import RowScope
     from greenport.web.queries import scope_dashboard
 
     started = time.perf_counter()

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from greenport.accounts.model import Role
+from greenport.accounts.model import CITY_ROLES, Principal, Role, town_of
 from greenport.assessments import service as assessments
 from greenport.assessments.model import EvaluationRun
-from greenport.storage.uow import UnitOfWork
+from greenport.bootstrap import UnitOfWork
 from greenport.systems import all_systems, get_system
-from greenport.web.auth import CITY_ROLES, Principal, town_of
 
 #: How many weakest indicators the obstacle diagnosis lists per unit.
 TOP_OBSTACLES = 3

@@ -26,7 +26,7 @@ import csv
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -34,11 +34,10 @@ from typing import Any, Protocol
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from greenport.accounts import passwords
-from greenport.accounts.model import Role
+from greenport.accounts.model import ANONYMOUS, Principal, Role, RowScope
 from greenport.demo.credentials import is_demo_login, made_by_demo
 from greenport.kernel.errors import InvalidInput, NotFound, PermissionDenied
 from greenport.kernel.time import utcnow
-from greenport.storage.web_repo import RowScope
 from greenport.web.errors import CsrfFailed, NotAuthenticated, TooManyAttempts
 
 SESSION_COOKIE = "gp_session"
@@ -69,86 +68,6 @@ def _load_login_limits(path: Path) -> tuple[LoginLimit, ...]:
 #: Log-in rate limits, checked in this order (``login_limits.csv`` names the sources).
 LOGIN_LIMITS: tuple[LoginLimit, ...] = _load_login_limits(Path(__file__).with_name("login_limits.csv"))
 LOGIN_WINDOW = max(limit.window for limit in LOGIN_LIMITS)
-
-#: Roles that see the whole city.
-CITY_ROLES = frozenset({Role.CITY_ADMIN, Role.BUREAU_ANALYST, Role.DEPARTMENT})
-#: Every role (log-in pages: a signed-in user may log in again, e.g. as someone else).
-EVERYONE = frozenset(Role)
-#: Every signed-in role.
-SIGNED_IN = frozenset(Role) - {Role.PUBLIC}
-#: Roles with officer duties in a territory (city, town or grid).
-OFFICERS = CITY_ROLES | {Role.TOWN_OFFICER, Role.GRID_OFFICER}
-ADMINS = frozenset({Role.CITY_ADMIN})
-ANALYSTS = frozenset({Role.CITY_ADMIN, Role.BUREAU_ANALYST})
-
-
-def town_of(division_code: str) -> str:
-    """The town (乡镇级, GB/T 2260 + statistical codes: digits 7-9) containing a division [12 digits]."""
-    return division_code[:9] + "000"
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """The caller of one request."""
-
-    user_id: int | None
-    username: str
-    display_name: str
-    role: Role
-    division_code: str | None = None
-    enterprise_id: int | None = None
-    park_id: int | None = None
-    park_town_code: str | None = None
-    via: str = "anonymous"  # session | token | anonymous
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
-
-    @property
-    def authenticated(self) -> bool:
-        return self.user_id is not None
-
-    @property
-    def scope(self) -> RowScope:
-        """The rows this caller may see (applied in SQL by the repositories)."""
-        if not self.authenticated or self.role is Role.PUBLIC:
-            return RowScope(disclosed_only=True)
-        if self.role is Role.ENTERPRISE:
-            return RowScope(enterprise_id=self.enterprise_id if self.enterprise_id is not None else -1)
-        if self.park_id is not None:  # a park management committee: its park, even as a department
-            return RowScope(park_id=self.park_id)
-        if self.role in CITY_ROLES:
-            return RowScope()
-        if self.division_code is None:
-            return RowScope(town_codes=frozenset())
-        return RowScope(town_codes=frozenset({town_of(self.division_code)}))
-
-    def can_see_town(self, town_code: str) -> bool:
-        scope = self.scope
-        if scope.disclosed_only:
-            return True
-        return scope.town_codes is None or town_code in scope.town_codes
-
-    def can_see_enterprise(self, enterprise: dict[str, Any]) -> bool:
-        scope = self.scope
-        if scope.disclosed_only:
-            return False
-        if scope.enterprise_id is not None and enterprise["id"] != scope.enterprise_id:
-            return False
-        if scope.park_id is not None and enterprise.get("park_id") != scope.park_id:
-            return False
-        return scope.town_codes is None or enterprise["town_code"] in scope.town_codes
-
-    def can_see_site(self, site: dict[str, Any]) -> bool:
-        scope = self.scope
-        if scope.disclosed_only:
-            return site["kind"] in ("air_station", "water_section")
-        if scope.enterprise_id is not None and site.get("enterprise_id") != scope.enterprise_id:
-            return False
-        if scope.park_id is not None and site.get("enterprise_id") is None:
-            return False
-        return scope.town_codes is None or site["town_code"] in scope.town_codes
-
-
-ANONYMOUS = Principal(user_id=None, username="anonymous", display_name="公众", role=Role.PUBLIC)
 
 
 class Allow:
@@ -213,7 +132,7 @@ def require_csrf(cookie_token: str | None, sent_token: str | None) -> None:
 # --- use cases over uow.web ---------------------------------------------------------------------
 
 
-class WebRepo(Protocol):
+class AccountsReads(Protocol):
     def user_credentials(self, username: str) -> tuple[dict[str, Any], str] | None: ...
     def user(self, user_id: int) -> dict[str, Any] | None: ...
     def set_password_hash(self, user_id: int, password_hash: str) -> None: ...
@@ -230,7 +149,6 @@ class WebRepo(Protocol):
     def reserve_login_attempt(self, key: str, *, now: datetime, window: timedelta) -> int: ...
     def release_login_attempt(self, key: str) -> None: ...
     def clear_login_attempts(self, key: str) -> None: ...
-    def parks(self, scope: RowScope) -> list[dict[str, Any]]: ...
     def audit(
         self,
         *,
@@ -244,16 +162,21 @@ class WebRepo(Protocol):
     ) -> None: ...
 
 
-class HasWeb(Protocol):
-    web: WebRepo
+class ParkReads(Protocol):
+    def visible_parks(self, scope: RowScope) -> list[dict[str, Any]]: ...
+
+
+class HasAccounts(Protocol):
+    accounts: AccountsReads
+    registry: ParkReads
 
     def commit(self) -> None: ...
 
 
-def principal_from_user(repo: WebRepo, user: dict[str, Any], *, via: str) -> Principal:
+def principal_from_user(uow: HasAccounts, user: dict[str, Any], *, via: str) -> Principal:
     park_town = None
     if user.get("park_id") is not None:
-        parks = repo.parks(RowScope(park_id=user["park_id"]))
+        parks = uow.registry.visible_parks(RowScope(park_id=user["park_id"]))
         park_town = parks[0]["town_code"] if parks else None
     return Principal(
         user_id=user["id"],
@@ -274,7 +197,7 @@ def login_key(limit: LoginLimit, *, username: str, ip: str) -> str:
 
 
 def authenticate(
-    uow: HasWeb,
+    uow: HasAccounts,
     *,
     username: str,
     password: str,
@@ -301,7 +224,7 @@ def authenticate(
     reserved: list[str] = []
     for limit in LOGIN_LIMITS:
         key = login_key(limit, username=username, ip=ip)
-        attempts = uow.web.reserve_login_attempt(key, now=now, window=limit.window)
+        attempts = uow.accounts.reserve_login_attempt(key, now=now, window=limit.window)
         reserved.append(key)
         if attempts > limit.max_attempts:
             uow.commit()
@@ -310,10 +233,10 @@ def authenticate(
                 field="username",
             )
     uow.commit()  # every parallel attempt now sees these reservations
-    found = uow.web.user_credentials(username)
+    found = uow.accounts.user_credentials(username)
     ok = found is not None and found[0]["active"] and passwords.verify_password(found[1], password)
     demo_refused = found is not None and not demo_logins and is_demo_login(username, password, found[1])
-    uow.web.record_login_attempt(username=username, ip=ip, success=bool(ok) and not demo_refused, at=now)
+    uow.accounts.record_login_attempt(username=username, ip=ip, success=bool(ok) and not demo_refused, at=now)
     if demo_refused:
         uow.commit()
         raise NotAuthenticated(
@@ -322,21 +245,21 @@ def authenticate(
     if not ok or found is None:
         uow.commit()
         raise NotAuthenticated("wrong user name or password", field="password")
-    uow.web.clear_login_attempts(reserved[0])
+    uow.accounts.clear_login_attempts(reserved[0])
     for key in reserved[1:]:
-        uow.web.release_login_attempt(key)
+        uow.accounts.release_login_attempt(key)
     user, stored = found
     if passwords.needs_rehash(stored):
-        uow.web.set_password_hash(user["id"], passwords.hash_password(password))
-    return principal_from_user(uow.web, user, via="session")
+        uow.accounts.set_password_hash(user["id"], passwords.hash_password(password))
+    return principal_from_user(uow, user, via="session")
 
 
-def demo_accounts(uow: HasWeb) -> list[str]:
+def demo_accounts(uow: HasAccounts) -> list[str]:
     """User names of the active accounts the demo city made (public passwords), sorted."""
-    return sorted(name for name, stored in uow.web.password_hashes() if made_by_demo(name, stored))
+    return sorted(name for name, stored in uow.accounts.password_hashes() if made_by_demo(name, stored))
 
 
-def refuse_demo_accounts(uow: HasWeb, *, mode: str) -> None:
+def refuse_demo_accounts(uow: HasAccounts, *, mode: str) -> None:
     """Refuse to serve in ``production`` while accounts made by the demo city exist: their
     passwords can be computed by anyone from ``greenport.demo.credentials``."""
     if mode != "production":
@@ -350,18 +273,24 @@ def refuse_demo_accounts(uow: HasWeb, *, mode: str) -> None:
         )
 
 
-def open_session(uow: HasWeb, *, principal: Principal) -> str:
+def open_session(uow: HasAccounts, *, principal: Principal) -> str:
     """Create a session row and return the (unsigned) session id for the cookie."""
     assert principal.user_id is not None
     session_id = new_secret()
-    uow.web.add_session(
+    uow.accounts.add_session(
         digest=digest(session_id), user_id=principal.user_id, expires_at=utcnow() + SESSION_LIFETIME
     )
     return session_id
 
 
 def issue_token(
-    uow: HasWeb, *, principal: Principal, name: str, days: int, max_days: int, now: datetime | None = None
+    uow: HasAccounts,
+    *,
+    principal: Principal,
+    name: str,
+    days: int,
+    max_days: int,
+    now: datetime | None = None,
 ) -> str:
     """Create a bearer token for ``principal`` valid ``days`` (1..``max_days``) and return it
     (it is never shown again; the database keeps its SHA-256).
@@ -380,49 +309,51 @@ def issue_token(
         )
     token = "gp_" + new_secret()
     expires = (now or utcnow()) + timedelta(days=days)
-    uow.web.add_token(digest=digest(token), name=name, user_id=principal.user_id, expires_at=expires)
+    uow.accounts.add_token(digest=digest(token), name=name, user_id=principal.user_id, expires_at=expires)
     return token
 
 
-def list_tokens(uow: HasWeb, *, user_id: int | None = None) -> list[dict[str, Any]]:
+def list_tokens(uow: HasAccounts, *, user_id: int | None = None) -> list[dict[str, Any]]:
     """Tokens of one user (or of everyone), newest first; never their secret."""
-    return uow.web.tokens(user_id=user_id)
+    return uow.accounts.tokens(user_id=user_id)
 
 
-def revoke_token(uow: HasWeb, *, token_id: int, by: Principal | None = None) -> str:
+def revoke_token(uow: HasAccounts, *, token_id: int, by: Principal | None = None) -> str:
     """Revoke token ``token_id``. ``by`` (a web caller) may revoke its own tokens, a city admin
     any; ``None`` is the operator at the command line. Someone else's token answers
     :class:`NotFound`, as a missing one does (the caller learns nothing of other users).
     Returns the token's digest (to evict it from caches)."""
-    found = uow.web.token_owner(token_id)
+    found = uow.accounts.token_owner(token_id)
     if found is None or (by is not None and by.role is not Role.CITY_ADMIN and found[0] != by.user_id):
         raise NotFound(f"no token {token_id}", field="token_id")
-    uow.web.revoke_token(token_id=token_id)
+    uow.accounts.revoke_token(token_id=token_id)
     return found[1]
 
 
-def revoke_bearer(uow: HasWeb, *, bearer: str) -> None:
+def revoke_bearer(uow: HasAccounts, *, bearer: str) -> None:
     """Revoke the token a caller authenticated with (log-out with a bearer token)."""
-    uow.web.revoke_token(digest=digest(bearer))
+    uow.accounts.revoke_token(digest=digest(bearer))
 
 
-def resolve(uow: HasWeb, *, secret_key: str, bearer: str | None, session_cookie: str | None) -> Principal:
+def resolve(
+    uow: HasAccounts, *, secret_key: str, bearer: str | None, session_cookie: str | None
+) -> Principal:
     """The principal of a request from its bearer token or session cookie (else anonymous)."""
     now = utcnow()
     if bearer:
-        user_id = uow.web.token_user_id(digest(bearer), now=now)
+        user_id = uow.accounts.token_user_id(digest(bearer), now=now)
         if user_id is None:
             raise NotAuthenticated("invalid or expired bearer token")
         via = "token"
     elif session_cookie:
         session_id = unsign_session(secret_key, session_cookie)
-        user_id = uow.web.session_user_id(digest(session_id), now=now) if session_id else None
+        user_id = uow.accounts.session_user_id(digest(session_id), now=now) if session_id else None
         if user_id is None:
             return ANONYMOUS
         via = "session"
     else:
         return ANONYMOUS
-    user = uow.web.user(user_id)
+    user = uow.accounts.user(user_id)
     if user is None or not user["active"]:
         raise NotAuthenticated("account disabled")
-    return principal_from_user(uow.web, user, via=via)
+    return principal_from_user(uow, user, via=via)

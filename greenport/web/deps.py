@@ -12,12 +12,12 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from greenport.bootstrap import Container
+from greenport.accounts.model import ANONYMOUS, Principal
+from greenport.bootstrap import Container, UnitOfWork
 from greenport.config import Settings
 from greenport.kernel.errors import PermissionDenied
-from greenport.storage.uow import UnitOfWork
 from greenport.web import auth
-from greenport.web.auth import Allow, Principal
+from greenport.web.auth import Allow
 from greenport.web.errors import NotAuthenticated
 
 
@@ -118,8 +118,8 @@ async def get_principal(request: Request) -> Principal:
         return cached
     key = credential_key(request)
     if key is None:
-        request.state.principal = auth.ANONYMOUS
-        return auth.ANONYMOUS
+        request.state.principal = ANONYMOUS
+        return ANONYMOUS
     cache = request.app.state.principal_cache
     compute = _principal_compute(request.app, key)
     value = cache.peek(key, compute)
@@ -165,7 +165,7 @@ class Gate(Allow):
             # sent to /login, refused there again, and loop. The JSON API keeps its 401.
             if not self.anonymous or request.url.path.startswith("/api"):
                 raise
-            principal = auth.ANONYMOUS
+            principal = ANONYMOUS
             request.state.principal = principal
         self.check(principal)
         if request.method not in ("GET", "HEAD", "OPTIONS") and principal.via == "session":

@@ -37,12 +37,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from greenport.storage.uow import UnitOfWork
+from greenport.accounts.model import ANONYMOUS
+from greenport.bootstrap import UnitOfWork
 from greenport.web import auth, i18n
 
 if TYPE_CHECKING:
+    from greenport.accounts.model import Principal
     from greenport.storage.db import Database
-    from greenport.web.auth import Allow, Principal
+    from greenport.web.auth import Allow
 
 log = logging.getLogger(__name__)
 
@@ -344,4 +346,4 @@ def _cached_principal(app: Any, headers: dict[bytes, bytes], cookies: dict[str, 
     key = credential_key_of(
         headers.get(b"authorization", b"").decode("latin-1"), cookies.get(auth.SESSION_COOKIE)
     )
-    return auth.ANONYMOUS if key is None else cached_principal(app, key)
+    return ANONYMOUS if key is None else cached_principal(app, key)

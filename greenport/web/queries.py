@@ -19,11 +19,11 @@ from typing import Any
 import orjson
 from starlette.concurrency import run_in_threadpool
 
+from greenport.accounts.model import RowScope
+from greenport.bootstrap import UnitOfWork
 from greenport.kernel.time import CHINA_TZ, local_date, utcnow
 from greenport.reports import service as reports
 from greenport.reports.air import city_hour
-from greenport.storage.uow import UnitOfWork
-from greenport.storage.web_repo import RowScope
 from greenport.web.hot import HotCache
 from greenport.web.limits import outlet_exceedances
 
@@ -195,8 +195,8 @@ def site_states(uow: UnitOfWork, sites: list[dict[str, Any]], *, now: datetime) 
     """Each site with its state (normal / over_limit / offline), latest AQI or water class, and
     for outlets the pollutants over their emission limit (``exceedances``, :mod:`web.limits`)."""
     ids = [s["id"] for s in sites]
-    reads = uow.web.monitoring
-    seen = reads.last_seen(ids, since=now - timedelta(days=2))
+    reads = uow.monitoring
+    seen = reads.sites_last_seen(ids, since=now - timedelta(days=2))
     air_ids = [s["id"] for s in sites if s["kind"] == "air_station"]
     water_ids = [s["id"] for s in sites if s["kind"] == "water_section"]
     aqi = reads.latest_indices(air_ids, kind="aqi", period="hour", since=now - timedelta(days=2))
@@ -241,7 +241,7 @@ def site_states(uow: UnitOfWork, sites: list[dict[str, Any]], *, now: datetime) 
 def data_reference_time(uow: UnitOfWork, sites: list[dict[str, Any]], *, now: datetime) -> datetime:
     """``now``, or the end of the newest stored hour when the data stop earlier (a back-filled
     demo year, an archive): statistics then describe the data's own year, not an empty one."""
-    latest = uow.web.monitoring.latest_aggregate_time([s["id"] for s in sites], period="hour")
+    latest = uow.monitoring.latest_aggregate_time([s["id"] for s in sites], period="hour")
     if latest is None:
         return now
     return min(now, latest + timedelta(hours=1) - timedelta(microseconds=1))
@@ -251,7 +251,7 @@ def current_city_aqi(
     uow: UnitOfWork, air_sites: list[dict[str, Any]], *, now: datetime
 ) -> dict[str, Any] | None:
     ids = [s["id"] for s in air_sites]
-    rows = uow.web.monitoring.aggregates(
+    rows = uow.monitoring.aggregate_values(
         ids, period="hour", start=now - timedelta(hours=30), end=now + timedelta(hours=1)
     )
     if not rows:
@@ -286,9 +286,11 @@ def scope_dashboard(hot: HotCache, scope: RowScope) -> dict[str, Any]:
 def compute_dashboard(
     uow: UnitOfWork, scope: RowScope, *, now: datetime, stats_cache: TtlCache | None = None
 ) -> dict[str, Any]:
-    towns = uow.web.towns(scope if not scope.disclosed_only else RowScope(), with_boundaries=True)
-    parks = [] if scope.disclosed_only else uow.web.parks(scope)
-    sites = uow.web.sites(scope)
+    towns = uow.registry.visible_towns(
+        scope if not scope.disclosed_only else RowScope(), with_boundaries=True
+    )
+    parks = [] if scope.disclosed_only else uow.registry.visible_parks(scope)
+    sites = uow.registry.visible_sites(scope)
     states = site_states(uow, sites, now=now)
     air_sites = [s for s in sites if s["kind"] == "air_station"]
     sections = [s for s in sites if s["kind"] == "water_section"]
@@ -315,7 +317,7 @@ def compute_dashboard(
         counts[s["state"]] += 1
     value = {
         "generated_at": now.astimezone(CHINA_TZ).isoformat(timespec="seconds"),
-        "city": uow.web.city(),
+        "city": uow.registry.city_summary(),
         "towns": [{k: t[k] for k in ("code", "name")} for t in towns],
         "parks": [{k: p[k] for k in ("id", "code", "name", "town_code")} for p in parks],
         "geojson": feature_collection(towns, parks),

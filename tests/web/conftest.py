@@ -143,7 +143,7 @@ def _seed(container, city: City) -> None:  # type: ignore[no-untyped-def]
             s.add(user)
             s.flush()
             token = f"gp_test_{role}"
-            uow.web.add_token(
+            uow.accounts.add_token(
                 digest=auth.digest(token),
                 name="test",
                 user_id=user.id,
@@ -162,7 +162,7 @@ def _seed(container, city: City) -> None:  # type: ignore[no-untyped-def]
         s.add(user)
         s.flush()
         token = f"gp_test_{PARK_USER}"
-        uow.web.add_token(
+        uow.accounts.add_token(
             digest=auth.digest(token),
             name="test",
             user_id=user.id,

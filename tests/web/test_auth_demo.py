@@ -46,7 +46,7 @@ def test_demo_marks_are_recognised(sqlite_url: str) -> None:
     container = build(Settings(database_url=sqlite_url), migrate=False)
     with container.uow() as uow:
         assert auth.demo_accounts(uow) == ["demo_admin"]
-        hashes = dict(uow.web.password_hashes())
+        hashes = dict(uow.accounts.password_hashes())
     container.db.dispose()
     assert made_by_demo("demo_admin", hashes["demo_admin"])
     assert not made_by_demo("real", hashes["real"]) and not made_by_demo("careless", hashes["careless"])

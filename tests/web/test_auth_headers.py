@@ -159,7 +159,7 @@ def test_forwarded_for_only_from_trusted_proxies(lite_app: Any, trusted: str, se
         server.should_exit = True
         thread.join(10)
     with container.uow() as uow:
-        attempts = uow.web.login_attempts_of(username="city_admin")
+        attempts = uow.accounts.login_attempts_of(username="city_admin")
     assert [a["ip"] for a in attempts] == [seen]
 
 

@@ -55,7 +55,7 @@ def test_parallel_wrong_passwords_count_at_most_the_limit(city_app: Any) -> None
     assert outcomes["wrong"] <= USER_IP_LIMIT, outcomes
     assert outcomes["wrong"] + outcomes["locked"] == 20
     with container.uow() as uow:
-        checked = uow.web.login_attempts_of(username="town_officer")
+        checked = uow.accounts.login_attempts_of(username="town_officer")
     assert len([a for a in checked if not a["success"]]) <= USER_IP_LIMIT
     # locked at the attacker's address, even with the right password ...
     assert _login(container, password=PASSWORD, ip=ATTACKER) == "locked"

@@ -77,8 +77,8 @@ def test_an_expired_token_is_refused(city_app: Any) -> None:
     client, _ = city_app
     token = "gp_" + auth.new_secret()
     with client.app.state.container.uow() as uow:
-        user_id = uow.web.user_credentials("city_admin")[0]["id"]
-        uow.web.add_token(
+        user_id = uow.accounts.user_credentials("city_admin")[0]["id"]
+        uow.accounts.add_token(
             digest=auth.digest(token), name="old", user_id=user_id, expires_at=utcnow() - timedelta(seconds=1)
         )
     assert client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401

@@ -12,11 +12,10 @@ from typing import Any
 
 import pytest
 
-from greenport.accounts.model import Role
+from greenport.accounts.model import Principal, Role
 from greenport.kernel.time import utcnow
 from greenport.web import auth
 from greenport.web.app import PUBLIC_DOCUMENTATION, RouteInfo, gate_of, http_routes
-from greenport.web.auth import Principal
 from tests.web.conftest import PARK_USER, PASSWORD, TOWN_A, TOWN_B, City, bearer
 from tests.web.scope_check import CALLERS, DISCLOSED_PATHS, VISIBLE, rows_outside, workbook_rows
 
@@ -40,9 +39,9 @@ def _throwaway_token(client: Any, role: str) -> tuple[int, str]:
     """A fresh bearer token of user ``role``: (its id, the token)."""
     token = "gp_throwaway_" + auth.new_secret()
     with client.app.state.container.uow() as uow:
-        found = uow.web.user_credentials(role)
+        found = uow.accounts.user_credentials(role)
         assert found is not None
-        token_id = uow.web.add_token(
+        token_id = uow.accounts.add_token(
             digest=auth.digest(token),
             name="throwaway",
             user_id=found[0]["id"],

@@ -7,10 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from greenport.accounts.model import Role
+from greenport.accounts import service as accounts_service
+from greenport.accounts.model import ANALYSTS, CITY_ROLES, Principal, Role
 from greenport.assessments import service as assessments
 from greenport.web import assessments_view as view
-from greenport.web.auth import ANALYSTS, CITY_ROLES, Principal
 from greenport.web.deps import UowDep, allow, client_ip
 from greenport.web.params import RowId
 
@@ -43,9 +43,9 @@ def start_run(uow: UowDep, user: Principal, body: RunIn, ip: str) -> dict[str, A
     run = assessments.run_assessment(
         uow, system_id=body.system_id, period=body.period, uncertainty=body.uncertainty, note=body.note
     )
-    uow.web.audit(
-        user_id=user.user_id,
-        username=user.username,
+    accounts_service.record_audit(
+        uow,
+        principal=user,
         action="run",
         entity="assessment",
         entity_id=str(run.id),

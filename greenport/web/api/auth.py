@@ -8,8 +8,9 @@ from fastapi import APIRouter, Request, Response
 from fastapi import Path as FastApiPath
 from pydantic import BaseModel, Field
 
+from greenport.accounts import service as accounts_service
+from greenport.accounts.model import EVERYONE, SIGNED_IN, Principal
 from greenport.web import auth
-from greenport.web.auth import EVERYONE, SIGNED_IN, Principal
 from greenport.web.deps import SettingsDep, UowDep, allow, client_ip, credential_key
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -94,9 +95,9 @@ def logout(
     if user.via == "token" and key is not None and key[0] == "bearer":
         auth.revoke_bearer(uow, bearer=key[1])
         request.app.state.principal_cache.pop(key)
-        uow.web.audit(
-            user_id=user.user_id,
-            username=user.username,
+        accounts_service.record_audit(
+            uow,
+            principal=user,
             action="revoke",
             entity="api_token",
             detail={"by": "logout"},
@@ -106,7 +107,7 @@ def logout(
     cookie = request.cookies.get(auth.SESSION_COOKIE)
     session_id = auth.unsign_session(settings.secret_key, cookie) if cookie else None
     if session_id:
-        uow.web.revoke_session(auth.digest(session_id))
+        uow.accounts.revoke_session(auth.digest(session_id))
     if cookie:
         request.app.state.principal_cache.pop(("session", cookie))
     response.delete_cookie(auth.SESSION_COOKIE)
@@ -131,9 +132,9 @@ def create_token(
     token = auth.issue_token(
         uow, principal=user, name=body.name, days=body.days, max_days=settings.token_max_days
     )
-    uow.web.audit(
-        user_id=user.user_id,
-        username=user.username,
+    accounts_service.record_audit(
+        uow,
+        principal=user,
         action="create",
         entity="api_token",
         detail={"name": body.name, "days": body.days},
@@ -160,9 +161,9 @@ def revoke_token(
     request.app.state.principal_cache.pop_where(
         lambda key: key[0] == "bearer" and auth.digest(key[1]) == revoked_digest
     )
-    uow.web.audit(
-        user_id=user.user_id,
-        username=user.username,
+    accounts_service.record_audit(
+        uow,
+        principal=user,
         action="revoke",
         entity="api_token",
         entity_id=str(token_id),

@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from greenport.accounts.model import SIGNED_IN, Principal
 from greenport.web import queries
-from greenport.web.auth import SIGNED_IN, Principal
 from greenport.web.deps import Gate
 from greenport.web.hot import HotCache, HotRoute, Producer
 

@@ -8,10 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
+from greenport.accounts import service as accounts_service
+from greenport.accounts.model import ADMINS, ANALYSTS, SIGNED_IN, Principal
+from greenport.bootstrap import UnitOfWork
 from greenport.kernel.errors import NotFound, PermissionDenied
 from greenport.kernel.time import utcnow
-from greenport.storage.uow import UnitOfWork
-from greenport.web.auth import ADMINS, ANALYSTS, SIGNED_IN, Principal
 from greenport.web.deps import UowDep, allow, client_ip
 from greenport.web.limits import applicable_limits
 from greenport.web.params import Instant, RowId
@@ -25,9 +26,9 @@ def listing(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def visible_site(uow: UnitOfWork, user: Principal, site_id: int) -> dict[str, Any]:
     """The site if the caller's scope holds it (checked in SQL); 404 if it does not exist, else 403."""
-    site = uow.web.site(site_id, user.scope)
+    site = uow.registry.visible_site(site_id, user.scope)
     if site is None:
-        if uow.web.site(site_id) is None:
+        if uow.registry.visible_site(site_id) is None:
             raise NotFound(f"no site {site_id}", field="site_id")
         raise PermissionDenied(f"site {site_id} is outside your scope", field="site_id")
     return site
@@ -37,20 +38,22 @@ def visible_site(uow: UnitOfWork, user: Principal, site_id: int) -> dict[str, An
 def list_sites(
     uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)], kind: str | None = None
 ) -> dict[str, Any]:
-    return listing(uow.web.sites(user.scope, kind=kind))
+    return listing(uow.registry.visible_sites(user.scope, kind=kind))
 
 
 @router.get("/sites/{site_id}", summary="One site with its devices")
 def get_site(site_id: RowId, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]) -> dict[str, Any]:
     site = visible_site(uow, user, site_id)
-    site["devices"] = [d for d in uow.web.devices(user.scope) if d["site_id"] == site_id]
+    site["devices"] = [d for d in uow.registry.visible_devices(user.scope) if d["site_id"] == site_id]
     return site
 
 
 def site_series(
     uow: UnitOfWork, site: dict[str, Any], *, period: str, start: datetime, end: datetime
 ) -> dict[str, Any]:
-    rows = uow.web.monitoring.aggregates([site["id"]], period=period, start=start, end=end, valid_only=False)
+    rows = uow.monitoring.aggregate_values(
+        [site["id"]], period=period, start=start, end=end, valid_only=False
+    )
     by_parameter: dict[str, list[tuple[str, float]]] = {}
     for t, _site, parameter, value in rows:
         by_parameter.setdefault(parameter, []).append((t.isoformat(), value))
@@ -93,10 +96,10 @@ def get_site_observations(
 ) -> dict[str, Any]:
     visible_site(uow, user, site_id)
     now = utcnow()
-    rows = uow.web.monitoring.observations(
+    rows = uow.monitoring.observation_rows(
         site_id, start=now - timedelta(hours=hours), end=now + timedelta(hours=1)
     )
-    rows += uow.web.monitoring.observations(
+    rows += uow.monitoring.observation_rows(
         site_id, start=now - timedelta(hours=hours), end=now + timedelta(hours=1), period="minute"
     )
     return listing(rows)
@@ -108,12 +111,12 @@ def list_quarantine(
     user: Annotated[Principal, allow(ANALYSTS)],
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> dict[str, Any]:
-    return listing(uow.web.monitoring.quarantine(limit=limit))
+    return listing(uow.monitoring.quarantine_rows(limit=limit))
 
 
 @router.get("/devices", summary="Data loggers (数采仪) by MN")
 def list_devices(uow: UowDep, user: Annotated[Principal, allow(ADMINS)]) -> dict[str, Any]:
-    return listing(uow.web.devices(user.scope))
+    return listing(uow.registry.visible_devices(user.scope))
 
 
 class DeviceActive(BaseModel):
@@ -128,13 +131,13 @@ def set_device_active(
     uow: UowDep,
     user: Annotated[Principal, allow(ADMINS)],
 ) -> dict[str, Any]:
-    device = uow.web.device(device_id)
+    device = uow.registry.device_summary(device_id)
     if device is None:
         raise NotFound(f"no device {device_id}", field="device_id")
-    uow.web.set_device_active(device_id, body.active)
-    uow.web.audit(
-        user_id=user.user_id,
-        username=user.username,
+    uow.registry.set_device_active(device_id, body.active)
+    accounts_service.record_audit(
+        uow,
+        principal=user,
         action="set_active",
         entity="device",
         entity_id=str(device_id),

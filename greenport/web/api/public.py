@@ -9,12 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from greenport.accounts.model import Role
+from greenport.accounts.model import Principal, Role, RowScope
+from greenport.bootstrap import UnitOfWork
 from greenport.kernel.time import local_date, utcnow
 from greenport.reports import service as reports
-from greenport.storage.uow import UnitOfWork
-from greenport.storage.web_repo import RowScope
-from greenport.web.auth import Principal
 from greenport.web.deps import Gate
 from greenport.web.hot import HotCache, HotRoute
 from greenport.web.queries import TtlCache, data_reference_time, dumps
@@ -25,7 +23,7 @@ DISCLOSED = RowScope(disclosed_only=True)
 
 
 def public_air(uow: UnitOfWork) -> dict[str, Any]:
-    sites = uow.web.sites(DISCLOSED, kind="air_station")
+    sites = uow.registry.visible_sites(DISCLOSED, kind="air_station")
     today = local_date(data_reference_time(uow, sites, now=utcnow()))
     city = reports.city_air_stations(sites)
     month = reports.air_summary(uow, air_sites=city, start=today - timedelta(days=30), end=today)
@@ -38,7 +36,7 @@ def public_air(uow: UnitOfWork) -> dict[str, Any]:
 
 
 def public_water(uow: UnitOfWork) -> dict[str, Any]:
-    sections = uow.web.sites(DISCLOSED, kind="water_section")
+    sections = uow.registry.visible_sites(DISCLOSED, kind="water_section")
     today = local_date(data_reference_time(uow, sections, now=utcnow()))
     classes = reports.water_summary(uow, sections=sections, start=today - timedelta(days=30), end=today)
     return {"data": [c.to_dict() for c in classes], "count": len(classes)}

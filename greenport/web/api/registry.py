@@ -9,11 +9,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, UploadFile
 from fastapi.responses import Response
 
+from greenport.accounts import service as accounts_service
+from greenport.accounts.model import ADMINS, CITY_ROLES, OFFICERS, SIGNED_IN, Principal
 from greenport.enterprises import service as enterprises_service
 from greenport.kernel.errors import InvalidInput, NotFound, PermissionDenied
 from greenport.kernel.fields import ImportOutcome
 from greenport.tabular import ImportLimits, Sheet, read_table, write_xlsx
-from greenport.web.auth import ADMINS, CITY_ROLES, OFFICERS, SIGNED_IN, Principal
 from greenport.web.deps import SettingsDep, UowDep, allow, client_ip
 from greenport.web.params import Offset, RowId
 
@@ -27,30 +28,30 @@ def listing(rows: list[dict[str, Any]], count: int | None = None) -> dict[str, A
 
 @router.get("/towns", summary="Towns (streets) in the caller's scope")
 def list_towns(uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]) -> dict[str, Any]:
-    return listing(uow.web.towns(user.scope))
+    return listing(uow.registry.visible_towns(user.scope))
 
 
 @router.get("/towns/{code}", summary="One town with its enterprises and sites counts")
 def get_town(code: str, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]) -> dict[str, Any]:
-    town = next((t for t in uow.web.towns(user.scope) if t["code"] == code), None)
+    town = next((t for t in uow.registry.visible_towns(user.scope) if t["code"] == code), None)
     if town is None:
-        if uow.web.division(code) is None:
+        if uow.registry.division_summary(code) is None:
             raise NotFound(f"no town {code}", field="code")
         raise PermissionDenied(f"town {code} is outside your scope", field="code")
-    _rows, count = uow.web.enterprises(user.scope, town_code=code, limit=1)
+    _rows, count = uow.registry.visible_enterprises(user.scope, town_code=code, limit=1)
     town["enterprise_count"] = count
-    town["sites"] = uow.web.sites(user.scope, town_code=code)
+    town["sites"] = uow.registry.visible_sites(user.scope, town_code=code)
     return town
 
 
 @router.get("/grid-cells", summary="Grid cells (网格) in the caller's scope")
 def list_grid_cells(uow: UowDep, user: Annotated[Principal, allow(OFFICERS)]) -> dict[str, Any]:
-    return listing(uow.web.grid_cells(user.scope))
+    return listing(uow.registry.visible_grid_cells(user.scope))
 
 
 @router.get("/parks", summary="Industrial parks in the caller's scope")
 def list_parks(uow: UowDep, user: Annotated[Principal, allow(OFFICERS)]) -> dict[str, Any]:
-    rows = uow.web.parks(user.scope)
+    rows = uow.registry.visible_parks(user.scope)
     for row in rows:
         row.pop("boundary", None)
     return listing(rows)
@@ -64,15 +65,17 @@ def list_enterprises(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     offset: Offset = 0,
 ) -> dict[str, Any]:
-    rows, count = uow.web.enterprises(user.scope, town_code=town_code, limit=limit, offset=offset)
+    rows, count = uow.registry.visible_enterprises(
+        user.scope, town_code=town_code, limit=limit, offset=offset
+    )
     return listing(rows, count)
 
 
 def visible_enterprise(uow: UowDep, user: Principal, enterprise_id: int) -> dict[str, Any]:
     """The enterprise if the caller's scope holds it (checked in SQL); 404 if it does not exist, else 403."""
-    enterprise = uow.web.enterprise(enterprise_id, user.scope)
+    enterprise = uow.registry.visible_enterprise(enterprise_id, user.scope)
     if enterprise is None:
-        if uow.web.enterprise(enterprise_id) is None:
+        if uow.registry.visible_enterprise(enterprise_id) is None:
             raise NotFound(f"no enterprise {enterprise_id}", field="enterprise_id")
         raise PermissionDenied(f"enterprise {enterprise_id} is outside your scope", field="enterprise_id")
     return enterprise
@@ -90,7 +93,7 @@ def get_enterprise_sites(
     enterprise_id: RowId, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]
 ) -> dict[str, Any]:
     visible_enterprise(uow, user, enterprise_id)
-    return listing(uow.web.sites(user.scope, enterprise_id=enterprise_id))
+    return listing(uow.registry.visible_sites(user.scope, enterprise_id=enterprise_id))
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -103,13 +106,16 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     responses={200: {"description": "The workbook", "content": {XLSX: {}}}},
 )
 def export_registry(uow: UowDep, user: Annotated[Principal, allow(CITY_ROLES)]) -> Response:
-    enterprises, _ = uow.web.enterprises(user.scope, limit=100000)
+    enterprises, _ = uow.registry.visible_enterprises(user.scope, limit=100000)
     sheets = []
     for title, rows in (
-        ("towns", uow.web.towns(user.scope)),
-        ("parks", [{k: v for k, v in p.items() if k != "boundary"} for p in uow.web.parks(user.scope)]),
+        ("towns", uow.registry.visible_towns(user.scope)),
+        (
+            "parks",
+            [{k: v for k, v in p.items() if k != "boundary"} for p in uow.registry.visible_parks(user.scope)],
+        ),
         ("enterprises", enterprises),
-        ("sites", uow.web.sites(user.scope)),
+        ("sites", uow.registry.visible_sites(user.scope)),
     ):
         headers = list(rows[0].keys()) if rows else ["code"]
         sheets.append(Sheet(title, headers, [[r.get(h) for h in headers] for r in rows]))
@@ -157,9 +163,9 @@ def import_registry(
     raw = file.file.read(limits.max_bytes + 1)  # a size the client did not declare is bounded too
     table = read_table(name, data=raw, limits=limits)
     outcome = importer(uow, table.numbered(), headers=table.headers, source=name)
-    uow.web.audit(
-        user_id=user.user_id,
-        username=user.username,
+    accounts_service.record_audit(
+        uow,
+        principal=user,
         action="import",
         entity=kind,
         detail={"rows": len(table.rows), "file": file.filename},

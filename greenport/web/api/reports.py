@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from greenport.accounts.model import CITY_ROLES, Principal
 from greenport.reports import render
 from greenport.reports import service as reports
-from greenport.web.auth import CITY_ROLES, Principal
 from greenport.web.deps import UowDep, allow
 from greenport.web.params import Month, YearOrMonth
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from greenport.web.auth import ADMINS, Principal
+from greenport.accounts.model import ADMINS, Principal
 from greenport.web.deps import UowDep, allow
 
 router = APIRouter(tags=["admin"])
@@ -16,5 +16,5 @@ router = APIRouter(tags=["admin"])
 def list_audit(
     uow: UowDep, _: Annotated[Principal, allow(ADMINS)], limit: Annotated[int, Query(ge=1, le=1000)] = 200
 ) -> dict[str, Any]:
-    rows = uow.web.audit_entries(limit=limit)
+    rows = uow.accounts.audit_entries(limit=limit)
     return {"data": rows, "count": len(rows)}

@@ -9,10 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from greenport.accounts.model import ANALYSTS, Principal
 from greenport.web import assessments_view as view
 from greenport.web import charts
 from greenport.web.api.assessments import READERS, RunIn, start_run
-from greenport.web.auth import ANALYSTS, Principal
 from greenport.web.deps import UowDep, allow, client_ip
 from greenport.web.pages.base import menu_page, render
 from greenport.web.params import RowId

@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from greenport.accounts.model import EVERYONE, SIGNED_IN, Principal
 from greenport.kernel.errors import DomainError
 from greenport.web import auth
 from greenport.web.api.auth import set_session_cookies
-from greenport.web.auth import EVERYONE, SIGNED_IN, Principal
 from greenport.web.deps import SettingsDep, UowDep, allow, client_ip
 from greenport.web.pages.base import render
 
@@ -81,7 +81,7 @@ def logout_submit(
     cookie = request.cookies.get(auth.SESSION_COOKIE)
     session_id = auth.unsign_session(settings.secret_key, cookie) if cookie else None
     if session_id:
-        uow.web.revoke_session(auth.digest(session_id))
+        uow.accounts.revoke_session(auth.digest(session_id))
     if cookie:
         request.app.state.principal_cache.pop(("session", cookie))
     response = RedirectResponse("/login", status_code=303)

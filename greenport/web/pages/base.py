@@ -16,11 +16,11 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from greenport.accounts.model import ADMINS, ANALYSTS, ANONYMOUS, SIGNED_IN, Principal
 from greenport.kernel.errors import DomainError
 from greenport.web import auth, i18n
 from greenport.web.api.assessments import READERS as ASSESSMENT_READERS
 from greenport.web.api.public import PUBLIC_GATE
-from greenport.web.auth import ADMINS, ANALYSTS, ANONYMOUS, SIGNED_IN, Principal
 from greenport.web.deps import Gate
 from greenport.web.hot import CSRF_PLACEHOLDER, HotEntry, with_csrf
 

@@ -11,9 +11,8 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from greenport.storage.web_repo import RowScope
+from greenport.accounts.model import ANONYMOUS, SIGNED_IN, Principal, RowScope
 from greenport.web import charts, i18n, queries
-from greenport.web.auth import ANONYMOUS, SIGNED_IN, Principal
 from greenport.web.deps import Gate
 from greenport.web.hot import HotCache, HotRoute, Producer
 from greenport.web.pages.base import HTML, chrome, hot_page, menu_gate, page_chrome, render_bytes, viewer

@@ -9,11 +9,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from greenport.accounts.model import SIGNED_IN, Principal
 from greenport.kernel.parameters import registry
 from greenport.kernel.time import utcnow
 from greenport.web import charts
 from greenport.web.api.monitoring import site_series, visible_site
-from greenport.web.auth import SIGNED_IN, Principal
 from greenport.web.deps import UowDep, allow
 from greenport.web.pages.base import menu_page, render
 from greenport.web.params import RowId
@@ -54,13 +54,13 @@ def site_page(
         option_list.append(
             charts.series_vs_limits(entry["points"], parameter=parameter, unit=unit, limits=entry["limits"])
         )
-    obs = uow.web.monitoring.observations(
+    obs = uow.monitoring.observation_rows(
         site_id, start=now - timedelta(hours=6), end=now + timedelta(hours=1), period="minute"
     )
-    obs += uow.web.monitoring.observations(
+    obs += uow.monitoring.observation_rows(
         site_id, start=now - timedelta(hours=6), end=now + timedelta(hours=1), period="raw"
     )
-    devices = [d for d in uow.web.devices(user.scope) if d["site_id"] == site_id]
+    devices = [d for d in uow.registry.visible_devices(user.scope) if d["site_id"] == site_id]
     ctx = SiteContext(site=site, charts=option_list, observations=obs[-200:], devices=devices, period=period)
     return render(request, "site.html", ctx)
 
@@ -77,7 +77,7 @@ def quarantine_page(
     request: Request, uow: UowDep, _: Annotated[Principal, menu_page("/quarantine")]
 ) -> Response:
     return render(
-        request, "quarantine.html", QuarantineContext(rows=uow.web.monitoring.quarantine(limit=200))
+        request, "quarantine.html", QuarantineContext(rows=uow.monitoring.quarantine_rows(limit=200))
     )
 
 
@@ -90,4 +90,4 @@ class DevicesContext:
 def devices_page(
     request: Request, uow: UowDep, user: Annotated[Principal, menu_page("/devices")]
 ) -> Response:
-    return render(request, "devices.html", DevicesContext(devices=uow.web.devices(user.scope)))
+    return render(request, "devices.html", DevicesContext(devices=uow.registry.visible_devices(user.scope)))

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
+from greenport.accounts.model import Principal
 from greenport.web import charts
 from greenport.web.api.public import air_data, water_data
-from greenport.web.auth import Principal
 from greenport.web.hot import HotCache, HotRoute, Producer
 from greenport.web.pages.base import HTML, chrome, hot_page, menu_gate, page_chrome, render_bytes, viewer
 
