@@ -70,11 +70,11 @@ def analyst_token(url: str) -> str:
 
     from sqlalchemy import select
 
+    from greenport.accounts.secret_tokens import digest, new_secret
     from greenport.bootstrap import build
     from greenport.config import Settings
     from greenport.kernel.time import utcnow
     from greenport.storage.registry import UserRow
-    from greenport.web import auth
 
     container = build(Settings(database_url=url), migrate=True)
     with container.uow() as uow:
@@ -82,9 +82,9 @@ def analyst_token(url: str) -> str:
             select(UserRow).where(UserRow.role.in_(["bureau_analyst", "city_admin"])).limit(1)
         )
         assert user is not None, "the demo city has no analyst"
-        token = "gp_bench_" + auth.new_secret()
+        token = "gp_bench_" + new_secret()
         uow.accounts.add_token(
-            digest=auth.digest(token), name="bench", user_id=user.id, expires_at=utcnow() + timedelta(days=90)
+            digest=digest(token), name="bench", user_id=user.id, expires_at=utcnow() + timedelta(days=90)
         )
     container.db.dispose()
     return token

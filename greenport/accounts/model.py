@@ -92,7 +92,7 @@ class Principal:
     enterprise_id: int | None = None
     park_id: int | None = None
     park_town_code: str | None = None
-    via: str = "anonymous"  # session | token | anonymous
+    via: str = "anonymous"  # session | token | anonymous | command_line
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -116,3 +116,9 @@ class Principal:
 
 
 ANONYMOUS = Principal(user_id=None, username="anonymous", display_name="公众", role=Role.PUBLIC)
+
+#: The operator of the machine at the command line (``greenport users ...``), as the audit log
+#: names them (no user row: whoever may run the commands may do anything).
+COMMAND_LINE = Principal(
+    user_id=None, username="cli", display_name="命令行", role=Role.CITY_ADMIN, via="command_line"
+)

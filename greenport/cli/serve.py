@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from greenport.accounts import service as accounts_service
 from greenport.config import Settings
 
 
@@ -37,14 +38,13 @@ def register(app: typer.Typer) -> None:
 
         from greenport.bootstrap import build, upgrade_database
         from greenport.web.app import create_app
-        from greenport.web.auth import refuse_demo_accounts
 
         settings = Settings(database_url=database_url) if database_url else Settings()
         if settings.mode == "production":
             container = build(settings, migrate=True)
             try:
                 with container.uow() as uow:
-                    refuse_demo_accounts(uow, mode=settings.mode)
+                    accounts_service.refuse_demo_accounts(uow, mode=settings.mode)
             except RuntimeError as exc:
                 typer.echo(f"error: {exc}", err=True)
                 raise typer.Exit(2) from None

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import typer
 
+from greenport.accounts import service as accounts_service
+from greenport.accounts.model import COMMAND_LINE
 from greenport.cli.context import console, container, fail, print_json
 from greenport.kernel.errors import DomainError
-from greenport.web import auth
 
 users_app = typer.Typer(help="User accounts: API tokens, demo accounts.", no_args_is_help=True)
 tokens_app = typer.Typer(
@@ -25,14 +26,12 @@ def list_tokens(
 ) -> None:
     """List API tokens (id, name, user, created, expires, revoked), newest first."""
     app = container(database)
-    with app.uow() as uow:
-        user_id = None
-        if user is not None:
-            found = uow.accounts.user_credentials(user)
-            if found is None:
-                fail(f"no user {user}", as_json=as_json)
-            user_id = found[0]["id"]
-        rows = auth.list_tokens(uow, user_id=user_id)
+    try:
+        with app.uow() as uow:
+            user_id = accounts_service.get_user(uow, username=user).id if user is not None else None
+            rows = accounts_service.list_tokens(uow, user_id=user_id)
+    except DomainError as exc:
+        fail(exc, as_json=as_json)
     if as_json:
         print_json({"data": rows, "count": len(rows)})
         return
@@ -51,9 +50,9 @@ def revoke_token(
     app = container(database)
     try:
         with app.uow() as uow:
-            auth.revoke_token(uow, token_id=token_id)
-            uow.accounts.audit(
-                user_id=None, username="cli", action="revoke", entity="api_token", entity_id=str(token_id)
+            accounts_service.revoke_token(uow, token_id=token_id)
+            accounts_service.record_audit(
+                uow, principal=COMMAND_LINE, action="revoke", entity="api_token", entity_id=str(token_id)
             )
     except DomainError as exc:
         fail(exc, as_json=as_json)
@@ -71,7 +70,7 @@ def demo_accounts(
     """List active accounts made by the demo city (public passwords; refused in production)."""
     app = container(database)
     with app.uow() as uow:
-        names = auth.demo_accounts(uow)
+        names = accounts_service.demo_accounts(uow)
     if as_json:
         print_json({"data": names, "count": len(names)})
     else:

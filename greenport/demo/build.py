@@ -14,12 +14,14 @@ from typing import Any
 
 from sqlalchemy import MetaData
 
+from greenport.accounts import service as accounts
+from greenport.accounts.demo_accounts import demo_user_password
 from greenport.bootstrap import Container
 from greenport.demo import assessments as assessments_stage
 from greenport.demo import monitoring as monitoring_stage
 from greenport.demo.city import build_registry
 from greenport.demo.context import DemoContext, DemoDevice
-from greenport.demo.credentials import demo_device_password, demo_user_password
+from greenport.demo.credentials import demo_device_password
 from greenport.demo.summary import DEMO_USERNAMES, summarise
 from greenport.storage.migrate import upgrade
 
@@ -140,7 +142,7 @@ def load_context(container: Container, *, seed: int = DEFAULT_SEED) -> DemoConte
         ctx.outlet_enterprise_ids = sorted(
             {d.enterprise_id for d in ctx.devices if d.enterprise_id is not None}
         )
-        users = {u.username: u for u in uow.registry.list_users()}
+        users = {u.username: u for u in accounts.list_users(uow)}
         ctx.logins = [
             {"role": users[name].role.value, "username": name, "password": demo_user_password(name)}
             for name in DEMO_USERNAMES

@@ -35,8 +35,9 @@ from typing import Any
 import yaml
 
 from greenport.accounts import service as accounts
+from greenport.accounts.demo_accounts import demo_salt, demo_user_password
 from greenport.demo.context import DemoContext, DemoDevice
-from greenport.demo.credentials import demo_device_password, demo_salt, demo_user_password
+from greenport.demo.credentials import demo_device_password
 from greenport.demo.geo import Cell, bbox_of, lattice, point_inside, polygon_geojson, rectangle_inside
 from greenport.enterprises import service as enterprises
 from greenport.enterprises.model import IndustryGroup, SiteKind, SizeClass

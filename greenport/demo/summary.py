@@ -7,8 +7,8 @@ from collections import Counter
 from typing import Any
 
 from greenport.accounts import service as accounts
+from greenport.accounts.demo_accounts import demo_user_password
 from greenport.demo.city import plan
-from greenport.demo.credentials import demo_user_password
 from greenport.enterprises import service as enterprises
 from greenport.enterprises.model import OUTLET_KINDS, IndustryGroup, SiteKind, SiteLevel
 from greenport.regions import service as regions

@@ -1,7 +1,9 @@
-"""Repository of the accounts feature (``uow.accounts``): users' credentials, browser sessions,
-API tokens, log-in attempts and counters, and the audit log.
+"""Repository of the accounts feature (``uow.accounts``): users and their credentials, browser
+sessions, API tokens, log-in attempts and counters, and the audit log.
 
-Rows are returned as plain dicts (JSON-ready); secrets are stored only as their SHA-256 digest.
+Users are returned as :class:`~greenport.accounts.model.User`; the other rows as plain dicts
+(JSON-ready). Secrets are stored only as their SHA-256 digest, passwords as argon2id hashes.
+It flushes after each insert so that ids are known, and never commits (the unit of work does).
 """
 
 from __future__ import annotations
@@ -15,41 +17,99 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from greenport.accounts.model import Role, User
 from greenport.kernel.time import utcnow
 from greenport.storage.base import UTCDateTime
-from greenport.storage.registry import UserRow
+from greenport.storage.registry import ParkRow, UserRow
 from greenport.storage.web import ApiTokenRow, AuditLogRow, LoginAttemptRow, LoginCounterRow, WebSessionRow
 
+#: A user row with the code of its park (users of a park management committee).
+_USERS = select(UserRow, ParkRow.code).outerjoin(ParkRow, ParkRow.id == UserRow.park_id)
 
-def _user_dict(row: UserRow) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "username": row.username,
-        "display_name": row.display_name,
-        "role": str(row.role.value if hasattr(row.role, "value") else row.role),
-        "division_code": row.division_code,
-        "enterprise_id": row.enterprise_id,
-        "park_id": row.park_id,
-        "active": row.active,
-    }
+
+def _user(row: UserRow, park_code: str | None) -> User:
+    return User(
+        id=row.id,
+        username=row.username,
+        display_name=row.display_name,
+        role=Role(row.role),
+        division_code=row.division_code,
+        enterprise_id=row.enterprise_id,
+        park_code=park_code,
+        active=row.active,
+    )
 
 
 class AccountsRepository:
-    """Users' sessions, API tokens, log-in attempts and the audit log (``uow.accounts``)."""
+    """Users, their sessions and API tokens, log-in attempts and the audit log (``uow.accounts``)."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def user_credentials(self, username: str) -> tuple[dict[str, Any], str] | None:
-        row = self.session.scalar(select(UserRow).where(UserRow.username == username))
-        return (_user_dict(row), row.password_hash) if row is not None else None
+    # --- users ----------------------------------------------------------------------------------
 
-    def user(self, user_id: int) -> dict[str, Any] | None:
-        row = self.session.get(UserRow, user_id)
-        return _user_dict(row) if row is not None else None
+    def add_user(self, user: User, *, password_hash: str, created_at: datetime | None = None) -> User:
+        park = self.park_of(user.park_code) if user.park_code is not None else None
+        if user.park_code is not None and park is None:
+            raise LookupError(f"no park {user.park_code}")
+        row = UserRow(
+            created_at=created_at or utcnow(),
+            username=user.username,
+            password_hash=password_hash,
+            display_name=user.display_name,
+            role=user.role,
+            division_code=user.division_code,
+            enterprise_id=user.enterprise_id,
+            park_id=park[0] if park is not None else None,
+            active=user.active,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return _user(row, user.park_code)
 
-    def set_password_hash(self, user_id: int, password_hash: str) -> None:
-        self.session.execute(update(UserRow).where(UserRow.id == user_id).values(password_hash=password_hash))
+    def get_user(self, username: str) -> User | None:
+        found = self.user_credentials(username)
+        return found[0] if found is not None else None
+
+    def user_by_id(self, user_id: int) -> User | None:
+        found = self.session.execute(_USERS.where(UserRow.id == user_id)).first()
+        return _user(found[0], found[1]) if found is not None else None
+
+    def user_credentials(self, username: str) -> tuple[User, str] | None:
+        """The user ``username`` and its stored password hash (None: no such user)."""
+        found = self.session.execute(_USERS.where(UserRow.username == username)).first()
+        if found is None:
+            return None
+        row, park_code = found
+        return _user(row, park_code), row.password_hash
+
+    def set_password_hash(self, username: str, password_hash: str) -> None:
+        """Replace the stored password hash of user ``username`` (a re-hash at log-in)."""
+        self.session.execute(
+            update(UserRow).where(UserRow.username == username).values(password_hash=password_hash)
+        )
+
+    def list_users(self, *, role: Role | None = None) -> list[User]:
+        query = _USERS.order_by(UserRow.id)
+        if role is not None:
+            query = query.where(UserRow.role == role)
+        return [_user(found[0], found[1]) for found in self.session.execute(query)]
+
+    def password_hashes(self) -> list[tuple[str, str]]:
+        """(user name, stored password hash) of every active user (demo-account check)."""
+        rows = self.session.execute(
+            select(UserRow.username, UserRow.password_hash).where(UserRow.active.is_(True))
+        )
+        return [(str(name), str(stored)) for name, stored in rows]
+
+    def park_of(self, park_code: str) -> tuple[int, str] | None:
+        """(id, town code) of park ``park_code``: what a park user's scope is made of."""
+        found = self.session.execute(
+            select(ParkRow.id, ParkRow.town_code).where(ParkRow.code == park_code)
+        ).first()
+        return (int(found[0]), str(found[1])) if found is not None else None
+
+    # --- sessions and tokens --------------------------------------------------------------------
 
     def add_session(self, *, digest: str, user_id: int, expires_at: datetime) -> None:
         self.session.add(WebSessionRow(digest=digest, user_id=user_id, expires_at=expires_at, revoked=False))
@@ -103,13 +163,6 @@ class AccountsRepository:
         ).first()
         return (int(row[0]), str(row[1])) if row is not None else None
 
-    def password_hashes(self) -> list[tuple[str, str]]:
-        """(user name, stored password hash) of every active user (demo-account check)."""
-        rows = self.session.execute(
-            select(UserRow.username, UserRow.password_hash).where(UserRow.active.is_(True))
-        )
-        return [(str(name), str(stored)) for name, stored in rows]
-
     def revoke_token(self, *, token_id: int | None = None, digest: str | None = None) -> bool:
         """Revoke one token by id or by digest; True when a live token was revoked."""
         query = update(ApiTokenRow).where(ApiTokenRow.revoked.is_(False))
@@ -120,6 +173,8 @@ class AccountsRepository:
         else:
             raise ValueError("revoke_token needs token_id or digest")
         return bool(self.session.execute(query.values(revoked=True)).rowcount)  # type: ignore[attr-defined]
+
+    # --- log-in attempts ------------------------------------------------------------------------
 
     def record_login_attempt(self, *, username: str, ip: str, success: bool, at: datetime) -> None:
         self.session.add(LoginAttemptRow(username=username[:80], ip=ip[:64], success=success, at=at))

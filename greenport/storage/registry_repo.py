@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from greenport.accounts.model import CITY, DISCLOSED_SITE_KINDS, Role, RowScope, User
+from greenport.accounts.model import CITY, DISCLOSED_SITE_KINDS, RowScope
 from greenport.enterprises.model import Device, Enterprise, EnterpriseYear, Site, SiteKind
 from greenport.kernel.time import utcnow
 from greenport.regions.model import Division, DivisionLevel, GridCell, GridLevel, GridOfficer, Park
@@ -514,56 +514,6 @@ class RegistryRepository:
         if site_id is not None:
             query = query.where(DeviceRow.site_id == site_id)
         return [self._device_from_row(r) for r in self.session.scalars(query)]
-
-    # ===================================================================== users
-    def _user_from_row(self, row: UserRow) -> User:
-        return User(
-            id=row.id,
-            username=row.username,
-            display_name=row.display_name,
-            role=row.role,
-            division_code=row.division_code,
-            enterprise_id=row.enterprise_id,
-            park_code=self._park_code(row.park_id),
-            active=row.active,
-        )
-
-    def add_user(self, user: User, *, password_hash: str, created_at: datetime | None = None) -> User:
-        row = UserRow(
-            created_at=created_at or utcnow(),
-            username=user.username,
-            password_hash=password_hash,
-            display_name=user.display_name,
-            role=user.role,
-            division_code=user.division_code,
-            enterprise_id=user.enterprise_id,
-            park_id=self._park_id(user.park_code),
-            active=user.active,
-        )
-        self.session.add(row)
-        self.session.flush()
-        return self._user_from_row(row)
-
-    def get_user(self, username: str) -> User | None:
-        row = self.session.scalar(select(UserRow).where(UserRow.username == username))
-        return None if row is None else self._user_from_row(row)
-
-    def get_user_credentials(self, username: str) -> tuple[User, str] | None:
-        row = self.session.scalar(select(UserRow).where(UserRow.username == username))
-        return None if row is None else (self._user_from_row(row), row.password_hash)
-
-    def set_user_password_hash(self, username: str, password_hash: str) -> None:
-        row = self.session.scalar(select(UserRow).where(UserRow.username == username))
-        if row is None:
-            raise LookupError(f"no user {username}")
-        row.password_hash = password_hash
-        self.session.flush()
-
-    def list_users(self, *, role: Role | None = None) -> list[User]:
-        query = select(UserRow).order_by(UserRow.id)
-        if role is not None:
-            query = query.where(UserRow.role == role)
-        return [self._user_from_row(r) for r in self.session.scalars(query)]
 
     # ===================================================================== scoped reads
     # Read models for pages, reports and the API: plain dicts, each taking a RowScope applied

@@ -62,7 +62,7 @@ class LoginCounterRow(Base):
     """Log-in attempts reserved under one key within a fixed window (the rate limit's counter).
 
     ``key`` names what is counted: ``user-ip:<user>|<address>``, ``ip:<address>`` or
-    ``user:<user>`` (:func:`greenport.web.auth.authenticate`). An attempt is reserved by one
+    ``user:<user>`` (:func:`greenport.accounts.service.log_in`). An attempt is reserved by one
     atomic upsert *before* its password is checked, so parallel attempts cannot all pass a check
     that none of them has counted yet; a successful log-in gives its reservation back.
     """

@@ -21,6 +21,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from greenport import __version__
+from greenport.accounts import service as accounts_service
 from greenport.bootstrap import Container, build
 from greenport.config import Settings
 from greenport.web import auth, errors
@@ -33,7 +34,7 @@ from greenport.web.hot import HotCache, HotPathMiddleware
 from greenport.web.pages import dashboard as dashboard_page
 from greenport.web.pages import pages_router
 from greenport.web.pages import public as public_page
-from greenport.web.pages.base import templates
+from greenport.web.pages.base import render_error, templates
 from greenport.web.queries import STATS_TTL, TtlCache
 
 log = logging.getLogger(__name__)
@@ -208,7 +209,7 @@ def create_app(
     """
     container = container or build(settings, migrate=migrate)
     with container.uow() as uow:
-        auth.refuse_demo_accounts(uow, mode=container.settings.mode)
+        accounts_service.refuse_demo_accounts(uow, mode=container.settings.mode)
     hot = HotCache(container.db, version=lambda uow: uow.monitoring.data_version())
 
     @asynccontextmanager
@@ -235,7 +236,7 @@ def create_app(
     for route in HOT_ROUTES:
         hot.add_route(route)
     app.state.hot = hot
-    errors.install(app)
+    errors.install(app, render_page=render_error)
     app.add_middleware(CsrfCookieMiddleware)
     app.add_middleware(HotPathMiddleware)  # a hit skips routing and the rest
     # request body limit: added last, so it wraps even the hot path (no oversized body gets in)

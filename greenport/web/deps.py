@@ -12,13 +12,14 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
+from greenport.accounts import service as accounts_service
+from greenport.accounts.errors import NotAuthenticated
 from greenport.accounts.model import ANONYMOUS, Principal
 from greenport.bootstrap import Container, UnitOfWork
 from greenport.config import Settings
 from greenport.kernel.errors import PermissionDenied
 from greenport.web import auth
 from greenport.web.auth import Allow
-from greenport.web.errors import NotAuthenticated
 
 
 def get_container(request: Request) -> Container:
@@ -88,13 +89,11 @@ def _principal_compute(app: Any, key: tuple[str, str]) -> Any:
     kind, value = key
 
     def compute() -> Principal | NotAuthenticated:
+        session_id = auth.unsign_session(container.settings.secret_key, value) if kind == "session" else None
         with UnitOfWork(container.db) as own:
             try:
-                return auth.resolve(
-                    own,
-                    secret_key=container.settings.secret_key,
-                    bearer=value if kind == "bearer" else None,
-                    session_cookie=value if kind == "session" else None,
+                return accounts_service.resolve_principal(
+                    own, bearer=value if kind == "bearer" else None, session_id=session_id
                 )
             except NotAuthenticated as exc:
                 return exc
@@ -186,3 +185,25 @@ def allow(*roles: Any, anonymous: bool = False, city_wide: bool = False) -> Any:
 
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+def log_out(request: Request, uow: UnitOfWork, *, user: Principal) -> None:
+    """End the credential of this request (:func:`greenport.accounts.service.log_out`: a bearer
+    token is revoked, else the session ends) and forget it at once in this process's principal
+    cache (other workers within ``PRINCIPAL_TTL``). The route clears the cookie it answers with."""
+    key = credential_key(request)
+    bearer = key[1] if key is not None and key[0] == "bearer" else None
+    cookie = request.cookies.get(auth.SESSION_COOKIE)
+    secret_key = get_settings(request).secret_key
+    accounts_service.log_out(
+        uow,
+        principal=user,
+        bearer=bearer,
+        session_id=auth.unsign_session(secret_key, cookie) if cookie else None,
+        ip=client_ip(request),
+    )
+    cache = request.app.state.principal_cache
+    if user.via == "token" and bearer is not None:
+        cache.pop(("bearer", bearer))
+    elif cookie:
+        cache.pop(("session", cookie))

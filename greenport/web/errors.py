@@ -3,12 +3,17 @@
 Every error leaving ``/api`` is ``DomainError.to_dict()``: ``{"error": ..., "type": ...,
 "field"?: ..., ...}`` with the status from ``status_hint``. FastAPI's own 401/403/404/405/422
 and any unexpected exception are translated here into the same body. Pages get ``error.html``
-with the same message (and a 401 on a page becomes a redirect to the log-in page).
+with the same message (and a 401 on a page becomes a redirect to the log-in page), drawn by
+the page renderer :func:`install` is given (the pages' frame is theirs, not this module's).
+
+The domain's refusals map by their ``status_hint``: among them the accounts feature's
+:class:`~greenport.accounts.errors.NotAuthenticated` (401) and ``TooManyAttempts`` (429).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -17,21 +22,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from greenport.accounts.errors import NotAuthenticated
 from greenport.kernel.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 
 log = logging.getLogger(__name__)
 
-
-class NotAuthenticated(DomainError):
-    """No valid session or token: log in (or send ``Authorization: Bearer <token>``)."""
-
-    status_hint = 401
-
-
-class TooManyAttempts(DomainError):
-    """Log-in rate limit reached for this user name or client address."""
-
-    status_hint = 429
+#: Draws the error page of a request (``pages.base.render_error``), given to :func:`install`.
+ErrorPageRenderer = Callable[[Request, DomainError], Response]
 
 
 class CsrfFailed(PermissionDenied):
@@ -69,9 +66,8 @@ def error_response(request: Request, error: DomainError) -> Response:
     if status == 401:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
-    from greenport.web.pages.base import render_error
-
-    return render_error(request, error)
+    render_page: ErrorPageRenderer = request.app.state.render_error_page
+    return render_page(request, error)
 
 
 def _from_http(exc: StarletteHTTPException) -> DomainError:
@@ -103,8 +99,10 @@ def _from_validation(exc: RequestValidationError) -> InvalidInput:
     return InvalidInput(message, field=field, errors=details)
 
 
-def install(app: FastAPI) -> None:
-    """Register the handlers that turn every error into the canonical shape."""
+def install(app: FastAPI, *, render_page: ErrorPageRenderer) -> None:
+    """Register the handlers that turn every error into the canonical shape; ``render_page``
+    draws the error page for a browser."""
+    app.state.render_error_page = render_page
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from greenport.accounts import service as accounts
-from greenport.accounts.model import Role
+from greenport.accounts.errors import NotAuthenticated
+from greenport.accounts.model import Principal, Role
 from greenport.enterprises import service as enterprises
 from greenport.kernel.errors import Conflict, InvalidInput
 from greenport.standards.ids import make_credit_code
@@ -55,9 +56,20 @@ def test_one_user_per_role_with_its_scope(scoped: tuple[Database, int]) -> None:
         users = accounts.list_users(uow)
         assert [u.role for u in users] == list(Role)
         assert accounts.get_user(uow, username="department").park_code == "P1"
-        assert accounts.authenticate(uow, username="town_officer", password=PASSWORD) is not None
-        assert accounts.authenticate(uow, username="town_officer", password="wrong password") is None
-        assert accounts.authenticate(uow, username="nobody", password=PASSWORD) is None
+    assert _log_in(db, "town_officer", PASSWORD) is not None
+    assert _log_in(db, "town_officer", "wrong password") is None
+    assert _log_in(db, "nobody", PASSWORD) is None
+
+
+def _log_in(db: Database, username: str, password: str) -> Principal | None:
+    """:func:`accounts.log_in` from one address; None when it is refused."""
+    with UnitOfWork(db) as uow:
+        try:
+            return accounts.log_in(
+                uow, username=username, password=password, ip="192.0.2.1", demo_logins=True
+            )
+        except NotAuthenticated:
+            return None
 
 
 @pytest.mark.parametrize(

@@ -12,11 +12,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from greenport.accounts.passwords import hash_password
+from greenport.accounts.secret_tokens import digest
 from greenport.bootstrap import build
 from greenport.config import Settings
 from greenport.kernel.time import local_day_bounds
 from greenport.storage import registry as reg
-from greenport.web import auth
 
 CITY = "320582000000"
 TOWN_A = "320582100000"
@@ -144,7 +144,7 @@ def _seed(container, city: City) -> None:  # type: ignore[no-untyped-def]
             s.flush()
             token = f"gp_test_{role}"
             uow.accounts.add_token(
-                digest=auth.digest(token),
+                digest=digest(token),
                 name="test",
                 user_id=user.id,
                 expires_at=datetime.now(UTC) + timedelta(days=90),
@@ -163,7 +163,7 @@ def _seed(container, city: City) -> None:  # type: ignore[no-untyped-def]
         s.flush()
         token = f"gp_test_{PARK_USER}"
         uow.accounts.add_token(
-            digest=auth.digest(token),
+            digest=digest(token),
             name="test",
             user_id=user.id,
             expires_at=datetime.now(UTC) + timedelta(days=90),

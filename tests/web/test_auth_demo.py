@@ -1,4 +1,4 @@
-"""Demo accounts, whose passwords anyone can compute from ``greenport.demo.credentials``, cannot
+"""Demo accounts, whose passwords anyone can compute from ``greenport.accounts.demo_accounts``, cannot
 log in in production, and ``greenport serve`` refuses a production database holding them
 (issue 12, item 7)."""
 
@@ -12,12 +12,11 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from greenport.accounts import service as accounts
+from greenport.accounts.demo_accounts import demo_salt, demo_user_password, is_demo_login, made_by_demo
+from greenport.accounts.errors import NotAuthenticated
 from greenport.bootstrap import build
 from greenport.cli.main import app as cli
 from greenport.config import Settings
-from greenport.demo.credentials import demo_salt, demo_user_password, is_demo_login, made_by_demo
-from greenport.web import auth
-from greenport.web.errors import NotAuthenticated
 
 SECRET = "s" * 40
 
@@ -45,7 +44,7 @@ def test_demo_marks_are_recognised(sqlite_url: str) -> None:
     _add_users(sqlite_url)
     container = build(Settings(database_url=sqlite_url), migrate=False)
     with container.uow() as uow:
-        assert auth.demo_accounts(uow) == ["demo_admin"]
+        assert accounts.demo_accounts(uow) == ["demo_admin"]
         hashes = dict(uow.accounts.password_hashes())
     container.db.dispose()
     assert made_by_demo("demo_admin", hashes["demo_admin"])
@@ -83,7 +82,7 @@ def test_the_demo_account_is_refused_even_if_the_app_is_built_around_it(sqlite_u
     _add_users(sqlite_url)
     container = build(Settings(database_url=sqlite_url, mode="production", secret_key=SECRET))
     with container.uow() as uow, pytest.raises(NotAuthenticated, match="demo"):
-        auth.authenticate(
+        accounts.log_in(
             uow,
             username="demo_admin",
             password=demo_user_password("demo_admin"),

@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
+from greenport.accounts import service as accounts_service
+from greenport.accounts.secret_tokens import digest, new_secret
 from greenport.cli.main import app as cli
 from greenport.kernel.time import utcnow
 from greenport.storage.migrate import upgrade
@@ -75,11 +77,12 @@ def test_revoke_list_and_logout(city_app: Any) -> None:
 
 def test_an_expired_token_is_refused(city_app: Any) -> None:
     client, _ = city_app
-    token = "gp_" + auth.new_secret()
+    token = "gp_" + new_secret()
     with client.app.state.container.uow() as uow:
-        user_id = uow.accounts.user_credentials("city_admin")[0]["id"]
+        user_id = accounts_service.get_user(uow, username="city_admin").id
+        assert user_id is not None
         uow.accounts.add_token(
-            digest=auth.digest(token), name="old", user_id=user_id, expires_at=utcnow() - timedelta(seconds=1)
+            digest=digest(token), name="old", user_id=user_id, expires_at=utcnow() - timedelta(seconds=1)
         )
     assert client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
 

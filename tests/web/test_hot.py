@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import delete
 
+from greenport.accounts.secret_tokens import digest
 from greenport.kernel.time import utcnow
 from greenport.web import auth
 from greenport.web.hot import CSRF_PLACEHOLDER, MAX_AGE_SECONDS, HotCache
@@ -168,7 +169,7 @@ def test_a_revoked_token_is_refused_after_the_background_check(app: Any) -> None
     assert client.get("/api/dashboard", headers=headers).status_code == 200
     with client.app.state.container.uow() as uow:
         uow.session.execute(
-            delete(ApiTokenRow).where(ApiTokenRow.digest == auth.digest(city.tokens["department"]))
+            delete(ApiTokenRow).where(ApiTokenRow.digest == digest(city.tokens["department"]))
         )
     cache = client.app.state.principal_cache
     cache.clock.advance(cache.ttl + 1)  # expired: the next call triggers the background check

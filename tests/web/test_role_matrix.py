@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
+from greenport.accounts import service as accounts_service
 from greenport.accounts.model import Principal, Role
+from greenport.accounts.secret_tokens import digest, new_secret
 from greenport.kernel.time import utcnow
-from greenport.web import auth
 from greenport.web.app import PUBLIC_DOCUMENTATION, RouteInfo, gate_of, http_routes
 from tests.web.conftest import PARK_USER, PASSWORD, TOWN_A, TOWN_B, City, bearer
 from tests.web.scope_check import CALLERS, DISCLOSED_PATHS, VISIBLE, rows_outside, workbook_rows
@@ -37,14 +38,14 @@ CONSUMES_CREDENTIAL = {("POST", "/api/auth/logout"), ("DELETE", "/api/auth/token
 
 def _throwaway_token(client: Any, role: str) -> tuple[int, str]:
     """A fresh bearer token of user ``role``: (its id, the token)."""
-    token = "gp_throwaway_" + auth.new_secret()
+    token = "gp_throwaway_" + new_secret()
     with client.app.state.container.uow() as uow:
-        found = uow.accounts.user_credentials(role)
-        assert found is not None
+        user = accounts_service.get_user(uow, username=role)
+        assert user.id is not None
         token_id = uow.accounts.add_token(
-            digest=auth.digest(token),
+            digest=digest(token),
             name="throwaway",
-            user_id=found[0]["id"],
+            user_id=user.id,
             expires_at=utcnow() + timedelta(days=1),
         )
     return token_id, token

@@ -10,8 +10,9 @@ from pydantic import BaseModel, Field
 
 from greenport.accounts import service as accounts_service
 from greenport.accounts.model import EVERYONE, SIGNED_IN, Principal
+from greenport.accounts.secret_tokens import digest
 from greenport.web import auth
-from greenport.web.deps import SettingsDep, UowDep, allow, client_ip, credential_key
+from greenport.web.deps import SettingsDep, UowDep, allow, client_ip, log_out
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -43,20 +44,6 @@ def principal_public(p: Principal) -> dict[str, Any]:
     }
 
 
-def set_session_cookies(response: Response, *, settings_secret: str, session_id: str, secure: bool) -> str:
-    response.set_cookie(
-        auth.SESSION_COOKIE,
-        auth.signer(settings_secret).dumps(session_id),
-        httponly=True,
-        samesite="lax",
-        secure=secure,
-        max_age=int(auth.SESSION_LIFETIME.total_seconds()),
-    )
-    csrf = auth.new_secret()
-    response.set_cookie(auth.CSRF_COOKIE, csrf, httponly=False, samesite="strict", secure=secure)
-    return csrf
-
-
 @router.post("/login", summary="Log in; sets the session cookie (pages) and returns the user")
 def login(
     body: LoginIn,
@@ -66,17 +53,17 @@ def login(
     settings: SettingsDep,
     _: Annotated[Principal, allow(EVERYONE, anonymous=True)],
 ) -> dict[str, Any]:
-    principal = auth.authenticate(
+    principal = accounts_service.log_in(
         uow,
         username=body.username,
         password=body.password,
         ip=client_ip(request),
         demo_logins=settings.demo_logins_allowed,
     )
-    session_id = auth.open_session(uow, principal=principal)
-    csrf = set_session_cookies(
+    session_id = accounts_service.open_session(uow, principal=principal)
+    csrf = auth.set_session_cookies(
         response,
-        settings_secret=settings.secret_key,
+        secret_key=settings.secret_key,
         session_id=session_id,
         secure=settings.mode == "production",
     )
@@ -85,32 +72,11 @@ def login(
 
 @router.post("/logout", summary="End the current session; with a bearer token, revoke that token")
 def logout(
-    request: Request,
-    response: Response,
-    uow: UowDep,
-    user: Annotated[Principal, allow(SIGNED_IN)],
-    settings: SettingsDep,
+    request: Request, response: Response, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]
 ) -> dict[str, Any]:
-    key = credential_key(request)
-    if user.via == "token" and key is not None and key[0] == "bearer":
-        auth.revoke_bearer(uow, bearer=key[1])
-        request.app.state.principal_cache.pop(key)
-        accounts_service.record_audit(
-            uow,
-            principal=user,
-            action="revoke",
-            entity="api_token",
-            detail={"by": "logout"},
-            ip=client_ip(request),
-        )
-        return {"ok": True}
-    cookie = request.cookies.get(auth.SESSION_COOKIE)
-    session_id = auth.unsign_session(settings.secret_key, cookie) if cookie else None
-    if session_id:
-        uow.accounts.revoke_session(auth.digest(session_id))
-    if cookie:
-        request.app.state.principal_cache.pop(("session", cookie))
-    response.delete_cookie(auth.SESSION_COOKIE)
+    log_out(request, uow, user=user)
+    if user.via != "token":
+        response.delete_cookie(auth.SESSION_COOKIE)
     return {"ok": True}
 
 
@@ -129,7 +95,7 @@ def create_token(
     settings: SettingsDep,
     user: Annotated[Principal, allow(SIGNED_IN)],
 ) -> dict[str, Any]:
-    token = auth.issue_token(
+    token = accounts_service.issue_token(
         uow, principal=user, name=body.name, days=body.days, max_days=settings.token_max_days
     )
     accounts_service.record_audit(
@@ -145,7 +111,7 @@ def create_token(
 
 @router.get("/tokens", summary="My bearer tokens (never their secret), newest first")
 def my_tokens(uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]) -> dict[str, Any]:
-    rows = auth.list_tokens(uow, user_id=user.user_id)
+    rows = accounts_service.list_tokens(uow, user_id=user.user_id)
     return {"data": rows, "count": len(rows)}
 
 
@@ -156,10 +122,10 @@ def revoke_token(
     uow: UowDep,
     user: Annotated[Principal, allow(SIGNED_IN)],
 ) -> dict[str, Any]:
-    revoked_digest = auth.revoke_token(uow, token_id=token_id, by=user)
+    revoked_digest = accounts_service.revoke_token(uow, token_id=token_id, by=user)
     # this process forgets it at once (other workers within PRINCIPAL_TTL)
     request.app.state.principal_cache.pop_where(
-        lambda key: key[0] == "bearer" and auth.digest(key[1]) == revoked_digest
+        lambda key: key[0] == "bearer" and digest(key[1]) == revoked_digest
     )
     accounts_service.record_audit(
         uow,

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from greenport.accounts import service as accounts_service
 from greenport.accounts.model import ADMINS, Principal
 from greenport.web.deps import UowDep, allow
 
@@ -16,5 +17,5 @@ router = APIRouter(tags=["admin"])
 def list_audit(
     uow: UowDep, _: Annotated[Principal, allow(ADMINS)], limit: Annotated[int, Query(ge=1, le=1000)] = 200
 ) -> dict[str, Any]:
-    rows = uow.accounts.audit_entries(limit=limit)
+    rows = accounts_service.audit_entries(uow, limit=limit)
     return {"data": rows, "count": len(rows)}

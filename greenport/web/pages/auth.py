@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from greenport.accounts import service as accounts_service
 from greenport.accounts.model import EVERYONE, SIGNED_IN, Principal
 from greenport.kernel.errors import DomainError
 from greenport.web import auth
-from greenport.web.api.auth import set_session_cookies
-from greenport.web.deps import SettingsDep, UowDep, allow, client_ip
+from greenport.web.deps import SettingsDep, UowDep, allow, client_ip, log_out
 from greenport.web.pages.base import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -49,7 +49,7 @@ def login_submit(
 ) -> Response:
     auth.require_csrf(request.cookies.get(auth.CSRF_COOKIE), csrf_token)
     try:
-        principal = auth.authenticate(
+        principal = accounts_service.log_in(
             uow,
             username=username,
             password=password,
@@ -63,11 +63,11 @@ def login_submit(
             LoginContext(next=_safe_next(next), username=username, error=exc.message),
             status_code=exc.status_hint,
         )
-    session_id = auth.open_session(uow, principal=principal)
+    session_id = accounts_service.open_session(uow, principal=principal)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    set_session_cookies(
+    auth.set_session_cookies(
         response,
-        settings_secret=settings.secret_key,
+        secret_key=settings.secret_key,
         session_id=session_id,
         secure=settings.mode == "production",
     )
@@ -75,15 +75,8 @@ def login_submit(
 
 
 @router.post("/logout")
-def logout_submit(
-    request: Request, uow: UowDep, settings: SettingsDep, _: Annotated[Principal, allow(SIGNED_IN)]
-) -> Response:
-    cookie = request.cookies.get(auth.SESSION_COOKIE)
-    session_id = auth.unsign_session(settings.secret_key, cookie) if cookie else None
-    if session_id:
-        uow.accounts.revoke_session(auth.digest(session_id))
-    if cookie:
-        request.app.state.principal_cache.pop(("session", cookie))
+def logout_submit(request: Request, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]) -> Response:
+    log_out(request, uow, user=user)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(auth.SESSION_COOKIE)
     return response
