@@ -68,6 +68,11 @@ def _enterprise_dict(row: EnterpriseRow) -> dict[str, Any]:
     }
 
 
+def _boundary(geojson: str | None) -> dict[str, Any] | None:
+    """A stored GeoJSON boundary as the object a map layer takes ([lon, lat] in degree), or None."""
+    return json.loads(geojson) if geojson else None
+
+
 def _site_dict(row: SiteRow) -> dict[str, Any]:
     return {
         "id": row.id,
@@ -250,6 +255,8 @@ class RegistryRepository:
         return None if row is None else self._park_from_row(row)
 
     def list_parks(self) -> list[Park]:
+        """Every park as a dataclass, unscoped (use cases, exports); ``visible_parks`` is the scoped
+        read model of pages and the API."""
         return [self._park_from_row(r) for r in self.session.scalars(select(ParkRow).order_by(ParkRow.id))]
 
     def park_town(self, park_code: str) -> str | None:
@@ -348,6 +355,8 @@ class RegistryRepository:
     def list_enterprises(
         self, *, town_code: str | None = None, park_code: str | None = None
     ) -> list[Enterprise]:
+        """Every enterprise as a dataclass, unscoped (use cases, exports); ``visible_enterprises``
+        is the scoped, paged read model of pages and the API."""
         query = select(EnterpriseRow).order_by(EnterpriseRow.id)
         if town_code is not None:
             query = query.where(EnterpriseRow.town_code == town_code)
@@ -474,6 +483,8 @@ class RegistryRepository:
         return set(self.session.scalars(select(SiteRow.code)))
 
     def list_sites(self, *, kind: SiteKind | None = None, enterprise_id: int | None = None) -> list[Site]:
+        """Every site as a dataclass, unscoped (use cases, exports); ``visible_sites`` is the scoped
+        read model of pages and the API."""
         query = select(SiteRow).order_by(SiteRow.id)
         if kind is not None:
             query = query.where(SiteRow.kind == kind)
@@ -623,7 +634,7 @@ class RegistryRepository:
                 "population": row.population,
             }
             if with_boundaries:
-                item["boundary"] = json.loads(row.boundary_geojson) if row.boundary_geojson else None
+                item["boundary"] = _boundary(row.boundary_geojson)
             out.append(item)
         return out
 
@@ -673,7 +684,7 @@ class RegistryRepository:
                 "town_code": row.town_code,
             }
             if with_boundaries:
-                item["boundary"] = json.loads(row.boundary_geojson) if row.boundary_geojson else None
+                item["boundary"] = _boundary(row.boundary_geojson)
             out.append(item)
         return out
 
