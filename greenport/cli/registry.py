@@ -275,20 +275,7 @@ def counts_command(as_json: bool = _JSON, database: str | None = _DATABASE) -> N
     app = container(database)
     try:
         with app.uow() as uow:
-            counts = {
-                table: uow.registry.count(table)
-                for table in (
-                    "divisions",
-                    "grid_cells",
-                    "grid_officers",
-                    "parks",
-                    "enterprises",
-                    "enterprise_years",
-                    "sites",
-                    "devices",
-                    "users",
-                )
-            }
+            counts = enterprises.registry_counts(uow)
     finally:
         app.db.dispose()
     if as_json:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
+from greenport.accounts.model import RowScope
 from greenport.enterprises.model import Device, Enterprise, EnterpriseYear, Site, SiteKind
 
 
@@ -32,7 +33,37 @@ class RegistryLookups(Protocol):
     def site_exists(self, code: str) -> bool: ...
 
 
-class EnterprisesRepository(RegistryLookups, Protocol):
+class ScopedRegistryReads(Protocol):
+    """Read models of firms and sites for pages, reports and the API: plain dicts, each with the
+    caller's :class:`RowScope` applied in SQL (the towns and parks serve the registry workbook)."""
+
+    def visible_enterprises(
+        self, scope: RowScope, *, town_code: str | None = None, limit: int = 500, offset: int = 0
+    ) -> tuple[list[dict[str, Any]], int]: ...
+
+    def visible_enterprise(self, enterprise_id: int, scope: RowScope) -> dict[str, Any] | None: ...
+
+    def visible_sites(
+        self,
+        scope: RowScope,
+        *,
+        kind: str | None = None,
+        enterprise_id: int | None = None,
+        town_code: str | None = None,
+    ) -> list[dict[str, Any]]: ...
+
+    def visible_site(self, site_id: int, scope: RowScope) -> dict[str, Any] | None: ...
+
+    def visible_towns(self, scope: RowScope, *, with_boundaries: bool = False) -> list[dict[str, Any]]: ...
+
+    def visible_parks(self, scope: RowScope, *, with_boundaries: bool = True) -> list[dict[str, Any]]: ...
+
+    def count(self, table: str) -> int:
+        """Number of rows of a registry table (``divisions``, ``enterprises``, ...)."""
+        ...
+
+
+class EnterprisesRepository(RegistryLookups, ScopedRegistryReads, Protocol):
     def division_levels(self) -> dict[str, str]: ...
 
     def park_towns(self) -> dict[str, str]: ...

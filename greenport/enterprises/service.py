@@ -4,6 +4,8 @@ Every function takes the unit of work first and keyword-only arguments; it valid
 :mod:`greenport.enterprises.validation` (every problem named by field) and raises
 :class:`~greenport.kernel.errors.InvalidInput`, :class:`~greenport.kernel.errors.Conflict` or
 :class:`~greenport.kernel.errors.NotFound`. The caller's unit of work commits or rolls back.
+The scoped reads (``visible_*``) return the read models pages and the API show, with the caller's
+:class:`~greenport.accounts.model.RowScope` applied in SQL.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from greenport.accounts.model import RowScope
 from greenport.accounts.passwords import hash_password
 from greenport.enterprises.importing import (
     RegistrySnapshot,
@@ -43,7 +46,14 @@ from greenport.enterprises.validation import (
     validate_device_password,
     validate_mn,
 )
-from greenport.kernel.errors import Conflict, InvalidInput, InvalidRows, NotFound, RowError
+from greenport.kernel.errors import (
+    Conflict,
+    InvalidInput,
+    InvalidRows,
+    NotFound,
+    PermissionDenied,
+    RowError,
+)
 from greenport.kernel.fields import Fields, ImportOutcome, raise_problems
 
 # --- enterprises ---------------------------------------------------------------------------------
@@ -235,6 +245,98 @@ def list_sites(
 ) -> list[Site]:
     """Sites ordered by id, optionally of one kind or one enterprise."""
     return uow.registry.list_sites(kind=kind, enterprise_id=enterprise_id)
+
+
+# --- scoped reads: what a caller may see ----------------------------------------------------------
+# Pages, reports and the API read firms and sites through these, with the caller's RowScope (the
+# repository applies it in SQL). A row that exists but lies outside the scope is refused
+# (PermissionDenied, 403) rather than hidden as missing (NotFound, 404), as the routes always did.
+
+#: At most this many enterprises go into one registry workbook (the city has about 3,000 firms).
+EXPORT_MAX_ENTERPRISES = 100_000
+
+#: Registry tables ``registry_counts`` counts, in the order a listing shows them.
+REGISTRY_TABLES = (
+    "divisions",
+    "grid_cells",
+    "grid_officers",
+    "parks",
+    "enterprises",
+    "enterprise_years",
+    "sites",
+    "devices",
+    "users",
+)
+
+
+def visible_enterprises(
+    uow: EnterprisesUnitOfWork,
+    *,
+    scope: RowScope,
+    town_code: str | None = None,
+    limit: int = 500,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """One page (``limit`` rows from ``offset``, by id) of the enterprises in ``scope``, optionally
+    of one town, and how many there are in all; the public sees none."""
+    return uow.registry.visible_enterprises(scope, town_code=town_code, limit=limit, offset=offset)
+
+
+def visible_enterprise(uow: EnterprisesUnitOfWork, *, enterprise_id: int, scope: RowScope) -> dict[str, Any]:
+    """The enterprise's profile if ``scope`` holds it.
+
+    Raises :class:`NotFound` when there is no such enterprise and :class:`PermissionDenied` when it
+    lies outside ``scope`` (both with ``field="enterprise_id"``).
+    """
+    enterprise = uow.registry.visible_enterprise(enterprise_id, scope)
+    if enterprise is not None:
+        return enterprise
+    if uow.registry.enterprise_town(enterprise_id) is None:
+        raise NotFound(f"no enterprise {enterprise_id}", field="enterprise_id")
+    raise PermissionDenied(f"enterprise {enterprise_id} is outside your scope", field="enterprise_id")
+
+
+def visible_sites(
+    uow: EnterprisesUnitOfWork,
+    *,
+    scope: RowScope,
+    kind: SiteKind | str | None = None,
+    enterprise_id: int | None = None,
+    town_code: str | None = None,
+) -> list[dict[str, Any]]:
+    """Monitoring sites in ``scope`` by code, optionally of one kind, enterprise or town
+    (:data:`~greenport.accounts.model.DISCLOSED`: the air stations and water sections only)."""
+    return uow.registry.visible_sites(
+        scope, kind=None if kind is None else str(kind), enterprise_id=enterprise_id, town_code=town_code
+    )
+
+
+def visible_site(uow: EnterprisesUnitOfWork, *, site_id: int, scope: RowScope) -> dict[str, Any]:
+    """The site if ``scope`` holds it; :class:`NotFound` when there is no such site,
+    :class:`PermissionDenied` when it lies outside ``scope`` (both with ``field="site_id"``)."""
+    site = uow.registry.visible_site(site_id, scope)
+    if site is not None:
+        return site
+    if uow.registry.get_site(site_id) is None:
+        raise NotFound(f"no site {site_id}", field="site_id")
+    raise PermissionDenied(f"site {site_id} is outside your scope", field="site_id")
+
+
+def registry_workbook(uow: EnterprisesUnitOfWork, *, scope: RowScope) -> dict[str, list[dict[str, Any]]]:
+    """The registry in ``scope`` as tables of the export workbook: ``towns``, ``parks`` (without
+    boundaries), ``enterprises`` and ``sites``, each a list of rows keyed by column."""
+    enterprises, _total = uow.registry.visible_enterprises(scope, limit=EXPORT_MAX_ENTERPRISES)
+    return {
+        "towns": uow.registry.visible_towns(scope),
+        "parks": uow.registry.visible_parks(scope, with_boundaries=False),
+        "enterprises": enterprises,
+        "sites": uow.registry.visible_sites(scope),
+    }
+
+
+def registry_counts(uow: EnterprisesUnitOfWork) -> dict[str, int]:
+    """Row counts of every registry table (:data:`REGISTRY_TABLES`), for operators."""
+    return {table: uow.registry.count(table) for table in REGISTRY_TABLES}
 
 
 # --- devices -------------------------------------------------------------------------------------

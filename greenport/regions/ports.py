@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
+from greenport.accounts.model import RowScope
 from greenport.regions.model import Division, DivisionLevel, GridCell, GridLevel, GridOfficer, Park
 
 
@@ -15,7 +16,22 @@ class DivisionLookups(Protocol):
         ...
 
 
-class RegionsRepository(DivisionLookups, Protocol):
+class ScopedRegionReads(Protocol):
+    """Read models of the territory for pages, reports and the API: plain dicts, each with the
+    caller's :class:`RowScope` applied in SQL."""
+
+    def visible_towns(self, scope: RowScope, *, with_boundaries: bool = False) -> list[dict[str, Any]]: ...
+
+    def visible_grid_cells(self, scope: RowScope) -> list[dict[str, Any]]: ...
+
+    def visible_parks(self, scope: RowScope, *, with_boundaries: bool = True) -> list[dict[str, Any]]: ...
+
+    def division_summary(self, code: str) -> dict[str, Any] | None: ...
+
+    def city_summary(self) -> dict[str, Any] | None: ...
+
+
+class RegionsRepository(DivisionLookups, ScopedRegionReads, Protocol):
     def add_division(self, division: Division) -> Division: ...
 
     def get_division(self, code: str) -> Division | None: ...

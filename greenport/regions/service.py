@@ -2,7 +2,9 @@
 
 Functions take the unit of work first and keyword-only arguments, validate with
 :mod:`greenport.regions.validation` and raise :class:`InvalidInput` (naming the field),
-:class:`Conflict` (duplicates) or :class:`NotFound`; the caller's unit of work commits.
+:class:`Conflict` (duplicates) or :class:`NotFound`; the caller's unit of work commits. The scoped
+reads (``visible_*``) return the read models pages and the API show, with the caller's
+:class:`~greenport.accounts.model.RowScope` applied in SQL.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from greenport.kernel.errors import Conflict, InvalidInput, InvalidRows, NotFound
+from greenport.accounts.model import RowScope
+from greenport.kernel.errors import Conflict, InvalidInput, InvalidRows, NotFound, PermissionDenied
 from greenport.kernel.fields import Fields, ImportOutcome, raise_problems
 from greenport.regions.importing import (
     division_record,
@@ -210,6 +213,53 @@ def get_park(uow: RegionsUnitOfWork, *, code: str) -> Park:
 
 def list_parks(uow: RegionsUnitOfWork) -> list[Park]:
     return uow.registry.list_parks()
+
+
+# --- scoped reads: what a caller may see ----------------------------------------------------------
+# Pages, reports and the API read the territory through these, with the caller's RowScope (the
+# repository applies it in SQL).
+
+
+def visible_towns(
+    uow: RegionsUnitOfWork, *, scope: RowScope, with_boundaries: bool = False
+) -> list[dict[str, Any]]:
+    """Towns and streets in ``scope`` by code (a firm or park user: the town it lies in); with
+    ``with_boundaries`` each carries its GeoJSON ``boundary`` ([lon, lat] in degree) or None."""
+    return uow.registry.visible_towns(scope, with_boundaries=with_boundaries)
+
+
+def visible_town(uow: RegionsUnitOfWork, *, code: str, scope: RowScope) -> dict[str, Any]:
+    """The town or street ``code`` if ``scope`` holds it.
+
+    Raises :class:`NotFound` when there is no division ``code`` and :class:`PermissionDenied` when
+    it lies outside ``scope`` or is not a town or street (both with ``field="code"``).
+    """
+    town = next((t for t in uow.registry.visible_towns(scope) if t["code"] == code), None)
+    if town is not None:
+        return town
+    if uow.registry.division_summary(code) is None:
+        raise NotFound(f"no town {code}", field="code")
+    raise PermissionDenied(f"town {code} is outside your scope", field="code")
+
+
+def visible_grid_cells(uow: RegionsUnitOfWork, *, scope: RowScope) -> list[dict[str, Any]]:
+    """Grid cells in ``scope`` by code (a town officer: the cells of the town and its villages);
+    none for a firm, a park or the public, since cells are territory."""
+    return uow.registry.visible_grid_cells(scope)
+
+
+def visible_parks(
+    uow: RegionsUnitOfWork, *, scope: RowScope, with_boundaries: bool = False
+) -> list[dict[str, Any]]:
+    """Parks in ``scope`` by code (a firm user: its own park, if any; the public: none); with
+    ``with_boundaries`` each carries its GeoJSON ``boundary`` or None."""
+    return uow.registry.visible_parks(scope, with_boundaries=with_boundaries)
+
+
+def city_summary(uow: RegionsUnitOfWork) -> dict[str, Any] | None:
+    """Code, name, level, area [km²] and population of the city (the root of the tree), or None
+    before the tree exists."""
+    return uow.registry.city_summary()
 
 
 # --- file imports and exports --------------------------------------------------------------------

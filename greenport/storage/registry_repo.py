@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import false, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from greenport.accounts.model import CITY, DISCLOSED_SITE_KINDS, RowScope
@@ -68,6 +68,11 @@ def _enterprise_dict(row: EnterpriseRow) -> dict[str, Any]:
     }
 
 
+def _boundary(geojson: str | None) -> dict[str, Any] | None:
+    """A stored GeoJSON boundary as the object a map layer takes ([lon, lat] in degree), or None."""
+    return json.loads(geojson) if geojson else None
+
+
 def _site_dict(row: SiteRow) -> dict[str, Any]:
     return {
         "id": row.id,
@@ -83,7 +88,7 @@ def _site_dict(row: SiteRow) -> dict[str, Any]:
         "river": row.river,
         "target_class": row.target_class,
         "emission_standard": row.emission_standard,
-        "emission_grade": getattr(row, "emission_grade", None),
+        "emission_grade": row.emission_grade,
         "process": row.process,
     }
 
@@ -250,6 +255,8 @@ class RegistryRepository:
         return None if row is None else self._park_from_row(row)
 
     def list_parks(self) -> list[Park]:
+        """Every park as a dataclass, unscoped (use cases, exports); ``visible_parks`` is the scoped
+        read model of pages and the API."""
         return [self._park_from_row(r) for r in self.session.scalars(select(ParkRow).order_by(ParkRow.id))]
 
     def park_town(self, park_code: str) -> str | None:
@@ -348,6 +355,8 @@ class RegistryRepository:
     def list_enterprises(
         self, *, town_code: str | None = None, park_code: str | None = None
     ) -> list[Enterprise]:
+        """Every enterprise as a dataclass, unscoped (use cases, exports); ``visible_enterprises``
+        is the scoped, paged read model of pages and the API."""
         query = select(EnterpriseRow).order_by(EnterpriseRow.id)
         if town_code is not None:
             query = query.where(EnterpriseRow.town_code == town_code)
@@ -474,6 +483,8 @@ class RegistryRepository:
         return set(self.session.scalars(select(SiteRow.code)))
 
     def list_sites(self, *, kind: SiteKind | None = None, enterprise_id: int | None = None) -> list[Site]:
+        """Every site as a dataclass, unscoped (use cases, exports); ``visible_sites`` is the scoped
+        read model of pages and the API."""
         query = select(SiteRow).order_by(SiteRow.id)
         if kind is not None:
             query = query.where(SiteRow.kind == kind)
@@ -516,13 +527,14 @@ class RegistryRepository:
         return [self._device_from_row(r) for r in self.session.scalars(query)]
 
     # ===================================================================== scoped reads
-    # Read models for pages, reports and the API: plain dicts, each taking a RowScope applied
-    # in SQL so that no row outside a caller's region, park or enterprise leaves storage.
+    # Read models for pages, reports and the API: plain dicts in the shape the JSON and the
+    # templates show, each taking a RowScope applied in SQL so that no row outside a caller's
+    # region, park or enterprise leaves storage. The domain reads above (``list_sites``,
+    # ``list_enterprises``, ...) return dataclasses for the use cases, imports and exports, and
+    # know no scope; the two differ in shape and purpose, not in logic.
 
-    def division_summary(self, code: str) -> dict[str, Any] | None:
-        row = self.session.get(DivisionRow, code)
-        if row is None:
-            return None
+    @staticmethod
+    def _division_summary(row: DivisionRow) -> dict[str, Any]:
         return {
             "code": row.code,
             "name": row.name,
@@ -532,13 +544,22 @@ class RegistryRepository:
             "population": row.population,
         }
 
+    def division_summary(self, code: str) -> dict[str, Any] | None:
+        """Any division (of every level) by code, or None; no scope: names are not confidential."""
+        row = self.session.get(DivisionRow, code)
+        return None if row is None else self._division_summary(row)
+
     def city_summary(self) -> dict[str, Any] | None:
-        row = self.session.scalar(select(DivisionRow).where(DivisionRow.level == "city").limit(1))
-        return self.division_summary(row.code) if row is not None else None
+        """The city division (the root of the tree), or None before any division is stored."""
+        row = self.session.scalar(select(DivisionRow).where(DivisionRow.level == DivisionLevel.CITY).limit(1))
+        return None if row is None else self._division_summary(row)
 
     def visible_towns(self, scope: RowScope, *, with_boundaries: bool = False) -> list[dict[str, Any]]:
+        """Towns and streets in ``scope`` (a firm or park user: the town it lies in), by code."""
         query = (
-            select(DivisionRow).where(DivisionRow.level.in_(["town", "street"])).order_by(DivisionRow.code)
+            select(DivisionRow)
+            .where(DivisionRow.level.in_([DivisionLevel.TOWN, DivisionLevel.STREET]))
+            .order_by(DivisionRow.code)
         )
         if scope.town_codes is not None:
             query = query.where(DivisionRow.code.in_(scope.town_codes))
@@ -563,20 +584,19 @@ class RegistryRepository:
                 "population": row.population,
             }
             if with_boundaries:
-                item["boundary"] = json.loads(row.boundary_geojson) if row.boundary_geojson else None
+                item["boundary"] = _boundary(row.boundary_geojson)
             out.append(item)
         return out
 
     def visible_grid_cells(self, scope: RowScope) -> list[dict[str, Any]]:
+        """Grid cells in ``scope``, by code; cells are territory: none for the public, a park or a firm."""
         query = select(GridCellRow).order_by(GridCellRow.code)
         if scope.disclosed_only or scope.enterprise_id is not None or scope.park_id is not None:
-            query = query.where(GridCellRow.id < 0)  # grid cells are territory, not a park or a firm
+            query = query.where(false())
         if scope.town_codes is not None:
             # a cell belongs to a town when its division is the town or lies below it (same 9-digit prefix)
             query = query.where(
-                or_(*[GridCellRow.division_code.like(code[:9] + "%") for code in scope.town_codes])
-                if scope.town_codes
-                else GridCellRow.id < 0
+                or_(false(), *[GridCellRow.division_code.like(code[:9] + "%") for code in scope.town_codes])
             )
         return [
             {
@@ -591,33 +611,36 @@ class RegistryRepository:
             for r in self.session.scalars(query)
         ]
 
-    def visible_parks(self, scope: RowScope) -> list[dict[str, Any]]:
+    def visible_parks(self, scope: RowScope, *, with_boundaries: bool = True) -> list[dict[str, Any]]:
+        """Parks in ``scope`` (a firm user: its own park, if it lies in one), by code."""
         query = select(ParkRow).order_by(ParkRow.code)
         if scope.disclosed_only:
-            query = query.where(ParkRow.id < 0)
+            query = query.where(false())
         if scope.town_codes is not None:
             query = query.where(ParkRow.town_code.in_(scope.town_codes))
-        if scope.enterprise_id is not None:  # the firm's own park, if it lies in one
+        if scope.enterprise_id is not None:
             query = query.where(
                 ParkRow.id.in_(select(EnterpriseRow.park_id).where(EnterpriseRow.id == scope.enterprise_id))
             )
         if scope.park_id is not None:
             query = query.where(ParkRow.id == scope.park_id)
-        return [
-            {
-                "id": r.id,
-                "code": r.code,
-                "name": r.name,
-                "kind": str(r.kind.value),
-                "town_code": r.town_code,
-                "boundary": json.loads(r.boundary_geojson) if r.boundary_geojson else None,
+        out = []
+        for row in self.session.scalars(query):
+            item: dict[str, Any] = {
+                "id": row.id,
+                "code": row.code,
+                "name": row.name,
+                "kind": str(row.kind.value),
+                "town_code": row.town_code,
             }
-            for r in self.session.scalars(query)
-        ]
+            if with_boundaries:
+                item["boundary"] = _boundary(row.boundary_geojson)
+            out.append(item)
+        return out
 
     def _scope_enterprises(self, query: Any, scope: RowScope) -> Any:
         if scope.disclosed_only:
-            return query.where(EnterpriseRow.id < 0)
+            return query.where(false())
         if scope.town_codes is not None:
             query = query.where(EnterpriseRow.town_code.in_(scope.town_codes))
         if scope.enterprise_id is not None:
@@ -629,6 +652,7 @@ class RegistryRepository:
     def visible_enterprises(
         self, scope: RowScope, *, town_code: str | None = None, limit: int = 500, offset: int = 0
     ) -> tuple[list[dict[str, Any]], int]:
+        """One page of the enterprises in ``scope`` (by id) and how many there are in all."""
         query = self._scope_enterprises(select(EnterpriseRow), scope)
         if town_code:
             query = query.where(EnterpriseRow.town_code == town_code)
@@ -665,6 +689,7 @@ class RegistryRepository:
         enterprise_id: int | None = None,
         town_code: str | None = None,
     ) -> list[dict[str, Any]]:
+        """Monitoring sites in ``scope`` (the public: air stations and water sections), by code."""
         query = self._scope_sites(select(SiteRow), scope)
         if kind:
             query = query.where(SiteRow.kind == kind)

@@ -9,8 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from greenport.accounts.model import Principal, Role, RowScope
+from greenport.accounts.model import DISCLOSED, Principal, Role
 from greenport.bootstrap import UnitOfWork
+from greenport.enterprises import service as enterprises_service
+from greenport.enterprises.model import SiteKind
 from greenport.kernel.time import local_date, utcnow
 from greenport.reports import service as reports
 from greenport.web.deps import Gate
@@ -19,11 +21,9 @@ from greenport.web.queries import TtlCache, data_reference_time, dumps
 
 router = APIRouter(prefix="/public", tags=["public"])
 
-DISCLOSED = RowScope(disclosed_only=True)
-
 
 def public_air(uow: UnitOfWork) -> dict[str, Any]:
-    sites = uow.registry.visible_sites(DISCLOSED, kind="air_station")
+    sites = enterprises_service.visible_sites(uow, scope=DISCLOSED, kind=SiteKind.AIR_STATION)
     today = local_date(data_reference_time(uow, sites, now=utcnow()))
     city = reports.city_air_stations(sites)
     month = reports.air_summary(uow, air_sites=city, start=today - timedelta(days=30), end=today)
@@ -36,7 +36,7 @@ def public_air(uow: UnitOfWork) -> dict[str, Any]:
 
 
 def public_water(uow: UnitOfWork) -> dict[str, Any]:
-    sections = uow.registry.visible_sites(DISCLOSED, kind="water_section")
+    sections = enterprises_service.visible_sites(uow, scope=DISCLOSED, kind=SiteKind.WATER_SECTION)
     today = local_date(data_reference_time(uow, sections, now=utcnow()))
     classes = reports.water_summary(uow, sections=sections, start=today - timedelta(days=30), end=today)
     return {"data": [c.to_dict() for c in classes], "count": len(classes)}

@@ -12,8 +12,9 @@ from fastapi.responses import Response
 from greenport.accounts import service as accounts_service
 from greenport.accounts.model import ADMINS, CITY_ROLES, OFFICERS, SIGNED_IN, Principal
 from greenport.enterprises import service as enterprises_service
-from greenport.kernel.errors import InvalidInput, NotFound, PermissionDenied
+from greenport.kernel.errors import InvalidInput
 from greenport.kernel.fields import ImportOutcome
+from greenport.regions import service as regions_service
 from greenport.tabular import ImportLimits, Sheet, read_table, write_xlsx
 from greenport.web.deps import SettingsDep, UowDep, allow, client_ip
 from greenport.web.params import Offset, RowId
@@ -28,33 +29,26 @@ def listing(rows: list[dict[str, Any]], count: int | None = None) -> dict[str, A
 
 @router.get("/towns", summary="Towns (streets) in the caller's scope")
 def list_towns(uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]) -> dict[str, Any]:
-    return listing(uow.registry.visible_towns(user.scope))
+    return listing(regions_service.visible_towns(uow, scope=user.scope))
 
 
 @router.get("/towns/{code}", summary="One town with its enterprises and sites counts")
 def get_town(code: str, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]) -> dict[str, Any]:
-    town = next((t for t in uow.registry.visible_towns(user.scope) if t["code"] == code), None)
-    if town is None:
-        if uow.registry.division_summary(code) is None:
-            raise NotFound(f"no town {code}", field="code")
-        raise PermissionDenied(f"town {code} is outside your scope", field="code")
-    _rows, count = uow.registry.visible_enterprises(user.scope, town_code=code, limit=1)
+    town = regions_service.visible_town(uow, code=code, scope=user.scope)
+    _rows, count = enterprises_service.visible_enterprises(uow, scope=user.scope, town_code=code, limit=1)
     town["enterprise_count"] = count
-    town["sites"] = uow.registry.visible_sites(user.scope, town_code=code)
+    town["sites"] = enterprises_service.visible_sites(uow, scope=user.scope, town_code=code)
     return town
 
 
 @router.get("/grid-cells", summary="Grid cells (网格) in the caller's scope")
 def list_grid_cells(uow: UowDep, user: Annotated[Principal, allow(OFFICERS)]) -> dict[str, Any]:
-    return listing(uow.registry.visible_grid_cells(user.scope))
+    return listing(regions_service.visible_grid_cells(uow, scope=user.scope))
 
 
 @router.get("/parks", summary="Industrial parks in the caller's scope")
 def list_parks(uow: UowDep, user: Annotated[Principal, allow(OFFICERS)]) -> dict[str, Any]:
-    rows = uow.registry.visible_parks(user.scope)
-    for row in rows:
-        row.pop("boundary", None)
-    return listing(rows)
+    return listing(regions_service.visible_parks(uow, scope=user.scope))
 
 
 @router.get("/enterprises", summary="Enterprises in the caller's scope (an enterprise user sees only itself)")
@@ -65,35 +59,25 @@ def list_enterprises(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     offset: Offset = 0,
 ) -> dict[str, Any]:
-    rows, count = uow.registry.visible_enterprises(
-        user.scope, town_code=town_code, limit=limit, offset=offset
+    rows, count = enterprises_service.visible_enterprises(
+        uow, scope=user.scope, town_code=town_code, limit=limit, offset=offset
     )
     return listing(rows, count)
-
-
-def visible_enterprise(uow: UowDep, user: Principal, enterprise_id: int) -> dict[str, Any]:
-    """The enterprise if the caller's scope holds it (checked in SQL); 404 if it does not exist, else 403."""
-    enterprise = uow.registry.visible_enterprise(enterprise_id, user.scope)
-    if enterprise is None:
-        if uow.registry.visible_enterprise(enterprise_id) is None:
-            raise NotFound(f"no enterprise {enterprise_id}", field="enterprise_id")
-        raise PermissionDenied(f"enterprise {enterprise_id} is outside your scope", field="enterprise_id")
-    return enterprise
 
 
 @router.get("/enterprises/{enterprise_id}", summary="An enterprise's profile")
 def get_enterprise(
     enterprise_id: RowId, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]
 ) -> dict[str, Any]:
-    return visible_enterprise(uow, user, enterprise_id)
+    return enterprises_service.visible_enterprise(uow, enterprise_id=enterprise_id, scope=user.scope)
 
 
 @router.get("/enterprises/{enterprise_id}/sites", summary="An enterprise's outlets (gas and water)")
 def get_enterprise_sites(
     enterprise_id: RowId, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]
 ) -> dict[str, Any]:
-    visible_enterprise(uow, user, enterprise_id)
-    return listing(uow.registry.visible_sites(user.scope, enterprise_id=enterprise_id))
+    enterprises_service.visible_enterprise(uow, enterprise_id=enterprise_id, scope=user.scope)
+    return listing(enterprises_service.visible_sites(uow, scope=user.scope, enterprise_id=enterprise_id))
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -106,17 +90,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     responses={200: {"description": "The workbook", "content": {XLSX: {}}}},
 )
 def export_registry(uow: UowDep, user: Annotated[Principal, allow(CITY_ROLES)]) -> Response:
-    enterprises, _ = uow.registry.visible_enterprises(user.scope, limit=100000)
     sheets = []
-    for title, rows in (
-        ("towns", uow.registry.visible_towns(user.scope)),
-        (
-            "parks",
-            [{k: v for k, v in p.items() if k != "boundary"} for p in uow.registry.visible_parks(user.scope)],
-        ),
-        ("enterprises", enterprises),
-        ("sites", uow.registry.visible_sites(user.scope)),
-    ):
+    for title, rows in enterprises_service.registry_workbook(uow, scope=user.scope).items():
         headers = list(rows[0].keys()) if rows else ["code"]
         sheets.append(Sheet(title, headers, [[r.get(h) for h in headers] for r in rows]))
     buffer = io.BytesIO()

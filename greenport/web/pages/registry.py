@@ -9,7 +9,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from greenport.accounts.model import CITY_ROLES, SIGNED_IN, Principal
-from greenport.web.api.registry import get_town, visible_enterprise
+from greenport.enterprises import service as enterprises_service
+from greenport.regions import service as regions_service
+from greenport.web.api.registry import get_town
 from greenport.web.deps import UowDep, allow
 from greenport.web.pages.base import menu_page, render
 from greenport.web.params import RowId
@@ -30,11 +32,11 @@ class TownsContext:
 def towns_page(request: Request, uow: UowDep, user: Annotated[Principal, menu_page("/towns")]) -> Response:
     scope = user.scope
     ctx = TownsContext(
-        towns=uow.registry.visible_towns(scope),
-        parks=[{k: v for k, v in p.items() if k != "boundary"} for p in uow.registry.visible_parks(scope)]
+        towns=regions_service.visible_towns(uow, scope=scope),
+        parks=regions_service.visible_parks(uow, scope=scope) if user.role.value != "enterprise" else [],
+        grid_cells=regions_service.visible_grid_cells(uow, scope=scope)
         if user.role.value != "enterprise"
         else [],
-        grid_cells=uow.registry.visible_grid_cells(scope) if user.role.value != "enterprise" else [],
         can_export=user.role in CITY_ROLES,
         can_import=user.role.value == "city_admin",
     )
@@ -52,7 +54,9 @@ def town_page(
     code: str, request: Request, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]
 ) -> Response:
     town = get_town(code, uow, user)
-    enterprises, _count = uow.registry.visible_enterprises(user.scope, town_code=code, limit=500)
+    enterprises, _count = enterprises_service.visible_enterprises(
+        uow, scope=user.scope, town_code=code, limit=500
+    )
     return render(request, "town.html", TownContext(town=town, enterprises=enterprises))
 
 
@@ -66,7 +70,7 @@ class EnterprisesContext:
 def enterprises_page(
     request: Request, uow: UowDep, user: Annotated[Principal, menu_page("/enterprises")]
 ) -> Response:
-    rows, count = uow.registry.visible_enterprises(user.scope, limit=500)
+    rows, count = enterprises_service.visible_enterprises(uow, scope=user.scope, limit=500)
     return render(request, "enterprises.html", EnterprisesContext(enterprises=rows, count=count))
 
 
@@ -80,6 +84,6 @@ class EnterpriseContext:
 def enterprise_page(
     enterprise_id: RowId, request: Request, uow: UowDep, user: Annotated[Principal, allow(SIGNED_IN)]
 ) -> Response:
-    enterprise = visible_enterprise(uow, user, enterprise_id)
-    outlets = uow.registry.visible_sites(user.scope, enterprise_id=enterprise_id)
+    enterprise = enterprises_service.visible_enterprise(uow, enterprise_id=enterprise_id, scope=user.scope)
+    outlets = enterprises_service.visible_sites(uow, scope=user.scope, enterprise_id=enterprise_id)
     return render(request, "enterprise.html", EnterpriseContext(enterprise=enterprise, outlets=outlets))
