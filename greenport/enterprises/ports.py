@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
+from greenport.accounts.model import RowScope
+from greenport.accounts.ports import AccountsRepository, AccountsUnitOfWork
 from greenport.enterprises.model import Device, Enterprise, EnterpriseYear, Site, SiteKind
 
 
@@ -87,3 +89,41 @@ class EnterprisesUnitOfWork(Protocol):
 
     @property
     def registry(self) -> EnterprisesRepository: ...
+
+
+# --- sites and devices as a caller sees them (read models; scope applied in SQL) -----------------
+
+
+class ScopedSiteReads(Protocol):
+    """Sites and devices as dicts, limited to what a :class:`RowScope` may see."""
+
+    def visible_sites(
+        self,
+        scope: RowScope,
+        *,
+        kind: str | None = None,
+        enterprise_id: int | None = None,
+        town_code: str | None = None,
+    ) -> list[dict[str, Any]]: ...
+
+    def visible_site(self, site_id: int, scope: RowScope = ...) -> dict[str, Any] | None: ...
+
+    def visible_devices(self, scope: RowScope) -> list[dict[str, Any]]: ...
+
+    def device_summary(self, device_id: int) -> dict[str, Any] | None: ...
+
+    def set_device_active(self, device_id: int, active: bool) -> None: ...
+
+
+class ScopedSitesUnitOfWork(Protocol):
+    @property
+    def registry(self) -> ScopedSiteReads: ...
+
+
+class DeviceAdminRegistry(ScopedSiteReads, AccountsRepository, Protocol):
+    """What switching a device on or off reads and writes (its audit entry included)."""
+
+
+class DeviceAdminUnitOfWork(AccountsUnitOfWork, Protocol):
+    @property
+    def registry(self) -> DeviceAdminRegistry: ...
