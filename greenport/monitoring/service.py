@@ -17,6 +17,7 @@ from greenport.kernel.errors import DomainError, InvalidInput, NotFound
 from greenport.kernel.parameters import registry as parameter_registry
 from greenport.kernel.time import PeriodKind, local_date, local_day_bounds, local_year_bounds, utcnow
 from greenport.monitoring import aggregation, status
+from greenport.monitoring import water as water_rules
 from greenport.monitoring.model import (
     Aggregate,
     AggregationFailure,
@@ -341,8 +342,6 @@ def city_summary(uow: MonitoringUnitOfWork, *, year: int) -> CitySummary:
         for a in daily_water:
             if a.valid and a.value is not None and a.parameter in aggregation.WATER_CLASS_PARAMETERS:
                 sums[a.site_id][a.parameter].append(a.value)
-        from greenport.monitoring import water as water_rules
-
         for site_id, by_parameter in sums.items():
             annual = {p: sum(v) / len(v) for p, v in by_parameter.items()}
             classes[water[site_id].code] = water_rules.overall_class(
