@@ -25,6 +25,7 @@ from greenport.demo.build import (
 )
 from greenport.demo.context import DemoContext
 from greenport.ingest.demo_services import start_background_services
+from greenport.ingest.simulator import SimDevice
 from greenport.kernel.errors import DomainError
 
 
@@ -87,15 +88,21 @@ def demo(
     serve(container, ctx)
 
 
-def serve(container: Container, ctx: DemoContext | None = None) -> None:
-    """Serve the web app with uvicorn (blocking), with the ingest server and the device simulator
-    in the background (:func:`greenport.ingest.demo_services.start_background_services`); stop
-    those on exit."""
+def simulated_devices(ctx: DemoContext) -> list[SimDevice]:
+    """Every device of the demo city as the simulator plays it: its MN, its demo password
+    (:func:`greenport.demo.credentials.demo_device_password`, kept in ``ctx``) and its site kind."""
+    return [SimDevice(d.mn, d.password, d.site_kind) for d in ctx.devices]
+
+
+def serve(container: Container, ctx: DemoContext) -> None:
+    """Serve the web app with uvicorn (blocking), with the ingest server and the demo city's
+    simulated devices in the background
+    (:func:`greenport.ingest.demo_services.start_background_services`); stop those on exit."""
     import uvicorn
 
     from greenport.web.app import create_app
 
-    stop = start_background_services(container, ctx)
+    stop = start_background_services(container, devices=simulated_devices(ctx))
     try:
         settings = container.settings
         uvicorn.run(

@@ -17,9 +17,10 @@ What it does (issue 4):
   has 363 days with a city AQI, as real years have a few; the published ratio is a share of those.
 
 Values are stored as device hourly data (period ``hour``) with :func:`store_observations`, then
-:func:`greenport.monitoring.service.recompute_range` derives hourly/daily aggregates, AQI and
-water classes exactly as for live data. With ``ctx.fast`` only the first days of January are
-back-filled (the calibration itself always runs on the whole year, in memory).
+:func:`greenport.monitoring.service.derive_from` derives hourly/daily aggregates, AQI and
+water classes with the same pure functions as live data (without reading the day back). With
+``ctx.fast`` only the first days of January are back-filled (the calibration itself always runs
+on the whole year, in memory).
 """
 
 from __future__ import annotations

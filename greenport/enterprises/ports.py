@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from greenport.accounts.model import RowScope
+from greenport.accounts.ports import AccountsUnitOfWork, ScopeLookups
 from greenport.enterprises.model import Device, Enterprise, EnterpriseYear, Site, SiteKind
 
 
@@ -118,3 +119,30 @@ class EnterprisesUnitOfWork(Protocol):
 
     @property
     def registry(self) -> EnterprisesRepository: ...
+
+
+# --- sites and devices as a caller sees them (read models; scope applied in SQL) -----------------
+
+
+class ScopedSiteReads(Protocol):
+    """Devices as dicts, limited to what a :class:`RowScope` may see."""
+
+    def visible_devices(self, scope: RowScope) -> list[dict[str, Any]]: ...
+
+    def device_summary(self, device_id: int) -> dict[str, Any] | None: ...
+
+    def set_device_active(self, device_id: int, active: bool) -> None: ...
+
+
+class ScopedSitesUnitOfWork(Protocol):
+    @property
+    def registry(self) -> ScopedSiteReads: ...
+
+
+class DeviceAdminRegistry(ScopedSiteReads, ScopeLookups, Protocol):
+    """What switching a device on or off reads and writes (its audit entry goes to accounts)."""
+
+
+class DeviceAdminUnitOfWork(AccountsUnitOfWork, Protocol):
+    @property
+    def registry(self) -> DeviceAdminRegistry: ...

@@ -14,8 +14,9 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from greenport.accounts.model import RowScope
+from greenport.accounts.model import Principal, RowScope
 from greenport.accounts.passwords import hash_password
+from greenport.accounts.service import record_audit
 from greenport.enterprises.importing import (
     RegistrySnapshot,
     enterprise_record,
@@ -37,7 +38,7 @@ from greenport.enterprises.model import (
     SizeClass,
     Waterbody,
 )
-from greenport.enterprises.ports import EnterprisesUnitOfWork
+from greenport.enterprises.ports import DeviceAdminUnitOfWork, EnterprisesUnitOfWork, ScopedSitesUnitOfWork
 from greenport.enterprises.validation import (
     YEAR_FIGURES,
     parse_crc_variant,
@@ -46,14 +47,7 @@ from greenport.enterprises.validation import (
     validate_device_password,
     validate_mn,
 )
-from greenport.kernel.errors import (
-    Conflict,
-    InvalidInput,
-    InvalidRows,
-    NotFound,
-    PermissionDenied,
-    RowError,
-)
+from greenport.kernel.errors import Conflict, InvalidInput, InvalidRows, NotFound, PermissionDenied, RowError
 from greenport.kernel.fields import Fields, ImportOutcome, raise_problems
 
 # --- enterprises ---------------------------------------------------------------------------------
@@ -507,3 +501,41 @@ def export_sites(uow: EnterprisesUnitOfWork) -> list[dict[str, Any]]:
     """Every monitoring site as a row of the import file."""
     credit_codes = {v: k for k, v in uow.registry.enterprise_ids().items()}
     return [site_record(s, credit_codes) for s in uow.registry.list_sites()]
+
+
+# --- sites and devices as a caller sees them (monitoring pages; devices switched on and off) -----
+
+
+def visible_devices(
+    uow: ScopedSitesUnitOfWork, *, scope: RowScope, site_id: int | None = None
+) -> list[dict[str, Any]]:
+    """The data loggers (数采仪) at the sites ``scope`` may see (of one site), by MN, as dicts."""
+    devices = uow.registry.visible_devices(scope)
+    return devices if site_id is None else [d for d in devices if d["site_id"] == site_id]
+
+
+def device_summary(uow: ScopedSitesUnitOfWork, *, device_id: int) -> dict[str, Any]:
+    """``id``, ``mn``, ``site_id`` and ``active`` of a device; :class:`NotFound` if there is none."""
+    device = uow.registry.device_summary(device_id)
+    if device is None:
+        raise NotFound(f"no device {device_id}", field="device_id")
+    return device
+
+
+def set_device_active(
+    uow: DeviceAdminUnitOfWork, *, principal: Principal, device_id: int, active: bool, ip: str | None = None
+) -> dict[str, Any]:
+    """Enable or disable a device (an inactive device's frames are refused by ingest) and record
+    who did it, from where, and the change in the audit log; returns the device as it now is."""
+    device = device_summary(uow, device_id=device_id)
+    uow.registry.set_device_active(device_id, active)
+    record_audit(
+        uow,
+        principal=principal,
+        action="set_active",
+        entity="device",
+        entity_id=str(device_id),
+        detail={"mn": device["mn"], "from": device["active"], "to": active},
+        ip=ip,
+    )
+    return {**device, "active": active}

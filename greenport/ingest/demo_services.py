@@ -1,10 +1,11 @@
 """Background services of the served demo city: the HJ 212 server and the simulated devices.
 
-``greenport demo`` calls :func:`start_background_services` (via ``greenport.demo.serve``): one
-daemon thread runs an asyncio loop with :class:`~greenport.ingest.server.IngestServer` on the
+``greenport demo`` (:func:`greenport.cli.demo.serve`) calls :func:`start_background_services`:
+one daemon thread runs an asyncio loop with :class:`~greenport.ingest.server.IngestServer` on the
 configured ingest port (``GREENPORT_INGEST_PORT``, ``/metrics`` on the port after it) and the
-simulator, whose devices (every demo device, with its demo password) send real-time data every
-30 s in real time, so the demo city is alive. The returned function stops both.
+simulator, whose devices send real-time data every 30 s in real time, so the demo city is alive.
+The returned function stops both. The caller composes the devices (the demo city's, with their
+demo passwords): ingest knows nothing of the demo.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,24 +27,12 @@ log = logging.getLogger(__name__)
 FOREVER = 10 * 365 * 24 * 3600.0
 
 
-def _devices(container: Container, ctx: Any | None) -> list[SimDevice]:
-    if ctx is not None and getattr(ctx, "devices", None):
-        return [SimDevice(d.mn, d.password, d.site_kind) for d in ctx.devices]
-    from greenport.demo.credentials import demo_device_password
-    from greenport.enterprises import service as enterprises
-
-    with container.uow() as uow:
-        kinds = {s.id: s.kind.value for s in enterprises.list_sites(uow)}
-        return [
-            SimDevice(d.mn, demo_device_password(d.mn), kinds.get(d.site_id, "air_station"))
-            for d in enterprises.list_devices(uow)
-        ]
-
-
-def start_background_services(container: Container, ctx: Any | None = None) -> Callable[[], None] | None:
-    """Start the ingest server and the simulator in a daemon thread; return a stop function."""
+def start_background_services(
+    container: Container, *, devices: Sequence[SimDevice]
+) -> Callable[[], None] | None:
+    """Start the ingest server and, sending as ``devices``, the simulator in a daemon thread;
+    return a stop function."""
     settings = container.settings
-    devices = _devices(container, ctx)
     loop = asyncio.new_event_loop()
     ready = threading.Event()
     state: dict[str, Any] = {}

@@ -156,11 +156,6 @@ class BatchWriter:
         """True while too many frames wait for the disk (connections should stop reading)."""
         return not self._capacity.is_set()
 
-    async def wait_capacity(self) -> None:
-        """Back-pressure: connections stop reading while too many frames wait for the disk."""
-        if not self._capacity.is_set():
-            await self._capacity.wait()
-
     def _commit(self, batch: Batch) -> float:
         started = time.perf_counter()
         with UnitOfWork(self.db) as uow:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from greenport.kernel.time import PeriodKind
 from greenport.monitoring.model import (
@@ -93,6 +93,40 @@ class MonitoringRepository(Protocol):
     def clear_aggregation_failures(self, marks: Iterable[tuple[int, datetime]]) -> None: ...
 
     def aggregation_failures(self, *, limit: int = 100) -> list[AggregationFailure]: ...
+
+
+class MonitoringReadModels(Protocol):
+    """The read models pages and the dashboard draw from (plain values and dicts)."""
+
+    def sites_last_seen(self, site_ids: list[int], *, since: datetime) -> dict[int, datetime]: ...
+
+    def latest_indices(
+        self, site_ids: list[int], *, kind: str, period: str, since: datetime
+    ) -> dict[int, dict[str, Any]]: ...
+
+    def latest_aggregates(
+        self, site_ids: list[int], *, period: str, since: datetime
+    ) -> dict[int, dict[str, tuple[datetime, float]]]: ...
+
+    def aggregate_values(
+        self,
+        site_ids: list[int],
+        *,
+        period: str,
+        start: datetime,
+        end: datetime,
+        parameters: list[str] | None = None,
+        valid_only: bool = True,
+    ) -> list[tuple[datetime, int, str, float]]: ...
+
+    def observation_rows(
+        self, site_id: int, *, start: datetime, end: datetime, period: str = "raw"
+    ) -> list[dict[str, Any]]: ...
+
+
+class MonitoringReadsUnitOfWork(Protocol):
+    @property
+    def monitoring(self) -> MonitoringReadModels: ...
 
 
 class MonitoringUnitOfWork(Protocol):

@@ -1,4 +1,5 @@
-"""Use cases of online monitoring: store batches, recompute aggregates, city statistics, export.
+"""Use cases of online monitoring: store batches, recompute aggregates, city statistics, export,
+and the reads pages draw (site states, series against limits, observations, quarantine).
 
 Services take a unit of work typed by :mod:`greenport.monitoring.ports`; they never see a session.
 """
@@ -15,7 +16,8 @@ from typing import Any
 from greenport.kernel.errors import DomainError, InvalidInput, NotFound
 from greenport.kernel.parameters import registry as parameter_registry
 from greenport.kernel.time import PeriodKind, local_date, local_day_bounds, local_year_bounds, utcnow
-from greenport.monitoring import aggregation
+from greenport.monitoring import aggregation, status
+from greenport.monitoring import water as water_rules
 from greenport.monitoring.model import (
     Aggregate,
     AggregationFailure,
@@ -24,7 +26,7 @@ from greenport.monitoring.model import (
     QuarantineEntry,
     is_late,
 )
-from greenport.monitoring.ports import MonitoringUnitOfWork
+from greenport.monitoring.ports import MonitoringReadsUnitOfWork, MonitoringUnitOfWork
 from greenport.standards import aqi as aqi_std
 from greenport.standards import validity
 
@@ -112,19 +114,6 @@ def _daily(hourly: Sequence[Aggregate], sites: dict[int, Any]) -> list[Aggregate
         out.append(Aggregate(start, site_id, PeriodKind.DAY, "o3", max1.value, max1.count, max1.valid))
         out.append(Aggregate(start, site_id, PeriodKind.DAY, "o3_8h", max8.value, max8.count, max8.valid))
     return out
-
-
-def recompute_range(
-    uow: MonitoringUnitOfWork, *, start: datetime, end: datetime, site_ids: Iterable[int]
-) -> dict[str, int]:
-    """Recompute all hours of [start, end) for the given sites (bulk back-fill, repair)."""
-    marks: list[tuple[int, datetime]] = []
-    hour = start.replace(minute=0, second=0, microsecond=0)
-    ids = list(site_ids)
-    while hour < end:
-        marks.extend((site_id, hour) for site_id in ids)
-        hour += HOUR
-    return recompute(uow, marks=marks)
 
 
 def derive_from(
@@ -353,8 +342,6 @@ def city_summary(uow: MonitoringUnitOfWork, *, year: int) -> CitySummary:
         for a in daily_water:
             if a.valid and a.value is not None and a.parameter in aggregation.WATER_CLASS_PARAMETERS:
                 sums[a.site_id][a.parameter].append(a.value)
-        from greenport.monitoring import water as water_rules
-
         for site_id, by_parameter in sums.items():
             annual = {p: sum(v) / len(v) for p, v in by_parameter.items()}
             classes[water[site_id].code] = water_rules.overall_class(
@@ -457,6 +444,7 @@ def export_rows(
 def quarantine(
     uow: MonitoringUnitOfWork, *, limit: int = 100, reason: str | None = None
 ) -> list[QuarantineEntry]:
+    """The newest ``limit`` refused packets (of one ``reason``), newest first, with their raw bytes."""
     return uow.monitoring.quarantine(limit=limit, reason=reason)
 
 
@@ -476,3 +464,110 @@ def index_values(
     site_ids: Iterable[int] | None = None,
 ) -> list[Any]:
     return uow.monitoring.indices(start=start, end=end, period=period, kind=kind, site_ids=site_ids)
+
+
+# -- site status and the reads of the pages -------------------------------------------------------
+
+#: How far back the newest values of a site are looked for: a site silent for longer is offline
+#: anyway (:data:`greenport.monitoring.status.OFFLINE_AFTER`), so older values would not change
+#: its state; a daily water class or mean is looked for over more days (daily means are computed
+#: once the local day is over).
+LAST_SEEN_WINDOW = timedelta(days=2)
+HOURLY_WINDOW = timedelta(days=2)
+DAILY_MEAN_WINDOW = timedelta(days=3)
+WATER_CLASS_WINDOW = timedelta(days=7)
+#: The registry fields a site's state carries along (what the map draws).
+SITE_STATE_FIELDS = ("id", "code", "name", "kind", "level", "town_code", "enterprise_id", "lon", "lat")
+
+
+def site_states(
+    uow: MonitoringReadsUnitOfWork, *, sites: Sequence[dict[str, Any]], now: datetime
+) -> list[dict[str, Any]]:
+    """Each site with its state (``normal`` / ``over_limit`` / ``offline``,
+    :func:`greenport.monitoring.status.site_state`), its newest AQI (``aqi``, ``aqi_category``,
+    ``primary``) or water class, for outlets the pollutants over their emission limit
+    (``exceedances``), and ``last_seen`` (ISO 8601 or None).
+
+    ``sites`` are registry read models (dicts) the caller may see; ``now`` is the instant judged.
+    """
+    reads = uow.monitoring
+    judged = {s["id"]: status.MonitoredSite.of(s) for s in sites}
+    ids = [s["id"] for s in sites]
+    air_ids = [i for i in ids if judged[i].kind == status.AIR_STATION]
+    water_ids = [i for i in ids if judged[i].kind == status.WATER_SECTION]
+    outlet_ids = [i for i in ids if judged[i].is_judged_outlet]
+    seen = reads.sites_last_seen(ids, since=now - LAST_SEEN_WINDOW)
+    aqi = reads.latest_indices(air_ids, kind=IndexKind.AQI.value, period="hour", since=now - HOURLY_WINDOW)
+    water = reads.latest_indices(
+        water_ids, kind=IndexKind.WATER_CLASS.value, period="day", since=now - WATER_CLASS_WINDOW
+    )
+    hourly = reads.latest_aggregates(outlet_ids, period="hour", since=now - HOURLY_WINDOW)
+    daily = reads.latest_aggregates(outlet_ids, period="day", since=now - DAILY_MEAN_WINDOW)
+    out = []
+    for site in sites:
+        site_id = site["id"]
+        latest = status.LatestValues(
+            last_seen=seen.get(site_id),
+            aqi=aqi.get(site_id),
+            water_class=water.get(site_id),
+            hourly=hourly.get(site_id, {}),
+            daily=daily.get(site_id, {}),
+        )
+        judgement = status.site_state(judged[site_id], latest, now=now)
+        item = {key: site[key] for key in SITE_STATE_FIELDS}
+        item["target_class"] = site.get("target_class")
+        if latest.aqi is not None:
+            item["aqi"] = latest.aqi["value"]
+            item["aqi_category"] = latest.aqi["label"]
+            item["primary"] = latest.aqi["detail"].get("primary", [])
+        if latest.water_class is not None:
+            item["water_class"] = latest.water_class["value"]
+        if site["kind"] in status.OUTLET_KINDS:
+            item["exceedances"] = [e.to_dict() for e in judgement.exceedances]
+        item["last_seen"] = latest.last_seen.isoformat() if latest.last_seen else None
+        item["state"] = judgement.state.value
+        out.append(item)
+    return out
+
+
+def site_series(
+    uow: MonitoringReadsUnitOfWork, *, site: dict[str, Any], period: str, start: datetime, end: datetime
+) -> dict[str, Any]:
+    """Hourly or daily means (``period``) of ``site`` in [start, end), valid or not, per parameter
+    with the limit lines in force on ``end`` (:func:`greenport.monitoring.status.limit_lines`)."""
+    rows = uow.monitoring.aggregate_values(
+        [site["id"]], period=period, start=start, end=end, valid_only=False
+    )
+    by_parameter: dict[str, list[tuple[str, float]]] = {}
+    for moment, _site, parameter, value in rows:
+        by_parameter.setdefault(parameter, []).append((moment.isoformat(), value))
+    judged = status.MonitoredSite.of(site)
+    return {
+        "site": site,
+        "period": period,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "series": {
+            parameter: {
+                "points": points,
+                "limits": status.limit_lines(judged, parameter, period=period, on=end),
+            }
+            for parameter, points in sorted(by_parameter.items())
+        },
+    }
+
+
+def site_observations(
+    uow: MonitoringReadsUnitOfWork,
+    *,
+    site_id: int,
+    start: datetime,
+    end: datetime,
+    periods: Sequence[str] = ("raw",),
+) -> list[dict[str, Any]]:
+    """Stored observations of one site in [start, end) with their device flags (HJ 212-2017
+    Table 8), one block per period of ``periods`` in that order, each oldest first."""
+    rows: list[dict[str, Any]] = []
+    for period in periods:
+        rows += uow.monitoring.observation_rows(site_id, start=start, end=end, period=period)
+    return rows

@@ -915,27 +915,6 @@ class MonitoringRepository:
                 return out[:20000]
         return out
 
-    def quarantine_rows(
-        self, *, limit: int = 200, device_ids: list[int] | None = None
-    ) -> list[dict[str, Any]]:
-        query = select(QuarantineRow).order_by(QuarantineRow.id.desc()).limit(limit)
-        if device_ids is not None:
-            query = query.where(QuarantineRow.device_id.in_(device_ids))
-        return [
-            {
-                "id": r.id,
-                "received_at": r.received_at.isoformat(),
-                "reason": r.reason,
-                "field": r.field,
-                "detail": r.detail,
-                "peer": r.peer,
-                "mn": r.mn,
-                "device_id": r.device_id,
-                "raw": bytes(r.raw).decode("latin-1", errors="replace"),
-            }
-            for r in self.session.scalars(query)
-        ]
-
 
 def _index_dict(row: Any) -> dict[str, Any]:
     return {

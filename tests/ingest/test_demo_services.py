@@ -10,10 +10,11 @@ from pathlib import Path
 from greenport.bootstrap import Container
 from greenport.config import Settings
 from greenport.ingest.demo_services import start_background_services
+from greenport.ingest.simulator import SimDevice
 from greenport.storage.db import Database
 from greenport.storage.migrate import upgrade
 
-from .conftest import populate
+from .conftest import PASSWORD, populate
 
 
 def free_port() -> int:
@@ -26,10 +27,10 @@ def test_background_services_serve_metrics_and_stop(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     upgrade(url)
     db = Database.from_url(url)
-    populate(db)
+    devices = [SimDevice(mn, PASSWORD, kind) for mn, (_, _, kind) in populate(db).items()]
     port = free_port()
     container = Container(Settings(database_url=url, mode="demo", ingest_port=port), db)
-    stop = start_background_services(container, None)
+    stop = start_background_services(container, devices=devices)
     assert stop is not None
     try:
         deadline = time.monotonic() + 10

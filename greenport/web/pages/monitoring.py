@@ -10,10 +10,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from greenport.accounts.model import SIGNED_IN, Principal
+from greenport.enterprises import service as enterprises
 from greenport.kernel.parameters import registry
 from greenport.kernel.time import utcnow
+from greenport.monitoring import service as monitoring
 from greenport.web import charts
-from greenport.web.api.monitoring import site_series, visible_site
+from greenport.web.api.monitoring import quarantine_row
 from greenport.web.deps import UowDep, allow
 from greenport.web.pages.base import menu_page, render
 from greenport.web.params import RowId
@@ -41,11 +43,11 @@ def site_page(
     period: str = "hour",
     days: int = 7,
 ) -> Response:
-    site = visible_site(uow, user, site_id)
+    site = enterprises.visible_site(uow, scope=user.scope, site_id=site_id)
     period = period if period in ("hour", "day") else "hour"
     now = utcnow()
-    series = site_series(
-        uow, site, period=period, start=now - timedelta(days=max(1, min(days, 400))), end=now
+    series = monitoring.site_series(
+        uow, site=site, period=period, start=now - timedelta(days=max(1, min(days, 400))), end=now
     )
     known = registry()
     option_list = []
@@ -54,13 +56,14 @@ def site_page(
         option_list.append(
             charts.series_vs_limits(entry["points"], parameter=parameter, unit=unit, limits=entry["limits"])
         )
-    obs = uow.monitoring.observation_rows(
-        site_id, start=now - timedelta(hours=6), end=now + timedelta(hours=1), period="minute"
+    obs = monitoring.site_observations(
+        uow,
+        site_id=site_id,
+        start=now - timedelta(hours=6),
+        end=now + timedelta(hours=1),
+        periods=("minute", "raw"),
     )
-    obs += uow.monitoring.observation_rows(
-        site_id, start=now - timedelta(hours=6), end=now + timedelta(hours=1), period="raw"
-    )
-    devices = [d for d in uow.registry.visible_devices(user.scope) if d["site_id"] == site_id]
+    devices = enterprises.visible_devices(uow, scope=user.scope, site_id=site_id)
     ctx = SiteContext(site=site, charts=option_list, observations=obs[-200:], devices=devices, period=period)
     return render(request, "site.html", ctx)
 
@@ -76,9 +79,8 @@ class QuarantineContext:
 def quarantine_page(
     request: Request, uow: UowDep, _: Annotated[Principal, menu_page("/quarantine")]
 ) -> Response:
-    return render(
-        request, "quarantine.html", QuarantineContext(rows=uow.monitoring.quarantine_rows(limit=200))
-    )
+    rows = [quarantine_row(entry) for entry in monitoring.quarantine(uow, limit=200)]
+    return render(request, "quarantine.html", QuarantineContext(rows=rows))
 
 
 @dataclass(frozen=True)
@@ -90,4 +92,5 @@ class DevicesContext:
 def devices_page(
     request: Request, uow: UowDep, user: Annotated[Principal, menu_page("/devices")]
 ) -> Response:
-    return render(request, "devices.html", DevicesContext(devices=uow.registry.visible_devices(user.scope)))
+    devices = enterprises.visible_devices(uow, scope=user.scope)
+    return render(request, "devices.html", DevicesContext(devices=devices))
