@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import false, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from greenport.accounts.model import CITY, DISCLOSED_SITE_KINDS, RowScope
+from greenport.accounts.model import DISCLOSED_SITE_KINDS, RowScope
 from greenport.enterprises.model import Device, Enterprise, EnterpriseYear, Site, SiteKind
 from greenport.kernel.time import utcnow
 from greenport.regions.model import Division, DivisionLevel, GridCell, GridLevel, GridOfficer, Park
@@ -660,7 +660,7 @@ class RegistryRepository:
         rows = self.session.scalars(query.order_by(EnterpriseRow.id).limit(limit).offset(offset))
         return [_enterprise_dict(r) for r in rows], int(total)
 
-    def visible_enterprise(self, enterprise_id: int, scope: RowScope = CITY) -> dict[str, Any] | None:
+    def visible_enterprise(self, enterprise_id: int, scope: RowScope) -> dict[str, Any] | None:
         """One enterprise, or None when it does not exist or lies outside ``scope``."""
         query = self._scope_enterprises(select(EnterpriseRow).where(EnterpriseRow.id == enterprise_id), scope)
         row = self.session.scalar(query)
@@ -699,7 +699,7 @@ class RegistryRepository:
             query = query.where(SiteRow.town_code == town_code)
         return [_site_dict(r) for r in self.session.scalars(query.order_by(SiteRow.code))]
 
-    def visible_site(self, site_id: int, scope: RowScope = CITY) -> dict[str, Any] | None:
+    def visible_site(self, site_id: int, scope: RowScope) -> dict[str, Any] | None:
         """One site, or None when it does not exist or lies outside ``scope``."""
         row = self.session.scalar(self._scope_sites(select(SiteRow).where(SiteRow.id == site_id), scope))
         return _site_dict(row) if row is not None else None
