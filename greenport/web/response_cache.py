@@ -116,15 +116,12 @@ class TtlCache:
             threading.Thread(target=self._refresh, args=(key, compute, key_lock), daemon=True).start()
         return stale.value
 
-    def get_or_compute(
-        self, key: Any, compute: Callable[[], Any], *, refresh_in_background: bool = False
-    ) -> Any:
+    def get_or_compute(self, key: Any, compute: Callable[[], Any]) -> Any:
         """The cached value, else compute it once: concurrent callers of the same key wait for
         the one computation instead of all running it (no stampede when the TTL expires).
 
-        When an expired value exists, the others get it while one refreshes; with
-        ``refresh_in_background`` nobody waits: the refresh runs in a thread (``compute`` must
-        then open its own unit of work) and the caller gets the previous value at once.
+        When an expired value exists, the others get it while one refreshes (:meth:`peek` never
+        waits at all).
         """
         fresh = self.get(key)
         if fresh is not None:
@@ -134,9 +131,6 @@ class TtlCache:
             stale = self._data.get(key)
         if stale is not None:
             if not key_lock.acquire(blocking=False):
-                return stale.value
-            if refresh_in_background:
-                threading.Thread(target=self._refresh, args=(key, compute, key_lock), daemon=True).start()
                 return stale.value
         else:
             key_lock.acquire()
