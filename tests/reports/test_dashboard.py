@@ -1,8 +1,9 @@
 """The dashboard's figures (``reports.dashboard``) on the test city, on SQLite and PostgreSQL.
 
-The city (tests/web/conftest.py) has June 2022 daily data only: at 23:00 local on 30 June the
-year so far is June, whose figures the bulletin test works out by hand (17 good days of 30,
-56.7 %, PM2.5 35.5 µg/m³); water section WATERA is class II on 20 days and IV on 10 (target III).
+The city (tests/web/conftest.py) has June 2022 daily data only (no observation, so every site
+is offline): at 23:00 local on 30 June the year so far is June, whose figures the bulletin test
+works out by hand (17 good days of 30, 56.7 %, PM2.5 35.5 µg/m³); water section WATERA is class
+II on 20 days and IV on 10 (target III).
 """
 
 from __future__ import annotations
@@ -16,16 +17,10 @@ from greenport.kernel.time import PeriodKind
 from greenport.monitoring.model import Aggregate, IndexKind, IndexValue
 from greenport.reports import dashboard
 from greenport.targets.service import target_values
+from greenport.web.queries import site_states  # until monitoring.service.site_states lands
 from tests.web.conftest import TOWN_A
 
 NOW = datetime(2022, 6, 30, 15, tzinfo=UTC)  # 23:00 in Zhangjiagang
-
-
-def outlets_offline(uow: Any, *, sites: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
-    """A stand-in for the site status port: outlets offline, every other site normal."""
-    return [
-        {"code": s["code"], "state": "offline" if s["kind"].endswith("outlet") else "normal"} for s in sites
-    ]
 
 
 class CountingCache:
@@ -45,7 +40,7 @@ class CountingCache:
 def test_city_wide_dashboard_shows_the_bulletins_figures(city_app: Any) -> None:
     client, _city = city_app
     with client.app.state.container.uow() as uow:
-        doc = dashboard.dashboard(uow, scope=CITY, now=NOW, site_states=outlets_offline)
+        doc = dashboard.dashboard(uow, scope=CITY, now=NOW, site_states=site_states)
     targets = target_values()
     assert doc["year"] == {
         "year": 2022,
@@ -57,7 +52,8 @@ def test_city_wide_dashboard_shows_the_bulletins_figures(city_app: Any) -> None:
         "pm2_5_target": targets.get("pm2_5_annual_mean"),
     }
     assert [(w["code"], w["actual_class"], w["meets"]) for w in doc["water"]] == [("WATERA", 2, True)]
-    assert doc["counts"] == {"normal": 3, "over_limit": 0, "offline": 2}
+    assert doc["counts"] == {"normal": 0, "over_limit": 0, "offline": 5}  # no site has observations
+    assert {s["code"]: s["state"] for s in doc["sites"]}["AIRA"] == "offline"
     assert {t["name"] for t in doc["towns"]} == {"杨舍镇", "塘桥镇"}
     assert {p["code"] for p in doc["parks"]} == {"P1", "P2"}
     assert [f["properties"]["kind"] for f in doc["geojson"]["features"]] == ["town", "town"]
@@ -69,9 +65,9 @@ def test_scopes_narrow_sites_and_parks(city_app: Any) -> None:
     client, _city = city_app
     with client.app.state.container.uow() as uow:
         town = dashboard.dashboard(
-            uow, scope=RowScope(town_codes=frozenset({TOWN_A})), now=NOW, site_states=outlets_offline
+            uow, scope=RowScope(town_codes=frozenset({TOWN_A})), now=NOW, site_states=site_states
         )
-        public = dashboard.dashboard(uow, scope=DISCLOSED, now=NOW, site_states=outlets_offline)
+        public = dashboard.dashboard(uow, scope=DISCLOSED, now=NOW, site_states=site_states)
     assert {s["code"] for s in town["sites"]} == {"AIRA", "WATERA", "OUT1"}
     assert {t["code"] for t in town["towns"]} == {TOWN_A}
     assert town["year"]["good_days"] == 17  # the town's own station has the same values
@@ -83,15 +79,9 @@ def test_statistics_are_computed_once_per_scope_and_day(city_app: Any) -> None:
     client, _city = city_app
     cache = CountingCache()
     with client.app.state.container.uow() as uow:
-        first = dashboard.dashboard(
-            uow, scope=CITY, now=NOW, site_states=outlets_offline, statistics_cache=cache
-        )
-        again = dashboard.dashboard(
-            uow, scope=CITY, now=NOW, site_states=outlets_offline, statistics_cache=cache
-        )
-        dashboard.dashboard(
-            uow, scope=DISCLOSED, now=NOW, site_states=outlets_offline, statistics_cache=cache
-        )
+        first = dashboard.dashboard(uow, scope=CITY, now=NOW, site_states=site_states, statistics_cache=cache)
+        again = dashboard.dashboard(uow, scope=CITY, now=NOW, site_states=site_states, statistics_cache=cache)
+        dashboard.dashboard(uow, scope=DISCLOSED, now=NOW, site_states=site_states, statistics_cache=cache)
     assert cache.computed == 2
     assert first["year"] == again["year"] and first["water"] == again["water"]
 
