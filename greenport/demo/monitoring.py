@@ -226,17 +226,17 @@ def _daily_statistics(hourly: dict[str, np.ndarray], days: int) -> dict[str, np.
 def city_figures(
     hourly: dict[str, np.ndarray], city_rows: Sequence[int], days: int, year: int
 ) -> tuple[float, float]:
-    """(city PM2.5 annual mean, good-day ratio) as :func:`monitoring.city_summary` defines them.
+    """(city PM2.5 annual mean, good-day ratio) as :mod:`greenport.monitoring.city_air` defines them.
 
     Hours without data are NaN: a station's day without data has no daily value, and a day on
     which no city station has one has no city AQI and is not a valid day (HJ 663-2013 §5.3: the
     ratio is over the days with a valid AQI).
     """
     daily = _daily_statistics({k: v[list(city_rows)] for k, v in hourly.items()}, days)
-    pm_mean = float(np.nanmean(daily["pm2_5"], axis=1).mean())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a day without any station: NaN, as meant
         city = {key: np.nanmean(values, axis=0) for key, values in daily.items()}
+    pm_mean = float(np.nanmean(city["pm2_5"]))  # the mean of the city's daily means (HJ 663-2013)
     result = aqi_std.aqi_array(city, "day", on=datetime(year, 7, 1).date())
     valid = ~np.isnan(result.aqi)
     good = float(np.count_nonzero(result.aqi[valid] <= 100) / np.count_nonzero(valid) * 100)

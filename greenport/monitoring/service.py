@@ -16,7 +16,7 @@ from typing import Any
 from greenport.kernel.errors import DomainError, InvalidInput, NotFound
 from greenport.kernel.parameters import registry as parameter_registry
 from greenport.kernel.time import PeriodKind, local_date, local_day_bounds, local_year_bounds, utcnow
-from greenport.monitoring import aggregation, status
+from greenport.monitoring import aggregation, city_air, status
 from greenport.monitoring import water as water_rules
 from greenport.monitoring.model import (
     Aggregate,
@@ -27,7 +27,6 @@ from greenport.monitoring.model import (
     is_late,
 )
 from greenport.monitoring.ports import MonitoringReadsUnitOfWork, MonitoringUnitOfWork
-from greenport.standards import aqi as aqi_std
 from greenport.standards import validity
 
 HOUR = timedelta(hours=1)
@@ -284,31 +283,15 @@ class CitySummary:
 
 
 DEFINITIONS = {
-    "pm2_5_annual_mean": "arithmetic mean over the national and provincial air stations of each station's "
-    "annual mean PM2.5, the annual mean being the mean of its valid daily means (GB 3095-2012 Table 4: "
-    "daily mean needs >= 20 hourly means; pm2_5_valid tells whether every station also has >= 324 days) [µg/m³]",
+    "pm2_5_annual_mean": "arithmetic mean over the year's days of the city's daily PM2.5, the mean of the "
+    "national and provincial air stations' valid daily means (HJ 663-2013; GB 3095-2012 Table 4: a daily "
+    "mean needs >= 20 hourly means; pm2_5_valid tells whether every station also has >= 324 days) [µg/m³]",
     "good_day_ratio": "days whose city daily AQI (HJ 633-2012 daily report on the city daily "
     "concentrations = mean of the national/provincial stations' valid daily values: 24-h means, O3 max "
     "1-h and max 8-h) is <= 100, over days with a city daily AQI [%]",
     "water_class": "per section: annual mean of each parameter's valid daily means, classed by GB 3838-2002 "
     "Table 1 single-factor method (worst factor)",
 }
-
-
-def city_daily_aqi(daily: Sequence[Aggregate], station_ids: set[int]) -> dict[date, int | None]:
-    """City daily AQI from station daily values (mean over stations of each pollutant)."""
-    by_day: dict[date, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for agg in daily:
-        if agg.site_id in station_ids and agg.valid and agg.value is not None:
-            by_day[local_date(agg.period_start)][agg.parameter].append(agg.value)
-    out: dict[date, int | None] = {}
-    keys = ("so2", "no2", "co", "o3", "o3_8h", "pm10", "pm2_5")
-    for day, values in sorted(by_day.items()):
-        concentrations = {k: (sum(values[k]) / len(values[k]) if values.get(k) else None) for k in keys}
-        if all(v is None for v in concentrations.values()):
-            continue
-        out[day] = aqi_std.aqi(concentrations, "day", on=day).aqi
-    return out
 
 
 def city_summary(uow: MonitoringUnitOfWork, *, year: int) -> CitySummary:
@@ -331,10 +314,11 @@ def city_summary(uow: MonitoringUnitOfWork, *, year: int) -> CitySummary:
         present = [v for v in series.values() if v is not None]
         station_means[site.code] = sum(present) / len(present) if present else None
         all_valid = all_valid and stat.valid
-    means = [v for v in station_means.values() if v is not None]
-    city_pm = sum(means) / len(means) if means else None
-    daily_aqi = city_daily_aqi(daily_air, set(air))
-    ratio = validity.good_air_day_ratio(daily_aqi.values())
+    city = city_air.city_air_figures(
+        city_air.city_daily_means(city_air.valid_daily_values(daily_air)),
+        start=date(year, 1, 1),
+        end=date(year, 12, 31),
+    )
     classes: dict[str, int] = {}
     if water:
         daily_water = repo.aggregates(start=start, end=end, period=PeriodKind.DAY, site_ids=water)
@@ -349,12 +333,12 @@ def city_summary(uow: MonitoringUnitOfWork, *, year: int) -> CitySummary:
             )[0]
     return CitySummary(
         year=year,
-        pm2_5_annual_mean=city_pm,
+        pm2_5_annual_mean=city.pm2_5_mean,
         pm2_5_station_means=station_means,
         pm2_5_valid=all_valid,
-        good_days=ratio.good_days,
-        valid_days=ratio.valid_days,
-        good_day_ratio=ratio.ratio,
+        good_days=city.good_days,
+        valid_days=city.valid_days,
+        good_day_ratio=city.good_day_ratio,
         water_sections=len(classes),
         water_sections_class_iii_or_better=sum(1 for c in classes.values() if c <= 3),
         water_classes=classes,

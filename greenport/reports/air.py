@@ -1,9 +1,8 @@
 """Air and water statistics of a period, as the monthly bulletin and the dashboard publish them.
 
-Pure functions (no I/O). The city's daily AQI follows HJ 633-2012 §5 / HJ 663-2013 §4: the
-city's daily concentration of each pollutant is the arithmetic mean of its stations' daily
-values; the daily AQI of the city is computed from those means (not averaged from station AQIs).
-A day is "good" (优良) when its AQI is at most 100 (HJ 633-2012 Table 2, levels 1-2).
+Pure functions (no I/O). The city's days, good-air-day ratio and means come from their one home,
+:mod:`greenport.monitoring.city_air` (HJ 633-2012 §5 / HJ 663-2013 §4); this module rounds them
+as the documents publish them and adds the water sections' classes and the real-time AQI.
 """
 
 from __future__ import annotations
@@ -14,30 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from greenport.kernel.time import local_date
+from greenport.monitoring.city_air import CityDay, city_air_figures
 from greenport.standards import aqi as aqi_std
 from greenport.targets.service import target_values
-
-#: Pollutants of the daily report (HJ 633-2012 §5.1 / Table 1: SO2, NO2, CO, PM10, PM2.5 24-h means;
-#: O3 as the day's maximum 1-h value ``o3`` and maximum 8-h running mean ``o3_8h``).
-DAILY_POLLUTANTS = ("so2", "no2", "co", "o3", "o3_8h", "pm10", "pm2_5")
-#: Highest AQI still counted as a good day (HJ 633-2012 Table 2: levels 1 and 2).
-GOOD_DAY_MAX_AQI = 100
-
-
-@dataclass(frozen=True, slots=True)
-class CityDay:
-    """One local day of the city: mean concentrations [µg/m³; CO mg/m³] and the AQI from them."""
-
-    day: date
-    concentrations: dict[str, float]
-    aqi: int | None
-    level: int | None
-    category_zh: str | None
-    primary_pollutants: tuple[str, ...]
-
-    @property
-    def good(self) -> bool:
-        return self.aqi is not None and self.aqi <= GOOD_DAY_MAX_AQI
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,51 +59,25 @@ class AirSummary:
         }
 
 
-def city_daily_means(rows: Iterable[tuple[datetime, int, str, float]]) -> dict[date, dict[str, float]]:
-    """Mean over stations of the daily values: (day start [UTC], site, parameter, value) rows."""
-    acc: dict[tuple[date, str], list[float]] = defaultdict(list)
-    for start, _site, parameter, value in rows:
-        if parameter in DAILY_POLLUTANTS:
-            acc[(local_date(start), parameter)].append(value)
-    out: dict[date, dict[str, float]] = defaultdict(dict)
-    for (day, parameter), values in acc.items():
-        out[day][parameter] = sum(values) / len(values)
-    return dict(out)
-
-
-def city_day(day: date, concentrations: Mapping[str, float]) -> CityDay:
-    result = aqi_std.aqi(dict(concentrations), "day", on=day)
-    return CityDay(
-        day=day,
-        concentrations=dict(concentrations),
-        aqi=result.aqi,
-        level=result.level,
-        category_zh=result.category_zh,
-        primary_pollutants=tuple(result.primary_pollutants),
-    )
-
-
 def summarise_air(start: date, end: date, daily: Mapping[date, Mapping[str, float]]) -> AirSummary:
-    """Statistics of the days in [start, end] (local dates) from the city's daily means."""
-    days = [city_day(d, c) for d, c in sorted(daily.items()) if start <= d <= end and c]
-    valid = [d for d in days if d.aqi is not None]
-    good = sum(1 for d in valid if d.good)
+    """Statistics of the days in [start, end] (local dates) from the city's daily means
+    (:func:`greenport.monitoring.city_air.city_daily_means`), rounded as published: the ratio
+    to 0.1 %, means to 0.1 µg/m³ (CO to 0.001 mg/m³)."""
+    figures = city_air_figures(daily, start=start, end=end)
+    valid = [d for d in figures.days if d.aqi is not None]
     levels = Counter(d.level for d in valid if d.level is not None)
     primaries: Counter[str] = Counter()
     for d in valid:
         primaries.update(d.primary_pollutants)
-    means: dict[str, float] = {}
-    for parameter in DAILY_POLLUTANTS:
-        values = [d.concentrations[parameter] for d in days if parameter in d.concentrations]
-        if values:
-            means[parameter] = round(sum(values) / len(values), 3 if parameter == "co" else 1)
+    means = {p: round(v, 3 if p == "co" else 1) for p, v in figures.means.items()}
+    ratio = figures.good_day_ratio
     return AirSummary(
         start=start,
         end=end,
-        days=days,
-        valid_days=len(valid),
-        good_days=good,
-        good_day_ratio=round(100.0 * good / len(valid), 1) if valid else None,
+        days=figures.days,
+        valid_days=figures.valid_days,
+        good_days=figures.good_days,
+        good_day_ratio=None if ratio is None else round(ratio, 1),
         level_days=dict(levels),
         primary_pollutant_days=dict(primaries.most_common()),
         means=means,

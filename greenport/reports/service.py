@@ -17,15 +17,9 @@ from greenport.kernel.time import local_day_bounds
 
 # Site levels whose stations and sections make the *city's* figures (national/provincial air
 # stations; the city's assessed sections), as the monitoring service computes the published figures.
+from greenport.monitoring.city_air import DAILY_POLLUTANTS, city_daily_means
 from greenport.monitoring.service import CITY_AIR_LEVELS, CITY_WATER_LEVELS
-from greenport.reports.air import (
-    DAILY_POLLUTANTS,
-    AirSummary,
-    SectionClass,
-    city_daily_means,
-    section_classes,
-    summarise_air,
-)
+from greenport.reports.air import AirSummary, SectionClass, section_classes, summarise_air
 from greenport.reports.ports import ReportUow
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,20 +22,21 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from greenport import __version__
 from greenport.accounts import service as accounts_service
+from greenport.accounts.model import ANONYMOUS, CITY, Principal
 from greenport.bootstrap import Container, build
 from greenport.config import Settings
-from greenport.web import auth, errors
+from greenport.reports.dashboard import data_generation
+from greenport.web import auth, deps, errors
 from greenport.web.api import api_router
 from greenport.web.api import dashboard as dashboard_api
 from greenport.web.api import public as public_api
 from greenport.web.auth import Allow
 from greenport.web.body_limit import BodySizeLimitMiddleware
-from greenport.web.hot import HotCache, HotPathMiddleware
 from greenport.web.pages import dashboard as dashboard_page
 from greenport.web.pages import pages_router
 from greenport.web.pages import public as public_page
 from greenport.web.pages.base import render_error, templates
-from greenport.web.queries import STATS_TTL, TtlCache
+from greenport.web.response_cache import STATS_TTL, HotCache, HotPathMiddleware, TtlCache
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ PUBLIC_DOCUMENTATION = frozenset({"/api/docs"})
 #: Seconds a resolved session/token stays cached (a disabled account loses access within this).
 PRINCIPAL_TTL = 10.0
 
-#: GET routes answered whole from the hot cache (``greenport.web.hot``).
+#: GET routes answered whole from the response cache (``greenport.web.response_cache``).
 HOT_ROUTES = (
     dashboard_api.HOT,
     public_api.AIR,
@@ -210,7 +211,7 @@ def create_app(
     container = container or build(settings, migrate=migrate)
     with container.uow() as uow:
         accounts_service.refuse_demo_accounts(uow, mode=container.settings.mode)
-    hot = HotCache(container.db, version=lambda uow: uow.monitoring.data_version())
+    hot = HotCache(container.uow, version=data_generation)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -238,7 +239,14 @@ def create_app(
     app.state.hot = hot
     errors.install(app, render_page=render_error)
     app.add_middleware(CsrfCookieMiddleware)
-    app.add_middleware(HotPathMiddleware)  # a hit skips routing and the rest
+
+    def known_caller(authorization: str, cookies: Mapping[str, str]) -> Principal | None:
+        """The caller as the principal cache knows it (never the database): the hot path."""
+        key = deps.credential_key_of(authorization, cookies.get(auth.SESSION_COOKIE))
+        return ANONYMOUS if key is None else deps.cached_principal(app, key)
+
+    # a hit skips routing and the rest
+    app.add_middleware(HotPathMiddleware, cache=hot, known_caller=known_caller)
     # request body limit: added last, so it wraps even the hot path (no oversized body gets in)
     app.add_middleware(
         BodySizeLimitMiddleware,
@@ -281,14 +289,11 @@ def app_from_env() -> FastAPI:
 
 def _prewarm(hot: HotCache) -> None:
     """The data most callers need first: public statistics and the city-wide dashboard."""
-    from greenport.accounts.model import RowScope
-    from greenport.web.queries import scope_dashboard
-
     started = time.perf_counter()
     try:
         public_api.air_data(hot)
         public_api.water_data(hot)
-        scope_dashboard(hot, RowScope())
+        dashboard_api.dashboard_data(hot, CITY)
     except Exception:  # a cold request computes it instead
         log.exception("pre-warming the dashboard failed")
         return

@@ -15,16 +15,16 @@ from greenport.enterprises import service as enterprises_service
 from greenport.enterprises.model import SiteKind
 from greenport.kernel.time import local_date, utcnow
 from greenport.reports import service as reports
+from greenport.reports.dashboard import data_reference_time
 from greenport.web.deps import Gate
-from greenport.web.hot import HotCache, HotRoute
-from greenport.web.queries import TtlCache, data_reference_time, dumps
+from greenport.web.response_cache import HotCache, HotRoute, TtlCache, dumps
 
 router = APIRouter(prefix="/public", tags=["public"])
 
 
 def public_air(uow: UnitOfWork) -> dict[str, Any]:
     sites = enterprises_service.visible_sites(uow, scope=DISCLOSED, kind=SiteKind.AIR_STATION)
-    today = local_date(data_reference_time(uow, sites, now=utcnow()))
+    today = local_date(data_reference_time(uow, sites=sites, now=utcnow()))
     city = reports.city_air_stations(sites)
     month = reports.air_summary(uow, air_sites=city, start=today - timedelta(days=30), end=today)
     year = reports.air_summary(uow, air_sites=city, start=date(today.year, 1, 1), end=today)
@@ -37,7 +37,7 @@ def public_air(uow: UnitOfWork) -> dict[str, Any]:
 
 def public_water(uow: UnitOfWork) -> dict[str, Any]:
     sections = enterprises_service.visible_sites(uow, scope=DISCLOSED, kind=SiteKind.WATER_SECTION)
-    today = local_date(data_reference_time(uow, sections, now=utcnow()))
+    today = local_date(data_reference_time(uow, sites=sections, now=utcnow()))
     classes = reports.water_summary(uow, sections=sections, start=today - timedelta(days=30), end=today)
     return {"data": [c.to_dict() for c in classes], "count": len(classes)}
 

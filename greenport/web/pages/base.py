@@ -22,7 +22,7 @@ from greenport.web import auth, i18n
 from greenport.web.api.assessments import READERS as ASSESSMENT_READERS
 from greenport.web.api.public import PUBLIC_GATE
 from greenport.web.deps import Gate
-from greenport.web.hot import CSRF_PLACEHOLDER, HotEntry, with_csrf
+from greenport.web.response_cache import CSRF_PLACEHOLDER, HotEntry, with_csrf
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 
@@ -103,7 +103,7 @@ HTML = "text/html; charset=utf-8"
 
 
 def page_chrome(user: Principal, lang: str, path: str) -> Chrome:
-    """The frame of a cached page: the CSRF token is a placeholder (:func:`hot.with_csrf`)."""
+    """The frame of a cached page: the CSRF token is a placeholder (:func:`response_cache.with_csrf`)."""
     return Chrome(lang=lang, user=user, csrf_token=CSRF_PLACEHOLDER, path=path, nav=nav_for(user))
 
 

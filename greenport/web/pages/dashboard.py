@@ -12,10 +12,11 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from greenport.accounts.model import ANONYMOUS, SIGNED_IN, Principal, RowScope
-from greenport.web import charts, i18n, queries
+from greenport.web import charts, i18n
+from greenport.web.api.dashboard import dashboard_data
 from greenport.web.deps import Gate
-from greenport.web.hot import HotCache, HotRoute, Producer
 from greenport.web.pages.base import HTML, chrome, hot_page, menu_gate, page_chrome, render_bytes, viewer
+from greenport.web.response_cache import HotCache, HotRoute, Producer
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 POLL_SECONDS = 5
@@ -79,7 +80,7 @@ LIVE = HotRoute("/fragments/dashboard", Gate(SIGNED_IN), _live_key, HTML)
 
 def _dashboard_context(hot: HotCache, scope: RowScope, lang: str) -> DashboardContext:
     context: DashboardContext = hot.data(
-        ("dashboard-context", scope, lang), lambda _uow: _context(queries.scope_dashboard(hot, scope), lang)
+        ("dashboard-context", scope, lang), lambda _uow: _context(dashboard_data(hot, scope), lang)
     )
     return context
 

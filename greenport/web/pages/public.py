@@ -13,8 +13,8 @@ from fastapi.templating import Jinja2Templates
 from greenport.accounts.model import Principal
 from greenport.web import charts
 from greenport.web.api.public import air_data, water_data
-from greenport.web.hot import HotCache, HotRoute, Producer
 from greenport.web.pages.base import HTML, chrome, hot_page, menu_gate, page_chrome, render_bytes, viewer
+from greenport.web.response_cache import HotCache, HotRoute, Producer
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 

@@ -1,4 +1,4 @@
-"""The hot path (``greenport.web.hot``): cached whole answers for the polled dashboard and the
+"""The hot path (``greenport.web.response_cache``): cached whole answers for the polled dashboard and the
 public pages must equal the routes' answers, keep scopes apart, carry each viewer's own CSRF
 token, follow new data without a client waiting, and drop a revoked credential.
 
@@ -17,7 +17,7 @@ from sqlalchemy import delete
 from greenport.accounts.secret_tokens import digest
 from greenport.kernel.time import utcnow
 from greenport.web import auth
-from greenport.web.hot import CSRF_PLACEHOLDER, MAX_AGE_SECONDS, HotCache
+from greenport.web.response_cache import CSRF_PLACEHOLDER, MAX_AGE_SECONDS, HotCache
 from tests.web.conftest import PASSWORD, bearer
 
 HOT_PATHS = ("/api/dashboard", "/", "/fragments/dashboard", "/api/public/air", "/api/public/water", "/public")

@@ -1,4 +1,11 @@
-"""Hot answers: the polled dashboard and the public pages, served from memory without routing.
+"""The web's response cache: the polled dashboard and the public pages, served from memory.
+
+It holds three things: finished response bodies of the hot routes (:class:`HotCache`), the
+data they are rendered from, one computation per key and data generation (:meth:`HotCache.data`),
+and time-limited values such as resolved callers and daily statistics (:class:`TtlCache`).
+The data come from the feature services (``greenport.reports.dashboard`` and the public
+statistics); this module knows no table and no repository: it opens a unit of work through the
+factory the composition root gives it.
 
 Fifty clients polling the "one map" must not each pay a template render, a JSON encoding or
 FastAPI's dependency resolution. :class:`HotCache` keeps, per key (scope, language, viewer), the
@@ -29,22 +36,19 @@ import secrets
 import threading
 import time
 import weakref
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from greenport.accounts.model import ANONYMOUS
+from greenport.accounts.model import Principal
 from greenport.bootstrap import UnitOfWork
 from greenport.web import auth, i18n
-
-if TYPE_CHECKING:
-    from greenport.accounts.model import Principal
-    from greenport.storage.db import Database
-    from greenport.web.auth import Allow
+from greenport.web.auth import Allow
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +65,116 @@ _CSRF_PLACEHOLDER_BYTES = CSRF_PLACEHOLDER.encode()
 Producer = Callable[[], bytes]
 #: A monotonic clock [s]: only differences between its readings are used.
 Clock = Callable[[], float]
+#: A new unit of work (``Container.uow``): the cache opens its own, its refresher outlives requests.
+UowFactory = Callable[[], UnitOfWork]
+#: The caller of a request's ``Authorization`` header and cookies as already resolved (the
+#: principal cache, never the database); None when not known yet or refused.
+KnownCaller = Callable[[str, Mapping[str, str]], Principal | None]
+#: Year and 30-day statistics change with each new day of data: recomputed at most this often [s].
+STATS_TTL = 300.0
+
+
+@dataclass
+class _Entry:
+    at: float
+    value: Any
+
+
+class TtlCache:
+    """A tiny thread-safe time-to-live cache (per process).
+
+    ``ttl`` [s] is measured on ``clock``, a monotonic clock (``time.monotonic`` unless a test
+    passes one it moves itself, so expiry never depends on the machine's speed).
+    """
+
+    def __init__(self, ttl: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self.clock = clock
+        self._data: dict[Any, _Entry] = {}
+        self._lock = threading.Lock()
+        self._key_locks: dict[Any, threading.Lock] = {}
+
+    def get(self, key: Any) -> Any | None:
+        with self._lock:
+            entry = self._data.get(key)
+            if entry is None or self.clock() - entry.at > self.ttl:
+                return None
+            return entry.value
+
+    def peek(self, key: Any, compute: Callable[[], Any]) -> Any | None:
+        """Without ever blocking (fit for the event loop): the fresh value; an expired value,
+        while one background thread computes the next (stale-while-revalidate); None if absent."""
+        fresh = self.get(key)
+        if fresh is not None:
+            return fresh
+        with self._lock:
+            stale = self._data.get(key)
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+        if stale is None:
+            return None
+        if key_lock.acquire(blocking=False):
+            threading.Thread(target=self._refresh, args=(key, compute, key_lock), daemon=True).start()
+        return stale.value
+
+    def get_or_compute(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """The cached value, else compute it once: concurrent callers of the same key wait for
+        the one computation instead of all running it (no stampede when the TTL expires).
+
+        When an expired value exists, the others get it while one refreshes (:meth:`peek` never
+        waits at all).
+        """
+        fresh = self.get(key)
+        if fresh is not None:
+            return fresh
+        with self._lock:
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+            stale = self._data.get(key)
+        if stale is not None:
+            if not key_lock.acquire(blocking=False):
+                return stale.value
+        else:
+            key_lock.acquire()
+        try:
+            fresh = self.get(key)
+            if fresh is not None:
+                return fresh
+            value = compute()
+            self.put(key, value)
+            return value
+        finally:
+            key_lock.release()
+
+    def _refresh(self, key: Any, compute: Callable[[], Any], key_lock: threading.Lock) -> None:
+        try:
+            self.put(key, compute())
+        except Exception:  # forget the value; the next caller computes it again
+            log.exception("background refresh of %r failed", key)
+            self.pop(key)
+        finally:
+            key_lock.release()
+
+    def put(self, key: Any, value: Any) -> None:
+        with self._lock:
+            self._data[key] = _Entry(self.clock(), value)
+
+    def pop_where(self, matches: Callable[[Any], bool]) -> None:
+        """Drop every entry whose key ``matches`` (a revoked token known only by its digest)."""
+        with self._lock:
+            for key in [key for key in self._data if matches(key)]:
+                del self._data[key]
+
+    def pop(self, key: Any) -> None:
+        with self._lock:
+            self._data.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+def dumps(value: Any) -> bytes:
+    """JSON of an answer (UTF-8, non-ASCII kept, dates ISO 8601; orjson)."""
+    return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS)
 
 
 @dataclass
@@ -103,14 +217,14 @@ class _Datum:
 class HotCache:
     """Response bodies by key, data by key and generation, and the background refresher."""
 
-    db: Database
+    new_uow: UowFactory
     version: Callable[[UnitOfWork], Hashable] | None = None
     check_seconds: float = CHECK_SECONDS
     max_age: float = MAX_AGE_SECONDS
     keep: float = KEEP_SECONDS
     clock: Clock = time.monotonic  # every age below is measured on it (tests pass a fake one)
     routes: dict[str, HotRoute] = field(default_factory=dict)
-    stats: Any = None  # the long-lived statistics cache producers may use (queries.TtlCache)
+    stats: TtlCache | None = None  # the long-lived statistics cache producers may use
     _entries: dict[Hashable, HotEntry] = field(default_factory=dict)
     _data: dict[Hashable, _Datum] = field(default_factory=dict)
     _generation: int = 0
@@ -141,7 +255,7 @@ class HotCache:
             datum = self._data.get(key)
             if datum is not None and datum.generation == generation:
                 return datum.value
-            with UnitOfWork(self.db) as uow:
+            with self.new_uow() as uow:
                 value = compute(uow)
             self._data[key] = _Datum(generation, value)
             return value
@@ -214,7 +328,7 @@ class HotCache:
         now = self.clock()
         version: Hashable = None
         if self.version is not None:
-            with UnitOfWork(self.db) as uow:
+            with self.new_uow() as uow:
                 version = self.version(uow)
         stale = now - self._last_cycle >= self.max_age
         if not (force or stale or version != self._last_version):
@@ -254,7 +368,7 @@ def _refresher_loop(ref: weakref.ReferenceType[HotCache]) -> None:
         return
     if cache.version is not None and cache._last_version is None:
         try:  # the baseline: the bodies just made are from this version (or a few ms older)
-            with UnitOfWork(cache.db) as uow:
+            with cache.new_uow() as uow:
                 cache._last_version = cache.version(uow)
         except Exception:
             log.exception("hot refresh: reading the data version failed")
@@ -290,24 +404,29 @@ def _headers(scope: Scope) -> dict[bytes, bytes]:
 
 class HotPathMiddleware:
     """Answer GETs of hot routes from :class:`HotCache` when everything is already known;
-    otherwise pass the request on unchanged (the route then fills the cache)."""
+    otherwise pass the request on unchanged (the route then fills the cache).
 
-    def __init__(self, app: ASGIApp) -> None:
+    ``known_caller`` says who a request's credentials belong to without touching the database
+    (the app's principal cache); a caller it does not know yet goes down the normal route.
+    """
+
+    def __init__(self, app: ASGIApp, *, cache: HotCache, known_caller: KnownCaller) -> None:
         self.app = app
+        self.cache = cache
+        self.known_caller = known_caller
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET" and not scope["query_string"]:
-            state = scope["app"].state if "app" in scope else None
-            hot: HotCache | None = getattr(state, "hot", None) if state is not None else None
-            route = hot.routes.get(scope["path"]) if hot is not None else None
-            if route is not None and hot is not None and await self._answer(hot, route, scope, send):
+            route = self.cache.routes.get(scope["path"])
+            if route is not None and await self._answer(route, scope, send):
                 return
         await self.app(scope, receive, send)
 
-    async def _answer(self, hot: HotCache, route: HotRoute, scope: Scope, send: Send) -> bool:
+    async def _answer(self, route: HotRoute, scope: Scope, send: Send) -> bool:
+        hot = self.cache
         headers = _headers(scope)
         cookies = cookie_parser(headers[b"cookie"].decode("latin-1")) if b"cookie" in headers else {}
-        principal = _cached_principal(scope["app"], headers, cookies)
+        principal = self.known_caller(headers.get(b"authorization", b"").decode("latin-1"), cookies)
         if principal is None or not route.gate.permits(principal):
             return False
         lang = i18n.pick_lang(None, cookies.get(i18n.LANG_COOKIE))
@@ -337,13 +456,3 @@ class HotPathMiddleware:
         await send({"type": "http.response.body", "body": body})
         hot.hits += 1
         return True
-
-
-def _cached_principal(app: Any, headers: dict[bytes, bytes], cookies: dict[str, str]) -> Principal | None:
-    """The caller from the principal cache only (never the database); None when unknown."""
-    from greenport.web.deps import cached_principal, credential_key_of
-
-    key = credential_key_of(
-        headers.get(b"authorization", b"").decode("latin-1"), cookies.get(auth.SESSION_COOKIE)
-    )
-    return ANONYMOUS if key is None else cached_principal(app, key)

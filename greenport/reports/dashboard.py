@@ -1,0 +1,191 @@
+"""The dashboard's figures (the "one map", 一张图) for a caller's scope, from stored results.
+
+:func:`dashboard` returns the document the page, its live fragment and ``/api/dashboard`` show:
+the towns and parks with their boundaries (GeoJSON), every visible site with its state, the
+city's current AQI, the year's good-air-day ratio and PM2.5 mean against the plan targets, and
+the water sections' class over the last 30 days. The year and 30-day statistics are those of the
+monthly bulletin (:func:`greenport.reports.service.air_summary`, ``water_summary``), so a page
+and a document always show the same figures.
+
+The scope is applied by the repositories in SQL; the web layer caches the document per scope
+and :func:`data_generation` (``greenport.web.response_cache``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
+
+from greenport.accounts.model import CITY, RowScope
+from greenport.kernel.time import CHINA_TZ, local_date
+from greenport.monitoring import service as monitoring_service
+from greenport.monitoring.status import SiteState
+from greenport.reports import service as reports
+from greenport.reports.air import AirSummary, SectionClass, city_hour
+from greenport.reports.ports import ReportUow
+
+#: The real-time AQI is the newest hour of the last this many hours (HJ 633-2012 §5.2 hourly report).
+CURRENT_AQI_LOOKBACK = timedelta(hours=30)
+#: Days of the water sections' statistics shown on the map.
+WATER_DAYS = 30
+
+
+class StatisticsCache(Protocol):
+    """Where the year and 30-day statistics are kept between computations of the dashboard
+    (they change with each new day of data, not with each frame)."""
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any: ...
+
+
+def data_generation(uow: ReportUow) -> Hashable:
+    """A cheap value that changes whenever data the dashboard shows arrive (newest frame,
+    observation, index): the web's response cache recomputes when it moves."""
+    return uow.monitoring.data_version()
+
+
+def data_reference_time(uow: ReportUow, *, sites: list[dict[str, Any]], now: datetime) -> datetime:
+    """``now``, or the end of the newest stored hour when the data stop earlier (a back-filled
+    demo year, an archive): statistics then describe the data's own year, not an empty one."""
+    latest = uow.monitoring.latest_aggregate_time([s["id"] for s in sites], period="hour")
+    if latest is None:
+        return now
+    return min(now, latest + timedelta(hours=1) - timedelta(microseconds=1))
+
+
+def current_city_aqi(
+    uow: ReportUow, *, air_sites: list[dict[str, Any]], now: datetime
+) -> dict[str, Any] | None:
+    """The city's real-time AQI at the newest hour with data before ``now``
+    (:func:`greenport.reports.air.city_hour`; ``hour`` in Asia/Shanghai), or None."""
+    ids = [s["id"] for s in air_sites]
+    rows = uow.monitoring.aggregate_values(
+        ids, period="hour", start=now - CURRENT_AQI_LOOKBACK, end=now + timedelta(hours=1)
+    )
+    if not rows:
+        return None
+    hour = max(r[0] for r in rows)
+    window = [r for r in rows if hour - timedelta(hours=23) <= r[0] <= hour]
+    result = city_hour(hour, window)
+    if result is None:
+        return None
+    out = result.to_dict()
+    out["hour"] = hour.astimezone(CHINA_TZ).isoformat()
+    return out
+
+
+def _geometry(boundary: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The geometry of a stored boundary (a Feature, a FeatureCollection's first, or a geometry)."""
+    if not boundary:
+        return None
+    if boundary.get("type") == "Feature":
+        geometry: dict[str, Any] | None = boundary.get("geometry")
+        return geometry
+    if boundary.get("type") == "FeatureCollection":
+        geoms = [f.get("geometry") for f in boundary.get("features", []) if f.get("geometry")]
+        return geoms[0] if geoms else None
+    return boundary
+
+
+def feature_collection(
+    towns: list[dict[str, Any]], parks: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """GeoJSON FeatureCollection of the towns' and then the parks' boundaries (``name`` property
+    = the region name on the map; ``kind`` = ``town`` or ``park``; parks drawn over towns)."""
+    features = []
+    for kind, items in (("town", towns), ("park", parks or [])):
+        for item in items:
+            geometry = _geometry(item.get("boundary"))
+            if geometry:
+                features.append(
+                    {
+                        "type": "Feature",
+                        "properties": {"name": item["name"], "code": item["code"], "kind": kind},
+                        "geometry": geometry,
+                    }
+                )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _statistics(
+    uow: ReportUow,
+    *,
+    scope: RowScope,
+    air_sites: list[dict[str, Any]],
+    sections: list[dict[str, Any]],
+    today: date,
+    cache: StatisticsCache | None,
+) -> tuple[AirSummary, list[SectionClass]]:
+    """The year's air statistics and the last 30 days' water classes of ``today``'s data.
+
+    A city-wide scope shows the city's published figures (its national/provincial stations and
+    assessed sections); a narrower scope the figures of the sites it sees."""
+
+    def compute() -> tuple[AirSummary, list[SectionClass]]:
+        year = reports.air_summary(uow, air_sites=air_sites, start=date(today.year, 1, 1), end=today)
+        water = reports.water_summary(
+            uow, sections=sections, start=today - timedelta(days=WATER_DAYS), end=today
+        )
+        return year, water
+
+    if cache is None:
+        return compute()
+    cached: tuple[AirSummary, list[SectionClass]] = cache.get_or_compute(
+        ("dashboard-stats", scope, today), compute
+    )
+    return cached
+
+
+def _state_counts(states: list[dict[str, Any]]) -> dict[str, int]:
+    counts = dict.fromkeys((state.value for state in SiteState), 0)
+    for site in states:
+        counts[site["state"]] += 1
+    return counts
+
+
+def dashboard(
+    uow: ReportUow,
+    *,
+    scope: RowScope,
+    now: datetime,
+    statistics_cache: StatisticsCache | None = None,
+) -> dict[str, Any]:
+    """Everything the "one map" shows for ``scope`` at ``now`` (aware UTC), as a JSON-able dict.
+
+    The public (``disclosed_only``) scope sees every town's outline but no park.
+    """
+    towns = uow.registry.visible_towns(scope if not scope.disclosed_only else CITY, with_boundaries=True)
+    parks = [] if scope.disclosed_only else uow.registry.visible_parks(scope)
+    sites = uow.registry.visible_sites(scope)
+    states = monitoring_service.site_states(uow, sites=sites, now=now)
+    air_sites = [s for s in sites if s["kind"] == "air_station"]
+    sections = [s for s in sites if s["kind"] == "water_section"]
+    reference = data_reference_time(uow, sites=air_sites + sections, now=now)
+    today = local_date(reference)
+    city_wide = scope.town_codes is None and scope.park_id is None and scope.enterprise_id is None
+    stat_air = reports.city_air_stations(air_sites) if city_wide else air_sites
+    stat_sections = reports.city_sections(sections) if city_wide else sections
+    year, water = _statistics(
+        uow, scope=scope, air_sites=stat_air, sections=stat_sections, today=today, cache=statistics_cache
+    )
+    return {
+        "generated_at": now.astimezone(CHINA_TZ).isoformat(timespec="seconds"),
+        "city": uow.registry.city_summary(),
+        "towns": [{k: t[k] for k in ("code", "name")} for t in towns],
+        "parks": [{k: p[k] for k in ("id", "code", "name", "town_code")} for p in parks],
+        "geojson": feature_collection(towns, parks),
+        "sites": states,
+        "counts": _state_counts(states),
+        "current": current_city_aqi(uow, air_sites=stat_air, now=reference),
+        "data_until": reference.astimezone(CHINA_TZ).isoformat(timespec="minutes"),
+        "year": {
+            "year": today.year,
+            "valid_days": year.valid_days,
+            "good_days": year.good_days,
+            "good_day_ratio": year.good_day_ratio,
+            "good_day_target": year.targets.get("good_air_day_ratio"),
+            "pm2_5_mean": year.pm2_5_mean,
+            "pm2_5_target": year.targets.get("pm2_5_annual_mean"),
+        },
+        "water": [w.to_dict() for w in water],
+    }
