@@ -337,6 +337,10 @@ def start_server(url: str, args: argparse.Namespace) -> tuple[subprocess.Popen[s
         "WARNING",
         "--max-connections-per-device",
         "4",
+        # every simulated device connects from 127.0.0.1: the per-address cap (100 by default, meant
+        # for one site's NAT) would refuse most of them, so allow them all (and a reconnect each)
+        "--max-connections-per-address",
+        str(2 * args.devices),
         "--commit-interval",
         str(args.commit_interval),
         "--workers",
