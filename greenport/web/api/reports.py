@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from greenport.accounts.model import CITY_ROLES, Principal
+from greenport.kernel.time import local_date, utcnow
 from greenport.reports import render
 from greenport.reports import service as reports
-from greenport.web.deps import UowDep, allow
+from greenport.web.deps import SettingsDep, UowDep, allow
 from greenport.web.params import Month, YearOrMonth
 
 router = APIRouter(prefix="/reports", tags=["reports"])
@@ -38,11 +40,14 @@ def _document(kind: str, name: str, data: bytes, fmt: str) -> Response:
 )
 def get_bulletin(
     uow: UowDep,
+    settings: SettingsDep,
     _: Annotated[Principal, allow(CITY_ROLES, city_wide=True)],
     month: Month,
     format: FORMAT = "json",
+    issued: Annotated[date | None, Query(description="Issue date (default: today, Beijing time)")] = None,
 ) -> Any:
-    result = reports.bulletin(uow, month=month)
+    issued_on = issued or local_date(utcnow())
+    result = reports.bulletin(uow, month=month, issued_on=issued_on, issuer=settings.issuer)
     if format == "json":
         return result.to_dict()
     return _document("bulletin", month, render.bulletin_bytes(result, format), format)
