@@ -45,8 +45,9 @@ def _emit(
     problem = database_problem(settings.database_url)
     if problem:
         fail(problem, as_json=as_json)
+    built = build(settings)
     try:
-        with build(settings).uow() as uow:
+        with built.uow() as uow:
             result = compute(uow, settings)
         if not result.has_data:
             fail(f"no monitoring data for {period} in the database: nothing to report", as_json=as_json)
@@ -58,6 +59,8 @@ def _emit(
         path.write_bytes(render_bytes(result, fmt))
     except DomainError as exc:
         fail(exc, as_json=as_json)
+    finally:
+        built.db.dispose()  # close SQLite's WAL files with the command
     if as_json:
         print_json({"path": str(path), **result.to_dict()})
     else:
