@@ -14,7 +14,7 @@ from typing import Any
 from greenport.accounts.model import CITY
 from greenport.assessments import service as assessments
 from greenport.kernel.errors import InvalidInput, NotFound
-from greenport.kernel.time import local_day_bounds
+from greenport.kernel.time import local_date, local_day_bounds
 
 # Site levels whose stations and sections make the *city's* figures (national/provincial air
 # stations; the city's assessed sections), as the monitoring service computes the published figures.
@@ -144,6 +144,14 @@ def issuing_body(city_name: str, issuer: str | None) -> str:
 def _same_month_last_year(first: date) -> tuple[date, date]:
     year, month = first.year - 1, first.month
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def latest_report_month(uow: ReportUow) -> str | None:
+    """``YYYY-MM`` of the latest local day with a daily value at the city's air stations (what
+    the reports page offers first), or None without any."""
+    air_sites = city_air_stations(uow.registry.visible_sites(CITY, kind="air_station"))
+    latest = uow.monitoring.latest_aggregate_time([int(s["id"]) for s in air_sites], period="day")
+    return None if latest is None else local_date(latest).strftime("%Y-%m")
 
 
 def bulletin(uow: ReportUow, *, month: str, issued_on: date, issuer: str | None = None) -> Bulletin:
