@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from greenport.config import Settings, get_settings
 from greenport.storage.db import Database
-from greenport.storage.migrate import downgrade, upgrade
+from greenport.storage.migrate import downgrade, schema_problem, upgrade
 from greenport.storage.uow import UnitOfWork
 
 
@@ -36,6 +36,11 @@ def build(settings: Settings | None = None, *, migrate: bool = False) -> Contain
     return Container(settings=settings, db=db)
 
 
+def database_problem(database_url: str) -> str | None:
+    """Why the database cannot be read (missing file, not migrated, unreachable), or None; creates nothing."""
+    return schema_problem(database_url)
+
+
 def upgrade_database(database_url: str, revision: str = "heads") -> None:
     """Apply the schema migrations of every feature up to ``revision`` (default: all heads)."""
     upgrade(database_url, revision)
@@ -46,4 +51,4 @@ def downgrade_database(database_url: str, revision: str) -> None:
     downgrade(database_url, revision)
 
 
-__all__ = ["Container", "UnitOfWork", "build", "downgrade_database", "upgrade_database"]
+__all__ = ["Container", "UnitOfWork", "build", "database_problem", "downgrade_database", "upgrade_database"]

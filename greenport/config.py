@@ -86,6 +86,10 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(Path("var"), description="Folder for spool files, reports and uploads.")
     log_level: str = Field("INFO", description="Python logging level.")
+    issuer: str | None = Field(
+        None,
+        description="Issuing body printed on the reports (default: the city's name + 生态环境局, e.g. 港城市生态环境局).",
+    )
     import_max_bytes: int = Field(
         20 * 1024 * 1024,
         ge=1,

@@ -25,6 +25,7 @@ on the whole year, in memory).
 
 from __future__ import annotations
 
+import calendar
 import csv
 import logging
 import math
@@ -69,6 +70,8 @@ GAS = {"flue_so2": 18.0, "flue_nox": 32.0, "flue_dust": 3.5}
 WASTEWATER = {"cod": 32.0, "nh3_n": 1.6}
 
 SHAPES_FILE = "data/air_shapes.csv"
+#: The delta's seasonal cycle of PM2.5 (monthly / annual mean), used instead of Beijing's month shape.
+PM25_SEASON_FILE = "data/pm25_season_delta.csv"
 
 
 # -- shapes ---------------------------------------------------------------------------------------
@@ -161,7 +164,25 @@ def load_shapes() -> dict[str, dict[str, Any]]:
             entry["hour"][int(row["index"])] = float(row["value"])
         else:
             entry[row["statistic"]] = float(row["value"])
+    shapes["pm2_5"]["month"], shapes["pm2_5"]["day_spread"] = delta_pm25_season()
     return shapes
+
+
+def delta_pm25_season() -> tuple[np.ndarray, np.ndarray]:
+    """PM2.5's season in a Yangtze-delta city (:data:`PM25_SEASON_FILE`): 12 monthly log offsets
+    (centred like the derived shapes) and 12 scales of the day-to-day log anomaly.
+
+    Beijing's shape puts haze in June-July; in the delta June is the plum-rain season and summer
+    PM2.5 is the year's lowest with short-lived episodes, so a summer heavy-pollution PM2.5 day
+    (AQI > 200) would be implausible."""
+    text = resources.files("greenport.demo").joinpath(PM25_SEASON_FILE).read_text(encoding="utf-8")
+    rows = list(csv.DictReader(line for line in text.splitlines() if not line.startswith("#")))
+    ratios, spreads = np.ones(12), np.ones(12)
+    for row in rows:
+        ratios[int(row["month"]) - 1] = float(row["ratio"])
+        spreads[int(row["month"]) - 1] = float(row["day_spread"])
+    logs = np.log(ratios)
+    return logs - logs.mean(), spreads
 
 
 # -- air generation and calibration ---------------------------------------------------------------
@@ -190,6 +211,8 @@ def air_log_components(
         rho = shape["corr_pm2_5"] if key != "pm2_5" else 1.0
         own = _ar1(rng, days, shape["ar_phi"], shape["ar_sd"])
         daily = rho * common * (shape["ar_sd"] / pm["ar_sd"]) + math.sqrt(max(0.0, 1 - rho * rho)) * own
+        if "day_spread" in shape:  # a season with shorter episodes (the delta's PM2.5 summer)
+            daily = daily * shape["day_spread"][month_of_day - 1]
         seasonal = shape["month"][month_of_day - 1] + daily  # per day
         series = np.repeat(seasonal, 24) + np.tile(shape["hour"], days)
         stations = np.empty((n_stations, hours))
@@ -299,6 +322,20 @@ def calibrate(
 
 # -- the stage --------------------------------------------------------------------------------------
 
+
+def calibrated_air(
+    n_stations: int, city_rows: Sequence[int], year: int, seed: int
+) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+    """The year's hourly air values (pollutant -> station x hour, NaN in :data:`AIR_OUTAGE`) and
+    the calibration, for ``n_stations`` stations of which ``city_rows`` make the city's figures."""
+    days = 366 if calendar.isleap(year) else 365
+    month_of_day = np.array([(datetime(year, 1, 1) + timedelta(days=d)).month for d in range(days)])
+    components = air_log_components(load_shapes(), n_stations, days, month_of_day, seed)
+    first = _local_hour_index(str(AIR_OUTAGE["start"]), year)
+    outage = slice(first, first + int(AIR_OUTAGE["hours"]))
+    return calibrate(components, city_rows, days, year, missing=outage)
+
+
 #: Episodes for later issues (alarms, cases): local dates/times of 2022.
 EPISODES: dict[str, dict[str, Any]] = {
     "exceedance": {
@@ -352,6 +389,13 @@ def _site_series(
     return out
 
 
+def air_station_layout(by_kind: dict[str, list[int]], sites: dict[int, Any]) -> tuple[list[int], list[int]]:
+    """The air stations' site ids (rows of the hourly arrays, in id order) and the rows of the
+    stations that make the city's figures (national and provincial)."""
+    air_ids = by_kind.get("air_station", [])
+    return air_ids, [i for i, s in enumerate(air_ids) if sites[s].level in monitoring.CITY_AIR_LEVELS]
+
+
 def build(ctx: DemoContext) -> dict[str, Any]:
     """Back-fill the reference year for every demo site and return the city figures computed from
     the stored data (plus the calibration and the episodes)."""
@@ -371,16 +415,11 @@ def build(ctx: DemoContext) -> dict[str, Any]:
             by_kind.setdefault(sites[site_id].kind, []).append(site_id)
 
     # air: calibrated on the whole year in memory, stored for the back-filled window
-    month_of_day = np.array([(datetime(year, 1, 1) + timedelta(days=d)).month for d in range(days)])
-    air_ids = by_kind.get("air_station", [])
-    city_rows = [i for i, s in enumerate(air_ids) if sites[s].level in monitoring.CITY_AIR_LEVELS]
+    air_ids, city_rows = air_station_layout(by_kind, sites)
     series: dict[int, dict[str, np.ndarray]] = {}
     calibration: dict[str, float] = {}
     if air_ids and city_rows:
-        components = air_log_components(load_shapes(), len(air_ids), days, month_of_day, seed)
-        first = _local_hour_index(str(AIR_OUTAGE["start"]), year)
-        outage = slice(first, first + int(AIR_OUTAGE["hours"]))
-        hourly, calibration = calibrate(components, city_rows, days, year, missing=outage)
+        hourly, calibration = calibrated_air(len(air_ids), city_rows, year, seed)
         for row, site_id in enumerate(air_ids):
             series[site_id] = {key: values[row] for key, values in hourly.items()}
     rng = np.random.default_rng(seed + 1)

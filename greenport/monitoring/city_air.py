@@ -14,6 +14,9 @@ summary``) all compute them here.
 * **Period mean** of a pollutant: the arithmetic mean of the city's daily concentrations over the
   days that have one (HJ 663-2013 §5, the annual mean of a city: the mean of its daily values)
   [µg/m³; CO mg/m³].
+* **Evaluated concentration** (HJ 663-2013 Table 1): SO2, NO2, PM10, PM2.5 the period mean; CO the
+  95th percentile of the city's daily means; O3 the 90th percentile of its daily maximum 8-h means
+  (:func:`greenport.standards.validity.evaluation_concentration`).
 
 Figures are not rounded here; each publication rounds them to its own precision.
 """
@@ -23,7 +26,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from greenport.kernel.time import local_date
@@ -63,7 +66,8 @@ class CityAirFigures:
 
     ``days``: every day with at least one city concentration; ``valid_days``: those with a city
     AQI; ``good_day_ratio`` [%] over the valid days (None without any); ``means``: period mean of
-    each pollutant over the days that have it [µg/m³; CO mg/m³].
+    each pollutant over the days that have it [µg/m³; CO mg/m³]; ``evaluation``: the HJ 663-2013
+    evaluated concentration of ``so2, no2, pm10, pm2_5, co, o3`` [µg/m³; CO mg/m³].
     """
 
     days: list[CityDay]
@@ -71,6 +75,7 @@ class CityAirFigures:
     good_days: int
     good_day_ratio: float | None
     means: dict[str, float]
+    evaluation: dict[str, float] = field(default_factory=dict)
 
     @property
     def pm2_5_mean(self) -> float | None:
@@ -124,10 +129,18 @@ def city_air_figures(daily: Mapping[date, Mapping[str, float]], *, start: date, 
         values = [d.concentrations[parameter] for d in days if parameter in d.concentrations]
         if values:
             means[parameter] = sum(values) / len(values)
+    evaluation: dict[str, float] = {}
+    for item in validity.evaluation_items():
+        value = validity.evaluation_concentration(
+            item.pollutant, (d.concentrations.get(item.daily) for d in days)
+        )
+        if value is not None:
+            evaluation[item.pollutant] = value
     return CityAirFigures(
         days=days,
         valid_days=ratio.valid_days,
         good_days=ratio.good_days,
         good_day_ratio=ratio.ratio,
         means=means,
+        evaluation=evaluation,
     )

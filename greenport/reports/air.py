@@ -33,6 +33,8 @@ class AirSummary:
     means: dict[str, float]
     pm2_5_mean: float | None
     targets: dict[str, float] = field(default_factory=dict)
+    #: HJ 663-2013 evaluated concentrations (CO 95th, O3 8-h 90th percentile, others means).
+    evaluation: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -44,6 +46,7 @@ class AirSummary:
             "level_days": {str(k): v for k, v in sorted(self.level_days.items())},
             "primary_pollutant_days": dict(self.primary_pollutant_days),
             "means": self.means,
+            "evaluation": self.evaluation,
             "pm2_5_mean": self.pm2_5_mean,
             "targets": self.targets,
             "days": [
@@ -52,11 +55,31 @@ class AirSummary:
                     "aqi": d.aqi,
                     "level": d.level,
                     "category_zh": d.category_zh,
-                    "primary": list(d.primary_pollutants),
+                    "primary": list(bulletin_primaries(d.primary_pollutants)),
                 }
                 for d in self.days
             ],
         }
+
+
+#: The bulletin names one primary pollutant "O3" whichever of its daily statistics (max 1-h,
+#: max 8-h) had the largest IAQI: both are ozone (HJ 633-2012 §6 names the pollutant).
+PRIMARY_AS = {"o3_8h": "o3"}
+
+
+def bulletin_primaries(primaries: Iterable[str]) -> tuple[str, ...]:
+    """A day's primary pollutants as the bulletin counts them: ozone once as ``o3``."""
+    out: list[str] = []
+    for key in primaries:
+        name = PRIMARY_AS.get(key, key)
+        if name not in out:
+            out.append(name)
+    return tuple(out)
+
+
+def _rounded(pollutant: str, value: float) -> float:
+    """A period concentration as published: 0.1 µg/m³, CO 0.001 mg/m³."""
+    return round(value, 3 if pollutant == "co" else 1)
 
 
 def summarise_air(start: date, end: date, daily: Mapping[date, Mapping[str, float]]) -> AirSummary:
@@ -68,8 +91,8 @@ def summarise_air(start: date, end: date, daily: Mapping[date, Mapping[str, floa
     levels = Counter(d.level for d in valid if d.level is not None)
     primaries: Counter[str] = Counter()
     for d in valid:
-        primaries.update(d.primary_pollutants)
-    means = {p: round(v, 3 if p == "co" else 1) for p, v in figures.means.items()}
+        primaries.update(bulletin_primaries(d.primary_pollutants))
+    means = {p: _rounded(p, v) for p, v in figures.means.items()}
     ratio = figures.good_day_ratio
     return AirSummary(
         start=start,
@@ -83,7 +106,41 @@ def summarise_air(start: date, end: date, daily: Mapping[date, Mapping[str, floa
         means=means,
         pm2_5_mean=means.get("pm2_5"),
         targets=target_values(),
+        evaluation={p: _rounded(p, v) for p, v in figures.evaluation.items()},
     )
+
+
+@dataclass(frozen=True, slots=True)
+class YearOnYear:
+    """The change from the same period a year earlier (同比).
+
+    ``concentration_change``: per evaluated pollutant, (this - last) / last × 100 [%] rounded to
+    0.1 (None when a year lacks it or last is 0); ``good_day_ratio_points``: this - last ratio
+    [percentage points] rounded to 0.1.
+    """
+
+    last: AirSummary
+    concentration_change: dict[str, float | None]
+    good_day_ratio_points: float | None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "last_year": {k: v for k, v in self.last.to_dict().items() if k != "days"},
+            "concentration_change_percent": self.concentration_change,
+            "good_day_ratio_change_points": self.good_day_ratio_points,
+        }
+
+
+def year_on_year(current: AirSummary, last: AirSummary) -> YearOnYear:
+    """Compare two periods' published (rounded) figures, as a reader would from the two bulletins."""
+    changes: dict[str, float | None] = {}
+    for pollutant, value in current.evaluation.items():
+        before = last.evaluation.get(pollutant)
+        changes[pollutant] = round(100.0 * (value - before) / before, 1) if before else None
+    points = None
+    if current.good_day_ratio is not None and last.good_day_ratio is not None:
+        points = round(current.good_day_ratio - last.good_day_ratio, 1)
+    return YearOnYear(last=last, concentration_change=changes, good_day_ratio_points=points)
 
 
 @dataclass(frozen=True, slots=True)

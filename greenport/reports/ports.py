@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from greenport.accounts.model import RowScope
+from greenport.assessments.ports import EvaluationRepository
 from greenport.monitoring.ports import MonitoringReadModels
 
 
@@ -30,5 +31,11 @@ class RegistryReadsPort(Protocol):
 
 
 class ReportUow(Protocol):
+    """What the reports read; ``evaluation`` (and ``commit``) so the scorecard can ask the
+    assessments service for a stored run."""
+
     monitoring: MonitoringReadsPort
     registry: RegistryReadsPort
+    evaluation: EvaluationRepository
+
+    def commit(self) -> None: ...

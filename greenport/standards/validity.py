@@ -280,18 +280,95 @@ def days_in_year(year: int) -> int:
 
 
 def percentile(values: Iterable[float | None], p: float) -> float | None:
-    """The p-th percentile as HJ 663-2013 §5.3 computes it (CO 95th, O3 max-8-h 90th) [UNVERIFIED].
+    """The p-th percentile of a concentration series, by the method of HJ 663-2013 Appendix A.
 
-    Sort ascending; ``k = 1 + (n - 1) p / 100``; ``s`` = integer part of k;
-    ``m = X_s + (X_{s+1} - X_s)(k - s)`` (1-based; the same as linear interpolation).
+    Sort the n valid values ascending (X_1 <= ... <= X_n); ``k = 1 + (n - 1) p / 100``; ``s`` =
+    the integer part of k; ``m_p = X_s + (X_{s+1} - X_s)(k - s)``, and ``m_p = X_n`` when s = n.
+    (The same as linear interpolation between closest ranks, numpy's default.) Used for the CO
+    95th percentile of 24-h means and the O3 90th percentile of daily maximum 8-h means
+    (HJ 663-2013 Table 1; :func:`evaluation_concentration`).
+
+    Parameters
+    ----------
+    values : iterable of float or None
+        The series [any unit; the result has the same unit]. ``None``/NaN are missing values and
+        are left out of n.
+    p : float
+        Percentile, 0-100.
+
+    Returns
+    -------
+    float or None
+        The percentile, unrounded; None when no value is valid.
     """
+    if not 0 <= p <= 100:
+        raise InvalidInput(f"percentile must be within 0-100, got {p}", field="p")
     data = sorted(v for v in _clean(values) if v is not None)
     if not data:
         return None
-    if not 0 <= p <= 100:
-        raise InvalidInput(f"percentile must be within 0-100, got {p}", field="p")
     k = 1 + (len(data) - 1) * p / 100
     s = int(k)
     if s >= len(data):
         return data[-1]
     return data[s - 1] + (data[s] - data[s - 1]) * (k - s)
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationItem:
+    """How HJ 663-2013 Table 1 evaluates a pollutant over a period (``data/hj663_evaluation_items.csv``).
+
+    ``daily``: the daily value it is computed from; ``percentile``: None for the arithmetic mean.
+    """
+
+    pollutant: str
+    daily: str
+    percentile: float | None
+    unit: str
+    name_zh: str
+
+
+def evaluation_items() -> tuple[EvaluationItem, ...]:
+    """The evaluated pollutants in publication order (SO2, NO2, PM10, PM2.5, CO, O3)."""
+    return tuple(
+        EvaluationItem(
+            pollutant=row["pollutant"],
+            daily=row["daily"],
+            percentile=float(row["percentile"]) if row["percentile"] else None,
+            unit=row["unit"],
+            name_zh=row["name_zh"],
+        )
+        for row in read_rows("hj663_evaluation_items.csv")
+    )
+
+
+def evaluation_concentration(pollutant: str, daily: Iterable[float | None]) -> float | None:
+    """The concentration by which a period is evaluated (HJ 663-2013 Table 1, Appendix A).
+
+    SO2, NO2, PM10, PM2.5: the arithmetic mean of the period's daily means; CO: the 95th
+    percentile of the 24-h means; O3: the 90th percentile of the daily maximum 8-h means
+    (:func:`percentile`) — not the mean of the period, which understates the peaks that decide
+    compliance.
+
+    Parameters
+    ----------
+    pollutant : str
+        ``so2, no2, pm10, pm2_5, co, o3``.
+    daily : iterable of float or None
+        The period's daily values of the item's daily statistic (``o3``: the daily maximum 8-h
+        means, stored as ``o3_8h``) [µg/m³; CO mg/m³]. ``None``/NaN = a day without a value.
+
+    Returns
+    -------
+    float or None
+        [µg/m³; CO mg/m³], unrounded; None without any valid day. Validity of the period (e.g. the
+        27-days-a-month rule of GB 3095 Table 4) is the caller's to judge.
+    """
+    items = {item.pollutant: item for item in evaluation_items()}
+    item = items.get(pollutant)
+    if item is None:
+        raise InvalidInput(
+            f"HJ 663-2013 evaluates no pollutant {pollutant!r}; known: {', '.join(items)}", field="pollutant"
+        )
+    if item.percentile is not None:
+        return percentile(daily, item.percentile)
+    return _mean(_clean(daily))[0]

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from greenport.reports import render, service
+from tests.reports.conftest import ISSUED
 
 ROOT = Path(__file__).resolve().parents[2]
 TITLE = "环境质量月报"
@@ -47,7 +48,7 @@ def pdf_text(pdf: bytes) -> str:
 def test_the_bulletin_pdf_embeds_only_the_shipped_font(lite_app: Any) -> None:
     client, _city = lite_app
     with client.app.state.container.uow() as uow:
-        bulletin = service.bulletin(uow, month="2022-06")
+        bulletin = service.bulletin(uow, month="2022-06", issued_on=ISSUED)
     pdf = render.bulletin_bytes(bulletin, "pdf")
     assert embedded_fonts(pdf) == SHIPPED_FONTS  # regular text and bold headings, nothing else
     text = pdf_text(pdf)

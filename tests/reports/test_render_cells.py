@@ -20,8 +20,7 @@ def test_a_town_named_like_a_formula_is_text_in_the_scorecard_workbook() -> None
         date(2023, 1, 1),
         [TownCard("320582100000", hostile, 83.6, -3.2, 2, 1, 1)],
     )
-    sheet = load_workbook(io.BytesIO(scorecard_bytes(card, "xlsx"))).active
-    assert sheet is not None
-    name, ratio, mean = sheet["B2"], sheet["D2"], sheet["E2"]
+    sheet = load_workbook(io.BytesIO(scorecard_bytes(card, "xlsx")))["生态成绩单"]
+    name, ratio, mean = sheet["A2"], sheet["C2"], sheet["D2"]
     assert (name.value, name.data_type, name.quotePrefix) == (hostile, "s", True)
     assert (ratio.value, ratio.data_type, mean.value, mean.data_type) == (83.6, "n", -3.2, "n")

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from greenport.kernel.errors import InvalidInput
 from greenport.standards import validity
 from greenport.standards.aqi import aqi
 
@@ -90,3 +91,36 @@ def test_percentile_hj663() -> None:
     assert validity.percentile([1, 2, 3, 4, 5], 50) == 3
     assert validity.percentile(list(range(1, 101)), 95) == pytest.approx(95.05)
     assert validity.percentile([], 90) is None
+    # Hand-worked, HJ 663-2013 Appendix A: sorted X, k = 1 + (n - 1) p / 100, s = int(k),
+    # m = X_s + (X_{s+1} - X_s)(k - s).
+    # Ten values 10..100 (given unsorted, with a missing day): n = 10, p = 90 -> k = 9.1,
+    # X9 = 90, X10 = 100 -> 91.0.
+    assert validity.percentile([100, 10, None, 30, 20, 50, 40, 70, 60, 90, 80], 90) == pytest.approx(91.0)
+    # CO of a 30-day month, 0.6..3.5 mg/m³: p = 95 -> k = 28.55, X28 = 3.3, X29 = 3.4 -> 3.355.
+    assert validity.percentile([0.5 + 0.1 * d for d in range(1, 31)], 95) == pytest.approx(3.355)
+    # p = 100 is the largest value; one value is its own percentile.
+    assert validity.percentile([3, 1, 2], 100) == 3 and validity.percentile([7.0], 90) == 7.0
+    with pytest.raises(InvalidInput, match="0-100"):
+        validity.percentile([1.0], 101)
+
+
+def test_evaluation_concentration_hj663_table1() -> None:
+    """O3: 90th percentile of the daily max 8-h means, CO: 95th of daily means, others: the mean."""
+    o3_8h = [90.0 + 4 * d for d in range(1, 31)]  # 94..210 µg/m³, mean 152
+    assert validity.evaluation_concentration("o3", o3_8h) == pytest.approx(198.4)  # k = 27.1: 198 + 0.4
+    assert validity.evaluation_concentration("co", [0.5 + 0.1 * d for d in range(1, 31)]) == pytest.approx(
+        3.355
+    )
+    assert validity.evaluation_concentration("pm2_5", [20.0, None, 40.0]) == pytest.approx(30.0)
+    assert validity.evaluation_concentration("so2", []) is None
+    assert [item.pollutant for item in validity.evaluation_items()] == [
+        "so2",
+        "no2",
+        "pm10",
+        "pm2_5",
+        "co",
+        "o3",
+    ]
+    assert {item.pollutant: item.daily for item in validity.evaluation_items()}["o3"] == "o3_8h"
+    with pytest.raises(InvalidInput, match="o3_1h"):
+        validity.evaluation_concentration("o3_1h", [1.0])

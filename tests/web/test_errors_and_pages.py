@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from greenport.web import i18n
-from greenport.web.pages import assessments, base, dashboard, monitoring, public, registry
+from greenport.web.pages import assessments, base, dashboard, monitoring, public, registry, reports
 from greenport.web.pages import auth as auth_pages
 from tests.web.conftest import PASSWORD, bearer
 
@@ -27,6 +27,7 @@ PAGE_CONTEXTS = {
     "assessments.html": assessments.AssessmentsContext,
     "assessment_run.html": assessments.RunContext,
     "assessment_unit.html": assessments.BreakdownContext,
+    "reports.html": reports.ReportsContext,
 }
 
 

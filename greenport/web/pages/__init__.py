@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from greenport.web.pages import assessments, auth, dashboard, monitoring, public, registry
+from greenport.web.pages import assessments, auth, dashboard, monitoring, public, registry, reports
 
 ROUTERS = (
     auth.router,
@@ -13,6 +13,7 @@ ROUTERS = (
     registry.router,
     assessments.router,
     public.router,
+    reports.router,
 )
 
 

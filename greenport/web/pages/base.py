@@ -21,6 +21,7 @@ from greenport.kernel.errors import DomainError
 from greenport.web import auth, i18n
 from greenport.web.api.assessments import READERS as ASSESSMENT_READERS
 from greenport.web.api.public import PUBLIC_GATE
+from greenport.web.api.reports import REPORT_GATE
 from greenport.web.deps import Gate
 from greenport.web.response_cache import CSRF_PLACEHOLDER, HotEntry, with_csrf
 
@@ -49,6 +50,7 @@ MENU: tuple[MenuPage, ...] = (
     MenuPage("nav.towns", "/towns", Gate(SIGNED_IN)),
     MenuPage("nav.enterprises", "/enterprises", Gate(SIGNED_IN)),
     MenuPage("nav.assessments", "/assessments", Gate(ASSESSMENT_READERS)),
+    MenuPage("nav.reports", "/reports", REPORT_GATE),
     MenuPage("nav.quarantine", "/quarantine", Gate(ANALYSTS)),
     MenuPage("nav.devices", "/devices", Gate(ADMINS)),
     MenuPage("nav.public", "/public", PUBLIC_GATE),
