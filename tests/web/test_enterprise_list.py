@@ -90,6 +90,10 @@ def test_search_filters_and_pages(lite_app: Any) -> None:
     ).json()
     assert _page_ids(page) == [r["id"] for r in d_in_b["data"]] and d_in_b["count"] > 0
     assert 'id="filter-class"' in page and "塘桥镇" in page
+    # the form as a browser submits it: every filter present, the unused ones empty
+    form = {"q": "", "town_code": TOWN_B, "park_id": "", "industry_group": "", "evaluation_class": "D"}
+    submitted = client.get("/enterprises", params={**form, "order": "name"}, headers=admin)
+    assert submitted.status_code == 200 and _page_ids(submitted.text) == _page_ids(page)
     bad = client.get(api, params={"evaluation_class": "Z"}, headers=admin)
     assert bad.status_code == 422 and bad.json()["field"] == "evaluation_class"
     bad_group = client.get(api, params={"industry_group": "steel"}, headers=admin)

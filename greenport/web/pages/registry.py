@@ -16,7 +16,7 @@ from greenport.regions import service as regions_service
 from greenport.web.api.registry import find_enterprises, get_town
 from greenport.web.deps import UowDep, allow
 from greenport.web.pages.base import menu_page, render
-from greenport.web.params import INT64_MAX, RowId
+from greenport.web.params import RowId
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -92,7 +92,7 @@ def enterprises_page(
     user: Annotated[Principal, menu_page("/enterprises")],
     q: Annotated[str, Query(max_length=100)] = "",
     town_code: Annotated[str, Query(max_length=12)] = "",
-    park_id: Annotated[int | None, Query(ge=1, le=INT64_MAX)] = None,
+    park_id: Annotated[str, Query(pattern=r"^\d{0,18}$", description="Park id; empty = all")] = "",
     industry_group: Annotated[str, Query(max_length=40)] = "",
     evaluation_class: Annotated[str, Query(max_length=10)] = "",
     order: Annotated[str, Query(pattern="^(name|credit_code|town|land)$")] = "name",
@@ -101,7 +101,7 @@ def enterprises_page(
     filters = {
         "q": q,
         "town_code": town_code,
-        "park_id": park_id,
+        "park_id": int(park_id) if park_id else None,
         "industry_group": industry_group,
         "evaluation_class": evaluation_class,
         "order": order,
@@ -111,7 +111,7 @@ def enterprises_page(
         user,
         q=q,
         town_code=town_code or None,
-        park_id=park_id,
+        park_id=filters["park_id"],
         industry_group=industry_group or None,
         evaluation_class=evaluation_class or None,
         order=order,
