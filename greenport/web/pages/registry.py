@@ -98,10 +98,11 @@ def enterprises_page(
     order: Annotated[str, Query(pattern="^(name|credit_code|town|land)$")] = "name",
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> Response:
-    filters = {
+    park = int(park_id) if park_id else None
+    filters: dict[str, Any] = {
         "q": q,
         "town_code": town_code,
-        "park_id": int(park_id) if park_id else None,
+        "park_id": park,
         "industry_group": industry_group,
         "evaluation_class": evaluation_class,
         "order": order,
@@ -111,7 +112,7 @@ def enterprises_page(
         user,
         q=q,
         town_code=town_code or None,
-        park_id=filters["park_id"],
+        park_id=park,
         industry_group=industry_group or None,
         evaluation_class=evaluation_class or None,
         order=order,
