@@ -111,3 +111,11 @@ def test_a_town_officer_filters_only_within_the_town(lite_app: Any) -> None:
     assert other_town == {**other_town, "data": [], "count": 0}
     page = client.get("/enterprises", params={"town_code": TOWN_B, "q": "公司"}, headers=officer).text
     assert _page_ids(page) == []
+
+
+def test_a_town_page_lists_its_first_firms_and_links_to_the_filtered_list(lite_app: Any) -> None:
+    client, city = lite_app
+    _add_firms(client, city)
+    html = client.get(f"/towns/{TOWN_A}", headers=bearer(city, "city_admin")).text
+    assert html.count('<a href="/enterprises/') == 50
+    assert f'href="/enterprises?town_code={TOWN_A}"' in html

@@ -19,6 +19,8 @@ from greenport.web.pages.base import menu_page, render
 from greenport.web.params import RowId
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
+#: Enterprises per page of the enterprise list (and on a town's page, with a link to the rest).
+ENTERPRISES_PER_PAGE = 50
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,9 @@ def towns_page(request: Request, uow: UowDep, user: Annotated[Principal, menu_pa
 @dataclass(frozen=True)
 class TownContext:
     town: dict[str, Any] = field(metadata={"help": "the town with its sites"})
-    enterprises: list[dict[str, Any]] = field(metadata={"help": "enterprises of the town in scope"})
+    enterprises: list[dict[str, Any]] = field(
+        metadata={"help": "the town's first enterprises in scope (the rest: the enterprise list, filtered)"}
+    )
 
 
 @router.get("/towns/{code}")
@@ -57,13 +61,9 @@ def town_page(
 ) -> Response:
     town = get_town(code, uow, user)
     enterprises, _count = enterprises_service.visible_enterprises(
-        uow, scope=user.scope, town_code=code, limit=500
+        uow, scope=user.scope, town_code=code, limit=ENTERPRISES_PER_PAGE
     )
     return render(request, "town.html", TownContext(town=town, enterprises=enterprises))
-
-
-#: Enterprises per page of the enterprise list.
-ENTERPRISES_PER_PAGE = 50
 
 
 @dataclass(frozen=True)
