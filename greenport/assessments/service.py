@@ -219,6 +219,16 @@ def latest_run(uow: AssessmentsUnitOfWork, *, system_id: str, period: str) -> Ev
     return runs[0]
 
 
+def latest_grades(uow: AssessmentsUnitOfWork, *, system_id: str) -> tuple[str, dict[str, str]] | None:
+    """``(period, {unit_key: grade})`` of the newest run of ``system_id`` over all periods (e.g. the
+    per-mu classes A-D of enterprises, keyed by credit code), or None when it has never been run."""
+    runs = uow.evaluation.list_runs(system_id=system_id)
+    if not runs:
+        return None
+    latest = max(runs, key=lambda r: (r.period, r.created_at, r.id or 0))
+    return latest.period, {row["unit"]: row["grade"] for row in latest.unit_rows() if row.get("grade")}
+
+
 def compare_periods(
     uow: AssessmentsUnitOfWork, *, system_id: str, period_a: str, period_b: str
 ) -> PeriodComparison:

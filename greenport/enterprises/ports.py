@@ -44,6 +44,21 @@ class ScopedRegistryReads(Protocol):
 
     def visible_enterprise(self, enterprise_id: int, scope: RowScope) -> dict[str, Any] | None: ...
 
+    def search_enterprises(
+        self,
+        scope: RowScope,
+        *,
+        search: str = "",
+        town_code: str | None = None,
+        park_id: int | None = None,
+        industry_group: str | None = None,
+        credit_codes: Sequence[str] | None = None,
+        order: str = "name",
+        descending: bool = False,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[dict[str, Any]], int]: ...
+
     def visible_sites(
         self,
         scope: RowScope,

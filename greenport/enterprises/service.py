@@ -290,6 +290,63 @@ def visible_enterprise(uow: EnterprisesUnitOfWork, *, enterprise_id: int, scope:
     raise PermissionDenied(f"enterprise {enterprise_id} is outside your scope", field="enterprise_id")
 
 
+#: Orders of :func:`search_enterprises`: by name, credit code, town (then name), land area or id.
+ENTERPRISE_ORDERS = ("name", "credit_code", "town", "land", "id")
+#: Most enterprises one page of :func:`search_enterprises` holds.
+MAX_ENTERPRISE_PAGE = 1000
+
+
+def search_enterprises(
+    uow: EnterprisesUnitOfWork,
+    *,
+    scope: RowScope,
+    search: str = "",
+    town_code: str | None = None,
+    park_id: int | None = None,
+    industry_group: IndustryGroup | str | None = None,
+    credit_codes: Iterable[str] | None = None,
+    order: str = "name",
+    descending: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of the enterprises in ``scope`` matching every filter given, and how many match.
+
+    ``search`` matches a substring of the name or the unified social credit code (either case);
+    ``town_code``, ``park_id`` and ``industry_group`` (:class:`IndustryGroup`) must equal; ``credit_codes``
+    keeps only those firms (the caller passes e.g. the firms of one evaluation class). The filters
+    narrow the scope in SQL, never widen it: a town officer asking for another town gets nothing.
+    Raises :class:`InvalidInput` naming the field for an unknown group or order or a bad page size.
+    """
+    if order not in ENTERPRISE_ORDERS:
+        raise InvalidInput(
+            f"order must be one of {', '.join(ENTERPRISE_ORDERS)}, not {order!r}", field="order"
+        )
+    if not 1 <= limit <= MAX_ENTERPRISE_PAGE:
+        raise InvalidInput(f"limit must be 1-{MAX_ENTERPRISE_PAGE}, not {limit}", field="limit")
+    group = None
+    if industry_group:
+        try:
+            group = IndustryGroup(industry_group)
+        except ValueError:
+            known = ", ".join(g.value for g in IndustryGroup)
+            raise InvalidInput(
+                f"industry_group must be one of {known}, not {industry_group!r}", field="industry_group"
+            ) from None
+    return uow.registry.search_enterprises(
+        scope,
+        search=search,
+        town_code=town_code or None,
+        park_id=park_id,
+        industry_group=group,
+        credit_codes=None if credit_codes is None else sorted(set(credit_codes)),
+        order=order,
+        descending=descending,
+        limit=limit,
+        offset=max(offset, 0),
+    )
+
+
 def visible_sites(
     uow: EnterprisesUnitOfWork,
     *,

@@ -68,6 +68,16 @@ def _enterprise_dict(row: EnterpriseRow) -> dict[str, Any]:
     }
 
 
+#: Orders ``search_enterprises`` knows (key -> columns; the id breaks ties so pages are stable).
+_ENTERPRISE_ORDERS: dict[str, tuple[Any, ...]] = {
+    "name": (EnterpriseRow.name,),
+    "credit_code": (EnterpriseRow.credit_code,),
+    "town": (EnterpriseRow.town_code, EnterpriseRow.name),
+    "land": (EnterpriseRow.land_area_mu,),
+    "id": (),
+}
+
+
 def _boundary(geojson: str | None) -> dict[str, Any] | None:
     """A stored GeoJSON boundary as the object a map layer takes ([lon, lat] in degree), or None."""
     return json.loads(geojson) if geojson else None
@@ -658,6 +668,50 @@ class RegistryRepository:
             query = query.where(EnterpriseRow.town_code == town_code)
         total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = self.session.scalars(query.order_by(EnterpriseRow.id).limit(limit).offset(offset))
+        return [_enterprise_dict(r) for r in rows], int(total)
+
+    def search_enterprises(
+        self,
+        scope: RowScope,
+        *,
+        search: str = "",
+        town_code: str | None = None,
+        park_id: int | None = None,
+        industry_group: str | None = None,
+        credit_codes: Sequence[str] | None = None,
+        order: str = "name",
+        descending: bool = False,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """One page of the enterprises in ``scope`` that match every filter given, and how many
+        match in all. ``search`` is a case-insensitive substring of the name or the credit code;
+        ``credit_codes`` keeps only those firms (e.g. one evaluation class). The scope is applied
+        first, in the same SQL statement, so no filter reaches a row outside it."""
+        query = self._scope_enterprises(select(EnterpriseRow), scope)
+        needle = search.strip()
+        if needle:
+            query = query.where(
+                or_(
+                    EnterpriseRow.name.icontains(needle, autoescape=True),
+                    EnterpriseRow.credit_code.icontains(needle, autoescape=True),
+                )
+            )
+        if town_code:
+            query = query.where(EnterpriseRow.town_code == town_code)
+        if park_id is not None:
+            query = query.where(EnterpriseRow.park_id == park_id)
+        if industry_group:
+            query = query.where(EnterpriseRow.industry_group == industry_group)
+        if credit_codes is not None:
+            query = query.where(EnterpriseRow.credit_code.in_(list(credit_codes)))
+        total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        columns = [c.desc() if descending else c.asc() for c in _ENTERPRISE_ORDERS[order]]
+        rows = self.session.scalars(
+            query.order_by(*columns, EnterpriseRow.id.desc() if descending else EnterpriseRow.id)
+            .limit(limit)
+            .offset(offset)
+        )
         return [_enterprise_dict(r) for r in rows], int(total)
 
     def visible_enterprise(self, enterprise_id: int, scope: RowScope) -> dict[str, Any] | None:

@@ -13,10 +13,18 @@ from greenport.accounts.model import CITY_ROLES, Principal, Role, town_of
 from greenport.assessments import service as assessments
 from greenport.assessments.model import EvaluationRun
 from greenport.bootstrap import UnitOfWork
+from greenport.evaluation import System
+from greenport.kernel.errors import InvalidInput
 from greenport.systems import all_systems, get_system
 
 #: How many weakest indicators the obstacle diagnosis lists per unit.
 TOP_OBSTACLES = 3
+#: Rows of a run's results table per page (a per-mu run ranks some 600 enterprises).
+RUN_PAGE_SIZE = 50
+#: Largest page of a run's table the API and the page serve.
+MAX_RUN_PAGE_SIZE = 1000
+#: Sort keys of a run's table besides the system's dimension ids.
+RUN_SORT_KEYS = ("rank", "total", "label", "grade")
 
 
 def systems() -> list[dict[str, Any]]:
@@ -138,6 +146,114 @@ def run_detail(uow: UnitOfWork, user: Principal, run_id: int) -> dict[str, Any]:
         "data": rows,
         "count": len(rows),
         "comparison": comparison,
+        "audit": audit_section(user, run, system),
+    }
+
+
+def _matches(row: dict[str, Any], needle: str) -> bool:
+    return needle in str(row.get("label") or "").casefold() or needle in str(row["unit"]).casefold()
+
+
+def table_page(
+    detail: dict[str, Any],
+    *,
+    search: str = "",
+    sort: str = "rank",
+    descending: bool = False,
+    page: int = 1,
+    per_page: int = RUN_PAGE_SIZE,
+) -> dict[str, Any]:
+    """One page of a run's table (``detail`` from :func:`run_detail`): the rows whose label or unit
+    key contains ``search`` (case-insensitive), sorted by ``sort`` (rank, total, label, grade or a
+    dimension id; units without a value last in either order), ``per_page`` rows from page ``page``
+    (clamped to the last page). Raises :class:`InvalidInput` naming ``sort`` for an unknown key."""
+    keys = (*RUN_SORT_KEYS, *(d["id"] for d in detail["dimensions"]))
+    if sort not in keys:
+        raise InvalidInput(f"sort must be one of {', '.join(keys)}, not {sort!r}", field="sort")
+    needle = search.strip().casefold()
+    rows = [r for r in detail["data"] if _matches(r, needle)] if needle else list(detail["data"])
+    present = [r for r in rows if r.get(sort) is not None]
+    absent = [r for r in rows if r.get(sort) is None]
+    key = (lambda r: str(r[sort])) if sort in ("label", "grade") else (lambda r: r[sort])
+    present.sort(key=key, reverse=descending)
+    ordered = present + sorted(absent, key=lambda r: r.get("rank") or 0)
+    pages = max(1, -(-len(ordered) // per_page))
+    page = min(max(page, 1), pages)
+    start = (page - 1) * per_page
+    return {
+        "data": ordered[start : start + per_page],
+        "count": len(ordered),
+        "page": page,
+        "pages": pages,
+        "per_page": per_page,
+        "search": search,
+        "sort": sort,
+        "order": "desc" if descending else "asc",
+    }
+
+
+def _node_names(system: System) -> dict[str, tuple[str, str]]:
+    names = {node.id: (node.name_zh, node.name_en) for node in system.root.walk()}
+    names[system.root.id] = (system.name_zh, system.name_en)
+    names.update({ind.id: (ind.name_zh, ind.name_en) for ind in system.all_items})
+    return names
+
+
+def audit_section(user: Principal, run: EvaluationRun, system: System) -> dict[str, Any] | None:
+    """The run's statistical audit (:func:`greenport.evaluation.audit_system`) with names: per
+    indicator its correlations with its parent and with the index and the siblings it correlates
+    negatively with; per aggregate Cronbach's alpha and the first component's share of variance;
+    and the units screened out for missing data that the caller may see. None for a run stored
+    before audits existed."""
+    audit = run.results.get("audit")
+    screened = run.results.get("screened") or []
+    if not audit and not screened:
+        return None
+    names = _node_names(system)
+    labels = run.inputs.get("labels") or {}
+
+    def named(item_id: str) -> dict[str, str]:
+        zh, en = names.get(item_id, (item_id, item_id))
+        return {"name_zh": zh, "name_en": en}
+
+    indicators = [
+        {
+            "id": e["id"],
+            **named(e["id"]),
+            "parent": e["parent"],
+            "parent_name": named(e["parent"]),
+            **{k: e.get(k) for k in ("pearson_parent", "spearman_parent", "pearson_index", "spearman_index")},
+            "negative_with_siblings": [{"id": o, **named(o)} for o in e.get("negative_with_siblings") or []],
+        }
+        for e in (audit or {}).get("indicators", [])
+    ]
+    aggregates = [
+        {
+            "id": a["id"],
+            **named(a["id"]),
+            "children": a["children"],
+            "cronbach_alpha": a.get("cronbach_alpha"),
+            "pc1_share": a.get("pc1_share"),
+        }
+        for a in (audit or {}).get("aggregates", [])
+    ]
+    return {
+        "indicators": indicators,
+        "aggregates": aggregates,
+        "method": (audit or {}).get("method", ""),
+        "screened": [
+            {
+                "unit": s["unit"],
+                "label": labels.get(s["unit"], s["unit"]),
+                "share": s.get("share"),
+                "failing_aggregates": [
+                    {"id": a, "share": share, **named(a)}
+                    for a, share in (s.get("failing_aggregates") or {}).items()
+                ],
+            }
+            for s in screened
+            if unit_visible(user, run, s["unit"])
+        ],
     }
 
 

@@ -6,6 +6,8 @@ database. Colours of states and AQI levels are the published ones (HJ 633-2012 T
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 #: How a park's boundary is drawn over the towns.
@@ -13,8 +15,55 @@ PARK_STYLE = {"areaColor": "rgba(255, 183, 77, 0.25)", "borderColor": "#e08a00",
 STATE_COLOURS = {"normal": "#00A854", "over_limit": "#E8322B", "offline": "#9E9E9E"}
 #: GB 3838-2002 class colours as commonly used in Chinese water bulletins (I..V, worse than V).
 WATER_CLASS_COLOURS = {1: "#1E88E5", 2: "#29B6F6", 3: "#66BB6A", 4: "#FFCA28", 5: "#FB8C00", 6: "#E53935"}
+#: Upper AQI of "good" (良), the line a good day stays under (HJ 633-2012 Table 2).
+AQI_GOOD_LIMIT = 100
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V", 6: "劣V"}
 MAP_NAME = "greenport-city"
+#: Category labels longer than this [characters] are drawn rotated so that neighbours do not overlap.
+LONG_LABEL = 4
+#: Angle of rotated category labels [degrees].
+LABEL_ROTATION = 30
+#: A category axis with more than this many bars shows a window of them with a zoom slider.
+ZOOM_WINDOW = 20
+#: Diverging colours of a correlation heat map, from -1 (red) through 0 (white) to +1 (green).
+CORRELATION_COLOURS = ["#c62828", "#ffffff", "#2e7d32"]
+#: Room a chart leaves around its plot [px]; ``containLabel`` keeps the axis labels inside it.
+GRID = {"left": 10, "right": 40, "top": 30, "bottom": 10, "containLabel": True}
+
+
+def axis_range(values: Iterable[float | None], targets: Iterable[float | None] = ()) -> dict[str, float]:
+    """``{"min": ..., "max": ...}`` of a value axis that shows every value and every target line
+    drawn on it (ECharts' own extent ignores markLines, so a target above the data was cut off).
+
+    Starts at 0 unless a value is negative; the top is padded by 5 % and rounded up to a
+    "nice" step (1, 2 or 5 × 10^k) so the ticks stay readable. An axis with nothing on it is 0-1.
+    """
+    numbers = [float(v) for v in (*values, *targets) if v is not None and math.isfinite(float(v))]
+    low = min([0.0, *numbers])
+    high = max([0.0, *numbers])
+    if high == low:
+        return {"min": low, "max": low + 1}
+    span = (high - low) * 1.05
+    step = 10 ** math.floor(math.log10(span / 5))
+    for factor in (1, 2, 5, 10):
+        if span / (factor * step) <= 10:
+            step *= factor
+            break
+    top = math.ceil(high * 1.05 / step) * step if high > 0 else 0.0
+    bottom = math.floor(low * 1.05 / step) * step if low < 0 else 0.0
+    return {"min": round(bottom, 10), "max": round(top, 10)}
+
+
+def category_axis(labels: Sequence[str], **extra: Any) -> dict[str, Any]:
+    """A category axis that shows every label: rotated when one is longer than :data:`LONG_LABEL`
+    characters (town and unit names), never silently skipped by ECharts' auto interval."""
+    rotate = LABEL_ROTATION if any(len(str(label)) > LONG_LABEL for label in labels) else 0
+    return {
+        "type": "category",
+        "data": list(labels),
+        "axisLabel": {"interval": 0, "rotate": rotate, "hideOverlap": False},
+        **extra,
+    }
 
 
 def city_map(
@@ -50,6 +99,9 @@ def city_map(
             "map": MAP_NAME,
             "roam": True,
             "itemStyle": {"areaColor": "#eef5ee", "borderColor": "#7a9"},
+            # town names at the centre of each boundary (the feature's ``name``); parks keep theirs off
+            "label": {"show": True, "fontSize": 11, "color": "#33503a"},
+            "emphasis": {"label": {"show": True}},
             "regions": [
                 {"name": name, "itemStyle": PARK_STYLE, "label": {"show": False}} for name in parks or []
             ],
@@ -97,7 +149,8 @@ def water_classes(sections: list[dict[str, Any]], *, actual: str, target: str) -
     return {
         "tooltip": {"trigger": "axis"},
         "legend": {"data": [actual, target]},
-        "xAxis": {"type": "category", "data": names, "axisLabel": {"rotate": 30}},
+        "grid": {**GRID, "top": 40},
+        "xAxis": category_axis(names),
         "yAxis": {"type": "value", "min": 0, "max": 6, "inverse": False, "name": "class"},
         "series": [
             {
@@ -127,8 +180,8 @@ def progress_vs_target(
     """One horizontal bar of a yearly figure against its target (e.g. good-day ratio, PM2.5)."""
     return {
         "tooltip": {},
-        "grid": {"left": 90, "right": 30, "top": 10, "bottom": 20},
-        "xAxis": {"type": "value", "name": unit},
+        "grid": {**GRID, "right": 50},
+        "xAxis": {"type": "value", "name": unit, **axis_range([value], [target])},
         "yAxis": {"type": "category", "data": [label]},
         "series": [
             {
@@ -154,8 +207,13 @@ def series_vs_limits(
     return {
         "tooltip": {"trigger": "axis"},
         "title": {"text": f"{parameter} [{unit}]", "left": "center", "textStyle": {"fontSize": 13}},
+        "grid": {**GRID, "top": 40, "bottom": 50},
         "xAxis": {"type": "time"},
-        "yAxis": {"type": "value", "name": unit},
+        "yAxis": {
+            "type": "value",
+            "name": unit,
+            **axis_range([v for _, v in points], [v for _, v in limits]),
+        },
         "dataZoom": [{"type": "inside"}, {"type": "slider"}],
         "series": [
             {
@@ -181,8 +239,9 @@ def daily_aqi_calendar(days: list[dict[str, Any]], *, title: str) -> dict[str, A
     return {
         "title": {"text": title, "left": "center", "textStyle": {"fontSize": 13}},
         "tooltip": {"trigger": "axis"},
-        "xAxis": {"type": "category", "data": [d["day"] for d in days]},
-        "yAxis": {"type": "value", "name": "AQI"},
+        "grid": {**GRID, "top": 40},
+        "xAxis": category_axis([d["day"] for d in days]),
+        "yAxis": {"type": "value", "name": "AQI", **axis_range([d["aqi"] for d in days], [AQI_GOOD_LIMIT])},
         "series": [
             {
                 "type": "bar",
@@ -190,30 +249,33 @@ def daily_aqi_calendar(days: list[dict[str, Any]], *, title: str) -> dict[str, A
                     {"value": d["aqi"], "itemStyle": {"color": colours.get(d.get("level") or 0, "#ccc")}}
                     for d in days
                 ],
-                "markLine": {"symbol": "none", "data": [{"yAxis": 100}]},
+                "markLine": {"symbol": "none", "data": [{"yAxis": AQI_GOOD_LIMIT}]},
             }
         ],
     }
 
 
 def radar(indicators: list[tuple[str, float]], values: list[float], *, name: str) -> dict[str, Any]:
-    """Radar chart of one unit's sub-scores (assessment pages)."""
+    """Radar chart of one unit's sub-scores (assessment pages), titled with the unit's name."""
     return {
+        "title": {"text": name, "left": "center", "textStyle": {"fontSize": 13}},
         "tooltip": {},
-        "radar": {"indicator": [{"name": n, "max": m} for n, m in indicators]},
+        "radar": {"indicator": [{"name": n, "max": m} for n, m in indicators], "center": ["50%", "56%"]},
         "series": [{"type": "radar", "data": [{"value": values, "name": name}]}],
     }
 
 
-def ranked_totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Totals of an assessment run, best first, with the rank interval (p05-p95) in the tooltip."""
+def ranked_totals(rows: list[dict[str, Any]], *, title: str = "") -> dict[str, Any]:
+    """Totals of an assessment run in rank order (best first), with the rank interval (p05-p95) in
+    the tooltip; more than :data:`ZOOM_WINDOW` units get a slider showing that many at a time."""
     ordered = sorted(rows, key=lambda r: r.get("rank") or 10**9)
     labels = [str(r.get("label") or r["unit"]) for r in ordered]
-    return {
+    option: dict[str, Any] = {
+        "title": {"text": title, "left": "center", "textStyle": {"fontSize": 13}},
         "tooltip": {"trigger": "axis"},
-        "grid": {"left": 120, "right": 30, "top": 10, "bottom": 30},
-        "xAxis": {"type": "value"},
-        "yAxis": {"type": "category", "data": labels, "inverse": True},
+        "grid": {**GRID, "top": 30 if title else 10, "right": 60},
+        "xAxis": {"type": "value", **axis_range([r.get("total") for r in ordered])},
+        "yAxis": {"type": "category", "data": labels, "inverse": True, "axisLabel": {"interval": 0}},
         "series": [
             {
                 "type": "bar",
@@ -228,4 +290,42 @@ def ranked_totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
                 "label": {"show": True, "position": "right"},
             }
         ],
+    }
+    if len(ordered) > ZOOM_WINDOW:
+        option["dataZoom"] = [
+            {"type": "slider", "yAxisIndex": 0, "startValue": 0, "endValue": ZOOM_WINDOW - 1, "right": 5},
+            {"type": "inside", "yAxisIndex": 0},
+        ]
+        option["grid"]["right"] = 90
+    return option
+
+
+def correlation_heatmap(
+    rows: list[str], columns: list[str], values: list[list[float | None]], *, title: str = ""
+) -> dict[str, Any]:
+    """Heat map of correlations (rows x columns, each in [-1, 1]; None = undefined, drawn empty),
+    e.g. each indicator with its parent aggregate and with the index (the run's audit)."""
+    cells = [[j, i, round(v, 2)] for i, row in enumerate(values) for j, v in enumerate(row) if v is not None]
+    return {
+        "title": {"text": title, "left": "center", "textStyle": {"fontSize": 13}},
+        "tooltip": {"position": "top"},
+        "grid": {**GRID, "top": 40, "bottom": 60},
+        "xAxis": {**category_axis(columns), "position": "top", "splitArea": {"show": True}},
+        "yAxis": {
+            "type": "category",
+            "data": rows,
+            "inverse": True,
+            "axisLabel": {"interval": 0},
+            "splitArea": {"show": True},
+        },
+        "visualMap": {
+            "min": -1,
+            "max": 1,
+            "calculable": True,
+            "orient": "horizontal",
+            "left": "center",
+            "bottom": 0,
+            "inRange": {"color": CORRELATION_COLOURS},
+        },
+        "series": [{"type": "heatmap", "data": cells, "label": {"show": True}}],
     }

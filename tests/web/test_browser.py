@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import DEVICE_PASSWORD, PASSWORD, TOWN_A, City, _seed, _seed_assessments
+from tests.web.conftest import DEVICE_PASSWORD, PASSWORD, TOWN_A, TOWN_B, City, _seed, _seed_assessments
 
 pytestmark = pytest.mark.browser
 
@@ -181,10 +181,36 @@ def test_analyst_and_enterprise_in_a_real_browser(live: dict[str, Any]) -> None:
             page.wait_for_selector("#results", timeout=60000)
             assert "2022" in page.inner_text("#run-title")
             assert page.locator("#comparison").count() == 1  # compared with the 2021 run
-            page.click(f"tr[data-unit='{TOWN_A}'] a")
+            # the charts drawn: totals, radars of the selected units (labelled), the audit heat map
+            for chart_id in ("totals", "radar-1", "audit-heatmap"):
+                page.wait_for_selector(f"#{chart_id} canvas", timeout=20000)
+            assert page.locator("#audit-indicators tr[data-indicator]").count() > 0
+            # select only town B for a radar: one radar, town B's
+            page.uncheck(f"tr[data-unit='{TOWN_A}'] input[name=units]")
+            page.check(f"tr[data-unit='{TOWN_B}'] input[name=units]")
+            with page.expect_navigation():
+                page.click("#radar-submit")
+            page.wait_for_selector("#radar-1 canvas", timeout=20000)
+            assert page.locator("#radars .chart").count() == 1
+            assert page.get_attribute("#radar-1", "data-unit") == TOWN_B
+            # search the table: only town A's row is left
+            page.fill("#search-input", "杨舍")
+            with page.expect_navigation():
+                page.click("#search-submit")
+            assert page.locator("#results tr[data-unit]").count() == 1
+            page.click(f"#results tr[data-unit='{TOWN_A}'] a")
             page.wait_for_selector("#breakdown")
             assert "杨舍镇" in page.inner_text("#breakdown-title")
             assert float(page.inner_text("#breakdown-total")) > 0
+            # the enterprise list filtered by town B: only e2
+            page.goto(f"{base}/enterprises")
+            page.select_option("#filter-town", TOWN_B)
+            with page.expect_navigation():
+                page.click("#filter-submit")
+            assert page.locator("#enterprises tr[data-enterprise]").count() == 1
+            assert page.get_attribute("#enterprises tr[data-enterprise]", "data-enterprise") == str(
+                city.ids["e2"]
+            )
 
             # the bulletin PDF, downloaded with the analyst's session
             response = page.request.get(f"{base}/api/reports/bulletin?month=2022-06&format=pdf")

@@ -20,7 +20,13 @@ from greenport.web.app import PUBLIC_DOCUMENTATION, RouteInfo, gate_of, http_rou
 from tests.web.conftest import PARK_USER, PASSWORD, TOWN_A, TOWN_B, City, bearer
 from tests.web.scope_check import CALLERS, DISCLOSED_PATHS, VISIBLE, rows_outside, workbook_rows
 
-QUERY = {"/api/reports/bulletin": {"month": "2022-06"}, "/api/reports/scorecard": {"period": "2022-06"}}
+QUERY = {
+    "/api/reports/bulletin": {"month": "2022-06"},
+    "/api/reports/scorecard": {"period": "2022-06"},
+    # the listing's search, filters and order run in SQL inside the scope: they narrow it, never widen it
+    "/api/enterprises": {"q": "企业", "industry_group": "chemicals", "order": "name"},
+    "/api/assessments/runs/{run_id}": {"q": "3205", "sort": "total", "order": "desc", "per_page": 1},
+}
 BODY: dict[str, Any] = {
     "/api/auth/login": {"username": "bureau_analyst", "password": PASSWORD},
     "/api/auth/tokens": {"name": "matrix"},
@@ -166,3 +172,59 @@ def test_town_officer_sees_only_the_town(lite_app: Any) -> None:
     sites = client.get("/api/sites", headers=bearer(city, "town_officer")).json()["data"]
     assert {s["town_code"] for s in sites} == {TOWN_A}
     assert {s["code"] for s in sites} == {"AIRA", "WATERA", "OUT1"}
+
+
+def _grade_the_firms(client: Any, city: City) -> dict[str, str]:
+    """A per-mu run over the two firms of the test city: their evaluation classes by credit code."""
+    from greenport.assessments import service as assessments
+    from greenport.demo.assessments import demo_values
+
+    with client.app.state.container.uow() as uow:
+        codes = {key: uow.registry.get_enterprise(city.ids[key]).credit_code for key in ("e1", "e2")}
+        synthetic = list(demo_values("enterprise_per_mu", "2022").values())
+        values = {code: synthetic[k] for k, code in enumerate(codes.values())}
+        assessments.record_values(uow, system_id="enterprise_per_mu", period="2022", values=values)
+        run = assessments.run_assessment(uow, system_id="enterprise_per_mu", period="2022")
+    return {row["unit"]: row["grade"] for row in run.unit_rows()}
+
+
+#: Filters of the enterprise list, each aimed at rows outside some caller's scope.
+ENTERPRISE_FILTERS: list[dict[str, Any]] = [
+    {},
+    {"town_code": TOWN_B},
+    {"town_code": TOWN_A, "q": "E2"},
+    {"q": "企业", "order": "town", "descending": True},
+    {"industry_group": "chemicals", "limit": 1, "offset": 1},
+]
+
+
+@pytest.mark.parametrize("filters", ENTERPRISE_FILTERS, ids=lambda f: ",".join(f) or "none")
+def test_enterprise_filters_never_reach_outside_the_scope(city_app: Any, filters: dict[str, Any]) -> None:
+    client, city = city_app
+    grades = _grade_the_firms(client, city)
+    extra: list[dict[str, Any]] = [
+        {"park_id": city.ids["park"]},
+        {"park_id": city.ids["park2"]},
+        *({"evaluation_class": grade} for grade in sorted(set(grades.values()))),
+    ]
+    visible_firms = {role: {city.ids[k] for k in ("e1", "e2") if k in VISIBLE[role]} for role in CALLERS}
+    for combined in (filters, *({**filters, **e} for e in extra)):
+        for role in CALLERS:
+            headers = {} if role == "anonymous" else bearer(city, role)
+            response = client.get("/api/enterprises", params=combined, headers=headers)
+            where = f"/api/enterprises {combined} as {role}"
+            if role in ("anonymous", "public"):  # the gate refuses them before any filter runs
+                assert response.status_code == (401 if role == "anonymous" else 403), where
+                continue
+            assert response.status_code == 200, f"{where}: {response.text[:200]}"
+            body = response.json()
+            assert not rows_outside(body, role, city), f"{where}: {rows_outside(body, role, city)}"
+            ids = {row["id"] for row in body["data"]}
+            assert ids <= visible_firms[role], where
+            if "limit" not in combined:
+                assert body["count"] == len(ids), where
+            page = client.get("/enterprises", params=combined, headers=headers)
+            assert page.status_code == 200, where
+            shown = {int(i) for i in re.findall(r'<tr data-enterprise="(\d+)"', page.text)}
+            if "limit" not in combined:
+                assert shown == ids, where

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from greenport.accounts import service as accounts_service
@@ -62,9 +62,29 @@ def create_run(
     return start_run(uow, user, body, client_ip(request))
 
 
-@router.get("/runs/{run_id}", summary="A run: results table, grades, rank intervals, obstacles, comparison")
-def get_run(run_id: RowId, uow: UowDep, user: Annotated[Principal, allow(READERS)]) -> dict[str, Any]:
-    return view.run_detail(uow, user, run_id)
+@router.get(
+    "/runs/{run_id}",
+    summary="A run: one page of its results (grades, rank intervals, obstacles), comparison, audit",
+)
+def get_run(
+    run_id: RowId,
+    uow: UowDep,
+    user: Annotated[Principal, allow(READERS)],
+    q: Annotated[str, Query(max_length=100, description="Only units whose name or key contains this")] = "",
+    sort: Annotated[
+        str, Query(max_length=40, description="rank, total, label, grade or a dimension id")
+    ] = "rank",
+    order: Annotated[str, Query(pattern="^(asc|desc)$")] = "asc",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=view.MAX_RUN_PAGE_SIZE)] = view.MAX_RUN_PAGE_SIZE,
+) -> dict[str, Any]:
+    """``data`` holds one page of the caller's units; ``count`` how many match ``q`` in all,
+    ``total_units`` how many the caller sees in the run."""
+    detail = view.run_detail(uow, user, run_id)
+    table = view.table_page(
+        detail, search=q, sort=sort, descending=order == "desc", page=page, per_page=per_page
+    )
+    return {**detail, **table, "total_units": detail["count"]}
 
 
 @router.get("/runs/{run_id}/units/{unit}", summary="The breakdown that explains one unit's score")

@@ -11,13 +11,14 @@ from fastapi.responses import Response
 
 from greenport.accounts import service as accounts_service
 from greenport.accounts.model import ADMINS, CITY_ROLES, OFFICERS, SIGNED_IN, Principal
+from greenport.assessments import service as assessments_service
 from greenport.enterprises import service as enterprises_service
 from greenport.kernel.errors import InvalidInput
 from greenport.kernel.fields import ImportOutcome
 from greenport.regions import service as regions_service
 from greenport.tabular import ImportLimits, Sheet, read_table, write_xlsx
 from greenport.web.deps import SettingsDep, UowDep, allow, client_ip
-from greenport.web.params import Offset, RowId
+from greenport.web.params import INT64_MAX, Offset, RowId
 
 router = APIRouter(tags=["registry"])
 
@@ -51,18 +52,91 @@ def list_parks(uow: UowDep, user: Annotated[Principal, allow(OFFICERS)]) -> dict
     return listing(regions_service.visible_parks(uow, scope=user.scope))
 
 
+#: The indicator system whose grades are the enterprises' evaluation classes (A-D, 亩均效益评价).
+CLASS_SYSTEM = "enterprise_per_mu"
+
+
+def find_enterprises(
+    uow: UowDep,
+    user: Principal,
+    *,
+    q: str = "",
+    town_code: str | None = None,
+    park_id: int | None = None,
+    industry_group: str | None = None,
+    evaluation_class: str | None = None,
+    order: str = "name",
+    descending: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """One page of the enterprises in the caller's scope matching the filters, each with its
+    evaluation class from the newest per-mu run when there is one (``classes`` lists them and
+    ``class_period`` names the run's period). An ``evaluation_class`` filter without any run, or
+    naming a class the run does not give, is refused naming the field."""
+    graded = assessments_service.latest_grades(uow, system_id=CLASS_SYSTEM)
+    grades = graded[1] if graded else {}
+    codes = None
+    if evaluation_class:
+        if evaluation_class not in set(grades.values()):
+            known = ", ".join(sorted(set(grades.values()))) or "none (no per-mu evaluation run yet)"
+            raise InvalidInput(
+                f"evaluation_class must be one of {known}, not {evaluation_class!r}", field="evaluation_class"
+            )
+        codes = [code for code, grade in grades.items() if grade == evaluation_class]
+    rows, count = enterprises_service.search_enterprises(
+        uow,
+        scope=user.scope,
+        search=q,
+        town_code=town_code,
+        park_id=park_id,
+        industry_group=industry_group,
+        credit_codes=codes,
+        order=order,
+        descending=descending,
+        limit=limit,
+        offset=offset,
+    )
+    for row in rows:
+        row["evaluation_class"] = grades.get(row["credit_code"])
+    return {
+        **listing(rows, count),
+        "classes": sorted(set(grades.values())),
+        "class_period": graded[0] if graded else None,
+    }
+
+
 @router.get("/enterprises", summary="Enterprises in the caller's scope (an enterprise user sees only itself)")
 def list_enterprises(
     uow: UowDep,
     user: Annotated[Principal, allow(SIGNED_IN)],
-    town_code: str | None = None,
+    q: Annotated[str, Query(max_length=100, description="Part of the name or the credit code")] = "",
+    town_code: Annotated[str | None, Query(max_length=12)] = None,
+    park_id: Annotated[int | None, Query(ge=1, le=INT64_MAX)] = None,
+    industry_group: Annotated[
+        str | None, Query(max_length=40, description="metallurgy, chemicals, ...")
+    ] = None,
+    evaluation_class: Annotated[
+        str | None, Query(max_length=10, description="Class of the newest per-mu run (A-D)")
+    ] = None,
+    order: Annotated[str, Query(pattern="^(name|credit_code|town|land|id)$")] = "id",
+    descending: bool = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     offset: Offset = 0,
 ) -> dict[str, Any]:
-    rows, count = enterprises_service.visible_enterprises(
-        uow, scope=user.scope, town_code=town_code, limit=limit, offset=offset
+    return find_enterprises(
+        uow,
+        user,
+        q=q,
+        town_code=town_code,
+        park_id=park_id,
+        industry_group=industry_group,
+        evaluation_class=evaluation_class,
+        order=order,
+        descending=descending,
+        limit=limit,
+        offset=offset,
     )
-    return listing(rows, count)
 
 
 @router.get("/enterprises/{enterprise_id}", summary="An enterprise's profile")
