@@ -142,11 +142,28 @@ def read_table(
     suffix = path.suffix.lower()
     if suffix not in (".xlsx", ".xlsm", ".csv", ".txt", ""):
         raise InvalidInput(f"unsupported file type {suffix!r}: give .csv or .xlsx", field="file")
-    limits.check_size(len(data) if data is not None else path.stat().st_size, path.name)
-    raw = data if data is not None else path.read_bytes()
+    if data is None:
+        raw = _read_file(path, limits)
+    else:
+        limits.check_size(len(data), path.name)
+        raw = data
     if suffix in (".xlsx", ".xlsm"):
         return _read_xlsx(raw, path.name, sheet, limits)
     return _read_csv(raw, path.name, limits)
+
+
+def _read_file(path: Path, limits: ImportLimits) -> bytes:
+    """The bytes of ``path`` (its size checked before it is read), or :class:`InvalidInput`
+    saying in one line why it cannot be read."""
+    if not path.exists():
+        raise InvalidInput(f"no such file: {path}", field="file")
+    if path.is_dir():
+        raise InvalidInput(f"{path} is a folder, not a file", field="file")
+    try:
+        limits.check_size(path.stat().st_size, path.name)
+        return path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}", field="file") from exc
 
 
 def _decode(raw: bytes) -> str:

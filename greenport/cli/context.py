@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from greenport.bootstrap import Container, build
 from greenport.config import Settings
-from greenport.kernel.errors import DomainError
+from greenport.kernel.errors import DomainError, RowError
 
 #: Width of human output when it is not a terminal (piped, redirected, tests): wide enough that
 #: no line of a listing is cut or wrapped; in a terminal Rich follows the terminal's width.
@@ -39,19 +41,36 @@ def print_json(payload: Any) -> None:
     sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
+#: Row errors printed by a human-readable error; the rest are counted (``--report`` has them all).
+ROW_ERRORS_SHOWN = 50
+
+
+def print_row_errors(errors: Sequence[RowError]) -> None:
+    """Each row error on its own line (row, column, reason), at most :data:`ROW_ERRORS_SHOWN`."""
+    for row_error in errors[:ROW_ERRORS_SHOWN]:
+        err_console.print(
+            f"  row {row_error.row}, column {row_error.column!r}: {row_error.message}",
+            markup=False,
+            highlight=False,
+        )
+    if len(errors) > ROW_ERRORS_SHOWN:
+        err_console.print(f"  ... and {len(errors) - ROW_ERRORS_SHOWN} more", highlight=False)
+
+
 def fail(error: DomainError | str, *, as_json: bool = False, code: int = 2) -> NoReturn:
     """Report an error (as JSON on stdout with ``--json``, else on stderr) and exit with ``code``."""
     if isinstance(error, DomainError):
         if as_json:
             print_json(error.to_dict())
         else:
-            err_console.print(f"[red]error:[/red] {error}")
-            for row_error in getattr(error, "errors", [])[:50]:
-                err_console.print(f"  row {row_error.row}, column {row_error.column!r}: {row_error.message}")
+            # an unreadable file is said in one line; its field name means nothing to a reader
+            text = error.message if error.field == "file" and error.row is None else str(error)
+            err_console.print(f"[red]error:[/red] {escape(text)}", highlight=False)
+            print_row_errors(getattr(error, "errors", []))
     elif as_json:
         print_json({"error": error})
     else:
-        err_console.print(f"[red]error:[/red] {error}")
+        err_console.print(f"[red]error:[/red] {escape(error)}", highlight=False)
     raise typer.Exit(code)
 
 

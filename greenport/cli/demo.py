@@ -78,7 +78,9 @@ def demo(
             if as_json:
                 ctx, summary = build_demo(container, seed=seed, fast=fast)
             else:
-                console.print(f"Building the demo city 港城 (seed {seed}) in {shown_url(settings.database_url)}")
+                console.print(
+                    f"Building the demo city 港城 (seed {seed}) in {shown_url(settings.database_url)}"
+                )
                 with _stage_bars() as progress:
                     ctx, summary = build_demo(container, seed=seed, fast=fast, progress=progress)
         else:
@@ -191,7 +193,9 @@ def _print_logins(summary: dict[str, Any]) -> None:
     console.print("Demo log-ins (demo mode only; these passwords are public):")
     width = max(len(login["username"]) for login in logins)
     for login in logins:
-        console.print(f"  {login['username']:{width}}  {login['password']}  ({login['role']})", highlight=False)
+        console.print(
+            f"  {login['username']:{width}}  {login['password']}  ({login['role']})", highlight=False
+        )
 
 
 def _print_ready(settings: Settings, summary: dict[str, Any]) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 
 import typer
 
-from greenport.cli.context import console, fail, print_json
+from greenport.cli.context import console, fail, print_json, writable_path
 from greenport.evaluation import EvaluationError, EvaluationResult, System, evaluate, load_system
 from greenport.kernel.errors import DomainError, InvalidInput, InvalidRows, RowError
 from greenport.kernel.fields import cell_number
@@ -429,6 +429,7 @@ def _run(
         out = Path(args[2]) if len(args) == 3 else (xlsx or Path(f"{system.id}_template.xlsx"))
         if out.suffix.lower() != ".xlsx":
             raise InvalidInput("the template is an Excel file: give OUT.xlsx", field="out")
+        writable_path(out, as_json=as_json)
         notes = "来源 sources: " + " | ".join(system.sources)
         if system.reconstruction:
             notes += "\n重建说明 reconstruction: " + system.reconstruction
@@ -446,6 +447,8 @@ def _run(
     if len(args) != 2:
         raise InvalidInput(f"usage: greenport evaluate {USAGE}", field="arguments")
     system = resolve_system(args[0])
+    if xlsx is not None:
+        writable_path(xlsx, as_json=as_json)
     table = read_table(args[1], sheet=sheet)
     data, rows_of = table_to_data(system, table, unit_column=unit_column, period=period)
     try:

@@ -17,7 +17,7 @@ from typing import Any
 
 import typer
 
-from greenport.cli.context import container, export_app, fail, print_json
+from greenport.cli.context import container, export_app, fail, print_json, writable_path
 from greenport.config import get_settings
 from greenport.kernel.errors import DomainError, InvalidInput
 from greenport.kernel.time import local_to_utc, utcnow
@@ -439,6 +439,8 @@ def export_observations(
     from greenport.monitoring import service
 
     as_json = fmt == "json"
+    if output is not None:
+        writable_path(output, as_json=as_json)
     try:
         if fmt not in ("csv", "json"):
             raise InvalidInput(f"format must be csv or json, got {fmt!r}", field="format")

@@ -19,11 +19,19 @@ import typer
 
 from greenport.accounts import service as accounts
 from greenport.bootstrap import UnitOfWork
-from greenport.cli.context import console, container, export_app, fail, print_json
+from greenport.cli.context import (
+    console,
+    container,
+    export_app,
+    fail,
+    print_json,
+    print_row_errors,
+    writable_path,
+)
 from greenport.config import Settings
 from greenport.enterprises import service as enterprises
 from greenport.enterprises.importing import ENTERPRISE_COLUMNS, SITE_COLUMNS, YEAR_COLUMNS
-from greenport.kernel.errors import DomainError, InvalidRows, RowError
+from greenport.kernel.errors import DomainError, InvalidRows, RowError, describe_bad
 from greenport.kernel.fields import ColumnSpec, ImportOutcome
 from greenport.regions import service as regions
 from greenport.regions.importing import DIVISION_COLUMNS, PARK_COLUMNS
@@ -92,6 +100,8 @@ def run_import(
 ) -> ImportOutcome:
     """Read ``path`` and import it into ``table`` in one transaction (used by the commands)."""
     _, importer, _, _ = TABLES[table]
+    if report is not None:
+        writable_path(report, as_json=as_json)
     try:
         data = read_table(path, limits=ImportLimits.from_settings(Settings()))
     except DomainError as exc:
@@ -128,9 +138,8 @@ def _print_outcome(outcome: ImportOutcome, as_json: bool, report: Path | None) -
         f"{outcome.table}: {outcome.written} of {outcome.rows_read} row(s) written from {outcome.source}"
     )
     if outcome.errors:
-        console.print(f"[yellow]{outcome.invalid_rows} invalid row(s) skipped[/yellow]")
-        for error in outcome.errors[:50]:
-            console.print(f"  row {error.row}, column {error.column!r}: {error.message}")
+        console.print(f"[yellow]skipped: {describe_bad(outcome.errors)}[/yellow]")
+        print_row_errors(outcome.errors)
         if report is not None:
             console.print(f"report of the skipped rows: {report}")
 
@@ -170,6 +179,7 @@ def export_template(
     """Write the Excel template of TABLE: header row of column keys (with units) and a guide sheet."""
     if table not in TABLES:
         fail(f"unknown table {table!r}; one of: {', '.join(TABLES)}")
+    writable_path(out)
     columns, _, _, title = TABLES[table]
     write_template(
         out,
@@ -207,6 +217,7 @@ def _export_command(table: str) -> Callable[..., None]:
     ) -> None:
         if out.suffix.lower() not in (".xlsx", ".csv"):
             fail(f"give an .xlsx or .csv file, not {out.name!r}", as_json=as_json)
+        writable_path(out, as_json=as_json)
         count = export_table(table, out, database=database)
         if as_json:
             print_json({"table": table, "rows": count, "file": str(out)})

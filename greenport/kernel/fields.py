@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from greenport.kernel.errors import Conflict, InvalidInput, RowError, listed_errors
+from greenport.kernel.errors import Conflict, InvalidInput, RowError, count_bad, listed_errors
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -283,7 +283,12 @@ class ImportOutcome:
 
     @property
     def invalid_rows(self) -> int:
-        return len({e.row for e in self.errors})
+        return count_bad(self.errors)[0]
+
+    @property
+    def invalid_cells(self) -> int:
+        """Cells (row, column) with an error: one row may have several."""
+        return count_bad(self.errors)[1]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -292,5 +297,6 @@ class ImportOutcome:
             "rows_read": self.rows_read,
             "written": self.written,
             "invalid_rows": self.invalid_rows,
+            "invalid_cells": self.invalid_cells,
             **listed_errors(self.errors),
         }

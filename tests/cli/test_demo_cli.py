@@ -56,7 +56,9 @@ def test_demo_shows_stage_bars_summary_and_logins_without_internal_messages(
     assert "admin" in out and "demo-" in out  # the demo log-ins with their public passwords
     # the stage results that the registry summary also has are kept quietly, never reported
     assert "registry summary owns" not in out
-    assert not [r for r in caplog.records if r.levelno >= logging.INFO and r.name.startswith("greenport.demo")]
+    assert not [
+        r for r in caplog.records if r.levelno >= logging.INFO and r.name.startswith("greenport.demo")
+    ]
     # a human line is never cut at 80 columns
     assert any(len(line) > 120 for line in out.splitlines())
 
