@@ -17,10 +17,12 @@ from typing import Any
 
 import typer
 
-from greenport.cli.context import container, export_app, fail, print_json, writable_path
+from greenport.cli.context import console, container, export_app, fail, print_json, writable_path
 from greenport.config import get_settings
+from greenport.ingest.simulator import SimResult
 from greenport.kernel.errors import DomainError, InvalidInput
-from greenport.kernel.time import local_to_utc, utcnow
+from greenport.kernel.time import CHINA_TZ, local_to_utc, utcnow
+from greenport.protocol import lookup_factor
 from greenport.tabular import write_csv_rows
 
 ingest_app = typer.Typer(
@@ -325,7 +327,8 @@ def simulate(
     drain: float = typer.Option(30.0, help="Seconds to wait for the last acknowledgements."),
     as_json: bool = _JSON,
 ) -> None:
-    """Simulate the demo city's data loggers against a running `greenport ingest`."""
+    """Simulate the registered data loggers against a running `greenport ingest`; with --inject,
+    report what was injected (device, parameters, DataTime window) and what it did."""
     from greenport.ingest.simulator import INJECTIONS, SimConfig
     from greenport.ingest.simulator import simulate as run_simulation
 
@@ -352,12 +355,42 @@ def simulate(
     if as_json:
         print_json(result.to_dict())
     else:
-        summary = result.to_dict()
-        typer.echo(
-            f"sent {summary['sent']}, acknowledged {summary['acknowledged']}, unacknowledged "
-            f"{summary['unacknowledged']}, re-sent {summary['resent']} ({summary['devices']} devices, "
-            f"{summary['seconds']} s, p99 ack {summary['ack_latency_p99_ms']} ms)"
+        print_simulation(result)
+
+
+def print_simulation(result: SimResult) -> None:
+    """The simulator's totals, then each injection: device, parameters, DataTime window (Beijing
+    time) and its effect (frames concerned, acknowledged)."""
+    summary = result.to_dict()
+    console.print(
+        f"sent {summary['sent']} frames, acknowledged {summary['acknowledged']}, unacknowledged "
+        f"{summary['unacknowledged']}, re-sent {summary['resent']}, malformed {summary['malformed_sent']} "
+        f"({summary['devices']} devices, {summary['seconds']} s, p99 ack {summary['ack_latency_p99_ms']} ms)",
+        highlight=False,
+    )
+    for injection in result.injections:
+        names = ", ".join(_factor_name(code) for code in injection.parameters)
+        window = (
+            f"DataTime {_beijing(injection.first)} to {_beijing(injection.last)} (Beijing time)"
+            if injection.first and injection.last
+            else "no frame fell in its window (run longer)"
         )
+        console.print(
+            f"injected {injection.name}: device {injection.mn}"
+            + (f", {names}" if names else "")
+            + f"; {injection.what}; {window}; "
+            f"{injection.frames} frames sent, {injection.acknowledged} acknowledged",
+            highlight=False,
+        )
+
+
+def _factor_name(code: str) -> str:
+    factor = lookup_factor(code)
+    return f"{factor.name_zh} {code}" if factor is not None else code
+
+
+def _beijing(moment: datetime) -> str:
+    return moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S")
 
 
 @devices_app.command("add")
