@@ -526,7 +526,10 @@ def _print_audit(result: EvaluationResult) -> None:
 
 def evaluate_command(
     args: list[str] = typer.Argument(
-        None, metavar=USAGE, help="SYSTEM DATA, or: template SYSTEM OUT.xlsx, or: list"
+        None,
+        metavar=USAGE,
+        help="SYSTEM (a shipped id or a .yaml file) and DATA (.csv or .xlsx, one row per unit); "
+        "or one of the other forms of the usage line.",
     ),
     period: str | None = typer.Option(None, "--period", help="Period label (filters a 'period' column)."),
     uncertainty: int = typer.Option(
@@ -534,7 +537,11 @@ def evaluate_command(
     ),
     seed: int = typer.Option(0, "--seed", help="Seed of the Monte Carlo."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
-    xlsx: Path | None = typer.Option(None, "--xlsx", help="Write the full result to this Excel file."),
+    xlsx: Path | None = typer.Option(
+        None,
+        "--xlsx",
+        help="Write the full result to this Excel file (with `template`: the template's file).",
+    ),
     unit_column: str | None = typer.Option(
         None, "--unit-column", help="Column naming the unit (default 'unit')."
     ),

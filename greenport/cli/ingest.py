@@ -41,7 +41,7 @@ def ingest(
     host: str = typer.Option(None, "--host", help="Address to listen on (default: GREENPORT_INGEST_HOST)."),
     database: str = _DB,
     metrics_port: int = typer.Option(
-        None, "--metrics-port", help="Serve /metrics (Prometheus) on this port."
+        None, "--metrics-port", help="Serve /metrics (Prometheus) on this port (default: no metrics)."
     ),
     max_connections: int = typer.Option(10000, help="Cap on open connections."),
     max_connections_per_device: int = typer.Option(2, help="Cap on connections per device (MN)."),
@@ -311,20 +311,28 @@ def _simulated_devices(database: str | None, password: str | None, limit: int | 
 
 
 def simulate(
-    devices: int = typer.Option(10, "--devices", help="How many registered devices to simulate."),
-    rate: float = typer.Option(1 / 30, "--rate", help="Frames per second per device."),
-    duration: float = typer.Option(60.0, "--duration", help="Seconds of sending."),
-    host: str = typer.Option("127.0.0.1", "--host"),
+    devices: int = typer.Option(
+        10, "--devices", help="How many of the registered devices to simulate (the first N registered)."
+    ),
+    rate: float = typer.Option(
+        1 / 30, "--rate", help="Frames per second per device [1/s].", show_default="1/30: one every 30 s"
+    ),
+    duration: float = typer.Option(60.0, "--duration", help="How long to send [s] (wall-clock time)."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address of the HJ 212 server."),
     port: int = typer.Option(None, "--port", help="Server port (default: GREENPORT_INGEST_PORT)."),
     step: float = typer.Option(30.0, "--step", help="DataTime step per frame [s]."),
     inject: str = typer.Option(
-        "", "--inject", help="Comma list: exceedance,offline,flatline,malformed,crc-variant."
+        "",
+        "--inject",
+        help="Faults to inject, comma-separated: exceedance (one outlet x6 in the middle third), offline "
+        "(one device silent in the middle third, then re-sends), flatline (one air station stuck), "
+        "malformed (1 % broken CRC), crc-variant (devices registered with another CRC use it).",
     ),
     password: str = typer.Option(
         None, "--password", help="One password for all devices (default: demo passwords)."
     ),
     database: str = _DB,
-    drain: float = typer.Option(30.0, help="Seconds to wait for the last acknowledgements."),
+    drain: float = typer.Option(30.0, help="How long to wait for the last acknowledgements [s]."),
     as_json: bool = _JSON,
 ) -> None:
     """Simulate the registered data loggers against a running `greenport ingest`; with --inject,

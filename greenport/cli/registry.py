@@ -146,7 +146,10 @@ def _print_outcome(outcome: ImportOutcome, as_json: bool, report: Path | None) -
 
 def _import_command(table: str) -> Callable[..., None]:
     def command(
-        file: Path = typer.Argument(..., help="The .xlsx or .csv file (header row = column keys)."),
+        file: Path = typer.Argument(
+            ...,
+            help="The .xlsx or .csv file; header row: the template's column names, in Chinese or English.",
+        ),
         skip_invalid: bool = typer.Option(
             False, "--skip-invalid", help="Write the valid rows; report the others (see --report)."
         ),
