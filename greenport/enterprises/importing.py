@@ -16,7 +16,15 @@ from typing import Any, TypeVar
 from greenport.enterprises.model import Enterprise, EnterpriseYear, Site
 from greenport.enterprises.validation import YEAR_FIGURES, parse_enterprise, parse_site
 from greenport.kernel.errors import RowError
-from greenport.kernel.fields import ColumnSpec, Fields, Problem, check_header
+from greenport.kernel.fields import (
+    ColumnSpec,
+    Fields,
+    Problem,
+    as_written,
+    check_header,
+    header_keys,
+    keyed_rows,
+)
 
 _Record = TypeVar("_Record")
 
@@ -161,10 +169,12 @@ def _validate_unique_rows(
 ) -> tuple[list[tuple[int, _Record]], list[RowError]]:
     """Check every row with ``parse``; a ``key_field`` value twice in the file is an error on the
     later row ("duplicate of row N"). Returns ``[(row, record)]`` of valid rows and all errors."""
+    keys = header_keys(headers, columns) if headers is not None else {}
     if headers is not None:
         header_errors = check_header(headers, columns)
         if header_errors:
             return [], header_errors
+    rows = keyed_rows(rows, columns)
     valid: list[tuple[int, _Record]] = []
     errors: list[RowError] = []
     first_row: dict[str, int] = {}
@@ -182,7 +192,7 @@ def _validate_unique_rows(
             errors.extend(_row_errors(number, problems))
         elif record is not None:
             valid.append((number, record))
-    return valid, errors
+    return valid, as_written(errors, keys)
 
 
 def validate_enterprise_rows(
@@ -214,10 +224,12 @@ def validate_year_rows(
     whole number 1949-2100, each figure a number >= 0 (employees a whole number). An (enterprise,
     year) pair twice in the file or already stored (``stored``: ``{(enterprise id, year)}``) is an
     error."""
+    keys = header_keys(headers, YEAR_COLUMNS) if headers is not None else {}
     if headers is not None:
         header_errors = check_header(headers, YEAR_COLUMNS)
         if header_errors:
             return [], header_errors
+    rows = keyed_rows(rows, YEAR_COLUMNS)
     valid: list[tuple[int, EnterpriseYear]] = []
     errors: list[RowError] = []
     first_row: dict[tuple[int, int], int] = {}
@@ -248,7 +260,7 @@ def validate_year_rows(
             continue
         assert enterprise_id is not None and year is not None
         valid.append((number, EnterpriseYear(enterprise_id=enterprise_id, year=year, **values)))
-    return valid, errors
+    return valid, as_written(errors, keys)
 
 
 def year_record(figures: EnterpriseYear, credit_codes: Mapping[int, str]) -> dict[str, Any]:

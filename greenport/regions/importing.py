@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from greenport.kernel.errors import RowError
-from greenport.kernel.fields import ColumnSpec, Problem, check_header
+from greenport.kernel.fields import ColumnSpec, Problem, as_written, check_header, header_keys, keyed_rows
 from greenport.regions.model import Division, Park
 from greenport.regions.validation import parse_division, parse_park
 
@@ -98,10 +98,12 @@ def validate_division_rows(
     Returns ``[(row, division)]`` of valid rows, parents before children, and every error in
     file order.
     """
+    keys = header_keys(headers, DIVISION_COLUMNS) if headers is not None else {}
     if headers is not None:
         header_errors = check_header(headers, DIVISION_COLUMNS)
         if header_errors:
             return [], header_errors
+    rows = keyed_rows(rows, DIVISION_COLUMNS)
     numbered = list(rows)
     snapshot = DivisionSnapshot(dict(stored_levels))
     first_row: dict[str, int] = {}
@@ -132,7 +134,7 @@ def validate_division_rows(
             snapshot.levels[division.code] = division.level.value
             valid.append((number, division))
     errors.sort(key=lambda e: e.row)
-    return valid, errors
+    return valid, as_written(errors, keys)
 
 
 def _explain_parent(problem: Problem, invalid_codes: Mapping[str, int]) -> Problem:
@@ -152,10 +154,12 @@ def validate_park_rows(
     headers: Iterable[str] | None = None,
 ) -> tuple[list[tuple[int, Park]], list[RowError]]:
     """Check every park row (town must be stored; code unique in the file and the database)."""
+    keys = header_keys(headers, PARK_COLUMNS) if headers is not None else {}
     if headers is not None:
         header_errors = check_header(headers, PARK_COLUMNS)
         if header_errors:
             return [], header_errors
+    rows = keyed_rows(rows, PARK_COLUMNS)
     snapshot = DivisionSnapshot(dict(stored_levels))
     taken = set(stored_codes)
     first_row: dict[str, int] = {}
@@ -173,7 +177,7 @@ def validate_park_rows(
             errors.extend(p.to_row_error(number) for p in problems)
         elif park is not None:
             valid.append((number, park))
-    return valid, errors
+    return valid, as_written(errors, keys)
 
 
 def division_record(division: Division) -> dict[str, Any]:
