@@ -35,6 +35,7 @@ from greenport.demo.context import DemoContext
 from greenport.ingest.demo_services import start_background_services
 from greenport.ingest.simulator import SimDevice
 from greenport.kernel.errors import DomainError
+from greenport.kernel.labels import label
 
 
 def demo(
@@ -182,7 +183,10 @@ def _print_summary(summary: dict[str, Any]) -> None:
         f"{summary['air_stations']} air stations, {summary['water_sections']} sections + "
         f"{summary['tributaries']} tributaries; {summary['outlets']} outlets; {summary['devices']} devices"
     )
-    shares = ", ".join(f"{k} {v} %" for k, v in summary["output_share_by_industry"].items())
+    shares = ", ".join(
+        f"{label(k, enumeration='IndustryGroup')} {v} %"
+        for k, v in summary["output_share_by_industry"].items()
+    )
     console.print(f"output shares: {shares}")
 
 

@@ -438,6 +438,7 @@ def _run(
             template_columns(system),
             title=f"{system.name_zh} 填报模板 ({system.id} {system.version})",
             notes=notes,
+            key_headers=True,  # table_to_data reads the indicator ids
         )
         if as_json:
             print_json({"template": str(out), "system": system.id, "columns": len(system.all_items) + 1})

@@ -60,7 +60,9 @@ def labels(enumeration: type[enum.Enum] | str) -> tuple[EnumLabel, ...]:
     return _table().get(_name(enumeration), ())
 
 
-def label(value: enum.Enum | str, *, enumeration: type[enum.Enum] | str | None = None, lang: Language = "zh") -> str:
+def label(
+    value: enum.Enum | str, *, enumeration: type[enum.Enum] | str | None = None, lang: Language = "zh"
+) -> str:
     """The name to show for ``value`` (an enum member, or a code with its ``enumeration``) in ``lang``;
     the code itself when the table has no name for it."""
     if isinstance(value, enum.Enum):
