@@ -96,6 +96,11 @@ class Settings(BaseSettings):
         description="Largest registry import file [bytes]; an .xlsx may unzip to at most 10 times this.",
     )
     import_max_rows: int = Field(100_000, ge=1, description="Most data rows of one registry import file.")
+    table_language: Literal["zh", "en"] = Field(
+        "zh",
+        description="Language of import templates and registry exports: column headers, the guide sheet "
+        "and the names of coded values (zh: 中文, en: English). Imports accept either language.",
+    )
     import_max_cell_chars: int = Field(
         10_000, ge=1, description="Longest cell of a registry import file [characters]."
     )

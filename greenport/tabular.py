@@ -16,6 +16,8 @@ from typing import IO, Any, Protocol
 
 from greenport.kernel.cells import csv_cell, from_csv_cell, reads_as_formula
 from greenport.kernel.errors import InvalidInput
+from greenport.kernel.fields import ColumnSpec
+from greenport.kernel.labels import Language, labels
 
 
 @dataclass(frozen=True)
@@ -142,11 +144,28 @@ def read_table(
     suffix = path.suffix.lower()
     if suffix not in (".xlsx", ".xlsm", ".csv", ".txt", ""):
         raise InvalidInput(f"unsupported file type {suffix!r}: give .csv or .xlsx", field="file")
-    limits.check_size(len(data) if data is not None else path.stat().st_size, path.name)
-    raw = data if data is not None else path.read_bytes()
+    if data is None:
+        raw = _read_file(path, limits)
+    else:
+        limits.check_size(len(data), path.name)
+        raw = data
     if suffix in (".xlsx", ".xlsm"):
         return _read_xlsx(raw, path.name, sheet, limits)
     return _read_csv(raw, path.name, limits)
+
+
+def _read_file(path: Path, limits: ImportLimits) -> bytes:
+    """The bytes of ``path`` (its size checked before it is read), or :class:`InvalidInput`
+    saying in one line why it cannot be read."""
+    if not path.exists():
+        raise InvalidInput(f"no such file: {path}", field="file")
+    if path.is_dir():
+        raise InvalidInput(f"{path} is a folder, not a file", field="file")
+    try:
+        limits.check_size(path.stat().st_size, path.name)
+        return path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}", field="file") from exc
 
 
 def _decode(raw: bytes) -> str:
@@ -279,7 +298,12 @@ def _short(text: str, limit: int = 200) -> str:
 
 @dataclass
 class TemplateColumn:
-    """One column of a data-entry template (填报模板)."""
+    """One column of a data-entry template (填报模板).
+
+    ``description`` (English) and ``help_zh`` (Chinese) tell the person filling in the file what
+    to write; ``choices`` names the enumeration of :mod:`greenport.kernel.labels` whose names the
+    column accepts (listed in the guide sheet in the template's language).
+    """
 
     key: str
     label_zh: str
@@ -287,6 +311,55 @@ class TemplateColumn:
     description: str = ""
     required: bool = True
     example: Any = None
+    help_zh: str = ""
+    choices: str = ""
+
+    @classmethod
+    def of(cls, column: ColumnSpec) -> TemplateColumn:
+        """The template column of an import column."""
+        return cls(
+            column.key,
+            column.label_zh,
+            column.unit,
+            column.description,
+            column.required,
+            help_zh=column.help_zh,
+            choices=column.choices,
+        )
+
+    def header(self, lang: Language = "zh") -> str:
+        """The header cell in ``lang`` (Chinese label or English key), with the unit in brackets."""
+        name = self.label_zh if lang == "zh" else self.key
+        return f"{name} ({self.unit})" if self.unit else name
+
+    def guidance(self, lang: Language = "zh") -> str:
+        """What to fill in, in ``lang``, with the accepted values of an enumerated column."""
+        text = (self.help_zh or self.description) if lang == "zh" else (self.description or self.help_zh)
+        entries = labels(self.choices) if self.choices else ()
+        if entries and lang == "zh":
+            text += "。可填：" + "、".join(e.zh for e in entries)
+        elif entries:
+            text += "; one of: " + ", ".join(f"{e.en} ({e.code})" for e in entries)
+        return text
+
+
+#: Words of a template's guide sheet, per language.
+_GUIDE = {
+    "zh": {
+        "sheet": "数据",
+        "guide": "填写说明",
+        "head": ["列名", "必填", "单位", "填写说明"],
+        "yes": "必填",
+        "no": "选填",
+    },
+    "en": {
+        "sheet": "data",
+        "guide": "guide",
+        "head": ["column", "required", "unit", "what to fill in"],
+        "yes": "required",
+        "no": "optional",
+    },
+}
 
 
 @dataclass
@@ -311,37 +384,56 @@ def text_cell(cell: Any, value: Any) -> Any:
 
 
 def write_template(
-    path: str | Path, columns: Sequence[TemplateColumn], *, title: str, notes: str = ""
+    path: str | Path,
+    columns: Sequence[TemplateColumn],
+    *,
+    title: str,
+    notes: str = "",
+    lang: Language = "zh",
+    key_headers: bool = False,
 ) -> None:
-    """Write an Excel template: header row of keys (with units), a sheet explaining every column."""
+    """Write an Excel template in ``lang``: a data sheet whose header row names each column (with
+    its unit; required columns in yellow, each with a comment saying what to fill in), and a guide
+    sheet with the title, ``notes`` and every column explained. A file filled in from it imports
+    back whatever the language (:func:`greenport.kernel.fields.keyed_rows`). ``key_headers`` heads
+    the data sheet with the column keys (with units) whatever ``lang``, for readers that take keys
+    only (an indicator system's table)."""
     from openpyxl import Workbook
     from openpyxl.comments import Comment
     from openpyxl.styles import Font, PatternFill
 
+    words = _GUIDE[lang]
     workbook = Workbook()
     data = workbook.active
     assert data is not None
-    data.title = "data"
+    data.title = words["sheet"]
     for index, column in enumerate(columns, start=1):
-        header = f"{column.key} ({column.unit})" if column.unit else column.key
+        header = column.header("en" if key_headers else lang)
         cell = text_cell(data.cell(row=1, column=index), header)
         cell.font = Font(bold=True)
         if column.required:
             cell.fill = PatternFill("solid", fgColor="FFF2CC")
-        cell.comment = Comment(f"{column.label_zh}\n{column.description}".strip(), "GreenPort")
-        data.column_dimensions[cell.column_letter].width = max(14, len(header) + 2)
+        cell.comment = Comment(column.guidance(lang), "GreenPort")
+        data.column_dimensions[cell.column_letter].width = max(14, 2 * len(header) + 2)
         if column.example is not None:
             text_cell(data.cell(row=2, column=index), column.example)
-    guide = workbook.create_sheet("说明 guide")
+    guide = workbook.create_sheet(words["guide"])
     lines: list[list[Any]] = [[title], [notes]] if notes else [[title]]
-    lines += [[], ["key", "名称", "unit", "required", "description"]]
+    lines += [[], list(words["head"])]
     lines += [
-        [column.key, column.label_zh, column.unit, "yes" if column.required else "no", column.description]
+        [
+            column.header(lang),
+            words["yes"] if column.required else words["no"],
+            column.unit,
+            column.guidance(lang),
+        ]
         for column in columns
     ]
     for number, line in enumerate(lines, start=1):
         for index, value in enumerate(line, start=1):
             text_cell(guide.cell(row=number, column=index), value)
+    guide.column_dimensions["A"].width = 28
+    guide.column_dimensions["D"].width = 90
     workbook.save(path)
 
 

@@ -45,6 +45,10 @@ def test_xlsx_round_trip_and_template_headers(tmp_path: Path) -> None:
     assert table.rows == [{"a": 1, "b": "x"}, {"a": 2, "b": "y"}] and table.row_numbers == [2, 4]
     template = tmp_path / "template.xlsx"
     write_template(template, [TemplateColumn("land_area_mu", "用地面积", "亩", example=12.5)], title="t")
+    assert read_table(template).headers == ["用地面积"]  # Chinese by default, the unit taken off
+    write_template(
+        template, [TemplateColumn("land_area_mu", "用地面积", "亩", example=12.5)], title="t", lang="en"
+    )
     assert read_table(template).headers == ["land_area_mu"]
 
 
@@ -193,5 +197,5 @@ def test_template_cells_go_through_the_same_rule(tmp_path: Path) -> None:
     path = tmp_path / "template.xlsx"
     write_template(path, [TemplateColumn("name", "名称", example="=1+1")], title="=title")
     workbook = load_workbook(path)
-    assert workbook["data"]["A2"].data_type == "s" and workbook["data"]["A2"].value == "=1+1"
-    assert workbook["说明 guide"]["A1"].data_type == "s"
+    assert workbook["数据"]["A2"].data_type == "s" and workbook["数据"]["A2"].value == "=1+1"
+    assert workbook["填写说明"]["A1"].data_type == "s"

@@ -4,19 +4,27 @@
 database). A database that already holds data is never overwritten unless ``--force`` is given;
 without it the summary of what is there is printed (``"built": false``). The command runs only
 in the ``demo`` and ``development`` modes: the demo's users and devices have public passwords.
+
+A human reader sees one progress bar per build stage (the monitoring stage's bar counts the
+hours of the year back-filled), the city's summary, and, once everything listens, the address of
+the web app, the demo log-ins, the HJ 212 port and the metrics port. ``--json`` prints only JSON.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from greenport.bootstrap import Container, build
-from greenport.cli.context import console, fail, print_json
+from greenport.cli.context import console, fail, print_json, shown_url
 from greenport.config import Settings, get_settings
 from greenport.demo.build import (
     DEFAULT_SEED,
+    STAGE_NAMES,
     build_demo,
     is_empty,
     load_context,
@@ -27,6 +35,7 @@ from greenport.demo.context import DemoContext
 from greenport.ingest.demo_services import start_background_services
 from greenport.ingest.simulator import SimDevice
 from greenport.kernel.errors import DomainError
+from greenport.kernel.labels import label
 
 
 def demo(
@@ -43,9 +52,16 @@ def demo(
     force: bool = typer.Option(
         False, "--force", help="Drop every table of a non-empty database and rebuild."
     ),
-    fast: bool = typer.Option(False, "--fast", help="Skip long backfills of the optional stages (tests)."),
+    fast: bool = typer.Option(
+        False, "--fast", help="Back-fill a few days of monitoring data instead of a year (tests)."
+    ),
 ) -> None:
-    """Build the demo city 港城 if the database is empty, print its summary, and serve it."""
+    """Build the demo city 港城 if the database is empty, then serve it with live simulated devices.
+
+    Serving starts the web app (GREENPORT_HOST:GREENPORT_PORT), the HJ 212 server
+    (GREENPORT_INGEST_PORT, metrics on the next port) and the demo's devices, and prints the
+    address and the demo log-ins. Runs only with GREENPORT_MODE=demo or development.
+    """
     settings = Settings(database_url=database) if database else get_settings()
     if not settings.demo_logins_allowed:
         fail(
@@ -60,9 +76,14 @@ def demo(
             reset_database(container)
             empty = True
         if empty:
-            if not as_json:
-                console.print(f"building the demo city 港城 (seed {seed}) in {settings.database_url} ...")
-            ctx, summary = build_demo(container, seed=seed, fast=fast)
+            if as_json:
+                ctx, summary = build_demo(container, seed=seed, fast=fast)
+            else:
+                console.print(
+                    f"Building the demo city 港城 (seed {seed}) in {shown_url(settings.database_url)}"
+                )
+                with _stage_bars() as progress:
+                    ctx, summary = build_demo(container, seed=seed, fast=fast, progress=progress)
         else:
             ctx = load_context(container, seed=seed)
             summary = make_summary(ctx)
@@ -81,11 +102,10 @@ def demo(
         _print_summary(summary)
     if no_serve:
         container.db.dispose()
+        if not as_json:
+            _print_logins(summary)
         return
-    url = f"http://{settings.host}:{settings.port}"
-    console.print(f"\nGreenPort demo: [bold]{url}[/bold]")
-    _print_logins(summary)
-    serve(container, ctx)
+    serve(container, ctx, summary=None if as_json else summary)
 
 
 def simulated_devices(ctx: DemoContext) -> list[SimDevice]:
@@ -94,26 +114,65 @@ def simulated_devices(ctx: DemoContext) -> list[SimDevice]:
     return [SimDevice(d.mn, d.password, d.site_kind) for d in ctx.devices]
 
 
-def serve(container: Container, ctx: DemoContext) -> None:
+def serve(container: Container, ctx: DemoContext, *, summary: dict[str, Any] | None = None) -> None:
     """Serve the web app with uvicorn (blocking), with the ingest server and the demo city's
     simulated devices in the background
-    (:func:`greenport.ingest.demo_services.start_background_services`); stop those on exit."""
+    (:func:`greenport.ingest.demo_services.start_background_services`); stop those on exit.
+    With ``summary``, print where everything listens and the demo log-ins once it is started."""
     import uvicorn
 
     from greenport.web.app import create_app
 
+    settings = container.settings
     stop = start_background_services(container, devices=simulated_devices(ctx))
+    app = create_app(settings, container=container)
+    if summary is not None:
+        _print_ready(settings, summary)
     try:
-        settings = container.settings
-        uvicorn.run(
-            create_app(settings, container=container),
-            host=settings.host,
-            port=settings.port,
-            log_level=settings.log_level.lower(),
-        )
+        # uvicorn's start-up lines and access log would bury the addresses printed above
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)
     finally:
         if stop is not None:
             stop()
+
+
+#: What each stage's bar says, and the unit it counts (``None``: the stage is one step).
+_STAGE_LABELS: dict[str, tuple[str, str | None]] = {
+    "registry": ("registry: divisions, parks, 600 enterprises, sites, users", None),
+    "assessments": ("assessment runs of towns, departments and firms", None),
+    "monitoring": ("monitoring: a year of hourly data", "h"),
+}
+
+
+@contextmanager
+def _stage_bars() -> Iterator[Any]:
+    """Rich progress bars, one per stage of :data:`~greenport.demo.build.STAGE_NAMES`; yields
+    the ``progress(stage, done, total)`` callback of :func:`~greenport.demo.build.build_demo`."""
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[unit]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console) as bars:
+        tasks = {}
+        for name in STAGE_NAMES:
+            label, unit = _STAGE_LABELS.get(name, (name, None))
+            tasks[name] = bars.add_task(label, total=1, unit=unit or "", start=False)
+
+        def progress(stage: str, done: int, total: int) -> None:
+            task = tasks.get(stage)
+            if task is None:
+                return
+            bars.start_task(task)
+            counted = bars.tasks[task].total or 1
+            if total > 1 or counted == 1:  # a stage's own count replaces the start/end step
+                bars.update(task, total=total, completed=done)
+            elif done == total:
+                bars.update(task, completed=counted)
+
+        yield progress
 
 
 def _print_summary(summary: dict[str, Any]) -> None:
@@ -124,7 +183,10 @@ def _print_summary(summary: dict[str, Any]) -> None:
         f"{summary['air_stations']} air stations, {summary['water_sections']} sections + "
         f"{summary['tributaries']} tributaries; {summary['outlets']} outlets; {summary['devices']} devices"
     )
-    shares = ", ".join(f"{k} {v} %" for k, v in summary["output_share_by_industry"].items())
+    shares = ", ".join(
+        f"{label(k, enumeration='IndustryGroup')} {v} %"
+        for k, v in summary["output_share_by_industry"].items()
+    )
     console.print(f"output shares: {shares}")
 
 
@@ -132,9 +194,24 @@ def _print_logins(summary: dict[str, Any]) -> None:
     logins = summary.get("logins")
     if not logins:
         return
-    console.print("demo log-ins (demo mode only):")
+    console.print("Demo log-ins (demo mode only; these passwords are public):")
+    width = max(len(login["username"]) for login in logins)
     for login in logins:
-        console.print(f"  {login['role']:15} {login['username']:12} {login['password']}")
+        console.print(
+            f"  {login['username']:{width}}  {login['password']}  ({login['role']})", highlight=False
+        )
+
+
+def _print_ready(settings: Settings, summary: dict[str, Any]) -> None:
+    """Where the served demo listens: web app, HJ 212 server, metrics; then the log-ins."""
+    console.print()
+    console.print(f"GreenPort demo:  [bold]http://{settings.host}:{settings.port}[/bold]")
+    console.print(f"HJ 212 server:   {settings.ingest_host}:{settings.ingest_port} (TCP)", highlight=False)
+    console.print(
+        f"metrics:         http://{settings.ingest_host}:{settings.ingest_port + 1}/metrics", highlight=False
+    )
+    _print_logins(summary)
+    console.print("Press Ctrl+C to stop.")
 
 
 def register(app: typer.Typer) -> None:

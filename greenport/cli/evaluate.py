@@ -21,7 +21,7 @@ from typing import Any
 
 import typer
 
-from greenport.cli.context import console, fail, print_json
+from greenport.cli.context import console, fail, print_json, writable_path
 from greenport.evaluation import EvaluationError, EvaluationResult, System, evaluate, load_system
 from greenport.kernel.errors import DomainError, InvalidInput, InvalidRows, RowError
 from greenport.kernel.fields import cell_number
@@ -429,6 +429,7 @@ def _run(
         out = Path(args[2]) if len(args) == 3 else (xlsx or Path(f"{system.id}_template.xlsx"))
         if out.suffix.lower() != ".xlsx":
             raise InvalidInput("the template is an Excel file: give OUT.xlsx", field="out")
+        writable_path(out, as_json=as_json)
         notes = "来源 sources: " + " | ".join(system.sources)
         if system.reconstruction:
             notes += "\n重建说明 reconstruction: " + system.reconstruction
@@ -437,6 +438,7 @@ def _run(
             template_columns(system),
             title=f"{system.name_zh} 填报模板 ({system.id} {system.version})",
             notes=notes,
+            key_headers=True,  # table_to_data reads the indicator ids
         )
         if as_json:
             print_json({"template": str(out), "system": system.id, "columns": len(system.all_items) + 1})
@@ -446,6 +448,8 @@ def _run(
     if len(args) != 2:
         raise InvalidInput(f"usage: greenport evaluate {USAGE}", field="arguments")
     system = resolve_system(args[0])
+    if xlsx is not None:
+        writable_path(xlsx, as_json=as_json)
     table = read_table(args[1], sheet=sheet)
     data, rows_of = table_to_data(system, table, unit_column=unit_column, period=period)
     try:
@@ -523,7 +527,10 @@ def _print_audit(result: EvaluationResult) -> None:
 
 def evaluate_command(
     args: list[str] = typer.Argument(
-        None, metavar=USAGE, help="SYSTEM DATA, or: template SYSTEM OUT.xlsx, or: list"
+        None,
+        metavar=USAGE,
+        help="SYSTEM (a shipped id or a .yaml file) and DATA (.csv or .xlsx, one row per unit); "
+        "or one of the other forms of the usage line.",
     ),
     period: str | None = typer.Option(None, "--period", help="Period label (filters a 'period' column)."),
     uncertainty: int = typer.Option(
@@ -531,7 +538,11 @@ def evaluate_command(
     ),
     seed: int = typer.Option(0, "--seed", help="Seed of the Monte Carlo."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
-    xlsx: Path | None = typer.Option(None, "--xlsx", help="Write the full result to this Excel file."),
+    xlsx: Path | None = typer.Option(
+        None,
+        "--xlsx",
+        help="Write the full result to this Excel file (with `template`: the template's file).",
+    ),
     unit_column: str | None = typer.Option(
         None, "--unit-column", help="Column naming the unit (default 'unit')."
     ),

@@ -17,10 +17,12 @@ from typing import Any
 
 import typer
 
-from greenport.cli.context import container, export_app, fail, print_json
+from greenport.cli.context import console, container, export_app, fail, print_json, writable_path
 from greenport.config import get_settings
+from greenport.ingest.simulator import SimResult
 from greenport.kernel.errors import DomainError, InvalidInput
-from greenport.kernel.time import local_to_utc, utcnow
+from greenport.kernel.time import CHINA_TZ, local_to_utc, utcnow
+from greenport.protocol import lookup_factor
 from greenport.tabular import write_csv_rows
 
 ingest_app = typer.Typer(
@@ -39,7 +41,7 @@ def ingest(
     host: str = typer.Option(None, "--host", help="Address to listen on (default: GREENPORT_INGEST_HOST)."),
     database: str = _DB,
     metrics_port: int = typer.Option(
-        None, "--metrics-port", help="Serve /metrics (Prometheus) on this port."
+        None, "--metrics-port", help="Serve /metrics (Prometheus) on this port (default: no metrics)."
     ),
     max_connections: int = typer.Option(10000, help="Cap on open connections."),
     max_connections_per_device: int = typer.Option(2, help="Cap on connections per device (MN)."),
@@ -309,23 +311,32 @@ def _simulated_devices(database: str | None, password: str | None, limit: int | 
 
 
 def simulate(
-    devices: int = typer.Option(10, "--devices", help="How many registered devices to simulate."),
-    rate: float = typer.Option(1 / 30, "--rate", help="Frames per second per device."),
-    duration: float = typer.Option(60.0, "--duration", help="Seconds of sending."),
-    host: str = typer.Option("127.0.0.1", "--host"),
+    devices: int = typer.Option(
+        10, "--devices", help="How many of the registered devices to simulate (the first N registered)."
+    ),
+    rate: float = typer.Option(
+        1 / 30, "--rate", help="Frames per second per device [1/s].", show_default="1/30: one every 30 s"
+    ),
+    duration: float = typer.Option(60.0, "--duration", help="How long to send [s] (wall-clock time)."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address of the HJ 212 server."),
     port: int = typer.Option(None, "--port", help="Server port (default: GREENPORT_INGEST_PORT)."),
     step: float = typer.Option(30.0, "--step", help="DataTime step per frame [s]."),
     inject: str = typer.Option(
-        "", "--inject", help="Comma list: exceedance,offline,flatline,malformed,crc-variant."
+        "",
+        "--inject",
+        help="Faults to inject, comma-separated: exceedance (one outlet x6 in the middle third), offline "
+        "(one device silent in the middle third, then re-sends), flatline (one air station stuck), "
+        "malformed (1 % broken CRC), crc-variant (devices registered with another CRC use it).",
     ),
     password: str = typer.Option(
         None, "--password", help="One password for all devices (default: demo passwords)."
     ),
     database: str = _DB,
-    drain: float = typer.Option(30.0, help="Seconds to wait for the last acknowledgements."),
+    drain: float = typer.Option(30.0, help="How long to wait for the last acknowledgements [s]."),
     as_json: bool = _JSON,
 ) -> None:
-    """Simulate the demo city's data loggers against a running `greenport ingest`."""
+    """Simulate the registered data loggers against a running `greenport ingest`; with --inject,
+    report what was injected (device, parameters, DataTime window) and what it did."""
     from greenport.ingest.simulator import INJECTIONS, SimConfig
     from greenport.ingest.simulator import simulate as run_simulation
 
@@ -352,12 +363,42 @@ def simulate(
     if as_json:
         print_json(result.to_dict())
     else:
-        summary = result.to_dict()
-        typer.echo(
-            f"sent {summary['sent']}, acknowledged {summary['acknowledged']}, unacknowledged "
-            f"{summary['unacknowledged']}, re-sent {summary['resent']} ({summary['devices']} devices, "
-            f"{summary['seconds']} s, p99 ack {summary['ack_latency_p99_ms']} ms)"
+        print_simulation(result)
+
+
+def print_simulation(result: SimResult) -> None:
+    """The simulator's totals, then each injection: device, parameters, DataTime window (Beijing
+    time) and its effect (frames concerned, acknowledged)."""
+    summary = result.to_dict()
+    console.print(
+        f"sent {summary['sent']} frames, acknowledged {summary['acknowledged']}, unacknowledged "
+        f"{summary['unacknowledged']}, re-sent {summary['resent']}, malformed {summary['malformed_sent']} "
+        f"({summary['devices']} devices, {summary['seconds']} s, p99 ack {summary['ack_latency_p99_ms']} ms)",
+        highlight=False,
+    )
+    for injection in result.injections:
+        names = ", ".join(_factor_name(code) for code in injection.parameters)
+        window = (
+            f"DataTime {_beijing(injection.first)} to {_beijing(injection.last)} (Beijing time)"
+            if injection.first and injection.last
+            else "no frame fell in its window (run longer)"
         )
+        console.print(
+            f"injected {injection.name}: device {injection.mn}"
+            + (f", {names}" if names else "")
+            + f"; {injection.what}; {window}; "
+            f"{injection.frames} frames sent, {injection.acknowledged} acknowledged",
+            highlight=False,
+        )
+
+
+def _factor_name(code: str) -> str:
+    factor = lookup_factor(code)
+    return f"{factor.name_zh} {code}" if factor is not None else code
+
+
+def _beijing(moment: datetime) -> str:
+    return moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S")
 
 
 @devices_app.command("add")
@@ -439,6 +480,8 @@ def export_observations(
     from greenport.monitoring import service
 
     as_json = fmt == "json"
+    if output is not None:
+        writable_path(output, as_json=as_json)
     try:
         if fmt not in ("csv", "json"):
             raise InvalidInput(f"format must be csv or json, got {fmt!r}", field="format")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from typing import Any
+
 import typer
 
 from greenport import __version__
@@ -20,7 +23,22 @@ from greenport.cli import (
 )
 from greenport.cli.context import export_app
 
-app = typer.Typer(
+
+class _Command(typer.Typer):
+    """The root command, run as ``greenport``: a file that cannot be read or written is a one-line
+    error with exit status 2, never a traceback (each command checks its paths first; this is the
+    net for a path that turns bad while a command runs)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except OSError as exc:
+            where = f": {exc.filename}" if exc.filename else ""
+            sys.stderr.write(f"error: {exc.strerror or exc}{where}\n")
+            raise SystemExit(2) from None
+
+
+app = _Command(
     name="greenport",
     help="GreenPort: monitor, evaluate, allocate, track and simulate a city's green transformation.",
     no_args_is_help=True,

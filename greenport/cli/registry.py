@@ -13,18 +13,27 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import typer
 
 from greenport.accounts import service as accounts
 from greenport.bootstrap import UnitOfWork
-from greenport.cli.context import console, container, export_app, fail, print_json
+from greenport.cli.context import (
+    console,
+    container,
+    export_app,
+    fail,
+    print_json,
+    print_row_errors,
+    writable_path,
+)
 from greenport.config import Settings
 from greenport.enterprises import service as enterprises
 from greenport.enterprises.importing import ENTERPRISE_COLUMNS, SITE_COLUMNS, YEAR_COLUMNS
-from greenport.kernel.errors import DomainError, InvalidRows, RowError
+from greenport.kernel.errors import DomainError, InvalidRows, RowError, describe_bad
 from greenport.kernel.fields import ColumnSpec, ImportOutcome
+from greenport.kernel.labels import LANGUAGES, Language, label
 from greenport.regions import service as regions
 from greenport.regions.importing import DIVISION_COLUMNS, PARK_COLUMNS
 from greenport.tabular import (
@@ -92,6 +101,8 @@ def run_import(
 ) -> ImportOutcome:
     """Read ``path`` and import it into ``table`` in one transaction (used by the commands)."""
     _, importer, _, _ = TABLES[table]
+    if report is not None:
+        writable_path(report, as_json=as_json)
     try:
         data = read_table(path, limits=ImportLimits.from_settings(Settings()))
     except DomainError as exc:
@@ -128,16 +139,18 @@ def _print_outcome(outcome: ImportOutcome, as_json: bool, report: Path | None) -
         f"{outcome.table}: {outcome.written} of {outcome.rows_read} row(s) written from {outcome.source}"
     )
     if outcome.errors:
-        console.print(f"[yellow]{outcome.invalid_rows} invalid row(s) skipped[/yellow]")
-        for error in outcome.errors[:50]:
-            console.print(f"  row {error.row}, column {error.column!r}: {error.message}")
+        console.print(f"[yellow]skipped: {describe_bad(outcome.errors)}[/yellow]")
+        print_row_errors(outcome.errors)
         if report is not None:
             console.print(f"report of the skipped rows: {report}")
 
 
 def _import_command(table: str) -> Callable[..., None]:
     def command(
-        file: Path = typer.Argument(..., help="The .xlsx or .csv file (header row = column keys)."),
+        file: Path = typer.Argument(
+            ...,
+            help="The .xlsx or .csv file; header row: the template's column names, in Chinese or English.",
+        ),
         skip_invalid: bool = typer.Option(
             False, "--skip-invalid", help="Write the valid rows; report the others (see --report)."
         ),
@@ -153,7 +166,8 @@ def _import_command(table: str) -> Callable[..., None]:
         _print_outcome(outcome, as_json, report)
 
     command.__doc__ = (
-        f"Import {table} from FILE (.xlsx or .csv); template: greenport export template {table} OUT.xlsx."
+        f"Import {table} from FILE (.xlsx or .csv), headers and coded values in Chinese or English; "
+        f"template: greenport export template {table} OUT.xlsx."
     )
     return command
 
@@ -162,27 +176,65 @@ for _table in TABLES:
     import_app.command(_table)(_import_command(_table))
 
 
+_LANG = typer.Option(
+    None,
+    "--lang",
+    help="zh (中文 headers and names) or en (English); default: GREENPORT_TABLE_LANGUAGE (zh).",
+)
+
+
+def _language(lang: str | None, as_json: bool = False) -> Language:
+    chosen = lang or Settings().table_language
+    if chosen not in LANGUAGES:
+        fail(f"--lang must be zh or en, not {chosen!r}", as_json=as_json)
+    return cast(Language, chosen)
+
+
+#: What a template's guide sheet says first, per language.
+_TEMPLATE_NOTES = {
+    "zh": "每行填写一条记录，不要改动第一行的列名；黄色列为必填，其余可留空。把鼠标停在列名上可看到填写说明。"
+    "填好后在“登记数据导入”页面上传，或运行：greenport import {table} 文件名.xlsx",
+    "en": "Fill in one record per row below the header and keep the header row as it is; yellow "
+    "columns are required, the others may be left empty. Hover over a header to see what to fill in. "
+    "Upload the file on the registry import page, or run: greenport import {table} FILE.xlsx",
+}
+_TEMPLATE_TITLES = {"zh": "GreenPort {title_zh} 填报模板", "en": "GreenPort {title_en} template"}
+
+
 @export_app.command("template")
 def export_template(
     table: str = typer.Argument(..., help=f"One of: {', '.join(TABLES)}."),
     out: Path = typer.Argument(..., help="The .xlsx file to write."),
+    lang: str | None = _LANG,
 ) -> None:
-    """Write the Excel template of TABLE: header row of column keys (with units) and a guide sheet."""
+    """Write the Excel template of TABLE: a header row naming each column (with its unit; required
+    columns in yellow) and a guide sheet saying what to fill in, in Chinese or English."""
     if table not in TABLES:
         fail(f"unknown table {table!r}; one of: {', '.join(TABLES)}")
+    language = _language(lang)
+    writable_path(out)
     columns, _, _, title = TABLES[table]
+    title_zh, _, title_en = title.partition(" ")
     write_template(
         out,
-        [TemplateColumn(c.key, c.label_zh, c.unit, c.description, c.required) for c in columns],
-        title=f"GreenPort {title}",
-        notes="Fill one row per record below the header; yellow columns are required. "
-        f"Import with: greenport import {table} FILE.xlsx",
+        [TemplateColumn.of(c) for c in columns],
+        title=_TEMPLATE_TITLES[language].format(title_zh=title_zh, title_en=title_en),
+        notes=_TEMPLATE_NOTES[language].format(table=table),
+        lang=language,
     )
     typer.echo(f"template of {table} written to {out}")
 
 
-def export_table(table: str, out: Path, *, database: str | None = None) -> int:
-    """Write the current ``table`` to ``out`` (.xlsx or .csv) with the import columns; returns rows."""
+def _cell(column: ColumnSpec, value: Any, lang: Language) -> Any:
+    """A stored value as the export shows it: a coded value by its name in ``lang``."""
+    if column.choices and value not in (None, ""):
+        return label(str(value), enumeration=column.choices, lang=lang)
+    return value
+
+
+def export_table(table: str, out: Path, *, database: str | None = None, lang: Language = "zh") -> int:
+    """Write the current ``table`` to ``out`` (.xlsx or .csv) with the import columns, headed and
+    coded values named in ``lang`` (the file imports back); returns the number of rows."""
     columns, _, exporter, _ = TABLES[table]
     app = container(database)
     try:
@@ -190,8 +242,8 @@ def export_table(table: str, out: Path, *, database: str | None = None) -> int:
             records = exporter(uow)
     finally:
         app.db.dispose()
-    headers = [c.key for c in columns]
-    rows = [[record.get(key, "") for key in headers] for record in records]
+    headers = [c.header(lang) for c in columns]
+    rows = [[_cell(c, record.get(c.key, ""), lang) for c in columns] for record in records]
     if out.suffix.lower() == ".csv":
         write_csv(out, headers, rows)
     else:
@@ -202,18 +254,24 @@ def export_table(table: str, out: Path, *, database: str | None = None) -> int:
 def _export_command(table: str) -> Callable[..., None]:
     def command(
         out: Path = typer.Argument(..., help="The .xlsx or .csv file to write."),
+        lang: str | None = _LANG,
         database: str | None = _DATABASE,
         as_json: bool = _JSON,
     ) -> None:
         if out.suffix.lower() not in (".xlsx", ".csv"):
             fail(f"give an .xlsx or .csv file, not {out.name!r}", as_json=as_json)
-        count = export_table(table, out, database=database)
+        language = _language(lang, as_json)
+        writable_path(out, as_json=as_json)
+        count = export_table(table, out, database=database, lang=language)
         if as_json:
             print_json({"table": table, "rows": count, "file": str(out)})
         else:
             typer.echo(f"{count} {table} row(s) written to {out}")
 
-    command.__doc__ = f"Export the current {table} to OUT (.xlsx or .csv), in the import file's columns."
+    command.__doc__ = (
+        f"Export the current {table} to OUT (.xlsx or .csv) in the import file's columns "
+        "(the file imports back); headers and coded values in Chinese or English (--lang)."
+    )
     return command
 
 

@@ -26,10 +26,10 @@ def forwarding_options(settings: Settings) -> dict[str, object]:
 def register(app: typer.Typer) -> None:
     @app.command()
     def serve(
-        host: str = typer.Option(None, help="Address to listen on (default: settings.host)."),
-        port: int = typer.Option(None, help="Port (default: settings.port)."),
+        host: str = typer.Option(None, help="Address to listen on (default: GREENPORT_HOST, 127.0.0.1)."),
+        port: int = typer.Option(None, help="Port (default: GREENPORT_PORT, 8000)."),
         database_url: str = typer.Option(None, "--database-url", help="Override GREENPORT_DATABASE_URL."),
-        workers: int = typer.Option(1, "--workers", min=1, help="Worker processes (one per core)."),
+        workers: int = typer.Option(1, "--workers", min=1, help="Worker processes (at most one per core)."),
     ) -> None:
         """Serve the web app (pages and /api) on http://HOST:PORT."""
         import os

@@ -4,6 +4,12 @@ Stages are functions ``build(ctx: DemoContext) -> dict``: the registry stage
 (:func:`greenport.demo.city.build_registry`) always runs first; ``greenport.demo.assessments``
 and ``greenport.demo.monitoring`` run next (:data:`STAGES`). Their results are merged into the
 summary, which is otherwise computed from the database (:func:`greenport.demo.summary.summarise`).
+
+Progress: ``build_demo(..., progress=callback)`` calls ``callback(stage, done, total)`` when each
+stage of :data:`STAGE_NAMES` starts (``0, 1``) and ends (``1, 1``), and in between as often as
+the stage reports (the monitoring stage: hours back-filled of the year); the command line draws
+one bar per stage. Nothing of the build is printed or logged above DEBUG: what a user reads is
+the command's business.
 """
 
 from __future__ import annotations
@@ -36,6 +42,12 @@ STAGES: tuple[tuple[str, Callable[[DemoContext], dict[str, Any]]], ...] = (
     ("monitoring", monitoring_stage.build),
 )
 
+#: Every stage of a build, in order, as ``progress`` names them.
+STAGE_NAMES: tuple[str, ...] = ("registry", *(name for name, _ in STAGES))
+
+#: ``progress(stage, done, total)`` of :func:`build_demo`.
+Progress = Callable[[str, int, int], None]
+
 _REGISTRY_TABLES = ("divisions", "enterprises", "sites", "users")
 
 
@@ -56,20 +68,27 @@ def reset_database(container: Container) -> None:
 
 
 def build_demo(
-    container: Container, *, seed: int = DEFAULT_SEED, fast: bool = False
+    container: Container,
+    *,
+    seed: int = DEFAULT_SEED,
+    fast: bool = False,
+    progress: Progress | None = None,
 ) -> tuple[DemoContext, dict[str, Any]]:
     """Build the demo city into the empty database of ``container``; return the context and the
     summary (keys of :func:`~greenport.demo.summary.summarise` plus the stages' results).
 
+    ``progress`` is told of every stage's start, advance and end (see the module docstring).
     A failing stage leaves the database empty again (every table dropped and re-migrated) and
     re-raises.
     """
-    ctx = DemoContext(container=container, seed=seed, fast=fast)
+    ctx = DemoContext(container=container, seed=seed, fast=fast, progress=progress)
     try:
-        stages: dict[str, Any] = {"registry": build_registry(ctx)}
-        for name, stage in STAGES:
-            log.info("demo stage %s", name)
+        stages: dict[str, Any] = {}
+        for name, stage in (("registry", build_registry), *STAGES):
+            log.debug("demo stage %s", name)
+            ctx.report(name, 0, 1)
             stages[name] = stage(ctx) or {}
+            ctx.report(name, 1, 1)
     except BaseException:
         # The database was empty: leave it empty again rather than half-built.
         reset_database(container)
@@ -79,7 +98,7 @@ def build_demo(
 
 def make_summary(ctx: DemoContext, stages: dict[str, Any] | None = None) -> dict[str, Any]:
     """The summary from the database, with the stages' results merged in (a stage never
-    overrides a registry key) and ``logins`` only when the settings allow demo log-ins."""
+    overrides a registry key: such a result is kept as ``summary[stage][key]``) and ``logins`` only when the settings allow demo log-ins."""
     with ctx.uow() as uow:
         summary = summarise(uow, with_logins=ctx.container.settings.demo_logins_allowed)
     summary["seed"] = ctx.seed
@@ -87,14 +106,9 @@ def make_summary(ctx: DemoContext, stages: dict[str, Any] | None = None) -> dict
         if name == "registry":
             continue
         for key, value in result.items():
+            # A key the registry summary owns (e.g. the monitoring stage's "water_sections", the
+            # sections it evaluated) stays under the stage's name: both figures are kept.
             if key in summary:
-                log.warning(
-                    "demo stage %s returned %r, which the registry summary owns; kept as %s.%s",
-                    name,
-                    key,
-                    name,
-                    key,
-                )
                 summary.setdefault(name, {})[key] = value
             else:
                 summary[key] = value

@@ -8,6 +8,7 @@ results into the JSON summary.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from greenport.bootstrap import Container
@@ -62,6 +63,9 @@ class DemoContext:
         ``{role, username, password}`` of the demo users (printed in demo mode only).
     reference_year : int
         The year the demo city is calibrated to (2022).
+    progress : callable or None
+        ``progress(stage, done, total)``, called by a stage as its work advances (the monitoring
+        stage: hours of the reference year back-filled); the command line draws it as a bar.
     """
 
     container: Container
@@ -77,6 +81,12 @@ class DemoContext:
     devices: list[DemoDevice] = field(default_factory=list)
     logins: list[dict[str, str]] = field(default_factory=list)
     reference_year: int = 2022
+    progress: Callable[[str, int, int], None] | None = None
+
+    def report(self, stage: str, done: int, total: int) -> None:
+        """Tell :attr:`progress` (if any) that ``stage`` has done ``done`` of ``total`` units."""
+        if self.progress is not None:
+            self.progress(stage, done, total)
 
     def uow(self) -> UnitOfWork:
         """A new unit of work on the demo database (commit on success, roll back on error)."""

@@ -479,7 +479,8 @@ def build(ctx: DemoContext) -> dict[str, Any]:
         tail = start_utc + timedelta(hours=last - 23)
         context = [a for a in air_hourly if a.period_start >= tail]
         written += len(observations)
-        log.info("monitoring back-fill: %d of %d hours (%d observations)", last, fill_hours, written)
+        log.debug("monitoring back-fill: %d of %d hours (%d observations)", last, fill_hours, written)
+        ctx.report("monitoring", last, fill_hours)
     with ctx.uow() as uow:
         summary = monitoring.city_summary(uow, year=year).to_dict()
     return {

@@ -16,33 +16,102 @@ from typing import Any, TypeVar
 from greenport.enterprises.model import Enterprise, EnterpriseYear, Site
 from greenport.enterprises.validation import YEAR_FIGURES, parse_enterprise, parse_site
 from greenport.kernel.errors import RowError
-from greenport.kernel.fields import ColumnSpec, Fields, Problem, check_header
+from greenport.kernel.fields import (
+    ColumnSpec,
+    Fields,
+    Problem,
+    as_written,
+    check_header,
+    header_keys,
+    keyed_rows,
+)
 
 _Record = TypeVar("_Record")
 
 #: Columns of the enterprise file (template, import and export), in order.
 ENTERPRISE_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec(
-        "credit_code", "统一社会信用代码", "", "18 characters, GB 32100-2015 (check character verified)"
+        "credit_code",
+        "统一社会信用代码",
+        "",
+        "18 characters, GB 32100-2015 (check character verified)",
+        help_zh="18 位统一社会信用代码（营业执照上的代码，末位校验码会被核对）",
     ),
-    ColumnSpec("name", "企业名称", "", "registered name"),
-    ColumnSpec("industry_code", "行业代码", "", "GB/T 4754-2017 class code, 4 digits, e.g. 3110 (炼钢)"),
-    ColumnSpec("town_code", "所在镇(街道)代码", "", "12-digit division code of a stored town or street"),
+    ColumnSpec("name", "企业名称", "", "registered name", help_zh="企业在营业执照上的登记名称"),
     ColumnSpec(
-        "park_code", "所在园区代码", "", "code of a stored park in that town; empty if outside parks", False
+        "industry_code",
+        "行业代码",
+        "",
+        "GB/T 4754-2017 class code, 4 digits, e.g. 3110 (炼钢)",
+        help_zh="国民经济行业分类（GB/T 4754-2017）小类代码，4 位数字，如 3110（炼钢）",
     ),
-    ColumnSpec("land_area_mu", "用地面积", "亩", "land used, >= 0 mu (1 mu = 666.67 m²)"),
-    ColumnSpec("lon", "经度", "°E", "longitude, WGS 84, inside China (73.48-135.09)"),
-    ColumnSpec("lat", "纬度", "°N", "latitude, WGS 84, inside China (3.85-53.56)"),
-    ColumnSpec("size_class", "企业规模", "", "large | medium | small | micro (国统字〔2017〕213号)"),
-    ColumnSpec("above_scale", "是否规模以上", "", "1/0, yes/no, 是/否 (default: yes)", False),
+    ColumnSpec(
+        "town_code",
+        "所在镇(街道)代码",
+        "",
+        "12-digit division code of a stored town or street",
+        help_zh="企业所在镇或街道的 12 位统计用区划代码（须已导入行政区划）",
+    ),
+    ColumnSpec(
+        "park_code",
+        "所在园区代码",
+        "",
+        "code of a stored park in that town; empty if outside parks",
+        False,
+        help_zh="企业所在园区的编码（须已导入园区，且位于上一列的镇）；不在园区内留空",
+    ),
+    ColumnSpec(
+        "land_area_mu",
+        "用地面积",
+        "亩",
+        "land used, >= 0 mu (1 mu = 666.67 m²)",
+        help_zh="企业实际用地面积，单位亩（1 亩 = 666.67 平方米），不小于 0",
+    ),
+    ColumnSpec(
+        "lon",
+        "经度",
+        "°E",
+        "longitude, WGS 84, inside China (73.48-135.09)",
+        help_zh="厂址经度（WGS 84，十进制度，中国境内 73.48–135.09）",
+    ),
+    ColumnSpec(
+        "lat",
+        "纬度",
+        "°N",
+        "latitude, WGS 84, inside China (3.85-53.56)",
+        help_zh="厂址纬度（WGS 84，十进制度，中国境内 3.85–53.56）",
+    ),
+    ColumnSpec(
+        "size_class",
+        "企业规模",
+        "",
+        "large | medium | small | micro (国统字〔2017〕213号)",
+        help_zh="企业规模，按《统计上大中小微型企业划分办法（2017）》",
+        choices="SizeClass",
+    ),
+    ColumnSpec(
+        "above_scale",
+        "是否规模以上",
+        "",
+        "1/0, yes/no, 是/否 (default: yes)",
+        False,
+        help_zh="是否规模以上工业企业；留空视为规上",
+        choices="above_scale",
+    ),
 )
 
 #: Columns of the monitoring-site file, in order.
 SITE_COLUMNS: tuple[ColumnSpec, ...] = (
-    ColumnSpec("code", "站点编码", "", "unique code of the site"),
-    ColumnSpec("name", "站点名称", "", "name"),
-    ColumnSpec("kind", "站点类型", "", "air_station | water_section | gas_outlet | water_outlet"),
+    ColumnSpec("code", "站点编码", "", "unique code of the site", help_zh="监测点位的唯一编码"),
+    ColumnSpec("name", "站点名称", "", "name", help_zh="点位名称"),
+    ColumnSpec(
+        "kind",
+        "站点类型",
+        "",
+        "air_station | water_section | gas_outlet | water_outlet",
+        help_zh="点位类型",
+        choices="SiteKind",
+    ),
     ColumnSpec(
         "level",
         "级别",
@@ -50,28 +119,61 @@ SITE_COLUMNS: tuple[ColumnSpec, ...] = (
         "air_station: national/provincial/town; water_section: national/provincial/tributary/town; "
         "outlets: enterprise (may be left empty)",
         False,
+        help_zh="点位级别：空气站为国控、省控或镇级；水质断面为国控、省控、支流或镇级；排放口可留空",
+        choices="SiteLevel",
     ),
-    ColumnSpec("town_code", "所在镇(街道)代码", "", "12-digit division code of a stored town or street"),
-    ColumnSpec("lon", "经度", "°E", "longitude, WGS 84, inside China"),
-    ColumnSpec("lat", "纬度", "°N", "latitude, WGS 84, inside China"),
+    ColumnSpec(
+        "town_code",
+        "所在镇(街道)代码",
+        "",
+        "12-digit division code of a stored town or street",
+        help_zh="点位所在镇或街道的 12 位统计用区划代码（须已导入行政区划）",
+    ),
+    ColumnSpec(
+        "lon", "经度", "°E", "longitude, WGS 84, inside China", help_zh="点位经度（WGS 84，十进制度）"
+    ),
+    ColumnSpec("lat", "纬度", "°N", "latitude, WGS 84, inside China", help_zh="点位纬度（WGS 84，十进制度）"),
     ColumnSpec(
         "enterprise_credit_code",
         "排污单位信用代码",
         "",
         "outlets only: credit code of a stored enterprise",
         False,
+        help_zh="仅排放口填写：所属排污单位的统一社会信用代码（须已导入企业名录）",
     ),
-    ColumnSpec("waterbody", "水体类型", "", "water sections only: river | lake", False),
-    ColumnSpec("river", "河流(湖库)名称", "", "water sections: the river or lake", False),
     ColumnSpec(
-        "target_class", "水质目标类别", "", "water sections only: GB 3838-2002 class 1-5 (I-V)", False
+        "waterbody",
+        "水体类型",
+        "",
+        "water sections only: river | lake",
+        False,
+        help_zh="仅水质断面填写：所在水体类型",
+        choices="Waterbody",
+    ),
+    ColumnSpec(
+        "river",
+        "河流(湖库)名称",
+        "",
+        "water sections: the river or lake",
+        False,
+        help_zh="水质断面所在河流或湖库的名称",
+    ),
+    ColumnSpec(
+        "target_class",
+        "水质目标类别",
+        "",
+        "water sections only: GB 3838-2002 class 1-5 (I-V)",
+        False,
+        help_zh="仅水质断面填写：GB 3838-2002 水质目标类别，填 1–5（即 Ⅰ–Ⅴ 类）",
     ),
     ColumnSpec(
         "emission_standard",
         "执行排放标准",
         "",
-        "outlets only: standard key of the emission-limit table, e.g. steel_ultra_low, gb8978_1996",
+        "outlets only: code of the emission standard, e.g. gb8978_1996 (GB 8978-1996); "
+        "a wrong code is answered with the list of valid ones",
         False,
+        help_zh="仅排放口填写：执行的排放标准代码，如 gb8978_1996（污水综合排放标准 GB 8978-1996）；填错时会列出全部可选代码",
     ),
     ColumnSpec(
         "process",
@@ -79,30 +181,84 @@ SITE_COLUMNS: tuple[ColumnSpec, ...] = (
         "",
         "outlets: the standard's process, e.g. sintering_head, coke_oven_chimney, other (GB 8978)",
         False,
+        help_zh="排放口对应的工序或排放源（标准按工序规定限值时必填），如 sintering_head（烧结机头）；填错时会列出可选项",
     ),
     ColumnSpec(
-        "emission_grade", "排放级别", "", "outlets under a graded standard: GB 8978-1996 grade 1/2/3", False
+        "emission_grade",
+        "排放级别",
+        "",
+        "outlets under a graded standard: GB 8978-1996 grade 1/2/3",
+        False,
+        help_zh="按级别规定限值的标准（如 GB 8978-1996）填写执行级别：1、2 或 3",
     ),
 )
 
 
 #: Columns of the enterprise-years file (统计年报 / 亩均效益 data), in order.
 YEAR_COLUMNS: tuple[ColumnSpec, ...] = (
-    ColumnSpec("credit_code", "统一社会信用代码", "", "credit code of a stored enterprise"),
-    ColumnSpec("year", "年份", "", "calendar year of the figures"),
-    ColumnSpec("output_10k_yuan", "工业总产值", "万元", "gross industrial output", False),
-    ColumnSpec("revenue_10k_yuan", "营业收入", "万元", "operating revenue", False),
-    ColumnSpec("tax_10k_yuan", "税收实际贡献", "万元", "taxes actually paid", False),
-    ColumnSpec("value_added_10k_yuan", "工业增加值", "万元", "industrial value added", False),
-    ColumnSpec("rd_expense_10k_yuan", "研发经费支出", "万元", "R&D expenditure", False),
     ColumnSpec(
-        "energy_tce", "综合能源消费量", "吨标准煤", "total energy consumption (GB/T 2589-2020)", False
+        "credit_code",
+        "统一社会信用代码",
+        "",
+        "credit code of a stored enterprise",
+        help_zh="企业的统一社会信用代码（须已导入企业名录）",
     ),
-    ColumnSpec("employees", "年平均职工人数", "人", "average number of employees", False),
-    ColumnSpec("cod_t", "化学需氧量排放量", "t", "COD discharged", False),
-    ColumnSpec("nh3_n_t", "氨氮排放量", "t", "NH3-N discharged", False),
-    ColumnSpec("so2_t", "二氧化硫排放量", "t", "SO2 emitted", False),
-    ColumnSpec("nox_t", "氮氧化物排放量", "t", "NOx emitted", False),
+    ColumnSpec("year", "年份", "", "calendar year of the figures", help_zh="数据所属年份，如 2022"),
+    ColumnSpec(
+        "output_10k_yuan",
+        "工业总产值",
+        "万元",
+        "gross industrial output",
+        False,
+        help_zh="全年工业总产值，万元",
+    ),
+    ColumnSpec(
+        "revenue_10k_yuan", "营业收入", "万元", "operating revenue", False, help_zh="全年营业收入，万元"
+    ),
+    ColumnSpec(
+        "tax_10k_yuan",
+        "税收实际贡献",
+        "万元",
+        "taxes actually paid",
+        False,
+        help_zh="全年实际缴纳的税收，万元",
+    ),
+    ColumnSpec(
+        "value_added_10k_yuan",
+        "工业增加值",
+        "万元",
+        "industrial value added",
+        False,
+        help_zh="全年工业增加值，万元",
+    ),
+    ColumnSpec(
+        "rd_expense_10k_yuan",
+        "研发经费支出",
+        "万元",
+        "R&D expenditure",
+        False,
+        help_zh="全年研究与试验发展（R&D）经费支出，万元",
+    ),
+    ColumnSpec(
+        "energy_tce",
+        "综合能源消费量",
+        "吨标准煤",
+        "total energy consumption (GB/T 2589-2020)",
+        False,
+        help_zh="全年综合能源消费量，吨标准煤（GB/T 2589-2020）",
+    ),
+    ColumnSpec(
+        "employees",
+        "年平均职工人数",
+        "人",
+        "average number of employees",
+        False,
+        help_zh="全年平均职工人数，整数",
+    ),
+    ColumnSpec("cod_t", "化学需氧量排放量", "t", "COD discharged", False, help_zh="全年化学需氧量排放量，吨"),
+    ColumnSpec("nh3_n_t", "氨氮排放量", "t", "NH3-N discharged", False, help_zh="全年氨氮排放量，吨"),
+    ColumnSpec("so2_t", "二氧化硫排放量", "t", "SO2 emitted", False, help_zh="全年二氧化硫排放量，吨"),
+    ColumnSpec("nox_t", "氮氧化物排放量", "t", "NOx emitted", False, help_zh="全年氮氧化物排放量，吨"),
 )
 
 
@@ -161,10 +317,12 @@ def _validate_unique_rows(
 ) -> tuple[list[tuple[int, _Record]], list[RowError]]:
     """Check every row with ``parse``; a ``key_field`` value twice in the file is an error on the
     later row ("duplicate of row N"). Returns ``[(row, record)]`` of valid rows and all errors."""
+    keys = header_keys(headers, columns) if headers is not None else {}
     if headers is not None:
         header_errors = check_header(headers, columns)
         if header_errors:
             return [], header_errors
+    rows = keyed_rows(rows, columns)
     valid: list[tuple[int, _Record]] = []
     errors: list[RowError] = []
     first_row: dict[str, int] = {}
@@ -182,7 +340,7 @@ def _validate_unique_rows(
             errors.extend(_row_errors(number, problems))
         elif record is not None:
             valid.append((number, record))
-    return valid, errors
+    return valid, as_written(errors, keys)
 
 
 def validate_enterprise_rows(
@@ -214,10 +372,12 @@ def validate_year_rows(
     whole number 1949-2100, each figure a number >= 0 (employees a whole number). An (enterprise,
     year) pair twice in the file or already stored (``stored``: ``{(enterprise id, year)}``) is an
     error."""
+    keys = header_keys(headers, YEAR_COLUMNS) if headers is not None else {}
     if headers is not None:
         header_errors = check_header(headers, YEAR_COLUMNS)
         if header_errors:
             return [], header_errors
+    rows = keyed_rows(rows, YEAR_COLUMNS)
     valid: list[tuple[int, EnterpriseYear]] = []
     errors: list[RowError] = []
     first_row: dict[tuple[int, int], int] = {}
@@ -248,7 +408,7 @@ def validate_year_rows(
             continue
         assert enterprise_id is not None and year is not None
         valid.append((number, EnterpriseYear(enterprise_id=enterprise_id, year=year, **values)))
-    return valid, errors
+    return valid, as_written(errors, keys)
 
 
 def year_record(figures: EnterpriseYear, credit_codes: Mapping[int, str]) -> dict[str, Any]:

@@ -20,6 +20,10 @@ corrected ``ZsRtd``; water mg/L) with a diurnal cycle and noise. Injections:
 ``malformed``   about 1 % of one device's frames go out with a broken CRC (never acknowledged,
                 counted apart);
 ``crc-variant`` devices registered with the ``modbus_swapped`` CRC send it.
+
+The result says what was injected and what it did (:class:`InjectionReport`): the device (MN),
+the parameters touched, the DataTime window of the frames concerned, how many such frames were
+sent and how many the server acknowledged.
 """
 
 from __future__ import annotations
@@ -140,6 +144,41 @@ class DeviceState:
 
 
 @dataclass
+class InjectionReport:
+    """What one injection did: to which device, which parameters, over which DataTime window
+    (first and last DataTime of the frames concerned, UTC), and how many of those frames were
+    sent and acknowledged (a malformed frame is never acknowledged: that is its point)."""
+
+    name: str
+    mn: str
+    parameters: tuple[str, ...]
+    what: str
+    first: datetime | None = None
+    last: datetime | None = None
+    frames: int = 0
+    acknowledged: int = 0
+    qns: set[str] = field(default_factory=set, repr=False)
+
+    def record(self, qn: str, when: datetime) -> None:
+        self.frames += 1
+        self.qns.add(qn)
+        self.first = when if self.first is None else min(self.first, when)
+        self.last = when if self.last is None else max(self.last, when)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "injection": self.name,
+            "mn": self.mn,
+            "parameters": list(self.parameters),
+            "what": self.what,
+            "from": self.first.isoformat() if self.first else None,
+            "to": self.last.isoformat() if self.last else None,
+            "frames": self.frames,
+            "acknowledged": self.acknowledged,
+        }
+
+
+@dataclass
 class SimResult:
     devices: int
     sent: int
@@ -150,6 +189,7 @@ class SimResult:
     malformed_sent: int
     seconds: float
     latencies: list[float] = field(default_factory=list, repr=False)
+    injections: list[InjectionReport] = field(default_factory=list)
 
     def percentile(self, p: float) -> float | None:
         if not self.latencies:
@@ -171,6 +211,7 @@ class SimResult:
             "acked_per_second": round(self.acked / self.seconds, 1) if self.seconds else None,
             "ack_latency_p50_ms": None if p50 is None else round(p50 * 1000, 2),
             "ack_latency_p99_ms": None if p99 is None else round(p99 * 1000, 2),
+            "injections": [i.to_dict() for i in self.injections],
         }
 
 
@@ -233,6 +274,51 @@ class Simulator:
         self._flat = kinds.get("air_station") or self.states[0]
         self._offline = self.states[len(self.states) // 2]
         self._malformed = self.states[-1]
+        self.injections = self._plan_injections()
+
+    def _plan_injections(self) -> dict[tuple[str, int], InjectionReport]:
+        """(injection, device index) -> its report, for every injection of the configuration."""
+        inject = self.config.inject
+
+        def codes(state: DeviceState, varied_only: bool = False) -> tuple[str, ...]:
+            return tuple(code for code, _, noise, _ in state.profile[1] if noise > 0.1 or not varied_only)
+
+        plan: dict[tuple[str, int], InjectionReport] = {}
+        if "exceedance" in inject:
+            state = self._exceed
+            plan["exceedance", state.index] = InjectionReport(
+                "exceedance", state.device.mn, codes(state, True), "values x6 in the middle third of the run"
+            )
+        if "offline" in inject:
+            state = self._offline
+            plan["offline", state.index] = InjectionReport(
+                "offline",
+                state.device.mn,
+                codes(state),
+                "silent in the middle third; frames kept and re-sent",
+            )
+        if "flatline" in inject:
+            state = self._flat
+            plan["flatline", state.index] = InjectionReport(
+                "flatline", state.device.mn, codes(state), "the same values repeated in the middle third"
+            )
+        if "malformed" in inject:
+            state = self._malformed
+            plan["malformed", state.index] = InjectionReport(
+                "malformed", state.device.mn, (), "about 1 % of frames with a broken CRC"
+            )
+        if "crc-variant" in inject:
+            for state in self.states:
+                if state.device.crc_variant != "hj212":
+                    plan["crc-variant", state.index] = InjectionReport(
+                        "crc-variant", state.device.mn, (), f"CRC {state.device.crc_variant}"
+                    )
+        return plan
+
+    def _note(self, name: str, state: DeviceState, qn: str, when: datetime) -> None:
+        report = self.injections.get((name, state.index))
+        if report is not None:
+            report.record(qn, when)
 
     # -- values ----------------------------------------------------------------------------------
 
@@ -281,6 +367,12 @@ class Simulator:
         broken = "malformed" in self.config.inject and state is self._malformed and self.rng.random() < 0.01
         if broken:
             raw = raw[:-6] + (b"0000" if raw[-6:-2] != b"0000" else b"FFFF") + b"\r\n"
+            self._note("malformed", state, qn, when)
+        if 0.33 <= phase < 0.66:  # the window of the exceedance, flatline and offline injections
+            for name in ("exceedance", "flatline", "offline"):
+                self._note(name, state, qn, when)
+        if variant != "hj212":
+            self._note("crc-variant", state, qn, when)
         return qn, raw, broken
 
     # -- connections -----------------------------------------------------------------------------
@@ -330,6 +422,9 @@ class Simulator:
         if msg.cn == "9014" and msg.qn is not None and msg.qn in state.pending:
             _, sent_at = state.pending.pop(msg.qn)
             state.acked += 1
+            for (_, index), report in self.injections.items():
+                if index == state.index and msg.qn in report.qns:
+                    report.acknowledged += 1
             self.latencies.append(time.perf_counter() - sent_at)
 
     def _disconnect(self, state: DeviceState) -> None:
@@ -413,6 +508,7 @@ class Simulator:
             malformed_sent=sum(s.malformed for s in self.states),
             seconds=seconds,
             latencies=self.latencies,
+            injections=list(self.injections.values()),
         )
 
     async def _reconnect_all(self) -> None:

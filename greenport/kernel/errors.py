@@ -102,6 +102,20 @@ def listed_errors(errors: list[RowError]) -> dict[str, Any]:
     }
 
 
+def count_bad(errors: list[RowError]) -> tuple[int, int]:
+    """``(rows, cells)``: how many rows and how many cells (row, column) ``errors`` concern.
+
+    One row with nine bad values is one row and nine cells, not "nine invalid rows".
+    """
+    return len({e.row for e in errors}), len({(e.row, e.column) for e in errors})
+
+
+def describe_bad(errors: list[RowError]) -> str:
+    """``errors`` counted for a reader: "1 row with 9 bad cells", "3 rows with 4 bad cells"."""
+    rows, cells = count_bad(errors)
+    return f"{rows} row{'' if rows == 1 else 's'} with {cells} bad cell{'' if cells == 1 else 's'}"
+
+
 @dataclass(frozen=True)
 class RowError:
     """One problem of one input row, as reported by importers (1-based row as the user sees it)."""
@@ -124,12 +138,13 @@ class InvalidRows(InvalidInput):
     def __init__(self, errors: list[RowError], *, source: str = "") -> None:
         self.errors = list(errors)
         first = errors[0] if errors else None
-        summary = f"{len(errors)} invalid row(s) in {source or 'input'}"
+        summary = f"{describe_bad(self.errors)} in {source or 'input'}"
         if first is not None:
             summary += f"; first: row {first.row}, column {first.column!r}: {first.message}"
         super().__init__(summary, row=first.row if first else None, column=first.column if first else None)
 
     def to_dict(self) -> dict[str, Any]:
         body = super().to_dict()
+        body["invalid_rows"], body["invalid_cells"] = count_bad(self.errors)
         body.update(listed_errors(self.errors))
         return body

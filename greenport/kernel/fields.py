@@ -16,7 +16,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from greenport.kernel.errors import Conflict, InvalidInput, RowError, listed_errors
+from greenport.kernel import labels as enum_labels
+from greenport.kernel.errors import Conflict, InvalidInput, RowError, count_bad, listed_errors
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -215,10 +216,13 @@ class Fields:
         if isinstance(value, enum_class):
             member: E | None = value
         else:
-            text = str(value).strip().lower()
-            member = next((m for m in enum_class if str(m.value).lower() == text), None)
+            # the code, or its Chinese or English name (kernel/data/enum_labels.csv)
+            text = str(value).strip()
+            code = enum_labels.code_for(enum_class, text) or text.lower()
+            member = next((m for m in enum_class if str(m.value).lower() == code), None)
         if member is None or member not in options:
-            names = ", ".join(str(m.value) for m in options)
+            codes = [str(m.value) for m in options]
+            names = enum_labels.accepted(enum_class, codes) or ", ".join(codes)
             self.add(field, f"must be one of: {names}", value)
             return None
         return member
@@ -237,7 +241,12 @@ class Fields:
             return True
         if text in _FALSE:
             return False
-        self.add(field, "must be true or false (1/0, yes/no, 是/否)", value)
+        # a yes/no column with names of its own (above_scale: 规上/规下), kernel/data/enum_labels.csv
+        named = enum_labels.code_for(field, text)
+        if named is not None:
+            return named == "1"
+        own = enum_labels.accepted(field)
+        self.add(field, f"must be true or false (1/0, yes/no, 是/否{', ' + own if own else ''})", value)
         return default
 
     def forbid(self, field: str, reason: str) -> None:
@@ -252,20 +261,72 @@ class Fields:
 
 @dataclass(frozen=True, slots=True)
 class ColumnSpec:
-    """One column of an import file (and of its template): key, Chinese label, unit, meaning."""
+    """One column of an import file (and of its template and export).
+
+    ``key`` is the English header and the field name; ``label_zh`` the Chinese header; ``unit`` the
+    unit shown after either; ``description`` says what to fill in, in English, and ``help_zh`` the
+    same in Chinese, both for the person filling in the file; ``choices`` names the enumeration of
+    :mod:`greenport.kernel.labels` whose values the column takes (listed in the template, shown by
+    name in a Chinese export).
+    """
 
     key: str
     label_zh: str
     unit: str = ""
     description: str = ""
     required: bool = True
+    help_zh: str = ""
+    choices: str = ""
+
+    def header(self, lang: str = "zh") -> str:
+        """The header cell of this column in ``lang``: name and, in brackets, the unit."""
+        name = self.label_zh if lang == "zh" else self.key
+        return f"{name} ({self.unit})" if self.unit else name
+
+
+def _names(columns: Iterable[ColumnSpec]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for column in columns:
+        names[column.key.casefold()] = column.key
+        names[column.label_zh.casefold()] = column.key
+    return names
+
+
+def header_keys(headers: Iterable[str], columns: Iterable[ColumnSpec]) -> dict[str, str]:
+    """Header as written in the file -> column key, for headers naming a column by its key or by
+    its Chinese label (the unit in brackets is already taken off by the reader); others unchanged."""
+    names = _names(columns)
+    return {header: names.get(header.strip().casefold(), header) for header in headers}
+
+
+def keyed_rows(
+    rows: Iterable[tuple[int, Mapping[str, Any]]], columns: Iterable[ColumnSpec]
+) -> Iterable[tuple[int, Mapping[str, Any]]]:
+    """``rows`` with each cell under its column key, whether the file's header named the column by
+    its key or by its Chinese label (:func:`header_keys`)."""
+    names = _names(columns)
+    for number, raw in rows:
+        yield number, {names.get(str(name).strip().casefold(), name): value for name, value in raw.items()}
+
+
+def as_written(errors: list[RowError], keys: Mapping[str, str]) -> list[RowError]:
+    """``errors`` naming each column as the file's header does (中文 header -> 中文 in the error)."""
+    written = {key: header for header, key in keys.items()}
+    return [
+        RowError(e.row, written.get(e.column, e.column), e.message, e.value) if e.column in written else e
+        for e in errors
+    ]
 
 
 def check_header(headers: Iterable[str], columns: Iterable[ColumnSpec]) -> list[RowError]:
-    """Row-1 errors for required columns missing from a file's header."""
-    present = set(headers)
+    """Row-1 errors for required columns missing from a file's header (named by key or Chinese label)."""
+    present = set(header_keys(headers, columns).values())
     return [
-        RowError(row=1, column=c.key, message="required column is missing from the header row")
+        RowError(
+            row=1,
+            column=c.key,
+            message=f"required column is missing from the header row (header {c.label_zh} or {c.key})",
+        )
         for c in columns
         if c.required and c.key not in present
     ]
@@ -283,7 +344,12 @@ class ImportOutcome:
 
     @property
     def invalid_rows(self) -> int:
-        return len({e.row for e in self.errors})
+        return count_bad(self.errors)[0]
+
+    @property
+    def invalid_cells(self) -> int:
+        """Cells (row, column) with an error: one row may have several."""
+        return count_bad(self.errors)[1]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -292,5 +358,6 @@ class ImportOutcome:
             "rows_read": self.rows_read,
             "written": self.written,
             "invalid_rows": self.invalid_rows,
+            "invalid_cells": self.invalid_cells,
             **listed_errors(self.errors),
         }

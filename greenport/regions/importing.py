@@ -13,16 +13,26 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from greenport.kernel.errors import RowError
-from greenport.kernel.fields import ColumnSpec, Problem, check_header
+from greenport.kernel.fields import ColumnSpec, Problem, as_written, check_header, header_keys, keyed_rows
 from greenport.regions.model import Division, Park
 from greenport.regions.validation import parse_division, parse_park
 
 #: Columns of the division file (template, import and export), in order.
 DIVISION_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec(
-        "code", "区划代码", "", "12-digit statistical division code (GB/T 2260 county + 3 town + 3 village)"
+        "code",
+        "区划代码",
+        "",
+        "12-digit statistical division code (GB/T 2260 county + 3 town + 3 village)",
+        help_zh="12 位统计用区划代码（前 6 位为县级市代码，后接 3 位镇、3 位村）",
     ),
-    ColumnSpec("name", "名称", "", "name of the city, town, street, village or community"),
+    ColumnSpec(
+        "name",
+        "名称",
+        "",
+        "name of the city, town, street, village or community",
+        help_zh="市、镇、街道、村或社区的名称",
+    ),
     ColumnSpec(
         "level",
         "级别",
@@ -30,6 +40,8 @@ DIVISION_COLUMNS: tuple[ColumnSpec, ...] = (
         "city | town | street | village | community; may be empty (follows from the code: town part "
         "001-099 street, 100-599 town; village part 001-199/400-599 community, 200-399/600-799 village)",
         False,
+        help_zh="区划级别；可留空，由代码推出",
+        choices="DivisionLevel",
     ),
     ColumnSpec(
         "parent_code",
@@ -37,31 +49,50 @@ DIVISION_COLUMNS: tuple[ColumnSpec, ...] = (
         "",
         "code one level up (empty for the city; may be empty: derived)",
         False,
+        help_zh="上一级区划的代码；市留空；可留空，由代码推出",
     ),
-    ColumnSpec("area_km2", "面积", "km²", "area, >= 0", False),
-    ColumnSpec("population", "人口", "人", "resident population, >= 0", False),
+    ColumnSpec("area_km2", "面积", "km²", "area, >= 0", False, help_zh="面积，平方千米，不小于 0"),
+    ColumnSpec(
+        "population", "人口", "人", "resident population, >= 0", False, help_zh="常住人口，人，不小于 0"
+    ),
     ColumnSpec(
         "boundary_geojson",
         "边界",
         "GeoJSON",
         "GeoJSON Polygon/MultiPolygon geometry, [lon, lat] in degrees",
         False,
+        help_zh="边界，GeoJSON 格式的 Polygon 或 MultiPolygon（经度在前，纬度在后）；可留空",
     ),
 )
 
 #: Columns of the park file, in order.
 PARK_COLUMNS: tuple[ColumnSpec, ...] = (
-    ColumnSpec("code", "园区编码", "", "unique code of the park"),
-    ColumnSpec("name", "园区名称", "", "name"),
+    ColumnSpec("code", "园区编码", "", "unique code of the park", help_zh="园区的唯一编码"),
+    ColumnSpec("name", "园区名称", "", "name", help_zh="园区名称"),
     ColumnSpec(
         "kind",
         "园区类型",
         "",
         "national_development_zone | bonded_zone | provincial_high_tech_zone | "
         "provincial_metallurgy_park | chemical_park",
+        help_zh="园区类型",
+        choices="ParkKind",
     ),
-    ColumnSpec("town_code", "所在镇(街道)代码", "", "12-digit code of the stored town or street it lies in"),
-    ColumnSpec("boundary_geojson", "边界", "GeoJSON", "GeoJSON Polygon/MultiPolygon geometry", False),
+    ColumnSpec(
+        "town_code",
+        "所在镇(街道)代码",
+        "",
+        "12-digit code of the stored town or street it lies in",
+        help_zh="园区所在镇或街道的 12 位统计用区划代码（须已导入）",
+    ),
+    ColumnSpec(
+        "boundary_geojson",
+        "边界",
+        "GeoJSON",
+        "GeoJSON Polygon/MultiPolygon geometry",
+        False,
+        help_zh="边界，GeoJSON 格式的 Polygon 或 MultiPolygon；可留空",
+    ),
 )
 
 
@@ -98,10 +129,12 @@ def validate_division_rows(
     Returns ``[(row, division)]`` of valid rows, parents before children, and every error in
     file order.
     """
+    keys = header_keys(headers, DIVISION_COLUMNS) if headers is not None else {}
     if headers is not None:
         header_errors = check_header(headers, DIVISION_COLUMNS)
         if header_errors:
             return [], header_errors
+    rows = keyed_rows(rows, DIVISION_COLUMNS)
     numbered = list(rows)
     snapshot = DivisionSnapshot(dict(stored_levels))
     first_row: dict[str, int] = {}
@@ -132,7 +165,7 @@ def validate_division_rows(
             snapshot.levels[division.code] = division.level.value
             valid.append((number, division))
     errors.sort(key=lambda e: e.row)
-    return valid, errors
+    return valid, as_written(errors, keys)
 
 
 def _explain_parent(problem: Problem, invalid_codes: Mapping[str, int]) -> Problem:
@@ -152,10 +185,12 @@ def validate_park_rows(
     headers: Iterable[str] | None = None,
 ) -> tuple[list[tuple[int, Park]], list[RowError]]:
     """Check every park row (town must be stored; code unique in the file and the database)."""
+    keys = header_keys(headers, PARK_COLUMNS) if headers is not None else {}
     if headers is not None:
         header_errors = check_header(headers, PARK_COLUMNS)
         if header_errors:
             return [], header_errors
+    rows = keyed_rows(rows, PARK_COLUMNS)
     snapshot = DivisionSnapshot(dict(stored_levels))
     taken = set(stored_codes)
     first_row: dict[str, int] = {}
@@ -173,7 +208,7 @@ def validate_park_rows(
             errors.extend(p.to_row_error(number) for p in problems)
         elif park is not None:
             valid.append((number, park))
-    return valid, errors
+    return valid, as_written(errors, keys)
 
 
 def division_record(division: Division) -> dict[str, Any]:

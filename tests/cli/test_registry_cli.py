@@ -115,8 +115,17 @@ def test_import_export_and_listings(tmp_path: Path) -> None:
     out = tmp_path / "enterprises.xlsx"
     result = runner.invoke(app, ["export", "enterprises", str(out), "--database", database])
     assert result.exit_code == 0, result.output
-    table = read_table(out)
-    assert table.rows[0]["credit_code"] == make_credit_code("320582", sequence=1) and len(table.rows) == 1
+    table = read_table(out)  # Chinese headers and names by default
+    assert (
+        table.rows[0]["统一社会信用代码"] == make_credit_code("320582", sequence=1) and len(table.rows) == 1
+    )
+    assert table.rows[0]["企业规模"] == "小型" and table.rows[0]["是否规模以上"] == "规上"
+    result = runner.invoke(app, ["export", "enterprises", str(out), "--lang", "en", "--database", database])
+    assert result.exit_code == 0, result.output
+    english = read_table(out).rows[0]
+    assert (
+        english["credit_code"] == make_credit_code("320582", sequence=1) and english["size_class"] == "small"
+    )
 
     counts = runner.invoke(app, ["registry", "counts", "--database", database, "--json"])
     assert json.loads(counts.output)["divisions"] == 3
@@ -125,7 +134,7 @@ def test_import_export_and_listings(tmp_path: Path) -> None:
 def test_templates_have_the_import_columns(tmp_path: Path) -> None:
     for table in ("divisions", "parks", "enterprises", "sites"):
         out = tmp_path / f"{table}.xlsx"
-        result = runner.invoke(app, ["export", "template", table, str(out)])
+        result = runner.invoke(app, ["export", "template", table, str(out), "--lang", "en"])
         assert result.exit_code == 0, result.output
         headers = read_table(out).headers
         assert "code" in headers or "credit_code" in headers
@@ -187,10 +196,9 @@ def test_a_corrupt_sheet_is_one_line_and_exit_2(tmp_path: Path) -> None:
     path = corrupt_sheet(tmp_path / "broken.xlsx")
     result = runner.invoke(app, ["import", "divisions", str(path), "--database", database])
     assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.exception
-    message = " ".join(result.output.split())  # one message (the console wraps it at its width)
-    assert message.startswith(
-        "error: field 'file': broken.xlsx, sheet 'data' cannot be read: not well-formed"
-    )
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    message = result.output.strip()
+    assert message.startswith("error: broken.xlsx, sheet 'data' cannot be read: not well-formed")
 
 
 def test_the_import_limits_are_read_from_the_settings(tmp_path: Path) -> None:
@@ -233,7 +241,7 @@ def test_a_firm_named_like_a_formula_is_exported_as_text_and_imports_back(tmp_pa
         assert runner.invoke(app, ["export", "enterprises", str(out), "--database", source]).exit_code == 0
     with open(csv_out, newline="", encoding="utf-8-sig") as handle:
         row = next(r for r in csv.DictReader(handle))
-    assert row["name"] == "'" + hostile and row["land_area_mu"] == "12.0"
+    assert row["企业名称"] == "'" + hostile and row["用地面积 (亩)"] == "12.0"
     cell = load_workbook(xlsx_out).active["B2"]
     assert (cell.value, cell.data_type) == (hostile, "s")
     result = runner.invoke(app, ["import", "enterprises", str(csv_out), "--database", target, "--json"])

@@ -125,7 +125,7 @@ def test_valid_enterprise() -> None:
         ({"lon": 150.0}, "lon", "outside China"),
         ({"lat": 60.0}, "lat", "outside China"),
         ({"lat": "north"}, "lat", "number"),
-        ({"size_class": "huge"}, "size_class", "large, medium, small, micro"),
+        ({"size_class": "huge"}, "size_class", "大型 (large), 中型 (medium), 小型 (small), 微型 (micro)"),
         ({"above_scale": "maybe"}, "above_scale", "true or false"),
     ],
 )
@@ -181,13 +181,17 @@ def test_site_kinds_and_their_rules() -> None:
 @pytest.mark.parametrize(
     ("raw", "field", "message"),
     [
-        (site(kind="air_station", level="tributary"), "level", "national, provincial, town"),
+        (
+            site(kind="air_station", level="tributary"),
+            "level",
+            "国控 (national), 省控 (provincial), 镇级 (town)",
+        ),
         (site(kind="air_station", level="town", target_class=2), "target_class", "must be empty"),
         (site(kind="water_section", level="national", waterbody="river"), "target_class", "required"),
         (
             site(kind="water_section", level="national", waterbody="sea", target_class=2),
             "waterbody",
-            "river, lake",
+            "河流 (river), 湖库 (lake)",
         ),
         (
             site(kind="water_section", level="national", waterbody="river", target_class=6),

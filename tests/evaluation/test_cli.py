@@ -63,10 +63,10 @@ def test_template_then_fill_then_evaluate(tmp_path):
     assert table.headers[1] == "period"
     assert len(table.headers) == 2 + 25 + 1  # unit, period, 25 indicators, one veto item
     workbook = load_workbook(out)
-    guide = workbook["说明 guide"]
+    guide = workbook["填写说明"]
     text = " ".join(str(c.value) for row in guide.iter_rows() for c in row if c.value)
     assert "耕地保有量目标完成率" in text and "一票否决" in text and "来源" in text
-    assert workbook["data"].cell(1, 3).comment is not None  # definition on the header
+    assert workbook["数据"].cell(1, 3).comment is not None  # definition on the header
 
 
 def test_bad_cell_is_reported_by_row_and_column(tmp_path):
@@ -182,7 +182,7 @@ def test_filled_excel_template_with_a_bad_cell(tmp_path):
     out = tmp_path / "template.xlsx"
     assert runner.invoke(app, ["evaluate", "template", system_id, str(out)]).exit_code == 0
     workbook = open_book(out)
-    sheet = workbook["data"]
+    sheet = workbook["数据"]
     keys = [str(c.value).split(" (")[0] for c in sheet[1]]
     rows = _clean(system_id, demo_values(system_id, "2022"))
     for r, (unit, values) in enumerate(rows.items(), start=2):
