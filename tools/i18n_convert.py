@@ -48,6 +48,33 @@ LABELS = ROOT / "greenport" / "kernel" / "data" / "labels"
 #: Key prefixes looked up with a computed code -> the label table that names those codes.
 LABEL_TABLES = {"kind.": "site_kind", "state.": "site_state", "role.": "role", "reg.import_": "import_kind"}
 
+#: Names, not codes: a template that shows ``{{ x.<field> }}`` (optionally ``or "..."``) shows the
+#: name from the label table instead. Field names that mean one thing everywhere.
+LABELLED_FIELDS = {
+    "size_class": "size_class",
+    "industry_group": "industry_group",
+    "industry_code": "industry",
+    "emission_standard": "emission_standard",
+    "target_class": "water_class",
+    "actual_class": "water_class",
+    "grade": "grade",
+    "park_kind": "park_kind",
+    "grid_level": "grid_level",
+    "reason": "quarantine_reason",
+    "parameter": "parameter",
+}
+#: Fields whose meaning depends on the table they are in: (template, expression) -> label table.
+LABELLED_EXPRESSIONS = {
+    ("towns.html", "p.kind"): "park_kind",
+    ("towns.html", "g.level"): "grid_level",
+}
+_SHOWN_FIELD = re.compile(r"""\{\{ ([a-z_][\w.]*)\.(\w+)(?: or "[^"]*")? \}\}""")
+_SHOWN_TIME = re.compile(r"""\{\{ ([a-z_][\w.]*\.(?:created_at|at|time|received_at|updated_at))(?:\[:\d+\])? \}\}""")
+_NAME_BY_LANG = re.compile(
+    r"""([a-z_][\w.]*)\.name_zh if chrome\.lang == ["']zh["'] else \1\.name_en"""
+)
+_NAME_ZH_ONLY = re.compile(r"""\{\{ ([a-z_][\w.]*)\.name_zh \}\}""")
+
 _STATIC = re.compile(r"""\bt\(\s*["']([A-Za-z0-9_.\-]+)["']\s*\)""")
 _PREFIXED = re.compile(r"""\bt\(\s*["']([A-Za-z0-9_.\-]+)["']\s*~\s*([^()]+?)\s*\)""")
 _DYNAMIC = re.compile(r"""(?<![\w.])t\(\s*([A-Za-z_][\w.\[\]"']*)\s*\)""")
@@ -117,7 +144,24 @@ class Converter:
 
         text = _STATIC.sub(static, text)
         text = _PREFIXED.sub(prefixed, text)
-        return _DYNAMIC.sub(dynamic, text)
+        text = _DYNAMIC.sub(dynamic, text)
+        return self.names_not_codes(text, Path(where).name)
+
+    @staticmethod
+    def names_not_codes(text: str, template: str) -> str:
+        """Codes shown as names (label tables), names in the page's language, times in Beijing time."""
+
+        def field(match: re.Match[str]) -> str:
+            owner, name = match.group(1), match.group(2)
+            table = LABELLED_EXPRESSIONS.get((template, f"{owner}.{name}")) or LABELLED_FIELDS.get(name)
+            if table is None:
+                return match.group(0)
+            return f"{{{{ label({_jinja_string(table)}, {owner}.{name}) }}}}"
+
+        text = _SHOWN_FIELD.sub(field, text)
+        text = _SHOWN_TIME.sub(lambda m: f"{{{{ {m.group(1)}|local_time }}}}", text)
+        text = _NAME_BY_LANG.sub(lambda m: f"name({m.group(1)})", text)
+        return _NAME_ZH_ONLY.sub(lambda m: f"{{{{ name({m.group(1)}) }}}}", text)
 
     def python(self, text: str, where: str) -> str:
         translator = _PY_TRANSLATOR.search(text)

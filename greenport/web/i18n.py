@@ -129,12 +129,22 @@ def _local_time(moment: datetime | str | None) -> str:
     return format_local(moment)
 
 
+def _name(item: Any) -> str:
+    """``item``'s ``name_en`` on English pages (its ``name_zh`` if it has no English name)."""
+    get = item.get if isinstance(item, dict) else lambda key, default=None: getattr(item, key, default)
+    chinese = get("name_zh") or get("name") or ""
+    if _rendering_lang.get() == "en":
+        return str(get("name_en") or chinese)
+    return str(chinese)
+
+
 def install(env: Environment) -> None:
     """Give ``env`` the i18n extension (``{% trans %}``, ``gettext``/``_``), ``label(kind, code)``
-    and the ``local_time`` filter (Beijing time, ``2026-12-06 23:19``)."""
+    ``name(item)`` (its name in the page's language) and the ``local_time`` filter (Beijing time, ``2026-12-06 23:19``)."""
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext, npgettext=_npgettext, newstyle=True
     )
     env.globals["label"] = _label
+    env.globals["name"] = _name
     env.filters["local_time"] = _local_time
