@@ -62,11 +62,14 @@ LABELLED_FIELDS = {
     "grid_level": "grid_level",
     "reason": "quarantine_reason",
     "parameter": "parameter",
+    "active": "yes_no",
 }
 #: Fields whose meaning depends on the table they are in: (template, expression) -> label table.
 LABELLED_EXPRESSIONS = {
     ("towns.html", "p.kind"): "park_kind",
     ("towns.html", "g.level"): "grid_level",
+    ("site.html", "ctx.period"): "period",
+    ("assessment_unit.html", "a.kind"): "adjustment_kind",
 }
 _SHOWN_FIELD = re.compile(r"""\{\{ ([a-z_][\w.]*)\.(\w+)(?: or "[^"]*")? \}\}""")
 _SHOWN_TIME = re.compile(r"""\{\{ ([a-z_][\w.]*\.(?:created_at|at|time|received_at|updated_at))(?:\[:\d+\])? \}\}""")
