@@ -72,10 +72,10 @@ LABELLED_EXPRESSIONS = {
     ("assessment_unit.html", "a.kind"): "adjustment_kind",
 }
 _SHOWN_FIELD = re.compile(r"""\{\{ ([a-z_][\w.]*)\.(\w+)(?: or "[^"]*")? \}\}""")
-_SHOWN_TIME = re.compile(r"""\{\{ ([a-z_][\w.]*\.(?:created_at|at|time|received_at|updated_at))(?:\[:\d+\])? \}\}""")
-_NAME_BY_LANG = re.compile(
-    r"""([a-z_][\w.]*)\.name_zh if chrome\.lang == ["']zh["'] else \1\.name_en"""
+_SHOWN_TIME = re.compile(
+    r"""\{\{ ([a-z_][\w.]*\.(?:created_at|at|time|received_at|updated_at))(?:\[:\d+\])? \}\}"""
 )
+_NAME_BY_LANG = re.compile(r"""([a-z_][\w.]*)\.name_zh if chrome\.lang == ["']zh["'] else \1\.name_en""")
 _NAME_ZH_ONLY = re.compile(r"""\{\{ ([a-z_][\w.]*)\.name_zh \}\}""")
 
 _STATIC = re.compile(r"""\bt\(\s*["']([A-Za-z0-9_.\-]+)["']\s*\)""")
@@ -192,8 +192,10 @@ def _write_label_tables(rows_by_table: dict[str, dict[str, dict[str, str]]]) -> 
     written = []
     for table, rows in sorted(rows_by_table.items()):
         path = LABELS / f"{table}.csv"
-        header = [f"# Names of the {table.replace('_', ' ')} codes shown on pages (GreenPort's own vocabulary;",
-                  "# written by tools/i18n_convert.py from greenport/web/messages.json, then kept here)."]
+        header = [
+            f"# Names of the {table.replace('_', ' ')} codes shown on pages (GreenPort's own vocabulary;",
+            "# written by tools/i18n_convert.py from greenport/web/messages.json, then kept here).",
+        ]
         existing: dict[str, dict[str, str]] = {}
         if path.exists():
             lines = path.read_text(encoding="utf-8").splitlines()
@@ -246,7 +248,9 @@ def _write_catalogues(fresh: dict[tuple[str | None, str], dict[str, str]]) -> li
             catalog.add(
                 message.msgid,
                 translation,
-                locations=[(where.rsplit(":", 1)[0], int(where.rsplit(":", 1)[1])) for where in message.where],
+                locations=[
+                    (where.rsplit(":", 1)[0], int(where.rsplit(":", 1)[1])) for where in message.where
+                ],
                 context=message.context,
                 flags=("python-format",) if message.template and "%" in message.msgid else (),
             )
@@ -284,7 +288,9 @@ def main(argv: list[str] | None = None) -> int:
     for path in sources:
         where = str(path.relative_to(ROOT))
         before = path.read_text(encoding="utf-8")
-        after = converter.template(before, where) if path.suffix == ".html" else converter.python(before, where)
+        after = (
+            converter.template(before, where) if path.suffix == ".html" else converter.python(before, where)
+        )
         if after != before:
             changed.append(path)
             if not args.check:

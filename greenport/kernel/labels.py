@@ -56,7 +56,10 @@ def table(kind: str) -> dict[str, dict[str, str]]:
 def kinds() -> list[str]:
     """Every kind of label table."""
     folder = resources.files("greenport.kernel").joinpath("data/labels")
-    return [PARAMETER, *sorted(p.name.removesuffix(".csv") for p in folder.iterdir() if p.name.endswith(".csv"))]
+    return [
+        PARAMETER,
+        *sorted(p.name.removesuffix(".csv") for p in folder.iterdir() if p.name.endswith(".csv")),
+    ]
 
 
 def _parameter_names(code: str) -> dict[str, str]:

@@ -114,11 +114,11 @@ def _ngettext(singular: str, plural: str, n: int) -> str:
 
 
 def _pgettext(context: str, message: str) -> str:
-    return translations(_rendering_lang.get()).pgettext(context, message)
+    return str(translations(_rendering_lang.get()).pgettext(context, message))
 
 
 def _npgettext(context: str, singular: str, plural: str, n: int) -> str:
-    return translations(_rendering_lang.get()).npgettext(context, singular, plural, n)
+    return str(translations(_rendering_lang.get()).npgettext(context, singular, plural, n))
 
 
 def _label(kind: str, code: Any) -> str:

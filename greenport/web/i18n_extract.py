@@ -46,5 +46,7 @@ def extract(package_dir: Path = PACKAGE_DIR) -> list[Message]:
         found[(context, msgid)] = (places, template or filename.endswith(".html"))
     return [
         Message(msgid=msgid, context=context, where=tuple(places), template=template)
-        for (context, msgid), (places, template) in sorted(found.items(), key=lambda kv: (kv[0][1], kv[0][0] or ""))
+        for (context, msgid), (places, template) in sorted(
+            found.items(), key=lambda kv: (kv[0][1], kv[0][0] or "")
+        )
     ]

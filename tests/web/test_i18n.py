@@ -63,7 +63,9 @@ def test_every_extracted_message_is_in_both_catalogues_in_its_language() -> None
     for m in messages:
         chinese, english = zh[(m.context, m.msgid)], en[(m.context, m.msgid)]
         assert not CJK.search(m.msgid) and not CJK.search(english), f"Chinese in English: {m.msgid!r}"
-        assert CJK.search(chinese) or not _english_left(chinese), f"English left in zh: {m.msgid!r} -> {chinese!r}"
+        assert CJK.search(chinese) or not _english_left(chinese), (
+            f"English left in zh: {m.msgid!r} -> {chinese!r}"
+        )
 
 
 def test_nothing_is_left_to_convert_and_the_conversion_is_idempotent() -> None:

@@ -19,10 +19,10 @@ from fastapi.templating import Jinja2Templates
 from greenport.accounts.model import ADMINS, ANALYSTS, ANONYMOUS, SIGNED_IN, Principal
 from greenport.kernel.errors import DomainError
 from greenport.web import auth, i18n
-from greenport.web.i18n import N_
 from greenport.web.api.assessments import READERS as ASSESSMENT_READERS
 from greenport.web.api.public import PUBLIC_GATE
 from greenport.web.deps import Gate
+from greenport.web.i18n import N_
 from greenport.web.response_cache import CSRF_PLACEHOLDER, HotEntry, with_csrf
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
