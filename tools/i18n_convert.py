@@ -76,6 +76,8 @@ _SHOWN_TIME = re.compile(
     r"""\{\{ ([a-z_][\w.]*\.(?:created_at|at|time|received_at|updated_at))(?:\[:\d+\])? \}\}"""
 )
 _NAME_BY_LANG = re.compile(r"""([a-z_][\w.]*)\.name_zh if chrome\.lang == ["']zh["'] else \1\.name_en""")
+#: Ranks are whole numbers: a rank interval's percentiles (interpolated by numpy) are rounded.
+_RANK_PERCENTILE = re.compile(r"""\{\{ ([a-z_][\w.]*\.rank_interval\.(?:p05|p95|median)) \}\}""")
 _NAME_ZH_ONLY = re.compile(r"""\{\{ ([a-z_][\w.]*)\.name_zh \}\}""")
 
 _STATIC = re.compile(r"""\bt\(\s*["']([A-Za-z0-9_.\-]+)["']\s*\)""")
@@ -163,6 +165,7 @@ class Converter:
 
         text = _SHOWN_FIELD.sub(field, text)
         text = _SHOWN_TIME.sub(lambda m: f"{{{{ {m.group(1)}|local_time }}}}", text)
+        text = _RANK_PERCENTILE.sub(lambda m: f"{{{{ {m.group(1)}|round|int }}}}", text)
         text = _NAME_BY_LANG.sub(lambda m: f"name({m.group(1)})", text)
         return _NAME_ZH_ONLY.sub(lambda m: f"{{{{ name({m.group(1)}) }}}}", text)
 

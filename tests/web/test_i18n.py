@@ -143,6 +143,8 @@ def test_every_page_speaks_one_language(lite_app: Any) -> None:
         url = _fill_page(path, city)
         zh = _visible_text(client.get(url + "?lang=zh", headers=bearer(city, "city_admin")).text)
         en = _visible_text(client.get(url + "?lang=en", headers=bearer(city, "city_admin")).text)
+        if noise := re.findall(r"\d+\.\d{5,}", zh + en):
+            problems.append(f"{path}: unrounded numbers {noise}")
         if left := _english_left(zh):
             problems.append(f"{path} zh: English {sorted(set(left))}")
         if stray := CJK.findall(chinese_allowed.sub(" ", en)):
