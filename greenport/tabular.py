@@ -17,7 +17,7 @@ from typing import IO, Any, Protocol
 from greenport.kernel.cells import csv_cell, from_csv_cell, reads_as_formula
 from greenport.kernel.errors import InvalidInput
 from greenport.kernel.fields import ColumnSpec
-from greenport.kernel.labels import Language, labels
+from greenport.kernel.labels import Language, table
 
 
 @dataclass(frozen=True)
@@ -301,7 +301,7 @@ class TemplateColumn:
     """One column of a data-entry template (填报模板).
 
     ``description`` (English) and ``help_zh`` (Chinese) tell the person filling in the file what
-    to write; ``choices`` names the enumeration of :mod:`greenport.kernel.labels` whose names the
+    to write; ``choices`` names the label table of :mod:`greenport.kernel.labels` whose names the
     column accepts (listed in the guide sheet in the template's language).
     """
 
@@ -335,7 +335,7 @@ class TemplateColumn:
     def guidance(self, lang: Language = "zh") -> str:
         """What to fill in, in ``lang``, with the accepted values of an enumerated column."""
         text = (self.help_zh or self.description) if lang == "zh" else (self.description or self.help_zh)
-        entries = labels(self.choices) if self.choices else ()
+        entries = list(table(self.choices).values()) if self.choices else []
         if entries and lang == "zh":
             text += "。可填：" + "、".join(e.zh for e in entries)
         elif entries:

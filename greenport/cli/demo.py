@@ -184,8 +184,7 @@ def _print_summary(summary: dict[str, Any]) -> None:
         f"{summary['tributaries']} tributaries; {summary['outlets']} outlets; {summary['devices']} devices"
     )
     shares = ", ".join(
-        f"{label(k, enumeration='IndustryGroup')} {v} %"
-        for k, v in summary["output_share_by_industry"].items()
+        f"{label('industry_group', k)} {v} %" for k, v in summary["output_share_by_industry"].items()
     )
     console.print(f"output shares: {shares}")
 

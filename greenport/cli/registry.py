@@ -228,7 +228,7 @@ def export_template(
 def _cell(column: ColumnSpec, value: Any, lang: Language) -> Any:
     """A stored value as the export shows it: a coded value by its name in ``lang``."""
     if column.choices and value not in (None, ""):
-        return label(str(value), enumeration=column.choices, lang=lang)
+        return label(column.choices, value, lang)
     return value
 
 

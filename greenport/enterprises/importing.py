@@ -87,7 +87,7 @@ ENTERPRISE_COLUMNS: tuple[ColumnSpec, ...] = (
         "",
         "large | medium | small | micro (国统字〔2017〕213号)",
         help_zh="企业规模，按《统计上大中小微型企业划分办法（2017）》",
-        choices="SizeClass",
+        choices="size_class",
     ),
     ColumnSpec(
         "above_scale",
@@ -110,7 +110,7 @@ SITE_COLUMNS: tuple[ColumnSpec, ...] = (
         "",
         "air_station | water_section | gas_outlet | water_outlet",
         help_zh="点位类型",
-        choices="SiteKind",
+        choices="site_kind",
     ),
     ColumnSpec(
         "level",
@@ -120,7 +120,7 @@ SITE_COLUMNS: tuple[ColumnSpec, ...] = (
         "outlets: enterprise (may be left empty)",
         False,
         help_zh="点位级别：空气站为国控、省控或镇级；水质断面为国控、省控、支流或镇级；排放口可留空",
-        choices="SiteLevel",
+        choices="site_level",
     ),
     ColumnSpec(
         "town_code",
@@ -148,7 +148,7 @@ SITE_COLUMNS: tuple[ColumnSpec, ...] = (
         "water sections only: river | lake",
         False,
         help_zh="仅水质断面填写：所在水体类型",
-        choices="Waterbody",
+        choices="waterbody",
     ),
     ColumnSpec(
         "river",

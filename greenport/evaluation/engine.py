@@ -181,6 +181,7 @@ class EvaluationResult:
             {
                 "id": item.id,
                 "name_zh": item.name_zh,
+                "name_en": item.name_en,
                 "kind": item.kind,
                 "raw": _num(self.raw[i, n_scored + a]),
                 "points": _num(self.adjustment_points[i, a]),
@@ -202,6 +203,7 @@ class EvaluationResult:
                 {
                     "indicator": system.indicators[j].id,
                     "name_zh": system.indicators[j].name_zh,
+                    "name_en": system.indicators[j].name_en,
                     "obstacle": _num(self.obstacles[i, j]),
                 }
                 for j in order

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from greenport.kernel import labels as enum_labels
+from greenport.kernel import labels
 from greenport.kernel.errors import Conflict, InvalidInput, RowError, count_bad, listed_errors
 
 E = TypeVar("E", bound=enum.Enum)
@@ -213,16 +213,17 @@ class Fields:
             self._missing(field, required)
             return None
         options = list(allowed) if allowed is not None else list(enum_class)
+        kind = labels.kind_of(enum_class)
         if isinstance(value, enum_class):
             member: E | None = value
         else:
-            # the code, or its Chinese or English name (kernel/data/enum_labels.csv)
+            # the code, or its Chinese or English name (kernel/data/labels/<kind>.csv)
             text = str(value).strip()
-            code = enum_labels.code_for(enum_class, text) or text.lower()
+            code = (labels.code_for(kind, text) if kind else None) or text.lower()
             member = next((m for m in enum_class if str(m.value).lower() == code), None)
         if member is None or member not in options:
             codes = [str(m.value) for m in options]
-            names = enum_labels.accepted(enum_class, codes) or ", ".join(codes)
+            names = (labels.accepted(kind, codes) if kind else "") or ", ".join(codes)
             self.add(field, f"must be one of: {names}", value)
             return None
         return member
@@ -241,11 +242,12 @@ class Fields:
             return True
         if text in _FALSE:
             return False
-        # a yes/no column with names of its own (above_scale: 规上/规下), kernel/data/enum_labels.csv
-        named = enum_labels.code_for(field, text)
+        # a yes/no column with names of its own (above_scale: 规上/规下), kernel/data/labels/<kind>.csv
+        kind = labels.kind_of(field)
+        named = labels.code_for(kind, text) if kind else None
         if named is not None:
             return named == "1"
-        own = enum_labels.accepted(field)
+        own = labels.accepted(kind) if kind else ""
         self.add(field, f"must be true or false (1/0, yes/no, 是/否{', ' + own if own else ''})", value)
         return default
 
@@ -265,8 +267,8 @@ class ColumnSpec:
 
     ``key`` is the English header and the field name; ``label_zh`` the Chinese header; ``unit`` the
     unit shown after either; ``description`` says what to fill in, in English, and ``help_zh`` the
-    same in Chinese, both for the person filling in the file; ``choices`` names the enumeration of
-    :mod:`greenport.kernel.labels` whose values the column takes (listed in the template, shown by
+    same in Chinese, both for the person filling in the file; ``choices`` names the label table of
+    :mod:`greenport.kernel.labels` whose codes the column takes (listed in the template, shown by
     name in a Chinese export).
     """
 

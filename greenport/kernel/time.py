@@ -36,6 +36,28 @@ def utc_to_local(moment: datetime) -> datetime:
     return ensure_utc(moment).astimezone(CHINA_TZ)
 
 
+#: How a person reads a time on pages, documents and the CLI's human output (Beijing time).
+LOCAL_FORMAT = "%Y-%m-%d %H:%M"
+
+
+def format_local(moment: datetime | str | None, *, empty: str = "—") -> str:
+    """``moment`` as a person in the city reads it: Beijing time, ``2026-12-06 23:19``.
+
+    Accepts an aware datetime or an ISO 8601 text with offset (as the JSON API carries it);
+    ``None`` or ``""`` gives ``empty``. A naive datetime or a text without offset is refused
+    (a time without a zone cannot be shown as Beijing time). JSON keeps ISO 8601 with offset;
+    only people get this form.
+    """
+    if moment is None or moment == "":
+        return empty
+    if isinstance(moment, str):
+        try:
+            moment = datetime.fromisoformat(moment)
+        except ValueError as exc:
+            raise ValueError(f"{moment!r} is not an ISO 8601 time") from exc
+    return utc_to_local(moment).strftime(LOCAL_FORMAT)
+
+
 def local_date(moment: datetime) -> date:
     """The Asia/Shanghai calendar date of an instant (daily statistics follow local days)."""
     return utc_to_local(moment).date()

@@ -41,7 +41,7 @@ DIVISION_COLUMNS: tuple[ColumnSpec, ...] = (
         "001-099 street, 100-599 town; village part 001-199/400-599 community, 200-399/600-799 village)",
         False,
         help_zh="区划级别；可留空，由代码推出",
-        choices="DivisionLevel",
+        choices="division_level",
     ),
     ColumnSpec(
         "parent_code",
@@ -76,7 +76,7 @@ PARK_COLUMNS: tuple[ColumnSpec, ...] = (
         "national_development_zone | bonded_zone | provincial_high_tech_zone | "
         "provincial_metallurgy_park | chemical_park",
         help_zh="园区类型",
-        choices="ParkKind",
+        choices="park_kind",
     ),
     ColumnSpec(
         "town_code",

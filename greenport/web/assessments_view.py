@@ -84,7 +84,7 @@ def run_detail(uow: UnitOfWork, user: Principal, run_id: int) -> dict[str, Any]:
     obstacles = results.get("obstacles") or []
     ranks = ((results.get("uncertainty") or {}).get("ranks")) or {}
     system = get_system(run.system_id)
-    names = {ind.id: ind.name_zh for ind in system.indicators}
+    names = {ind.id: (ind.name_zh, ind.name_en) for ind in system.indicators}
     rows = []
     for row in run.unit_rows():
         unit = row["unit"]
@@ -99,7 +99,8 @@ def run_detail(uow: UnitOfWork, user: Principal, run_id: int) -> dict[str, Any]:
             item["obstacles"] = [
                 {
                     "indicator": indicators[k],
-                    "name_zh": names.get(indicators[k], indicators[k]),
+                    "name_zh": names.get(indicators[k], (indicators[k], ""))[0],
+                    "name_en": names.get(indicators[k], ("", indicators[k]))[1],
                     "obstacle": v,
                 }
                 for v, k in pairs

@@ -100,7 +100,7 @@ def test_an_unknown_name_is_a_row_and_column_error_listing_the_accepted_names(tm
         "row 2, column '站点类型': must be one of: 空气站 (air_station), 水质断面 (water_section), "
         in result.output
     )
-    assert "废气排放口 (gas_outlet), 废水排放口 (water_outlet)" in result.output
+    assert "废气排口 (gas_outlet), 废水排口 (water_outlet)" in result.output
 
 
 def test_english_template_and_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -110,5 +110,5 @@ def test_english_template_and_setting(tmp_path: Path, monkeypatch: pytest.Monkey
     workbook = load_workbook(out)
     assert [c.value for c in workbook.worksheets[0][1]][:3] == ["code", "name", "kind"]
     guide_text = " ".join(str(c.value) for row in workbook.worksheets[1].iter_rows() for c in row if c.value)
-    assert "chemical park (chemical_park)" in guide_text and "可填" not in guide_text
+    assert "Chemical industry park (chemical_park)" in guide_text and "可填" not in guide_text
     assert runner.invoke(app, ["export", "template", "parks", str(out), "--lang", "fr"]).exit_code == 2

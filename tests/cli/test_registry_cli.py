@@ -124,7 +124,7 @@ def test_import_export_and_listings(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     english = read_table(out).rows[0]
     assert (
-        english["credit_code"] == make_credit_code("320582", sequence=1) and english["size_class"] == "small"
+        english["credit_code"] == make_credit_code("320582", sequence=1) and english["size_class"] == "Small"
     )
 
     counts = runner.invoke(app, ["registry", "counts", "--database", database, "--json"])

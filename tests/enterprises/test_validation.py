@@ -184,7 +184,7 @@ def test_site_kinds_and_their_rules() -> None:
         (
             site(kind="air_station", level="tributary"),
             "level",
-            "国控 (national), 省控 (provincial), 镇级 (town)",
+            "国控 (national), 省控 (provincial), 镇控 (town)",
         ),
         (site(kind="air_station", level="town", target_class=2), "target_class", "must be empty"),
         (site(kind="water_section", level="national", waterbody="river"), "target_class", "required"),

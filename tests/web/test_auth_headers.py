@@ -121,7 +121,9 @@ def test_pages_work_under_the_policy_in_a_real_browser(live: dict[str, Any]) -> 
             device = city.ids["dev_airA"]
             with page.expect_navigation():
                 page.click(f"button[data-device='{device}']")
-            assert page.inner_text(f"#device-{device}-active") == "False"
+            assert (
+                page.inner_text(f"#device-{device}-active") == "否"
+            )  # 停用: shown as a word, not True/False
         finally:
             browser.close()
     assert problems == [], "\n".join(problems)

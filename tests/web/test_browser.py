@@ -167,7 +167,7 @@ def test_analyst_and_enterprise_in_a_real_browser(live: dict[str, Any]) -> None:
             page.click("tr[data-site=AIRA] a")
             page.wait_for_selector("#site-name")
             assert "AIRA" in page.inner_text("#site-name")
-            assert page.locator("table >> text=pm2_5").count() >= 1
+            assert page.locator("table >> text=细颗粒物(PM2.5)").count() >= 1
 
             # run an assessment for 2022 and open a town's breakdown
             page.goto(f"{base}/assessments")

@@ -6,7 +6,6 @@ import dataclasses
 import re
 from typing import Any
 
-from greenport.web import i18n
 from greenport.web.pages import assessments, base, dashboard, monitoring, public, registry, reports
 from greenport.web.pages import auth as auth_pages
 from tests.web.conftest import PASSWORD, bearer
@@ -41,16 +40,6 @@ def test_every_template_reads_only_declared_context_fields() -> None:
             assert declared <= used, f"{template} never shows {declared - used}"
     listed = {p.name for p in base.TEMPLATES_DIR.glob("*.html")} - {"base.html"}
     assert listed == set(PAGE_CONTEXTS), "every page template has a context in this test"
-
-
-def test_catalogue_has_both_languages_for_every_key_used() -> None:
-    keys = set()
-    for path in base.TEMPLATES_DIR.glob("*.html"):
-        keys |= set(re.findall(r't\("([\w.]+)"\)', path.read_text(encoding="utf-8")))
-    catalogue = i18n.catalogue()
-    assert keys <= set(catalogue), f"missing messages: {keys - set(catalogue)}"
-    for key, entry in catalogue.items():
-        assert entry.get("zh") and entry.get("en"), key
 
 
 def _assert_shape(body: dict[str, Any]) -> None:

@@ -12,10 +12,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from greenport.accounts.model import ANALYSTS, Principal
 from greenport.web import assessments_view as view
-from greenport.web import charts
+from greenport.web import charts, i18n
 from greenport.web.api.assessments import READERS, RunIn, start_run
 from greenport.web.deps import UowDep, allow, client_ip
-from greenport.web.i18n import translator
 from greenport.web.pages.base import chrome, menu_page, render
 from greenport.web.params import RowId
 
@@ -111,14 +110,16 @@ def _selected_units(detail: dict[str, Any], asked: list[str]) -> list[str]:
 
 
 def _totals_charts(rows: list[dict[str, Any]], *, show_all: bool, lang: str) -> dict[str, dict[str, Any]]:
-    t = translator(lang)
+    _ = i18n.gettext_for(lang)
     ordered = sorted(rows, key=lambda r: r.get("rank") or 10**9)
     if show_all or len(ordered) <= 2 * CHART_TOP_N:
         return {"totals": charts.ranked_totals(ordered)}
     return {
-        "totals-top": charts.ranked_totals(ordered[:CHART_TOP_N], title=t("as.top_n").format(n=CHART_TOP_N)),
+        "totals-top": charts.ranked_totals(
+            ordered[:CHART_TOP_N], title=_("Top {n} totals").format(n=CHART_TOP_N)
+        ),
         "totals-bottom": charts.ranked_totals(
-            ordered[-CHART_TOP_N:], title=t("as.bottom_n").format(n=CHART_TOP_N)
+            ordered[-CHART_TOP_N:], title=_("Bottom {n} totals").format(n=CHART_TOP_N)
         ),
     }
 
@@ -127,13 +128,13 @@ def _audit_chart(detail: dict[str, Any], lang: str) -> dict[str, Any] | None:
     audit = detail.get("audit")
     if not audit or not audit["indicators"]:
         return None
-    t = translator(lang)
+    _ = i18n.gettext_for(lang)
     name = "name_zh" if lang == "zh" else "name_en"
     return charts.correlation_heatmap(
         [i[name] for i in audit["indicators"]],
-        [t("as.audit_with_parent"), t("as.audit_with_index")],
+        [_("With parent"), _("With index")],
         [[i["pearson_parent"], i["pearson_index"]] for i in audit["indicators"]],
-        title=t("as.audit_heatmap"),
+        title=_("Correlation of each indicator with its parent and the index (Pearson)"),
     )
 
 

@@ -23,6 +23,7 @@ from greenport.web.api.assessments import READERS as ASSESSMENT_READERS
 from greenport.web.api.public import PUBLIC_GATE
 from greenport.web.api.reports import REPORT_GATE
 from greenport.web.deps import Gate
+from greenport.web.i18n import N_
 from greenport.web.response_cache import CSRF_PLACEHOLDER, HotEntry, with_csrf
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
@@ -45,15 +46,17 @@ class MenuPage:
 
 #: The one table of who may open which menu page: the page's route depends on this gate and the
 #: menu lists the link only when the same gate admits the user (no link that answers 403).
+#: ``key`` is the menu entry's English msgid (marked for extraction with ``N_``, translated by the
+#: template's ``gettext(item.key)``).
 MENU: tuple[MenuPage, ...] = (
-    MenuPage("nav.dashboard", "/", Gate(SIGNED_IN)),
-    MenuPage("nav.towns", "/towns", Gate(SIGNED_IN)),
-    MenuPage("nav.enterprises", "/enterprises", Gate(SIGNED_IN)),
-    MenuPage("nav.assessments", "/assessments", Gate(ASSESSMENT_READERS)),
-    MenuPage("nav.reports", "/reports", REPORT_GATE),
-    MenuPage("nav.quarantine", "/quarantine", Gate(ANALYSTS)),
-    MenuPage("nav.devices", "/devices", Gate(ADMINS)),
-    MenuPage("nav.public", "/public", PUBLIC_GATE),
+    MenuPage(N_("One map"), "/", Gate(SIGNED_IN)),
+    MenuPage(N_("Towns"), "/towns", Gate(SIGNED_IN)),
+    MenuPage(N_("Enterprises"), "/enterprises", Gate(SIGNED_IN)),
+    MenuPage(N_("Assessments"), "/assessments", Gate(ASSESSMENT_READERS)),
+    MenuPage(N_("Reports"), "/reports", REPORT_GATE),
+    MenuPage(N_("Quarantine"), "/quarantine", Gate(ANALYSTS)),
+    MenuPage(N_("Devices"), "/devices", Gate(ADMINS)),
+    MenuPage(N_("Public disclosure"), "/public", PUBLIC_GATE),
 )
 _MENU_GATES = {page.href: page.gate for page in MENU}
 
@@ -86,7 +89,10 @@ class ErrorContext:
 
 
 def templates() -> Jinja2Templates:
-    return Jinja2Templates(directory=str(TEMPLATES_DIR))
+    """The pages' templates, with gettext (Jinja2's i18n extension), ``label`` and ``local_time``."""
+    loaded = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    i18n.install(loaded.env)
+    return loaded
 
 
 def nav_for(user: Principal) -> list[NavItem]:
@@ -117,9 +123,8 @@ def viewer(user: Principal) -> Hashable:
 def render_bytes(templates: Jinja2Templates, template: str, ctx: Any, frame: Chrome, **parts: Any) -> bytes:
     """``template`` rendered outside a request (for the hot cache)."""
     assert dataclasses.is_dataclass(ctx), "pages render dataclass contexts"
-    html = templates.get_template(template).render(
-        ctx=ctx, chrome=frame, t=i18n.translator(frame.lang), **parts
-    )
+    with i18n.language(frame.lang):
+        html = templates.get_template(template).render(ctx=ctx, chrome=frame, **parts)
     return html.encode()
 
 
@@ -139,12 +144,10 @@ def render(
     ``parts`` are pre-rendered pieces (e.g. a cached fragment) the template places as they are."""
     assert dataclasses.is_dataclass(ctx), "pages render dataclass contexts"
     frame = chrome(request)
-    response = request.app.state.templates.TemplateResponse(
-        request,
-        template,
-        {"ctx": ctx, "chrome": frame, "t": i18n.translator(frame.lang), **parts},
-        status_code=status_code,
-    )
+    with i18n.language(frame.lang):  # Starlette renders the template here, in the constructor
+        response = request.app.state.templates.TemplateResponse(
+            request, template, {"ctx": ctx, "chrome": frame, **parts}, status_code=status_code
+        )
     if request.query_params.get("lang") in i18n.LANGS:
         response.set_cookie(i18n.LANG_COOKIE, frame.lang, samesite="lax")
     return response  # type: ignore[no-any-return]

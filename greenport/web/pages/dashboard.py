@@ -38,8 +38,8 @@ class DashboardContext:
 
 
 def _context(data: dict[str, Any], lang: str) -> DashboardContext:
-    t = i18n.translator(lang)
-    labels = {s: t(f"state.{s}") for s in charts.STATE_COLOURS}
+    _ = i18n.gettext_for(lang)
+    labels = {s: i18n.label("site_state", s, lang) for s in charts.STATE_COLOURS}
     year = data["year"]
     return DashboardContext(
         data=data,
@@ -54,9 +54,9 @@ def _context(data: dict[str, Any], lang: str) -> DashboardContext:
             ],
         ),
         gauge_chart=charts.aqi_gauge(data["current"], title="AQI"),
-        water_chart=charts.water_classes(data["water"], actual=t("water.actual"), target=t("water.target")),
+        water_chart=charts.water_classes(data["water"], actual=_("actual class"), target=_("target class")),
         good_days_chart=charts.progress_vs_target(
-            t("dash.good_days"), year["good_day_ratio"], year["good_day_target"], unit="%"
+            _("Good-air-day ratio"), year["good_day_ratio"], year["good_day_target"], unit="%"
         ),
         pm25_chart=charts.progress_vs_target(
             "PM2.5", year["pm2_5_mean"], year["pm2_5_target"], unit="µg/m³", lower_is_better=True
