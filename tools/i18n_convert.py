@@ -56,6 +56,7 @@ LABEL_TABLES = {
     "ent.order_": "enterprise_order",
     "as.sort_": "sort_key",
     "reports.format.": "report_format",
+    "site.range.": "time_range",
 }
 
 #: Names, not codes: a template that shows ``{{ x.<field> }}`` (optionally ``or "..."``) shows the
