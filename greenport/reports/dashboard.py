@@ -45,12 +45,30 @@ def data_generation(uow: ReportUow) -> Hashable:
 
 
 def data_reference_time(uow: ReportUow, *, sites: list[dict[str, Any]], now: datetime) -> datetime:
-    """``now``, or the end of the newest stored hour when the data stop earlier (a back-filled
-    demo year, an archive): statistics then describe the data's own year, not an empty one."""
-    latest = uow.monitoring.latest_aggregate_time([s["id"] for s in sites], period="hour")
+    """``now``, or the end of the newest hour with a *valid* stored aggregate when the data stop
+    earlier (a back-filled demo year, an archive, the first hour of a day not yet complete).
+
+    An hour stored incomplete and marked invalid (GB 3095-2012 Table 4) is no data to show: it
+    must not move a screen into a new day or year that has nothing valid yet."""
+    ids = [s["id"] for s in sites]
+    latest = uow.monitoring.latest_aggregate_time(ids, period="hour", valid_only=True)
     if latest is None:
         return now
     return min(now, latest + timedelta(hours=1) - timedelta(microseconds=1))
+
+
+def statistics_day(uow: ReportUow, *, sites: list[dict[str, Any]], now: datetime) -> date:
+    """The local (Asia/Shanghai) day the year's and the last 30 days' statistics run up to: the
+    newest day with a valid daily aggregate (HJ 663-2013 §5.3: only valid days count), never
+    after ``now``'s day; without daily data, the day of :func:`data_reference_time`.
+
+    So at midnight, and on 1 January, a screen keeps showing the day (and year) that has data
+    until the new one has a valid day of its own."""
+    ids = [s["id"] for s in sites]
+    latest = uow.monitoring.latest_aggregate_time(ids, period="day", valid_only=True)
+    if latest is None:
+        return local_date(data_reference_time(uow, sites=sites, now=now))
+    return min(local_date(now), local_date(latest))
 
 
 def current_city_aqi(
@@ -161,7 +179,7 @@ def dashboard(
     air_sites = [s for s in sites if s["kind"] == "air_station"]
     sections = [s for s in sites if s["kind"] == "water_section"]
     reference = data_reference_time(uow, sites=air_sites + sections, now=now)
-    today = local_date(reference)
+    today = statistics_day(uow, sites=air_sites + sections, now=now)
     city_wide = scope.town_codes is None and scope.park_id is None and scope.enterprise_id is None
     stat_air = reports.city_air_stations(air_sites) if city_wide else air_sites
     stat_sections = reports.city_sections(sections) if city_wide else sections
@@ -180,6 +198,8 @@ def dashboard(
         "data_until": reference.astimezone(CHINA_TZ).isoformat(timespec="minutes"),
         "year": {
             "year": today.year,
+            "start": date(today.year, 1, 1).isoformat(),
+            "end": today.isoformat(),
             "valid_days": year.valid_days,
             "good_days": year.good_days,
             "good_day_ratio": year.good_day_ratio,
