@@ -17,10 +17,6 @@ class MonitoringReadsPort(MonitoringReadModels, Protocol):
         self, site_ids: list[int], *, kind: str, period: str, start: datetime, end: datetime
     ) -> list[dict[str, Any]]: ...
 
-    def latest_aggregate_time(
-        self, site_ids: list[int], *, period: str, valid_only: bool = False
-    ) -> datetime | None: ...
-
     def data_version(self) -> Hashable: ...
 
 
