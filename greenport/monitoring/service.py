@@ -623,3 +623,42 @@ def site_observations(
     for period in periods:
         rows += uow.monitoring.observation_rows(site_id, start=start, end=end, period=period)
     return rows
+
+
+def latest_means_vs_limits(uow: MonitoringReadsUnitOfWork, *, site: dict[str, Any]) -> list[dict[str, Any]]:
+    """The newest valid hourly mean of each parameter of ``site`` (wherever in time it is), with
+    the limit it is judged against on its date (:func:`greenport.monitoring.status.applicable_limit`)
+    and whether it is over (an outlet: :func:`~greenport.monitoring.status.outlet_exceedances`,
+    the mean referred to the reference O2 where the limit asks it).
+
+    One dict per parameter: ``parameter``, ``unit`` (canonical), ``period_start`` (ISO 8601),
+    ``value``, ``limit`` / ``limit_low`` / ``standard`` / ``averaging`` (None without a published
+    limit), ``over`` (bool). Empty when the site has no valid hourly mean.
+    """
+    site_id = int(site["id"])
+    newest = uow.monitoring.latest_aggregate_time([site_id], period="hour", valid_only=True)
+    if newest is None:
+        return []
+    since = newest - HOURLY_WINDOW
+    hourly = uow.monitoring.latest_aggregates([site_id], period="hour", since=since).get(site_id, {})
+    daily = uow.monitoring.latest_aggregates([site_id], period="day", since=since).get(site_id, {})
+    judged = status.MonitoredSite.of(site)
+    over = {e.parameter for e in status.outlet_exceedances(judged, hourly=hourly, daily=daily)}
+    known = parameter_registry()
+    rows = []
+    for parameter, (start, value) in sorted(hourly.items()):
+        limit = status.applicable_limit(judged, parameter, period="hour", on=start)
+        rows.append(
+            {
+                "parameter": parameter,
+                "unit": known[parameter].unit if parameter in known else "",
+                "period_start": start.isoformat(),
+                "value": value,
+                "limit": limit.value if limit else None,
+                "limit_low": limit.low if limit else None,
+                "standard": limit.label if limit else None,
+                "averaging": limit.averaging if limit else None,
+                "over": parameter in over,
+            }
+        )
+    return rows

@@ -18,12 +18,15 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from greenport.accounts.model import CITY, RowScope
+from greenport.assessments import service as assessments_service
+from greenport.assessments.ports import AssessmentsUnitOfWork
+from greenport.kernel.errors import InvalidInput, NotFound
 from greenport.kernel.time import CHINA_TZ, local_date
 from greenport.monitoring import service as monitoring_service
-from greenport.monitoring.status import SiteState
+from greenport.monitoring.status import OUTLET_KINDS, SiteState
 from greenport.reports import service as reports
 from greenport.reports.air import AirSummary, SectionClass, city_hour
-from greenport.reports.ports import ReportUow
+from greenport.reports.ports import MonitoringReadsPort, RegistryReadsPort, ReportUow
 
 #: The real-time AQI is the newest hour of the last this many hours (HJ 633-2012 §5.2 hourly report).
 CURRENT_AQI_LOOKBACK = timedelta(hours=30)
@@ -208,4 +211,95 @@ def dashboard(
             "pm2_5_target": year.targets.get("pm2_5_annual_mean"),
         },
         "water": [w.to_dict() for w in water],
+    }
+
+
+#: The indicator system whose stored runs give an enterprise its evaluation class (亩均效益 A-D).
+ENTERPRISE_CLASS_SYSTEM = "enterprise_per_mu"
+
+
+class FirmRegistryPort(RegistryReadsPort, Protocol):
+    def visible_enterprise(self, enterprise_id: int, scope: RowScope) -> dict[str, Any] | None: ...
+
+
+class EnterpriseDashboardUow(AssessmentsUnitOfWork, Protocol):
+    """What the enterprise dashboard reads: monitoring, the registry and stored evaluation runs."""
+
+    @property
+    def monitoring(self) -> MonitoringReadsPort: ...
+
+    @property
+    def registry(self) -> FirmRegistryPort: ...
+
+
+def enterprise_class(uow: AssessmentsUnitOfWork, *, credit_code: str) -> dict[str, Any] | None:
+    """The firm's class in the newest stored run of :data:`ENTERPRISE_CLASS_SYSTEM` that rates it
+    (``period``, ``grade``, ``total``, ``rank``, ``units``, ``run_id``), or None: a class is only
+    ever read from a stored run, never computed here."""
+    runs = assessments_service.list_runs(uow, system_id=ENTERPRISE_CLASS_SYSTEM)
+    for run in sorted(runs, key=lambda r: (r.period, r.id or 0), reverse=True):
+        rows = run.unit_rows()
+        for row in rows:
+            if row.get("unit") == credit_code:
+                return {
+                    "period": run.period,
+                    "grade": row.get("grade"),
+                    "total": row.get("total"),
+                    "rank": row.get("rank"),
+                    "units": len(rows),
+                    "run_id": run.id,
+                }
+    return None
+
+
+def _beijing_iso(moment: str | None) -> str | None:
+    """An ISO 8601 instant as Beijing time (what a person reads), offset kept."""
+    if moment is None:
+        return None
+    return datetime.fromisoformat(moment).astimezone(CHINA_TZ).isoformat(timespec="minutes")
+
+
+def enterprise_dashboard(uow: EnterpriseDashboardUow, *, scope: RowScope, now: datetime) -> dict[str, Any]:
+    """The dashboard of an enterprise user's own firm (``scope.enterprise_id``), as a JSON-able dict:
+    the firm, each of its outlets with its state (:func:`greenport.monitoring.service.site_states`)
+    and its newest hourly means against their limits
+    (:func:`greenport.monitoring.service.latest_means_vs_limits`), its evaluation class from a
+    stored run (:func:`enterprise_class`) and its alarms (none are stored yet: an empty list, said
+    so on the page; nothing is made up). No park, town or city figure is drawn."""
+    if scope.enterprise_id is None:
+        raise InvalidInput("the enterprise dashboard is for an account tied to an enterprise", field="scope")
+    firm = uow.registry.visible_enterprise(scope.enterprise_id, scope)
+    if firm is None:
+        raise NotFound(f"no enterprise {scope.enterprise_id}", field="enterprise_id")
+    outlets = [
+        s
+        for s in uow.registry.visible_sites(scope)
+        if s["kind"] in OUTLET_KINDS and s.get("enterprise_id") == scope.enterprise_id
+    ]
+    states = {s["id"]: s for s in monitoring_service.site_states(uow, sites=outlets, now=now)}
+    rows = []
+    for outlet in outlets:
+        state = states[outlet["id"]]
+        rows.append(
+            {
+                "id": outlet["id"],
+                "code": outlet["code"],
+                "name": outlet["name"],
+                "kind": outlet["kind"],
+                "state": state["state"],
+                "last_seen": _beijing_iso(state["last_seen"]),
+                "emission_standard": outlet.get("emission_standard"),
+                "latest": [
+                    value | {"period_start": _beijing_iso(value["period_start"])}
+                    for value in monitoring_service.latest_means_vs_limits(uow, site=outlet)
+                ],
+            }
+        )
+    return {
+        "generated_at": now.astimezone(CHINA_TZ).isoformat(timespec="seconds"),
+        "enterprise": {k: firm.get(k) for k in ("id", "name", "credit_code", "town_code", "industry_code")},
+        "outlets": rows,
+        "counts": _state_counts(rows),
+        "evaluation": enterprise_class(uow, credit_code=str(firm["credit_code"])),
+        "alarms": [],
     }
