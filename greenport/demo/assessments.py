@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 
 from greenport.assessments import service
+from greenport.evaluation import evaluate
 from greenport.reports import service as reports_service
 from greenport.reports.ports import ReportUow
-from greenport.evaluation import evaluate
 from greenport.systems import get_system, system_ids
 
 PERIODS = ("2021", "2022")
