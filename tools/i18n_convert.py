@@ -82,7 +82,8 @@ LABELLED_EXPRESSIONS = {
     ("site.html", "ctx.period"): "period",
     ("assessment_unit.html", "a.kind"): "adjustment_kind",
 }
-_SHOWN_FIELD = re.compile(r"""\{\{ ([a-z_][\w.]*)\.(\w+)(?: or "[^"]*")? \}\}""")
+#: (Not after ``=`` or ``"``: a code in a link's query or a form value stays a code.)
+_SHOWN_FIELD = re.compile(r"""(?<![="])\{\{ ([a-z_][\w.]*)\.(\w+)(?: or "[^"]*")? \}\}""")
 _SHOWN_TIME = re.compile(
     r"""\{\{ ([a-z_][\w.]*\.(?:created_at|at|time|received_at|updated_at))(?:\[:\d+\])? \}\}"""
 )

@@ -17,7 +17,7 @@ Deterministic (seeded) data, calibrated where the seeds publish figures:
 from __future__ import annotations
 
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,6 +25,8 @@ import numpy as np
 
 from greenport.assessments import service
 from greenport.evaluation import evaluate
+from greenport.reports import service as reports_service
+from greenport.reports.ports import ReportUow
 from greenport.systems import get_system, system_ids
 
 PERIODS = ("2021", "2022")
@@ -86,7 +88,33 @@ def _year_factor(period: str) -> float:
 _CITY_AIR = {"2021": (83.8, 30.0), "2022": (82.6, 28.5)}
 
 
-def _town_rows(system_id: str, period: str, towns: Sequence[str], seed: int) -> dict[str, dict[str, Any]]:
+#: A town's measured air figures of a year: (good-air-day ratio [%], PM2.5 annual mean [µg/m³]).
+TownAir = tuple[float, float]
+
+
+def measured_town_air(uow: ReportUow, *, period: str) -> dict[str, TownAir]:
+    """Each town's air figures of ``period`` (``YYYY``) from its stations' stored daily values, by
+    the computation the dashboard and the scorecard publish (:func:`greenport.reports.service.scorecard`:
+    mean of daily means over the town's stations, HJ 663-2013; good days over valid days), rounded
+    as they publish them. Towns without a station, or without valid days, are absent."""
+    card = reports_service.scorecard(uow, period=period)
+    return {
+        town.code: (town.good_day_ratio, town.pm2_5_mean)
+        for town in card.towns
+        if town.good_day_ratio is not None and town.pm2_5_mean is not None
+    }
+
+
+def _town_rows(
+    system_id: str,
+    period: str,
+    towns: Sequence[str],
+    seed: int,
+    town_air: Mapping[str, TownAir] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Indicator values of the town-level units; a town's air figures are the measured ones
+    (``town_air``, :func:`measured_town_air`) where the monitoring data have them: one figure,
+    one computation; generated around the city's published figures where not (2021)."""
     rng = _rng(system_id, period, seed)
     good_city, pm_city = _CITY_AIR.get(period, _CITY_AIR["2022"])
     good_offsets = rng.normal(0, 1.6, len(towns))
@@ -96,9 +124,12 @@ def _town_rows(system_id: str, period: str, towns: Sequence[str], seed: int) -> 
     rows: dict[str, dict[str, Any]] = {}
     for k, town in enumerate(towns):
         q = float(np.clip(rng.normal(0.97, 0.05), 0.82, 1.06))  # the town's general performance
+        good_air, pm25 = (town_air or {}).get(
+            town, (round(good_city + good_offsets[k], 1), round(pm_city + pm_offsets[k], 1))
+        )
         common = {
-            "good_air_ratio": round(good_city + good_offsets[k], 1),
-            "pm25": round(pm_city + pm_offsets[k], 1),
+            "good_air_ratio": good_air,
+            "pm25": pm25,
             "water_class3_share": round(min(100.0, 100 * q + rng.normal(3, 2)), 1),
             "black_odour_water_eliminated": 100.0 if rng.random() < 0.85 else round(rng.uniform(80, 99), 1),
             "forest_coverage": round(20 * q + rng.normal(0, 1.2), 1),
@@ -426,12 +457,19 @@ def _coupling_rows(period: str, seed: int) -> dict[str, dict[str, Any]]:
 
 
 def demo_values(
-    system_id: str, period: str, *, seed: int = 2022, towns: Sequence[str] | None = None
+    system_id: str,
+    period: str,
+    *,
+    seed: int = 2022,
+    towns: Sequence[str] | None = None,
+    town_air: Mapping[str, TownAir] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Deterministic demo values ``{unit_key: {indicator_id: value}}`` of a shipped system for a period."""
+    """Deterministic demo values ``{unit_key: {indicator_id: value}}`` of a shipped system for a
+    period; ``town_air``: the towns' measured air figures (:func:`measured_town_air`), used as
+    the town systems' air indicators where given."""
     towns = list(towns or FALLBACK_TOWNS)
     if system_id in ("town_eco_performance", "leader_natural_resource_audit"):
-        return _town_rows(system_id, period, towns, seed)
+        return _town_rows(system_id, period, towns, seed, town_air)
     if system_id == "department_eco_performance":
         return _department_rows(period, seed)
     if system_id == "innovation_index":
@@ -476,7 +514,10 @@ def build(ctx: Any) -> dict[str, Any]:
                         recorded_at=stamp,
                     )
                 else:
-                    values = _clean(system_id, demo_values(system_id, period, seed=seed, towns=towns))
+                    town_air = measured_town_air(uow, period=period)
+                    values = _clean(
+                        system_id, demo_values(system_id, period, seed=seed, towns=towns, town_air=town_air)
+                    )
                     service.record_values(
                         uow,
                         system_id=system_id,

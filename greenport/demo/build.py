@@ -1,8 +1,9 @@
 """Build the demo city: the registry stage, then the stages of other areas.
 
 Stages are functions ``build(ctx: DemoContext) -> dict``: the registry stage
-(:func:`greenport.demo.city.build_registry`) always runs first; ``greenport.demo.assessments``
-and ``greenport.demo.monitoring`` run next (:data:`STAGES`). Their results are merged into the
+(:func:`greenport.demo.city.build_registry`) always runs first; ``greenport.demo.monitoring``
+and then ``greenport.demo.assessments`` (whose town air figures are the measured ones) run next
+(:data:`STAGES`). Their results are merged into the
 summary, which is otherwise computed from the database (:func:`greenport.demo.summary.summarise`).
 
 Progress: ``build_demo(..., progress=callback)`` calls ``callback(stage, done, total)`` when each
@@ -36,10 +37,11 @@ log = logging.getLogger(__name__)
 #: Seed of the published demo city.
 DEFAULT_SEED = 2022
 
-#: Stages run in this order after the registry stage: (summary key, build function).
+#: Stages run in this order after the registry stage: (summary key, build function). Monitoring
+#: comes first: the town assessments take the towns' air figures from its stored data.
 STAGES: tuple[tuple[str, Callable[[DemoContext], dict[str, Any]]], ...] = (
-    ("assessments", assessments_stage.build),
     ("monitoring", monitoring_stage.build),
+    ("assessments", assessments_stage.build),
 )
 
 #: Every stage of a build, in order, as ``progress`` names them.

@@ -123,6 +123,10 @@ class MonitoringReadModels(Protocol):
         self, site_id: int, *, start: datetime, end: datetime, period: str = "raw"
     ) -> list[dict[str, Any]]: ...
 
+    def latest_aggregate_time(
+        self, site_ids: list[int], *, period: str, valid_only: bool = False
+    ) -> datetime | None: ...
+
 
 class MonitoringReadsUnitOfWork(Protocol):
     @property

@@ -10,7 +10,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from greenport.kernel.errors import DomainError, InvalidInput, NotFound
@@ -514,18 +514,86 @@ def site_states(
     return out
 
 
+#: Periods a site's series is shown at: values as received, hourly and daily means (HJ 212-2017 §6.6).
+SERIES_PERIODS = ("raw", "hour", "day")
+#: The longest window drawn at each period [days]: a week of raw values is ~10,000 points per
+#: parameter at one value a minute, the bound of what a page draws (and of ``observation_rows``).
+MAX_SERIES_DAYS = {"raw": 7, "hour": 400, "day": 3660}
+#: Length of one period, to end a window just after its newest value.
+_PERIOD_LENGTH = {"raw": timedelta(seconds=1), "hour": timedelta(hours=1), "day": timedelta(days=1)}
+#: Before any monitoring data (the search for a site's newest value starts here).
+_BEFORE_ANY_DATA = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _check_period(period: str) -> None:
+    if period not in SERIES_PERIODS:
+        raise InvalidInput(f"period {period!r} is not one of {', '.join(SERIES_PERIODS)}", field="period")
+
+
+def latest_site_data(uow: MonitoringReadsUnitOfWork, *, site_id: int, period: str) -> datetime | None:
+    """Time of the newest stored value of ``site_id`` at ``period`` (``raw``: the newest
+    observation; ``hour``/``day``: the start of the newest mean, valid or not), or None."""
+    _check_period(period)
+    if period == "raw":
+        return uow.monitoring.sites_last_seen([site_id], since=_BEFORE_ANY_DATA).get(site_id)
+    return uow.monitoring.latest_aggregate_time([site_id], period=period)
+
+
+def site_window(
+    uow: MonitoringReadsUnitOfWork,
+    *,
+    site_id: int,
+    period: str,
+    days: float,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    now: datetime,
+) -> tuple[datetime, datetime]:
+    """The [start, end) window a site's chart shows (aware UTC).
+
+    Given ``start`` and ``end``, that window; otherwise the ``days`` [d] ending just after the
+    site's newest value at ``period`` (:func:`latest_site_data`): a site whose data stop a year
+    ago shows that year, not an empty week before today; ``now`` without any data. A window is
+    at most :data:`MAX_SERIES_DAYS` of its period (longer asks are an :class:`InvalidInput`).
+    """
+    _check_period(period)
+    if start is not None and end is not None:
+        if end <= start:
+            raise InvalidInput("the window's end is not after its start", field="to")
+        days = (end - start) / timedelta(days=1)
+    elif days <= 0:
+        raise InvalidInput(f"the window of {days} days is empty", field="range")
+    if days > MAX_SERIES_DAYS[period]:
+        raise InvalidInput(
+            f"a {period} series shows at most {MAX_SERIES_DAYS[period]} days, not {days:g}", field="range"
+        )
+    if start is not None and end is not None:
+        return start, end
+    newest = latest_site_data(uow, site_id=site_id, period=period)
+    stop = now if newest is None else newest + _PERIOD_LENGTH[period]
+    return stop - timedelta(days=days), stop
+
+
 def site_series(
     uow: MonitoringReadsUnitOfWork, *, site: dict[str, Any], period: str, start: datetime, end: datetime
 ) -> dict[str, Any]:
-    """Hourly or daily means (``period``) of ``site`` in [start, end), valid or not, per parameter
-    with the limit lines in force on ``end`` (:func:`greenport.monitoring.status.limit_lines`)."""
-    rows = uow.monitoring.aggregate_values(
-        [site["id"]], period=period, start=start, end=end, valid_only=False
-    )
+    """Raw values or hourly/daily means (``period``) of ``site`` in [start, end), valid or not,
+    per parameter with the limit lines in force on ``end``
+    (:func:`greenport.monitoring.status.limit_lines`; raw values are drawn against the 1-h limit)."""
+    _check_period(period)
     by_parameter: dict[str, list[tuple[str, float]]] = {}
-    for moment, _site, parameter, value in rows:
-        by_parameter.setdefault(parameter, []).append((moment.isoformat(), value))
+    if period == "raw":
+        for obs in uow.monitoring.observation_rows(site["id"], start=start, end=end, period="raw"):
+            if obs["value"] is not None:
+                by_parameter.setdefault(obs["parameter"], []).append((obs["time"], obs["value"]))
+    else:
+        rows = uow.monitoring.aggregate_values(
+            [site["id"]], period=period, start=start, end=end, valid_only=False
+        )
+        for moment, _site, parameter, value in rows:
+            by_parameter.setdefault(parameter, []).append((moment.isoformat(), value))
     judged = status.MonitoredSite.of(site)
+    limit_period = "hour" if period == "raw" else period
     return {
         "site": site,
         "period": period,
@@ -534,7 +602,7 @@ def site_series(
         "series": {
             parameter: {
                 "points": points,
-                "limits": status.limit_lines(judged, parameter, period=period, on=end),
+                "limits": status.limit_lines(judged, parameter, period=limit_period, on=end),
             }
             for parameter, points in sorted(by_parameter.items())
         },
@@ -554,4 +622,43 @@ def site_observations(
     rows: list[dict[str, Any]] = []
     for period in periods:
         rows += uow.monitoring.observation_rows(site_id, start=start, end=end, period=period)
+    return rows
+
+
+def latest_means_vs_limits(uow: MonitoringReadsUnitOfWork, *, site: dict[str, Any]) -> list[dict[str, Any]]:
+    """The newest valid hourly mean of each parameter of ``site`` (wherever in time it is), with
+    the limit it is judged against on its date (:func:`greenport.monitoring.status.applicable_limit`)
+    and whether it is over (an outlet: :func:`~greenport.monitoring.status.outlet_exceedances`,
+    the mean referred to the reference O2 where the limit asks it).
+
+    One dict per parameter: ``parameter``, ``unit`` (canonical), ``period_start`` (ISO 8601),
+    ``value``, ``limit`` / ``limit_low`` / ``standard`` / ``averaging`` (None without a published
+    limit), ``over`` (bool). Empty when the site has no valid hourly mean.
+    """
+    site_id = int(site["id"])
+    newest = uow.monitoring.latest_aggregate_time([site_id], period="hour", valid_only=True)
+    if newest is None:
+        return []
+    since = newest - HOURLY_WINDOW
+    hourly = uow.monitoring.latest_aggregates([site_id], period="hour", since=since).get(site_id, {})
+    daily = uow.monitoring.latest_aggregates([site_id], period="day", since=since).get(site_id, {})
+    judged = status.MonitoredSite.of(site)
+    over = {e.parameter for e in status.outlet_exceedances(judged, hourly=hourly, daily=daily)}
+    known = parameter_registry()
+    rows = []
+    for parameter, (start, value) in sorted(hourly.items()):
+        limit = status.applicable_limit(judged, parameter, period="hour", on=start)
+        rows.append(
+            {
+                "parameter": parameter,
+                "unit": known[parameter].unit if parameter in known else "",
+                "period_start": start.isoformat(),
+                "value": value,
+                "limit": limit.value if limit else None,
+                "limit_low": limit.low if limit else None,
+                "standard": limit.label if limit else None,
+                "averaging": limit.averaging if limit else None,
+                "over": parameter in over,
+            }
+        )
     return rows

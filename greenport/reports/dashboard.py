@@ -18,12 +18,15 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from greenport.accounts.model import CITY, RowScope
+from greenport.assessments import service as assessments_service
+from greenport.assessments.ports import AssessmentsUnitOfWork
+from greenport.kernel.errors import InvalidInput, NotFound
 from greenport.kernel.time import CHINA_TZ, local_date
 from greenport.monitoring import service as monitoring_service
-from greenport.monitoring.status import SiteState
+from greenport.monitoring.status import OUTLET_KINDS, SiteState
 from greenport.reports import service as reports
 from greenport.reports.air import AirSummary, SectionClass, city_hour
-from greenport.reports.ports import ReportUow
+from greenport.reports.ports import MonitoringReadsPort, RegistryReadsPort, ReportUow
 
 #: The real-time AQI is the newest hour of the last this many hours (HJ 633-2012 §5.2 hourly report).
 CURRENT_AQI_LOOKBACK = timedelta(hours=30)
@@ -45,12 +48,30 @@ def data_generation(uow: ReportUow) -> Hashable:
 
 
 def data_reference_time(uow: ReportUow, *, sites: list[dict[str, Any]], now: datetime) -> datetime:
-    """``now``, or the end of the newest stored hour when the data stop earlier (a back-filled
-    demo year, an archive): statistics then describe the data's own year, not an empty one."""
-    latest = uow.monitoring.latest_aggregate_time([s["id"] for s in sites], period="hour")
+    """``now``, or the end of the newest hour with a *valid* stored aggregate when the data stop
+    earlier (a back-filled demo year, an archive, the first hour of a day not yet complete).
+
+    An hour stored incomplete and marked invalid (GB 3095-2012 Table 4) is no data to show: it
+    must not move a screen into a new day or year that has nothing valid yet."""
+    ids = [s["id"] for s in sites]
+    latest = uow.monitoring.latest_aggregate_time(ids, period="hour", valid_only=True)
     if latest is None:
         return now
     return min(now, latest + timedelta(hours=1) - timedelta(microseconds=1))
+
+
+def statistics_day(uow: ReportUow, *, sites: list[dict[str, Any]], now: datetime) -> date:
+    """The local (Asia/Shanghai) day the year's and the last 30 days' statistics run up to: the
+    newest day with a valid daily aggregate (HJ 663-2013 §5.3: only valid days count), never
+    after ``now``'s day; without daily data, the day of :func:`data_reference_time`.
+
+    So at midnight, and on 1 January, a screen keeps showing the day (and year) that has data
+    until the new one has a valid day of its own."""
+    ids = [s["id"] for s in sites]
+    latest = uow.monitoring.latest_aggregate_time(ids, period="day", valid_only=True)
+    if latest is None:
+        return local_date(data_reference_time(uow, sites=sites, now=now))
+    return min(local_date(now), local_date(latest))
 
 
 def current_city_aqi(
@@ -161,7 +182,7 @@ def dashboard(
     air_sites = [s for s in sites if s["kind"] == "air_station"]
     sections = [s for s in sites if s["kind"] == "water_section"]
     reference = data_reference_time(uow, sites=air_sites + sections, now=now)
-    today = local_date(reference)
+    today = statistics_day(uow, sites=air_sites + sections, now=now)
     city_wide = scope.town_codes is None and scope.park_id is None and scope.enterprise_id is None
     stat_air = reports.city_air_stations(air_sites) if city_wide else air_sites
     stat_sections = reports.city_sections(sections) if city_wide else sections
@@ -180,6 +201,8 @@ def dashboard(
         "data_until": reference.astimezone(CHINA_TZ).isoformat(timespec="minutes"),
         "year": {
             "year": today.year,
+            "start": date(today.year, 1, 1).isoformat(),
+            "end": today.isoformat(),
             "valid_days": year.valid_days,
             "good_days": year.good_days,
             "good_day_ratio": year.good_day_ratio,
@@ -188,4 +211,95 @@ def dashboard(
             "pm2_5_target": year.targets.get("pm2_5_annual_mean"),
         },
         "water": [w.to_dict() for w in water],
+    }
+
+
+#: The indicator system whose stored runs give an enterprise its evaluation class (亩均效益 A-D).
+ENTERPRISE_CLASS_SYSTEM = "enterprise_per_mu"
+
+
+class FirmRegistryPort(RegistryReadsPort, Protocol):
+    def visible_enterprise(self, enterprise_id: int, scope: RowScope) -> dict[str, Any] | None: ...
+
+
+class EnterpriseDashboardUow(AssessmentsUnitOfWork, Protocol):
+    """What the enterprise dashboard reads: monitoring, the registry and stored evaluation runs."""
+
+    @property
+    def monitoring(self) -> MonitoringReadsPort: ...
+
+    @property
+    def registry(self) -> FirmRegistryPort: ...
+
+
+def enterprise_class(uow: AssessmentsUnitOfWork, *, credit_code: str) -> dict[str, Any] | None:
+    """The firm's class in the newest stored run of :data:`ENTERPRISE_CLASS_SYSTEM` that rates it
+    (``period``, ``grade``, ``total``, ``rank``, ``units``, ``run_id``), or None: a class is only
+    ever read from a stored run, never computed here."""
+    runs = assessments_service.list_runs(uow, system_id=ENTERPRISE_CLASS_SYSTEM)
+    for run in sorted(runs, key=lambda r: (r.period, r.id or 0), reverse=True):
+        rows = run.unit_rows()
+        for row in rows:
+            if row.get("unit") == credit_code:
+                return {
+                    "period": run.period,
+                    "grade": row.get("grade"),
+                    "total": row.get("total"),
+                    "rank": row.get("rank"),
+                    "units": len(rows),
+                    "run_id": run.id,
+                }
+    return None
+
+
+def _beijing_iso(moment: str | None) -> str | None:
+    """An ISO 8601 instant as Beijing time (what a person reads), offset kept."""
+    if moment is None:
+        return None
+    return datetime.fromisoformat(moment).astimezone(CHINA_TZ).isoformat(timespec="minutes")
+
+
+def enterprise_dashboard(uow: EnterpriseDashboardUow, *, scope: RowScope, now: datetime) -> dict[str, Any]:
+    """The dashboard of an enterprise user's own firm (``scope.enterprise_id``), as a JSON-able dict:
+    the firm, each of its outlets with its state (:func:`greenport.monitoring.service.site_states`)
+    and its newest hourly means against their limits
+    (:func:`greenport.monitoring.service.latest_means_vs_limits`), its evaluation class from a
+    stored run (:func:`enterprise_class`) and its alarms (none are stored yet: an empty list, said
+    so on the page; nothing is made up). No park, town or city figure is drawn."""
+    if scope.enterprise_id is None:
+        raise InvalidInput("the enterprise dashboard is for an account tied to an enterprise", field="scope")
+    firm = uow.registry.visible_enterprise(scope.enterprise_id, scope)
+    if firm is None:
+        raise NotFound(f"no enterprise {scope.enterprise_id}", field="enterprise_id")
+    outlets = [
+        s
+        for s in uow.registry.visible_sites(scope)
+        if s["kind"] in OUTLET_KINDS and s.get("enterprise_id") == scope.enterprise_id
+    ]
+    states = {s["id"]: s for s in monitoring_service.site_states(uow, sites=outlets, now=now)}
+    rows = []
+    for outlet in outlets:
+        state = states[outlet["id"]]
+        rows.append(
+            {
+                "id": outlet["id"],
+                "code": outlet["code"],
+                "name": outlet["name"],
+                "kind": outlet["kind"],
+                "state": state["state"],
+                "last_seen": _beijing_iso(state["last_seen"]),
+                "emission_standard": outlet.get("emission_standard"),
+                "latest": [
+                    value | {"period_start": _beijing_iso(value["period_start"])}
+                    for value in monitoring_service.latest_means_vs_limits(uow, site=outlet)
+                ],
+            }
+        )
+    return {
+        "generated_at": now.astimezone(CHINA_TZ).isoformat(timespec="seconds"),
+        "enterprise": {k: firm.get(k) for k in ("id", "name", "credit_code", "town_code", "industry_code")},
+        "outlets": rows,
+        "counts": _state_counts(rows),
+        "evaluation": enterprise_class(uow, credit_code=str(firm["credit_code"])),
+        "alarms": [],
     }

@@ -757,8 +757,11 @@ class MonitoringRepository:
             self.session.scalar(select(func.max(IndexRow.period_start))),
         )
 
-    def latest_aggregate_time(self, site_ids: list[int], *, period: str) -> datetime | None:
-        """Start of the newest stored aggregate of ``period`` among ``site_ids``."""
+    def latest_aggregate_time(
+        self, site_ids: list[int], *, period: str, valid_only: bool = False
+    ) -> datetime | None:
+        """Start of the newest stored aggregate of ``period`` among ``site_ids`` (with
+        ``valid_only``, of the newest one marked valid: an incomplete hour does not count)."""
         if not site_ids:
             return None
         query = (
@@ -767,6 +770,8 @@ class MonitoringRepository:
             .order_by(AggregateRow.period_start.desc())
             .limit(1)
         )
+        if valid_only:
+            query = query.where(AggregateRow.valid.is_(True), AggregateRow.value.is_not(None))
         return self.session.scalar(query)
 
     def latest_indices(

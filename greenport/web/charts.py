@@ -111,6 +111,7 @@ def city_map(
 
 
 def aqi_gauge(current: dict[str, Any] | None, *, title: str) -> dict[str, Any]:
+    """The current AQI on a 0-500 dial; without a value, no needle and "—" (a missing AQI is not 0)."""
     value = current.get("aqi") if current else None
     return {
         "series": [
@@ -118,12 +119,16 @@ def aqi_gauge(current: dict[str, Any] | None, *, title: str) -> dict[str, Any]:
                 "type": "gauge",
                 "min": 0,
                 "max": 500,
-                "detail": {"formatter": "{value}", "fontSize": 18, "offsetCenter": [0, "40%"]},
+                "detail": {
+                    "formatter": "{value}" if value is not None else "—",
+                    "fontSize": 18,
+                    "offsetCenter": [0, "40%"],
+                },
                 "title": {"show": False},
                 "axisLabel": {"show": False},
                 "axisTick": {"show": False},
                 "splitLine": {"length": 6},
-                "pointer": {"width": 4},
+                "pointer": {"width": 4, "show": value is not None},
                 "axisLine": {
                     "lineStyle": {
                         "width": 10,
@@ -137,7 +142,7 @@ def aqi_gauge(current: dict[str, Any] | None, *, title: str) -> dict[str, Any]:
                         ],
                     }
                 },
-                "data": [{"value": value if value is not None else 0, "name": title}],
+                "data": [{"value": value, "name": title}],
             }
         ]
     }

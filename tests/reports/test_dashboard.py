@@ -43,6 +43,8 @@ def test_city_wide_dashboard_shows_the_bulletins_figures(city_app: Any) -> None:
     targets = target_values()
     assert doc["year"] == {
         "year": 2022,
+        "start": "2022-01-01",
+        "end": "2022-06-30",
         "valid_days": 30,
         "good_days": 17,
         "good_day_ratio": 56.7,

@@ -208,11 +208,13 @@ def _seed(container, city: City) -> None:  # type: ignore[no-untyped-def]
 def _seed_assessments(container, city: City) -> None:  # type: ignore[no-untyped-def]
     """Indicator values of the town 1000-point system for 2021 and 2022; a run of 2021."""
     from greenport.assessments import service as assessments
-    from greenport.demo.assessments import demo_values
+    from greenport.demo.assessments import demo_values, measured_town_air
 
     with container.uow() as uow:
         for period in ("2021", "2022"):
-            values = demo_values("town_eco_performance", period, towns=[TOWN_A, TOWN_B])
+            # the towns' air figures measured by their stations (June 2022), as the demo takes them
+            town_air = measured_town_air(uow, period=period)
+            values = demo_values("town_eco_performance", period, towns=[TOWN_A, TOWN_B], town_air=town_air)
             assessments.record_values(uow, system_id="town_eco_performance", period=period, values=values)
         run = assessments.run_assessment(uow, system_id="town_eco_performance", period="2021", uncertainty=50)
         assert run.id is not None

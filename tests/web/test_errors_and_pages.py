@@ -15,6 +15,7 @@ PAGE_CONTEXTS = {
     "error.html": base.ErrorContext,
     "dashboard.html": dashboard.DashboardContext,
     "_dashboard_live.html": dashboard.DashboardContext,
+    "firm_dashboard.html": dashboard.FirmDashboardContext,
     "site.html": monitoring.SiteContext,
     "quarantine.html": monitoring.QuarantineContext,
     "devices.html": monitoring.DevicesContext,

@@ -53,20 +53,31 @@ def get_site(site_id: RowId, uow: UowDep, user: Annotated[Principal, allow(SIGNE
     return site
 
 
-@router.get("/sites/{site_id}/series", summary="Hourly or daily means of a site with the limits in force")
+@router.get(
+    "/sites/{site_id}/series",
+    summary="Raw values, hourly or daily means of a site with the limits in force",
+)
 def get_site_series(
     site_id: RowId,
     uow: UowDep,
     user: Annotated[Principal, allow(SIGNED_IN)],
-    period: Annotated[str, Query(pattern="^(hour|day)$")] = "hour",
-    days: Annotated[int, Query(ge=1, le=400)] = 7,
+    period: Annotated[str, Query(pattern="^(raw|hour|day)$")] = "hour",
+    days: Annotated[
+        float, Query(gt=0, le=3660, description="Length of the window [days] (raw: at most 7, hour: 400).")
+    ] = 7,
     end: Annotated[
-        Instant | None, Query(description="End of the window (ISO 8601 with offset); default now.")
+        Instant | None,
+        Query(
+            description="End of the window (ISO 8601 with offset); default just after the site's newest data."
+        ),
     ] = None,
 ) -> dict[str, Any]:
     site = enterprises.visible_site(uow, scope=user.scope, site_id=site_id)
-    stop = end or utcnow()
-    return monitoring.site_series(uow, site=site, period=period, start=stop - timedelta(days=days), end=stop)
+    start = end - timedelta(days=days) if end is not None else None
+    first, stop = monitoring.site_window(
+        uow, site_id=site_id, period=period, days=days, start=start, end=end, now=utcnow()
+    )
+    return monitoring.site_series(uow, site=site, period=period, start=first, end=stop)
 
 
 @router.get(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -13,18 +13,20 @@ from greenport.accounts.model import DISCLOSED, Principal, Role
 from greenport.bootstrap import UnitOfWork
 from greenport.enterprises import service as enterprises_service
 from greenport.enterprises.model import SiteKind
-from greenport.kernel.time import local_date, utcnow
+from greenport.kernel.time import utcnow
 from greenport.reports import service as reports
-from greenport.reports.dashboard import data_reference_time
+from greenport.reports.dashboard import statistics_day
 from greenport.web.deps import Gate
 from greenport.web.response_cache import HotCache, HotRoute, TtlCache, dumps
 
 router = APIRouter(prefix="/public", tags=["public"])
 
 
-def public_air(uow: UnitOfWork) -> dict[str, Any]:
+def public_air(uow: UnitOfWork, *, now: datetime | None = None) -> dict[str, Any]:
+    """The disclosed air figures up to the newest day with valid data (``now``: aware UTC, the
+    clock by default), so a new day or year without valid data yet does not empty the page."""
     sites = enterprises_service.visible_sites(uow, scope=DISCLOSED, kind=SiteKind.AIR_STATION)
-    today = local_date(data_reference_time(uow, sites=sites, now=utcnow()))
+    today = statistics_day(uow, sites=sites, now=now or utcnow())
     city = reports.city_air_stations(sites)
     month = reports.air_summary(uow, air_sites=city, start=today - timedelta(days=30), end=today)
     year = reports.air_summary(uow, air_sites=city, start=date(today.year, 1, 1), end=today)
@@ -35,9 +37,9 @@ def public_air(uow: UnitOfWork) -> dict[str, Any]:
     }
 
 
-def public_water(uow: UnitOfWork) -> dict[str, Any]:
+def public_water(uow: UnitOfWork, *, now: datetime | None = None) -> dict[str, Any]:
     sections = enterprises_service.visible_sites(uow, scope=DISCLOSED, kind=SiteKind.WATER_SECTION)
-    today = local_date(data_reference_time(uow, sites=sections, now=utcnow()))
+    today = statistics_day(uow, sites=sections, now=now or utcnow())
     classes = reports.water_summary(uow, sections=sections, start=today - timedelta(days=30), end=today)
     return {"data": [c.to_dict() for c in classes], "count": len(classes)}
 

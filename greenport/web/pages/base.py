@@ -16,7 +16,7 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from greenport.accounts.model import ADMINS, ANALYSTS, ANONYMOUS, SIGNED_IN, Principal
+from greenport.accounts.model import ADMINS, ANALYSTS, ANONYMOUS, SIGNED_IN, Principal, Role
 from greenport.kernel.errors import DomainError
 from greenport.web import auth, i18n
 from greenport.web.api.assessments import READERS as ASSESSMENT_READERS
@@ -48,8 +48,11 @@ class MenuPage:
 #: menu lists the link only when the same gate admits the user (no link that answers 403).
 #: ``key`` is the menu entry's English msgid (marked for extraction with ``N_``, translated by the
 #: template's ``gettext(item.key)``).
+#: The first page of the menu a user may open is their landing page (:func:`landing_page`):
+#: the city's map for the staff, an enterprise's own dashboard, 信息公开 for the public.
 MENU: tuple[MenuPage, ...] = (
-    MenuPage(N_("One map"), "/", Gate(SIGNED_IN)),
+    MenuPage(N_("One map"), "/", Gate(SIGNED_IN - {Role.ENTERPRISE})),
+    MenuPage(N_("My enterprise"), "/my-firm", Gate(frozenset({Role.ENTERPRISE}))),
     MenuPage(N_("Towns"), "/towns", Gate(SIGNED_IN)),
     MenuPage(N_("Enterprises"), "/enterprises", Gate(SIGNED_IN)),
     MenuPage(N_("Assessments"), "/assessments", Gate(ASSESSMENT_READERS)),
@@ -59,6 +62,12 @@ MENU: tuple[MenuPage, ...] = (
     MenuPage(N_("Public disclosure"), "/public", PUBLIC_GATE),
 )
 _MENU_GATES = {page.href: page.gate for page in MENU}
+
+
+def landing_page(user: Principal) -> str:
+    """Where ``user`` lands (after logging in, or asking for ``/``): the first page of
+    :data:`MENU` their role may open (信息公开 is open to everyone, so there always is one)."""
+    return next(page.href for page in MENU if page.gate.permits(user))
 
 
 def menu_gate(href: str) -> Gate:

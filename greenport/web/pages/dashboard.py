@@ -7,15 +7,28 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from greenport.accounts.model import ANONYMOUS, SIGNED_IN, Principal, RowScope
+from greenport.accounts.model import ANONYMOUS, SIGNED_IN, Principal, Role, RowScope
+from greenport.kernel.time import utcnow
+from greenport.reports import dashboard as dashboard_figures
 from greenport.web import charts, i18n
 from greenport.web.api.dashboard import dashboard_data
-from greenport.web.deps import Gate
-from greenport.web.pages.base import HTML, chrome, hot_page, menu_gate, page_chrome, render_bytes, viewer
+from greenport.web.deps import Gate, UowDep
+from greenport.web.pages.base import (
+    HTML,
+    chrome,
+    hot_page,
+    landing_page,
+    menu_gate,
+    menu_page,
+    page_chrome,
+    render,
+    render_bytes,
+    viewer,
+)
 from greenport.web.response_cache import HotCache, HotRoute, Producer
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -118,8 +131,15 @@ def page_producer(hot: HotCache, templates: Jinja2Templates, user: Principal, la
     return produce
 
 
+#: ``/`` admits every signed-in role: one the map is not for is sent to its own landing page
+#: (:func:`greenport.web.pages.base.landing_page`) instead of a 403.
+HOME_GATE = Gate(frozenset(Role))
+
+
 @router.get(PAGE.path)
-async def dashboard_page(request: Request, user: Annotated[Principal, Depends(PAGE.gate)]) -> Response:
+async def dashboard_page(request: Request, user: Annotated[Principal, Depends(HOME_GATE)]) -> Response:
+    if not PAGE.gate.permits(user):
+        return RedirectResponse(landing_page(user), status_code=303)
     lang = chrome(request).lang
     hot: HotCache = request.app.state.hot
     templates = request.app.state.templates
@@ -138,3 +158,19 @@ async def dashboard_fragment(request: Request, user: Annotated[Principal, Depend
     producer = live_producer(hot, request.app.state.templates, user, lang)
     entry = await hot.body(LIVE.key(user, lang), producer, HTML)
     return Response(entry.body, media_type=HTML, headers={"etag": entry.etag})
+
+
+@dataclass(frozen=True)
+class FirmDashboardContext:
+    data: dict[str, Any] = field(
+        metadata={"help": "the firm's dashboard (reports.dashboard.enterprise_dashboard)"}
+    )
+
+
+@router.get("/my-firm")
+def firm_dashboard_page(
+    request: Request, uow: UowDep, user: Annotated[Principal, menu_page("/my-firm")]
+) -> Response:
+    """An enterprise user's own firm: its outlets against their limits, its class, its alarms."""
+    data = dashboard_figures.enterprise_dashboard(uow, scope=user.scope, now=utcnow())
+    return render(request, "firm_dashboard.html", FirmDashboardContext(data=data))

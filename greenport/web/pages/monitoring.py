@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from greenport.accounts.model import SIGNED_IN, Principal
 from greenport.enterprises import service as enterprises
 from greenport.kernel.parameters import registry
-from greenport.kernel.time import utcnow
+from greenport.kernel.time import local_date, local_day_bounds, utc_to_local, utcnow
 from greenport.monitoring import service as monitoring
 from greenport.web import charts
 from greenport.web.api.monitoring import quarantine_row
@@ -23,6 +23,13 @@ from greenport.web.params import RowId
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
 
+#: The ranges the site page offers (query ``range``) [days].
+RANGES = {"24h": 1, "7d": 7, "30d": 30, "1y": 365}
+DEFAULT_RANGE = {"raw": "24h", "hour": "7d", "day": "1y"}
+#: Hours of raw values with their device flags listed under the charts.
+FLAG_HOURS = 6
+
+
 @dataclass(frozen=True)
 class SiteContext:
     site: dict[str, Any] = field(metadata={"help": "the site (registry row)"})
@@ -31,7 +38,18 @@ class SiteContext:
     )
     observations: list[dict[str, Any]] = field(metadata={"help": "recent raw values with device flags"})
     devices: list[dict[str, Any]] = field(metadata={"help": "data loggers of the site"})
-    period: str = field(metadata={"help": "hour | day"})
+    period: str = field(metadata={"help": "raw | hour | day"})
+    range: str = field(metadata={"help": "the chosen range (a key of RANGES), or '' for from/to"})
+    ranges: list[str] = field(metadata={"help": "the ranges offered"})
+    periods: list[str] = field(metadata={"help": "the periods offered"})
+    window_start: str = field(metadata={"help": "start of the window shown, Beijing time YYYY-MM-DD HH:MM"})
+    window_end: str = field(metadata={"help": "end of the window shown, Beijing time YYYY-MM-DD HH:MM"})
+    date_from: str = field(metadata={"help": "local date of the window's start (form value)"})
+    date_to: str = field(metadata={"help": "local date of the window's last day (form value)"})
+
+
+def _beijing(moment: datetime) -> str:
+    return utc_to_local(moment).strftime("%Y-%m-%d %H:%M")
 
 
 @router.get("/sites/{site_id}")
@@ -40,15 +58,30 @@ def site_page(
     request: Request,
     uow: UowDep,
     user: Annotated[Principal, allow(SIGNED_IN)],
-    period: str = "hour",
-    days: int = 7,
+    period: Annotated[str, Query(pattern="^(raw|hour|day)$")] = "hour",
+    range_: Annotated[str | None, Query(alias="range", pattern="^(24h|7d|30d|1y)$")] = None,
+    date_from: Annotated[date | None, Query(alias="from")] = None,
+    date_to: Annotated[date | None, Query(alias="to")] = None,
 ) -> Response:
+    """A site's series at ``period`` over a range ending at its newest data (or ``from``-``to``,
+    local dates), its devices and its latest raw values with their flags."""
     site = enterprises.visible_site(uow, scope=user.scope, site_id=site_id)
-    period = period if period in ("hour", "day") else "hour"
     now = utcnow()
-    series = monitoring.site_series(
-        uow, site=site, period=period, start=now - timedelta(days=max(1, min(days, 400))), end=now
-    )
+    if date_from is not None and date_to is not None:
+        chosen = ""
+        start, end = monitoring.site_window(
+            uow,
+            site_id=site_id,
+            period=period,
+            days=0,
+            start=local_day_bounds(date_from)[0],
+            end=local_day_bounds(date_to)[1],
+            now=now,
+        )
+    else:
+        chosen = range_ or DEFAULT_RANGE[period]
+        start, end = monitoring.site_window(uow, site_id=site_id, period=period, days=RANGES[chosen], now=now)
+    series = monitoring.site_series(uow, site=site, period=period, start=start, end=end)
     known = registry()
     option_list = []
     for parameter, entry in series["series"].items():
@@ -56,15 +89,27 @@ def site_page(
         option_list.append(
             charts.series_vs_limits(entry["points"], parameter=parameter, unit=unit, limits=entry["limits"])
         )
+    flag_start, flag_end = monitoring.site_window(
+        uow, site_id=site_id, period="raw", days=FLAG_HOURS / 24, now=now
+    )
     obs = monitoring.site_observations(
-        uow,
-        site_id=site_id,
-        start=now - timedelta(hours=6),
-        end=now + timedelta(hours=1),
-        periods=("minute", "raw"),
+        uow, site_id=site_id, start=flag_start, end=flag_end, periods=("minute", "raw")
     )
     devices = enterprises.visible_devices(uow, scope=user.scope, site_id=site_id)
-    ctx = SiteContext(site=site, charts=option_list, observations=obs[-200:], devices=devices, period=period)
+    ctx = SiteContext(
+        site=site,
+        charts=option_list,
+        observations=obs[-200:],
+        devices=devices,
+        period=period,
+        range=chosen,
+        ranges=list(RANGES),
+        periods=list(monitoring.SERIES_PERIODS),
+        window_start=_beijing(start),
+        window_end=_beijing(end),
+        date_from=local_date(start).isoformat(),
+        date_to=local_date(end - timedelta(microseconds=1)).isoformat(),
+    )
     return render(request, "site.html", ctx)
 
 
