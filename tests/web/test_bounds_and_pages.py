@@ -129,6 +129,15 @@ def _fill_page(path: str, city: City) -> str:
     return re.sub(r"{(\w+)}", lambda m: str(values[m.group(1)]), path)
 
 
+#: Pages of one role only (an enterprise's own dashboard), opened as that role by the page checks.
+PAGE_ROLES = {"/my-firm": "enterprise"}
+
+
+def page_role(path: str) -> str:
+    """The role the every-page checks open ``path`` as: the city admin, or the page's only role."""
+    return PAGE_ROLES.get(path, "city_admin")
+
+
 def test_every_page_renders_for_the_admin(lite_app: Any) -> None:
     """Every HTML page (GET, outside /api) answers 200 to the city admin (a page of one role only,
     such as an enterprise's own dashboard, to that role), so no template error can hide behind a
@@ -136,9 +145,8 @@ def test_every_page_renders_for_the_admin(lite_app: Any) -> None:
     client, city = lite_app
     pages = [r.path for r in http_routes(client.app) if "GET" in r.methods and not r.path.startswith("/api")]
     assert {"/devices", "/quarantine", "/towns", "/assessments"} <= set(pages)
-    only_for = {"/my-firm": "enterprise"}
     for path in pages:
-        response = client.get(_fill_page(path, city), headers=bearer(city, only_for.get(path, "city_admin")))
+        response = client.get(_fill_page(path, city), headers=bearer(city, page_role(path)))
         assert response.status_code == 200, f"{path}: {response.status_code} {response.text[:300]}"
         assert response.headers["content-type"].startswith("text/html"), path
 

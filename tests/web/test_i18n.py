@@ -27,7 +27,7 @@ from greenport.regions.model import DivisionLevel, GridLevel, ParkKind
 from greenport.web import i18n
 from greenport.web.i18n_extract import extract
 from tests.web.conftest import bearer
-from tests.web.test_bounds_and_pages import _fill_page, http_routes
+from tests.web.test_bounds_and_pages import _fill_page, http_routes, page_role
 
 ROOT = Path(__file__).resolve().parents[2]
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff5e]")
@@ -155,7 +155,7 @@ def _visible_text(html: str) -> str:
 
 
 def test_every_page_speaks_one_language(lite_app: Any) -> None:
-    """Rendered for the city admin in each language: no Chinese on English pages (but proper
+    """Rendered for the city admin (or a page's only role) in each language: no Chinese on English pages (but proper
     names), no English words on Chinese pages (but the codes and units of ``i18n_allow.txt``)."""
     client, city = lite_app
     pages = [r.path for r in http_routes(client.app) if "GET" in r.methods and not r.path.startswith("/api")]
@@ -163,8 +163,8 @@ def test_every_page_speaks_one_language(lite_app: Any) -> None:
     problems = []
     for path in pages:
         url = _fill_page(path, city)
-        zh = _visible_text(client.get(url + "?lang=zh", headers=bearer(city, "city_admin")).text)
-        en = _visible_text(client.get(url + "?lang=en", headers=bearer(city, "city_admin")).text)
+        zh = _visible_text(client.get(url + "?lang=zh", headers=bearer(city, page_role(path))).text)
+        en = _visible_text(client.get(url + "?lang=en", headers=bearer(city, page_role(path))).text)
         if noise := re.findall(r"\d+\.\d{5,}", zh + en):
             problems.append(f"{path}: unrounded numbers {noise}")
         if left := _english_left(zh):
