@@ -148,22 +148,33 @@ def aqi_gauge(current: dict[str, Any] | None, *, title: str) -> dict[str, Any]:
     }
 
 
-def water_classes(sections: list[dict[str, Any]], *, actual: str, target: str) -> dict[str, Any]:
-    """Bar chart of each section's class (lower is better) with its target as a marker."""
+def water_classes(
+    sections: list[dict[str, Any]], *, actual: str, target: str, class_names: Sequence[str]
+) -> dict[str, Any]:
+    """Bar chart of each section's class (lower is better) with its target as a marker.
+
+    ``class_names`` are the six classes in the page's language (Ⅰ类 … Ⅴ类, 劣Ⅴ类: GB 3838-2002 §4 and
+    the 劣Ⅴ类 of the bulletins), shown on the value axis instead of the numbers 1-6.
+    """
     names = [s["name"] for s in sections]
     return {
         "tooltip": {"trigger": "axis"},
         "legend": {"data": [actual, target]},
         "grid": {**GRID, "top": 40},
         "xAxis": category_axis(names),
-        "yAxis": {"type": "value", "min": 0, "max": 6, "inverse": False, "name": "class"},
+        "yAxis": {
+            "type": "category",
+            "data": list(class_names),
+            "boundaryGap": False,
+            "axisLabel": {"interval": 0},
+        },
         "series": [
             {
                 "name": actual,
                 "type": "bar",
                 "data": [
                     {
-                        "value": s.get("actual_class"),
+                        "value": None if s.get("actual_class") is None else s["actual_class"] - 1,
                         "itemStyle": {"color": WATER_CLASS_COLOURS.get(s.get("actual_class") or 0, "#ccc")},
                     }
                     for s in sections
@@ -173,7 +184,7 @@ def water_classes(sections: list[dict[str, Any]], *, actual: str, target: str) -
                 "name": target,
                 "type": "scatter",
                 "symbol": "diamond",
-                "data": [s.get("target_class") for s in sections],
+                "data": [None if s.get("target_class") is None else s["target_class"] - 1 for s in sections],
             },
         ],
     }

@@ -67,7 +67,12 @@ def _context(data: dict[str, Any], lang: str) -> DashboardContext:
             ],
         ),
         gauge_chart=charts.aqi_gauge(data["current"], title="AQI"),
-        water_chart=charts.water_classes(data["water"], actual=_("actual class"), target=_("target class")),
+        water_chart=charts.water_classes(
+            data["water"],
+            actual=_("actual class"),
+            target=_("target class"),
+            class_names=[i18n.label("water_class", str(code), lang) for code in range(1, 7)],
+        ),
         good_days_chart=charts.progress_vs_target(
             _("Good-air-day ratio"), year["good_day_ratio"], year["good_day_target"], unit="%"
         ),
