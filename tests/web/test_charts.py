@@ -40,9 +40,15 @@ def test_town_names_are_drawn_on_the_map_and_parks_keep_theirs_off() -> None:
 
 
 def test_long_category_labels_are_rotated_and_kept_inside_the_grid() -> None:
+    classes = ["Ⅰ类", "Ⅱ类", "Ⅲ类", "Ⅳ类", "Ⅴ类", "劣Ⅴ类"]
     water = charts.water_classes(
-        [{"name": "张家港河二干河交汇处", "actual_class": 3, "target_class": 3}], actual="实际", target="目标"
+        [{"name": "张家港河二干河交汇处", "actual_class": 3, "target_class": 3}],
+        actual="实际",
+        target="目标",
+        class_names=classes,
     )
+    assert water["yAxis"]["data"] == classes  # Ⅰ-Ⅴ类 and 劣Ⅴ类 on the axis, not 1-6
+    assert water["series"][0]["data"][0]["value"] == classes.index("Ⅲ类")
     assert water["xAxis"]["axisLabel"] == {
         "interval": 0,
         "rotate": charts.LABEL_ROTATION,
