@@ -7,6 +7,7 @@ document with exit 0 would look like a clean month).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -51,8 +52,13 @@ def _emit(
             result = compute(uow, settings)
         if not result.has_data:
             fail(f"no monitoring data for {period} in the database: nothing to report", as_json=as_json)
-        if fmt == "json":
+        if fmt == "json" and out is None:
             print_json(result.to_dict())
+            return
+        if fmt == "json":
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=2, default=str) + "\n")
+            typer.echo(str(out))
             return
         path = out or Path(f"{kind}-{period}.{fmt}")
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ write an empty bulletin. Each case below must say what is wrong in one line and 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -83,3 +84,14 @@ def test_a_month_without_data_is_reported(lite_app: Any, elsewhere: Path) -> Non
     _one_line_error(
         _run("bulletin", "--month", "2022-06", "--issued", "July", "--database-url", url), "--issued"
     )
+
+
+def test_out_is_honoured_for_json_too(lite_app: Any, elsewhere: Path) -> None:
+    client, _city = lite_app
+    url = client.app.state.container.settings.database_url
+    result = _run(
+        "bulletin", "--month", "2022-06", "--database-url", url, "--format", "json", "--out", "b.json"
+    )
+    assert result.exit_code == 0, result.output
+    figures = json.loads((elsewhere / "b.json").read_text(encoding="utf-8"))
+    assert figures["month"] == "2022-06" and result.output.strip() == "b.json"
