@@ -55,7 +55,7 @@ def _emit(
         if fmt == "json" and out is None:
             print_json(result.to_dict())
             return
-        if fmt == "json":
+        if fmt == "json" and out is not None:
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=2, default=str) + "\n")
             typer.echo(str(out))

@@ -657,6 +657,8 @@ def latest_means_vs_limits(uow: MonitoringReadsUnitOfWork, *, site: dict[str, An
                 "limit": limit.value if limit else None,
                 "limit_low": limit.low if limit else None,
                 "standard": limit.label if limit else None,
+                "standard_code": limit.standard if limit else None,
+                "reference_o2": limit.reference_o2 if limit else None,
                 "averaging": limit.averaging if limit else None,
                 "over": parameter in over,
             }

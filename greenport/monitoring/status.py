@@ -117,7 +117,8 @@ class Limit:
     ``value`` is the upper limit and ``low`` the lower one (pH), both in the parameter's canonical
     unit; ``averaging`` the period of the mean it is judged on (``hour`` or ``day``);
     ``reference_o2`` [%] the reference O2 a flue-gas limit refers to; ``label`` names the
-    standard and edition.
+    standard and edition; ``standard`` is an emission standard's key (its name for people is in
+    the ``emission_standard`` label table), None for ambient and surface-water limits.
     """
 
     label: str
@@ -125,6 +126,7 @@ class Limit:
     low: float | None = None
     averaging: str = "hour"
     reference_o2: float | None = None
+    standard: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +235,7 @@ def applicable_limit(
                 low=None if rule.limit_low is None else float(rule.limit_low),
                 averaging="hour" if rule.averaging == "hour" else "day",
                 reference_o2=rule.reference_o2,
+                standard=rule.standard,
             )
         if site.kind == WATER_SECTION and site.target_class is not None:
             factor = water.factor_limits(parameter, "lake" if site.waterbody == "lake" else "river")
