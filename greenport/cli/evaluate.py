@@ -25,6 +25,7 @@ from greenport.cli.context import console, fail, print_json, writable_path
 from greenport.evaluation import EvaluationError, EvaluationResult, System, evaluate, load_system
 from greenport.kernel.errors import DomainError, InvalidInput, InvalidRows, RowError
 from greenport.kernel.fields import cell_number
+from greenport.kernel.time import format_local
 from greenport.systems import get_system, system_ids
 from greenport.tabular import Sheet, Table, TemplateColumn, read_table, write_template, write_xlsx
 
@@ -377,7 +378,7 @@ def _stored(
         for item in payload:
             console.print(
                 f"{item['run_id']:6} {item['system_id']:32} {item['period']:8} {item['units']:5} units  "
-                f"{item['created_at']}"
+                f"{format_local(item['created_at'])}"
             )
     else:
         console.print(

@@ -21,7 +21,7 @@ from greenport.cli.context import console, container, export_app, fail, print_js
 from greenport.config import get_settings
 from greenport.ingest.simulator import SimResult
 from greenport.kernel.errors import DomainError, InvalidInput
-from greenport.kernel.time import CHINA_TZ, local_to_utc, utcnow
+from greenport.kernel.time import format_local, local_to_utc, utcnow
 from greenport.protocol import lookup_factor
 from greenport.tabular import write_csv_rows
 
@@ -31,7 +31,9 @@ ingest_app = typer.Typer(
 devices_app = typer.Typer(help="HJ 212 data loggers (devices): add, list.", no_args_is_help=True)
 
 _DB = typer.Option(None, "--database", help="Database URL (default: GREENPORT_DATABASE_URL).")
-_JSON = typer.Option(False, "--json", help="Machine-readable output.")
+_JSON = typer.Option(
+    False, "--json", help="Machine-readable output (times ISO 8601 with offset; else Beijing time)."
+)
 
 
 @ingest_app.callback()
@@ -230,7 +232,9 @@ def quarantine_command(
         if as_json:
             print_json({"purged": purged, "before": before.isoformat()})
         else:
-            typer.echo(f"purged {purged} quarantine entries received before {before.isoformat()}")
+            typer.echo(
+                f"purged {purged} quarantine entries received before {format_local(before)} (Beijing time)"
+            )
         return
     with container(database).uow() as uow:
         entries = service.quarantine(uow, limit=limit, reason=reason)
@@ -251,8 +255,8 @@ def quarantine_command(
     if as_json:
         print_json(rows)
         return
-    for row in rows:
-        typer.echo(f"{row['received_at']}  {row['reason']:<22} {row['mn'] or '-':<24} {row['detail']}")
+    for e in entries:
+        typer.echo(f"{format_local(e.received_at)}  {e.reason:<22} {e.mn or '-':<24} {e.detail}")
 
 
 @ingest_app.command("failures")
@@ -279,8 +283,8 @@ def failures_command(
     if as_json:
         print_json(rows)
         return
-    for row in rows:
-        typer.echo(f"{row['period_start']}  site {row['site_id']:<6} {row['error']}")
+    for f in failures:
+        typer.echo(f"{format_local(f.period_start)}  site {f.site_id:<6} {f.error}")
 
 
 def _simulated_devices(database: str | None, password: str | None, limit: int | None) -> list[Any]:
@@ -379,7 +383,7 @@ def print_simulation(result: SimResult) -> None:
     for injection in result.injections:
         names = ", ".join(_factor_name(code) for code in injection.parameters)
         window = (
-            f"DataTime {_beijing(injection.first)} to {_beijing(injection.last)} (Beijing time)"
+            f"DataTime {format_local(injection.first)} to {format_local(injection.last)} (Beijing time)"
             if injection.first and injection.last
             else "no frame fell in its window (run longer)"
         )
@@ -395,10 +399,6 @@ def print_simulation(result: SimResult) -> None:
 def _factor_name(code: str) -> str:
     factor = lookup_factor(code)
     return f"{factor.name_zh} {code}" if factor is not None else code
-
-
-def _beijing(moment: datetime) -> str:
-    return moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S")
 
 
 @devices_app.command("add")

@@ -73,6 +73,15 @@ def _emit(
         typer.echo(str(path))
 
 
+def _issue_date(issued: str | None, as_json: bool) -> date:
+    """``--issued`` as a date; without it, today in Beijing time (a document is dated as the
+    city reads its calendar, not by the UTC day)."""
+    try:
+        return date.fromisoformat(issued) if issued else local_date(utcnow())
+    except ValueError:
+        fail(f"--issued {issued!r} is not a date YYYY-MM-DD", as_json=as_json)
+
+
 @report_app.command("bulletin")
 def bulletin_command(
     month: str = typer.Option(..., help="Month as YYYY-MM, e.g. 2022-06."),
@@ -90,10 +99,7 @@ def bulletin_command(
     """
     from greenport.reports import render, service
 
-    try:
-        issued_on = date.fromisoformat(issued) if issued else local_date(utcnow())
-    except ValueError:
-        fail(f"--issued {issued!r} is not a date YYYY-MM-DD", as_json=as_json)
+    issued_on = _issue_date(issued, as_json)
 
     _emit(
         "bulletin",
@@ -112,6 +118,11 @@ def scorecard_command(
     period: str = typer.Option(..., help="Year (YYYY) or month (YYYY-MM)."),
     format: str = typer.Option("pdf", "--format", help="pdf | xlsx | docx | json"),
     out: Path | None = typer.Option(None, "--out"),
+    issued: str | None = typer.Option(
+        None,
+        "--issued",
+        help="Issue date YYYY-MM-DD printed on the scorecard (default: today, Beijing time).",
+    ),
     database_url: str | None = typer.Option(None, "--database-url"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -121,6 +132,8 @@ def scorecard_command(
     """
     from greenport.reports import render, service
 
+    issued_on = _issue_date(issued, as_json)
+
     _emit(
         "scorecard",
         period,
@@ -128,7 +141,9 @@ def scorecard_command(
         out,
         database_url,
         as_json,
-        lambda uow, _settings: service.scorecard(uow, period=period),
+        lambda uow, settings: service.scorecard(
+            uow, period=period, issued_on=issued_on, issuer=settings.issuer
+        ),
         render.scorecard_bytes,
     )
 

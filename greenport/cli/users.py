@@ -9,6 +9,7 @@ from greenport.accounts import service as accounts_service
 from greenport.accounts.model import COMMAND_LINE
 from greenport.cli.context import console, container, fail, print_json
 from greenport.kernel.errors import DomainError
+from greenport.kernel.time import format_local
 
 users_app = typer.Typer(help="User accounts: API tokens, demo accounts.", no_args_is_help=True)
 tokens_app = typer.Typer(
@@ -24,7 +25,8 @@ def list_tokens(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     database: str = typer.Option(None, "--database", help=DATABASE_HELP),
 ) -> None:
-    """List API tokens (id, name, user, created, expires, revoked), newest first."""
+    """List API tokens (id, name, user, created, expires, revoked), newest first; times in
+    Beijing time (--json: ISO 8601 with offset)."""
     app = container(database)
     try:
         with app.uow() as uow:
@@ -36,8 +38,12 @@ def list_tokens(
         print_json({"data": rows, "count": len(rows)})
         return
     for row in rows:
-        state = "revoked" if row["revoked"] else f"expires {row['expires_at'][:16]}"
-        console.print(f"{row['id']:>5}  {row['username']:<20} {row['name']:<30} {state}", markup=False)
+        state = "revoked" if row["revoked"] else f"expires {format_local(row['expires_at'])}"
+        console.print(
+            f"{row['id']:>5}  {row['username']:<20} {row['name']:<30} "
+            f"created {format_local(row['created_at'])}, {state}",
+            markup=False,
+        )
 
 
 @tokens_app.command("revoke")

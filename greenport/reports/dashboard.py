@@ -30,8 +30,14 @@ from greenport.reports.ports import MonitoringReadsPort, RegistryReadsPort, Repo
 
 #: The real-time AQI is the newest hour of the last this many hours (HJ 633-2012 §5.2 hourly report).
 CURRENT_AQI_LOOKBACK = timedelta(hours=30)
-#: Days of the water sections' statistics shown on the map.
-WATER_DAYS = 30
+#: Days of the "last 30 days" statistics (the map's water sections, 信息公开's air and water).
+RECENT_DAYS = 30
+
+
+def recent_days(today: date, days: int = RECENT_DAYS) -> tuple[date, date]:
+    """The first and last local day of the ``days`` days ending with ``today`` (both included,
+    as :func:`greenport.reports.service.air_summary` takes them): 30 days, not 31."""
+    return today - timedelta(days=days - 1), today
 
 
 class StatisticsCache(Protocol):
@@ -144,9 +150,8 @@ def _statistics(
 
     def compute() -> tuple[AirSummary, list[SectionClass]]:
         year = reports.air_summary(uow, air_sites=air_sites, start=date(today.year, 1, 1), end=today)
-        water = reports.water_summary(
-            uow, sections=sections, start=today - timedelta(days=WATER_DAYS), end=today
-        )
+        first, last = recent_days(today)
+        water = reports.water_summary(uow, sections=sections, start=first, end=last)
         return year, water
 
     if cache is None:

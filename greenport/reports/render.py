@@ -229,7 +229,8 @@ def scorecard_document(s: Scorecard) -> Document:
         source = f"{s.start.year}年度尚无区镇生态文明建设绩效考核结果，得分与等级空缺。"
     return Document(
         title=f"{s.city_name}镇（街道）生态成绩单",
-        lines=[f"{s.period}"],
+        lines=[f"{s.period}"]
+        + ([] if s.issued_on is None else [f"{s.issuer}　{chinese_date(s.issued_on)}发布"]),
         sections=[
             Section(
                 "各镇（街道）环境质量与考核结果", [source], [Table("生态成绩单", SCORECARD_HEADERS, rows)]

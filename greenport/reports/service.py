@@ -225,6 +225,9 @@ class Scorecard:
     towns: list[TownCard] = field(default_factory=list)
     #: The assessment run the scores come from: system name, period, run id (None without a run).
     assessment: dict[str, Any] | None = None
+    #: Who issues it and on which local (Beijing) day; None: a draft without an issue line.
+    issuer: str | None = None
+    issued_on: date | None = None
 
     @property
     def has_data(self) -> bool:
@@ -236,6 +239,8 @@ class Scorecard:
             "city": self.city_name,
             "period": self.period,
             "assessment": self.assessment,
+            "issuer": self.issuer,
+            "issued_on": None if self.issued_on is None else self.issued_on.isoformat(),
             "towns": [t.to_dict() for t in self.towns],
         }
 
@@ -263,9 +268,13 @@ def _town_assessment(uow: ReportUow, year: int) -> tuple[dict[str, dict[str, Any
     return rows, meta
 
 
-def scorecard(uow: ReportUow, *, period: str) -> Scorecard:
+def scorecard(
+    uow: ReportUow, *, period: str, issued_on: date | None = None, issuer: str | None = None
+) -> Scorecard:
     """Per-town air and water results for ``YYYY`` or ``YYYY-MM``, with each town's score, rank
-    and grade from the year's stored assessment run (:data:`TOWN_SYSTEM`)."""
+    and grade from the year's stored assessment run (:data:`TOWN_SYSTEM`); issued on
+    ``issued_on`` (the caller's Beijing-time date, as :func:`bulletin`) by ``issuer`` (default
+    :func:`issuing_body`), or without an issue line when ``issued_on`` is None."""
     if len(period) == 4 and period.isdigit():
         start, end = date(int(period), 1, 1), date(int(period), 12, 31)
     else:
@@ -296,5 +305,12 @@ def scorecard(uow: ReportUow, *, period: str) -> Scorecard:
             )
         )
     return Scorecard(
-        city_name=str(city["name"]), period=period, start=start, end=end, towns=cards, assessment=assessment
+        city_name=str(city["name"]),
+        period=period,
+        start=start,
+        end=end,
+        towns=cards,
+        assessment=assessment,
+        issuer=None if issued_on is None else issuing_body(str(city["name"]), issuer),
+        issued_on=issued_on,
     )

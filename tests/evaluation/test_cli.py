@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from typer.testing import CliRunner
 
 from greenport.cli.main import app
 from greenport.demo.assessments import _clean, demo_values
+from greenport.kernel.time import format_local
 from greenport.systems import system_text
 from greenport.tabular import read_table
 
@@ -161,7 +163,12 @@ def test_run_runs_and_compare_on_stored_data(tmp_path):
         assert result.exit_code == 0, result.output
         assert len(json.loads(result.output)["table"]) == 27
     result = runner.invoke(app, ["evaluate", "runs", system_id, "--database", url, "--json"])
-    assert [r["period"] for r in json.loads(result.output)] == ["2022", "2021"]
+    runs = json.loads(result.output)
+    assert [r["period"] for r in runs] == ["2022", "2021"]
+    assert datetime.fromisoformat(runs[0]["created_at"]).utcoffset() is not None  # ISO with offset
+    human = runner.invoke(app, ["evaluate", "runs", system_id, "--database", url]).output
+    # a person reads Beijing time, YYYY-MM-DD HH:MM (issue 14)
+    assert human.splitlines()[0].endswith(f"units  {format_local(runs[0]['created_at'])}"), human
     result = runner.invoke(
         app, ["evaluate", "compare", system_id, "2021", "2022", "--database", url, "--json"]
     )

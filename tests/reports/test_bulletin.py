@@ -22,6 +22,7 @@ CO (0.6 - 3.355)/3.355 = -82.1 %; SO2, NO2, PM10 -20.0 %; good-day ratio 56.7 - 
 from __future__ import annotations
 
 import io
+import json
 from datetime import date
 from typing import Any
 
@@ -172,3 +173,46 @@ def test_bulletin_year_on_year_issuer_and_date(lite_app: Any) -> None:
     ).json()
     assert api["issued_on"] == "2022-07-05" and api["issuer"] == "张家港市生态环境局"
     assert api["year_on_year"]["good_day_ratio_change_points"] == -10.0
+
+
+def test_the_scorecard_is_dated_and_issued_like_the_bulletin(lite_app: Any, tmp_path: Any) -> None:
+    """A scorecard an official hands on says who issued it and on which Beijing-time day."""
+    from docx import Document
+    from typer.testing import CliRunner
+
+    from greenport.cli.main import app
+
+    client, city = lite_app
+    with client.app.state.container.uow() as uow:
+        card = service.scorecard(uow, period="2022-06", issued_on=ISSUED)
+        draft = service.scorecard(uow, period="2022-06")
+    docx = Document(io.BytesIO(render.scorecard_bytes(card, "docx")))
+    assert "张家港市生态环境局　2022年7月5日发布" in [p.text for p in docx.paragraphs]
+    assert "发布" not in render.scorecard_html(draft)  # no date given: no issue line
+    url = client.app.state.container.settings.database_url
+    out = tmp_path / "s.json"
+    result = CliRunner().invoke(
+        app,
+        [
+            "report",
+            "scorecard",
+            "--period",
+            "2022-06",
+            "--issued",
+            "2022-07-05",
+            "--format",
+            "json",
+            "--out",
+            str(out),
+            "--database-url",
+            url,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text(encoding="utf-8"))["issued_on"] == "2022-07-05"
+    api = client.get(
+        "/api/reports/scorecard",
+        params={"period": "2022-06", "issued": "2022-07-05"},
+        headers=bearer(city, "bureau_analyst"),
+    ).json()
+    assert api["issued_on"] == "2022-07-05" and api["issuer"] == "张家港市生态环境局"

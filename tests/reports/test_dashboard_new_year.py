@@ -132,3 +132,17 @@ def test_the_live_part_names_the_period_and_never_draws_a_missing_aqi_as_zero(ci
     assert '<span id="aqi-hour">2026-12-31 23:00</span>' in html
     assert "2026-01-01 至 2026-12-31" in html
     assert 'id="kpi-good">100.0%<' in html
+
+
+def test_the_last_30_days_are_30_days_ending_with_the_statistics_day(city_app: Any) -> None:
+    """信息公开's "last 30 days" of a December with 31 valid days: 2 to 31 December, 30 days
+    (today − 30 through today would be 31)."""
+    client, city = city_app
+    air = [city.ids["airA"], city.ids["airB"]]
+    with client.app.state.container.uow() as uow:
+        _store_december_and_the_first_invalid_hour(uow, air)
+    with client.app.state.container.uow() as uow:
+        recent = public_air(uow, now=_local("2027-01-01 12:00"))["last_30_days"]
+    assert (recent["start"], recent["end"]) == ("2026-12-02", "2026-12-31")
+    assert recent["valid_days"] == 30 and len(recent["days"]) == 30
+    assert dashboard.recent_days(date(2026, 3, 1)) == (date(2026, 1, 31), date(2026, 3, 1))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -15,7 +15,7 @@ from greenport.enterprises import service as enterprises_service
 from greenport.enterprises.model import SiteKind
 from greenport.kernel.time import utcnow
 from greenport.reports import service as reports
-from greenport.reports.dashboard import statistics_day
+from greenport.reports.dashboard import recent_days, statistics_day
 from greenport.web.deps import Gate
 from greenport.web.response_cache import HotCache, HotRoute, TtlCache, dumps
 
@@ -28,7 +28,8 @@ def public_air(uow: UnitOfWork, *, now: datetime | None = None) -> dict[str, Any
     sites = enterprises_service.visible_sites(uow, scope=DISCLOSED, kind=SiteKind.AIR_STATION)
     today = statistics_day(uow, sites=sites, now=now or utcnow())
     city = reports.city_air_stations(sites)
-    month = reports.air_summary(uow, air_sites=city, start=today - timedelta(days=30), end=today)
+    first, last = recent_days(today)
+    month = reports.air_summary(uow, air_sites=city, start=first, end=last)
     year = reports.air_summary(uow, air_sites=city, start=date(today.year, 1, 1), end=today)
     return {
         "stations": [{k: s[k] for k in ("id", "code", "name", "town_code", "lon", "lat")} for s in sites],
@@ -40,7 +41,8 @@ def public_air(uow: UnitOfWork, *, now: datetime | None = None) -> dict[str, Any
 def public_water(uow: UnitOfWork, *, now: datetime | None = None) -> dict[str, Any]:
     sections = enterprises_service.visible_sites(uow, scope=DISCLOSED, kind=SiteKind.WATER_SECTION)
     today = statistics_day(uow, sites=sections, now=now or utcnow())
-    classes = reports.water_summary(uow, sections=sections, start=today - timedelta(days=30), end=today)
+    first, last = recent_days(today)
+    classes = reports.water_summary(uow, sections=sections, start=first, end=last)
     return {"data": [c.to_dict() for c in classes], "count": len(classes)}
 
 

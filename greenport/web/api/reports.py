@@ -59,11 +59,14 @@ def get_bulletin(
 @router.get("/scorecard", summary="Town ecological scorecard (生态成绩单)", responses=DOCUMENT_RESPONSES)
 def get_scorecard(
     uow: UowDep,
+    settings: SettingsDep,
     _: Annotated[Principal, Depends(REPORT_GATE)],
     period: YearOrMonth,
     format: FORMAT = "json",
+    issued: Annotated[date | None, Query(description="Issue date (default: today, Beijing time)")] = None,
 ) -> Any:
-    result = reports.scorecard(uow, period=period)
+    issued_on = issued or local_date(utcnow())
+    result = reports.scorecard(uow, period=period, issued_on=issued_on, issuer=settings.issuer)
     if format == "json":
         return result.to_dict()
     return _document("scorecard", period, render.scorecard_bytes(result, format), format)
