@@ -17,7 +17,6 @@ STATE_COLOURS = {"normal": "#00A854", "over_limit": "#E8322B", "offline": "#9E9E
 WATER_CLASS_COLOURS = {1: "#1E88E5", 2: "#29B6F6", 3: "#66BB6A", 4: "#FFCA28", 5: "#FB8C00", 6: "#E53935"}
 #: Upper AQI of "good" (良), the line a good day stays under (HJ 633-2012 Table 2).
 AQI_GOOD_LIMIT = 100
-ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V", 6: "劣V"}
 MAP_NAME = "greenport-city"
 #: Category labels longer than this [characters] are drawn rotated so that neighbours do not overlap.
 LONG_LABEL = 4
@@ -191,9 +190,16 @@ def water_classes(
 
 
 def progress_vs_target(
-    label: str, value: float | None, target: float | None, *, unit: str, lower_is_better: bool = False
+    label: str,
+    value: float | None,
+    target: float | None,
+    *,
+    unit: str,
+    target_name: str,
+    lower_is_better: bool = False,
 ) -> dict[str, Any]:
-    """One horizontal bar of a yearly figure against its target (e.g. good-day ratio, PM2.5)."""
+    """One horizontal bar of a yearly figure against its target (e.g. good-day ratio, PM2.5);
+    ``target_name`` names the target line in the page's language."""
     return {
         "tooltip": {},
         "grid": {**GRID, "right": 50},
@@ -203,7 +209,7 @@ def progress_vs_target(
             {
                 "type": "bar",
                 "data": [value],
-                "markLine": {"data": [{"xAxis": target, "name": "target"}]} if target is not None else {},
+                "markLine": {"data": [{"xAxis": target, "name": target_name}]} if target is not None else {},
                 "itemStyle": {
                     "color": "#9E9E9E"
                     if value is None or target is None

@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from greenport.accounts.errors import NotAuthenticated
 from greenport.kernel.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from greenport.web.i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,38 @@ class MethodNotAllowed(DomainError):
 
 class InternalError(DomainError):
     status_hint = 500
+
+
+#: What an error page tells a person, by the error's type (checked first, along its base classes)
+#: and else by its HTTP status; msgids of the catalogue, translated where the page is drawn. The
+#: technical message (English, for developers) stays in the JSON body and the log; the page keeps
+#: of it only the field a form must mend.
+EXPLANATION_BY_TYPE: dict[str, str] = {
+    "CsrfFailed": N_("The form has expired. Reload the page and try again."),
+    "InvalidRows": N_("Some rows of the file are invalid; nothing was imported."),
+    "NoEditionInForce": N_("No edition of the standard is in force on that date."),
+    "InsufficientData": N_("There are too few valid data to compute this figure."),
+}
+EXPLANATION_BY_STATUS: dict[int, str] = {
+    400: N_("The request could not be processed."),
+    403: N_("You are not allowed to open this page."),
+    404: N_("The page or record you asked for does not exist."),
+    405: N_("This action is not possible here."),
+    409: N_("The request conflicts with data already stored."),
+    413: N_("The request or file is too large."),
+    422: N_("Some input is invalid. Check the field named below."),
+    429: N_("Too many attempts. Wait a moment and try again."),
+    500: N_("Something went wrong on the server; the event was logged."),
+}
+
+
+def explanation(error: DomainError) -> str:
+    """The catalogue's msgid explaining ``error`` to a person (translate it with ``gettext``)."""
+    for kind in type(error).__mro__:
+        if kind.__name__ in EXPLANATION_BY_TYPE:
+            return EXPLANATION_BY_TYPE[kind.__name__]
+    status = error.status_hint
+    return EXPLANATION_BY_STATUS.get(status) or EXPLANATION_BY_STATUS[500 if status >= 500 else 400]
 
 
 def _wants_json(request: Request) -> bool:

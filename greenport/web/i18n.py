@@ -38,6 +38,7 @@ from jinja2 import Environment
 
 from greenport.kernel import labels
 from greenport.kernel.time import format_local
+from greenport.standards.reporting import format_reported
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
@@ -138,9 +139,16 @@ def _name(item: Any) -> str:
     return str(chinese)
 
 
+def _reported(value: float | int | None, quantity: str) -> str:
+    """``{{ value|reported("pm2_5") }}``: rounded as the field reports ``quantity``
+    (:func:`greenport.standards.reporting.format_reported`; "—" when missing)."""
+    return format_reported(quantity, value)
+
+
 def install(env: Environment) -> None:
     """Give ``env`` the i18n extension (``{% trans %}``, ``gettext``/``_``), ``label(kind, code)``
-    ``name(item)`` (its name in the page's language) and the ``local_time`` filter (Beijing time, ``2026-12-06 23:19``)."""
+    ``name(item)`` (its name in the page's language), the ``local_time`` filter (Beijing time, ``2026-12-06 23:19``)
+    and the ``reported(quantity)`` filter (numbers rounded as the field reports them)."""
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext, npgettext=_npgettext, newstyle=True
@@ -148,3 +156,4 @@ def install(env: Environment) -> None:
     env.globals["label"] = _label
     env.globals["name"] = _name
     env.filters["local_time"] = _local_time
+    env.filters["reported"] = _reported

@@ -8,12 +8,14 @@ from greenport.web import charts
 
 def test_a_target_above_the_data_stays_on_the_axis() -> None:
     # PM2.5 26.9 against a target of 35: the target line used to fall outside ECharts' own extent
-    option = charts.progress_vs_target("PM2.5", 26.9, 35.0, unit="µg/m³", lower_is_better=True)
+    option = charts.progress_vs_target(
+        "PM2.5", 26.9, 35.0, unit="µg/m³", target_name="目标", lower_is_better=True
+    )
     axis = option["xAxis"]
     assert axis["min"] == 0 and axis["max"] >= 35.0
-    good_days = charts.progress_vs_target("优良天数比例", 82.4, 83.6, unit="%")["xAxis"]
+    good_days = charts.progress_vs_target("优良天数比例", 82.4, 83.6, unit="%", target_name="目标")["xAxis"]
     assert good_days["max"] >= 83.6
-    missing = charts.progress_vs_target("PM2.5", None, 35.0, unit="µg/m³")["xAxis"]
+    missing = charts.progress_vs_target("PM2.5", None, 35.0, unit="µg/m³", target_name="目标")["xAxis"]
     assert missing["max"] >= 35.0
 
 

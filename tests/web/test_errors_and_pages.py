@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from types import SimpleNamespace
 from typing import Any
 
+from greenport.web import i18n
 from greenport.web.pages import assessments, base, dashboard, monitoring, public, registry, reports
 from greenport.web.pages import auth as auth_pages
 from tests.web.conftest import PASSWORD, bearer
@@ -172,3 +174,68 @@ def test_a_refused_credential_reaches_the_login_page_without_a_loop(lite_app: An
     # the JSON API still tells an integration that its token is wrong
     assert client.get("/api/dashboard", headers=wrong).status_code == 401
     assert client.get("/api/public/air", headers=wrong).status_code == 401
+
+
+def _error_text(page: Any) -> tuple[str, str]:
+    message = re.search(r'<p class="error" id="error-message"[^>]*>(.*?)</p>', page.text, re.S)
+    field = re.search(r'<p class="muted" id="error-field">(.*?)</p>', page.text, re.S)
+    return (message.group(1) if message else "", field.group(1) if field else "")
+
+
+def test_error_pages_explain_in_the_page_language(lite_app: Any) -> None:
+    """403, 404 and 422 pages say what happened in the page's language (not the developer's
+    English message), keeping only the field to mend."""
+    client, _city = lite_app
+    assert _login(client, "bureau_analyst", PASSWORD).status_code == 303
+    cases = {
+        403: ("/devices", "您无权打开此页面", "You are not allowed to open this page"),
+        404: ("/no/such/page", "不存在", "does not exist"),
+        422: ("/sites/abc", "输入有误", "Some input is invalid"),
+    }
+    for status, (path, chinese, english) in cases.items():
+        zh = client.get(path, params={"lang": "zh"})
+        assert zh.status_code == status, path
+        message, field = _error_text(zh)
+        assert chinese in message and not re.search(r"[A-Za-z]{3,}", message), (path, message)
+        en = client.get(path, params={"lang": "en"})
+        message_en, field_en = _error_text(en)
+        assert english in message_en and not re.search(r"[\u4e00-\u9fff]", message_en), (path, message_en)
+        if status == 422:
+            assert "字段" in field and "site_id" in field and "site_id" in field_en, (field, field_en)
+    assert "Not Found" not in client.get("/no/such/page", params={"lang": "zh"}).text
+
+
+def test_pages_show_figures_rounded_as_the_field_reports_them() -> None:
+    """AQI integers, PM2.5 in whole µg/m³, CO to 0.1 mg/m³, ratios to 0.1 %: never 35.4999."""
+    data = {
+        "geojson": {"type": "FeatureCollection", "features": []},
+        "sites": [
+            {
+                "id": 1, "code": "airA", "name": "点位A", "kind": "air_station", "state": "over_limit",
+                "lon": 120.5, "lat": 31.9, "aqi": 51.0,
+                "exceedances": [
+                    {"parameter": "co", "value": 1.2499999, "limit": 1.0, "unit": "mg/m³", "standard": "",
+                     "averaging": "hour"},
+                ],
+            }
+        ],
+        "counts": {"normal": 0, "over_limit": 1, "offline": 0},
+        "current": {"aqi": 51.0, "hour": "2026-06-01T10:00:00+08:00", "category_zh": "良", "category_en": "Moderate"},
+        "water": [],
+        "year": {"good_day_ratio": 82.44999, "good_day_target": 83.6, "pm2_5_mean": 35.4999, "pm2_5_target": 35.0,
+                 "start": "2026-01-01", "end": "2026-06-01"},
+        "generated_at": "2026-06-01T10:05:00+08:00",
+        "data_until": "2026-06-01T10:00:00+08:00",
+    }  # fmt: skip
+    templates = base.templates()
+    with i18n.language("zh"):
+        html = templates.get_template("_dashboard_live.html").render(
+            ctx=dashboard._context(data, "zh"), chrome=SimpleNamespace(lang="zh")
+        )
+    assert 'id="kpi-aqi">51<' in html
+    assert 'id="kpi-pm25">35<' in html and "35.4999" not in html
+    assert 'id="kpi-good">82.4%<' in html and "82.44999" not in html
+    assert "1.2 &gt; 1.0 mg/m³" in html and "1.2499999" not in html
+    charts_json = dashboard._context(data, "zh")
+    assert charts_json.pm25_chart["series"][0]["data"] == [35]
+    assert charts_json.good_days_chart["series"][0]["data"] == [82.4]

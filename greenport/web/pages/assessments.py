@@ -83,20 +83,37 @@ class RunContext:
     )
 
 
-def _radars(detail: dict[str, Any], units: list[str]) -> list[dict[str, Any]]:
-    """Radar charts of the ``units`` selected, on axes scaled to the whole run (so they compare)."""
+def _radars(detail: dict[str, Any], units: list[str], lang: str) -> list[dict[str, Any]]:
+    """Radar charts of the ``units`` selected, on axes scaled to the whole run (so they compare),
+    the axes named in ``lang``."""
     dims = detail["dimensions"]
     rows = detail["data"]
     tops = {d["id"]: max([abs(r.get(d["id"]) or 0) for r in rows] + [1e-9]) * 1.1 for d in dims}
     by_unit = {r["unit"]: r for r in rows}
     return [
         charts.radar(
-            [(d["name_zh"], round(tops[d["id"]], 3)) for d in dims],
+            [(_dimension_name(d, lang), round(tops[d["id"]], 3)) for d in dims],
             [by_unit[u].get(d["id"]) or 0 for d in dims],
             name=str(by_unit[u].get("label") or u),
         )
         for u in units
     ]
+
+
+def _dimension_name(dimension: dict[str, Any], lang: str) -> str:
+    """A dimension's name in ``lang`` (its Chinese name where it has no English one)."""
+    chinese = str(dimension.get("name_zh") or dimension.get("id") or "")
+    return str(dimension.get("name_en") or chinese) if lang == "en" else chinese
+
+
+def breakdown_radar(result: dict[str, Any], lang: str) -> dict[str, Any]:
+    """The radar of one unit's dimension scores, its axes named in ``lang``."""
+    dims = result["dimensions"]
+    return charts.radar(
+        [(_dimension_name(d, lang), max(abs(d.get("display_score") or 0) * 1.25, 1e-9)) for d in dims],
+        [d.get("display_score") or 0 for d in dims],
+        name=str(result["label"]),
+    )
 
 
 def _selected_units(detail: dict[str, Any], asked: list[str]) -> list[str]:
@@ -187,7 +204,7 @@ def run_page(
         run=detail,
         table=table,
         selected=selected,
-        radars=_radars(detail, selected),
+        radars=_radars(detail, selected, lang),
         totals_charts=_totals_charts(detail["data"], show_all=chart == "all", lang=lang),
         all_totals=chart == "all",
         chart_top_n=CHART_TOP_N,
@@ -209,10 +226,5 @@ def breakdown_page(
     run_id: RowId, unit: str, request: Request, uow: UowDep, user: Annotated[Principal, allow(READERS)]
 ) -> Response:
     result = view.breakdown(uow, user, run_id, unit)
-    dims = result["dimensions"]
-    radar = charts.radar(
-        [(d["name_zh"], max(abs(d.get("display_score") or 0) * 1.25, 1e-9)) for d in dims],
-        [d.get("display_score") or 0 for d in dims],
-        name=str(result["label"]),
-    )
+    radar = breakdown_radar(result, chrome(request).lang)
     return render(request, "assessment_unit.html", BreakdownContext(breakdown=result, radar=radar))

@@ -18,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 
 from greenport.accounts.model import ADMINS, ANALYSTS, ANONYMOUS, SIGNED_IN, Principal, Role
 from greenport.kernel.errors import DomainError
-from greenport.web import auth, i18n
+from greenport.web import auth, errors, i18n
 from greenport.web.api.assessments import READERS as ASSESSMENT_READERS
 from greenport.web.api.public import PUBLIC_GATE
 from greenport.web.api.reports import REPORT_GATE
@@ -94,7 +94,11 @@ class Chrome:
 @dataclass(frozen=True)
 class ErrorContext:
     status: int = field(metadata={"help": "HTTP status"})
-    error: dict[str, Any] = field(metadata={"help": "the canonical error body"})
+    error: dict[str, Any] = field(
+        metadata={"help": "the canonical error body (its type is kept as data-type)"}
+    )
+    explanation: str = field(metadata={"help": "what went wrong, in the page's language"})
+    field_name: str | None = field(metadata={"help": "the input to mend (a 422's field), or None"})
 
 
 def templates() -> Jinja2Templates:
@@ -163,9 +167,18 @@ def render(
 
 
 def render_error(request: Request, error: DomainError) -> HTMLResponse:
+    """The error page in the page's language: an explanation by the error's type or status
+    (:func:`greenport.web.errors.explanation`) and the field to mend; not the developer's message."""
+    _ = i18n.gettext_for(chrome(request).lang)
+    body = error.to_dict()
     return render(
         request,
         "error.html",
-        ErrorContext(status=error.status_hint, error=error.to_dict()),
+        ErrorContext(
+            status=error.status_hint,
+            error=body,
+            explanation=_(errors.explanation(error)),
+            field_name=body.get("field"),
+        ),
         status_code=error.status_hint,
     )

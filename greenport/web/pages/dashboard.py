@@ -14,6 +14,7 @@ from markupsafe import Markup
 from greenport.accounts.model import ANONYMOUS, SIGNED_IN, Principal, Role, RowScope
 from greenport.kernel.time import utcnow
 from greenport.reports import dashboard as dashboard_figures
+from greenport.standards.reporting import report_value
 from greenport.web import charts, i18n
 from greenport.web.api.dashboard import dashboard_data
 from greenport.web.deps import Gate, UowDep
@@ -58,7 +59,7 @@ def _context(data: dict[str, Any], lang: str) -> DashboardContext:
         data=data,
         geojson=data["geojson"],
         map_chart=charts.city_map(
-            data["sites"],
+            [{**s, "aqi": report_value("aqi", s.get("aqi"))} for s in data["sites"]],
             state_labels=labels,
             parks=[
                 f["properties"]["name"]
@@ -74,10 +75,19 @@ def _context(data: dict[str, Any], lang: str) -> DashboardContext:
             class_names=[i18n.label("water_class", str(code), lang) for code in range(1, 7)],
         ),
         good_days_chart=charts.progress_vs_target(
-            _("Good-air-day ratio"), year["good_day_ratio"], year["good_day_target"], unit="%"
+            _("Good-air-day ratio"),
+            report_value("ratio", year["good_day_ratio"]),
+            report_value("ratio", year["good_day_target"]),
+            unit="%",
+            target_name=_("target"),
         ),
         pm25_chart=charts.progress_vs_target(
-            "PM2.5", year["pm2_5_mean"], year["pm2_5_target"], unit="µg/m³", lower_is_better=True
+            "PM2.5",
+            report_value("pm2_5", year["pm2_5_mean"]),
+            report_value("pm2_5", year["pm2_5_target"]),
+            unit="µg/m³",
+            lower_is_better=True,
+            target_name=_("target"),
         ),
         poll_seconds=POLL_SECONDS,
         map_name=charts.MAP_NAME,

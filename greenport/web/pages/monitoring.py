@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
@@ -14,10 +15,11 @@ from greenport.enterprises import service as enterprises
 from greenport.kernel.parameters import registry
 from greenport.kernel.time import local_date, local_day_bounds, utc_to_local, utcnow
 from greenport.monitoring import service as monitoring
-from greenport.web import charts
+from greenport.standards.reporting import report_value
+from greenport.web import charts, i18n
 from greenport.web.api.monitoring import quarantine_row
 from greenport.web.deps import UowDep, allow
-from greenport.web.pages.base import menu_page, render
+from greenport.web.pages.base import chrome, menu_page, render
 from greenport.web.params import RowId
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -46,6 +48,49 @@ class SiteContext:
     window_end: str = field(metadata={"help": "end of the window shown, Beijing time YYYY-MM-DD HH:MM"})
     date_from: str = field(metadata={"help": "local date of the window's start (form value)"})
     date_to: str = field(metadata={"help": "local date of the window's last day (form value)"})
+
+
+#: How :func:`greenport.monitoring.status.limit_lines` names a limit: "<standard> class <n>" (ambient
+#: zone class, GB 3838 class), "<standard>, O2 <x>%" (emission), a trailing " (low)" for a lower limit.
+_LIMIT_NAME = re.compile(
+    r"^(?P<standard>.+?)(?: class (?P<cls>\w+))?(?P<o2>, O2 [\d.]+%)?(?P<low> \(low\))?$"
+)
+
+
+def limit_name(name: str, lang: str) -> str:
+    """A limit line's name in the page's language (``GB 3095-2012 class 2`` → ``GB 3095-2012 二级``)."""
+    _ = i18n.gettext_for(lang)
+    found = _LIMIT_NAME.match(name)
+    if found is None:
+        return name
+    text = i18n.label("emission_standard", found["standard"], lang)  # an emission standard's key
+    if found["cls"] and text.startswith("GB 3838"):
+        text = f"{text} {i18n.label('water_class', found['cls'], lang)}"
+    elif found["cls"]:
+        text = _("{standard} class {n}").format(standard=text, n=found["cls"])
+    if found["o2"]:
+        text += found["o2"].replace("O2", "O₂")
+    if found["low"]:
+        text = _("{limit} (lower limit)").format(limit=text)
+    return text
+
+
+def site_charts(series: dict[str, dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """One chart per parameter of a site's series, every word in ``lang``: the parameter's name
+    (label table), its limits' names, values rounded as reported (no float noise in tooltips)."""
+    known = registry()
+    options = []
+    for parameter, entry in series.items():
+        unit = known[parameter].unit if parameter in known else ""
+        options.append(
+            charts.series_vs_limits(
+                [(t, report_value(parameter, v)) for t, v in entry["points"]],
+                parameter=i18n.label("parameter", parameter, lang),
+                unit=unit,
+                limits=[(limit_name(name, lang), value) for name, value in entry["limits"]],
+            )
+        )
+    return options
 
 
 def _beijing(moment: datetime) -> str:
@@ -82,13 +127,7 @@ def site_page(
         chosen = range_ or DEFAULT_RANGE[period]
         start, end = monitoring.site_window(uow, site_id=site_id, period=period, days=RANGES[chosen], now=now)
     series = monitoring.site_series(uow, site=site, period=period, start=start, end=end)
-    known = registry()
-    option_list = []
-    for parameter, entry in series["series"].items():
-        unit = known[parameter].unit if parameter in known else ""
-        option_list.append(
-            charts.series_vs_limits(entry["points"], parameter=parameter, unit=unit, limits=entry["limits"])
-        )
+    option_list = site_charts(series["series"], chrome(request).lang)
     flag_start, flag_end = monitoring.site_window(
         uow, site_id=site_id, period="raw", days=FLAG_HOURS / 24, now=now
     )
