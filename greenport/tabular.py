@@ -302,7 +302,8 @@ class TemplateColumn:
 
     ``description`` (English) and ``help_zh`` (Chinese) tell the person filling in the file what
     to write; ``choices`` names the label table of :mod:`greenport.kernel.labels` whose names the
-    column accepts (listed in the guide sheet in the template's language).
+    column accepts (listed in the guide sheet in the template's language; only ``choice_codes``
+    of it when given).
     """
 
     key: str
@@ -313,6 +314,7 @@ class TemplateColumn:
     example: Any = None
     help_zh: str = ""
     choices: str = ""
+    choice_codes: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, column: ColumnSpec) -> TemplateColumn:
@@ -325,6 +327,7 @@ class TemplateColumn:
             column.required,
             help_zh=column.help_zh,
             choices=column.choices,
+            choice_codes=column.choice_codes,
         )
 
     def header(self, lang: Language = "zh") -> str:
@@ -335,7 +338,11 @@ class TemplateColumn:
     def guidance(self, lang: Language = "zh") -> str:
         """What to fill in, in ``lang``, with the accepted values of an enumerated column."""
         text = (self.help_zh or self.description) if lang == "zh" else (self.description or self.help_zh)
-        entries = list(table(self.choices).values()) if self.choices else []
+        entries = [
+            e
+            for e in (table(self.choices).values() if self.choices else [])
+            if not self.choice_codes or e.code in self.choice_codes
+        ]
         if entries and lang == "zh":
             text += "。可填：" + "、".join(e.zh for e in entries)
         elif entries:

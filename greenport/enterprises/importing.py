@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from greenport.enterprises.model import Enterprise, EnterpriseYear, Site
-from greenport.enterprises.validation import YEAR_FIGURES, parse_enterprise, parse_site
+from greenport.enterprises.validation import (
+    TARGET_CLASSES,
+    YEAR_FIGURES,
+    emission_standards,
+    parse_enterprise,
+    parse_site,
+)
 from greenport.kernel.errors import RowError
 from greenport.kernel.fields import (
     ColumnSpec,
@@ -162,34 +168,40 @@ SITE_COLUMNS: tuple[ColumnSpec, ...] = (
         "target_class",
         "水质目标类别",
         "",
-        "water sections only: GB 3838-2002 class 1-5 (I-V)",
+        "water sections only: GB 3838-2002 target class, Class I-V (I-V or 1-5 accepted)",
         False,
-        help_zh="仅水质断面填写：GB 3838-2002 水质目标类别，填 1–5（即 Ⅰ–Ⅴ 类）",
+        help_zh="仅水质断面填写：GB 3838-2002 水质目标类别，如 Ⅲ类（也可写 III 类或 3）",
+        choices="water_class",
+        choice_codes=TARGET_CLASSES,
     ),
     ColumnSpec(
         "emission_standard",
         "执行排放标准",
         "",
-        "outlets only: code of the emission standard, e.g. gb8978_1996 (GB 8978-1996); "
-        "a wrong code is answered with the list of valid ones",
+        "outlets only: the emission standard, by its name or number, e.g. GB 8978-1996",
         False,
-        help_zh="仅排放口填写：执行的排放标准代码，如 gb8978_1996（污水综合排放标准 GB 8978-1996）；填错时会列出全部可选代码",
+        help_zh="仅排放口填写：执行的排放标准，写名称或标准号均可，如 污水综合排放标准 或 GB 8978-1996",
+        choices="emission_standard",
+        choice_codes=tuple(sorted(emission_standards())),
     ),
     ColumnSpec(
         "process",
         "工序/排放源",
         "",
-        "outlets: the standard's process, e.g. sintering_head, coke_oven_chimney, other (GB 8978)",
+        "outlets under a standard with limits per process: the process, e.g. Sintering machine head",
         False,
-        help_zh="排放口对应的工序或排放源（标准按工序规定限值时必填），如 sintering_head（烧结机头）；填错时会列出可选项",
+        help_zh="排放口对应的工序或排放源（标准按工序规定限值时必填），如 烧结机机头",
+        choices="process",
+        choice_codes=tuple(sorted({p for ps, _ in emission_standards().values() for p in ps} - {"all"})),
     ),
     ColumnSpec(
         "emission_grade",
         "排放级别",
         "",
-        "outlets under a graded standard: GB 8978-1996 grade 1/2/3",
+        "outlets under a graded standard (GB 8978-1996): Grade 1, 2 or 3",
         False,
-        help_zh="按级别规定限值的标准（如 GB 8978-1996）填写执行级别：1、2 或 3",
+        help_zh="按级别规定限值的标准（如 GB 8978-1996）填写执行级别：一级、二级或三级",
+        choices="emission_grade",
     ),
 )
 

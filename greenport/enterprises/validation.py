@@ -30,6 +30,7 @@ from greenport.enterprises.model import (
 from greenport.enterprises.ports import RegistryLookups
 from greenport.kernel.errors import InvalidInput
 from greenport.kernel.fields import Fields, Problem
+from greenport.kernel.labels import accepted, label
 from greenport.standards.emission import limits
 from greenport.standards.ids import InvalidCreditCode, validate_credit_code
 
@@ -49,6 +50,10 @@ TOWN_LEVEL_VALUES = frozenset({"town", "street"})
 
 #: Levels allowed per site kind (the issue: air stations national/provincial/town; sections
 #: national/provincial/tributary (or town); outlets belong to an enterprise).
+#: The codes of the ``water_class`` label table a water section's target may take: GB 3838-2002
+#: §4 sets limits for Ⅰ-Ⅴ类 only (劣Ⅴ类, code 6, is a state a section can be in, not a target).
+TARGET_CLASSES: tuple[str, ...] = ("1", "2", "3", "4", "5")
+
 SITE_LEVELS: dict[SiteKind, frozenset[SiteLevel]] = {
     SiteKind.AIR_STATION: frozenset({SiteLevel.NATIONAL, SiteLevel.PROVINCIAL, SiteLevel.TOWN}),
     SiteKind.WATER_SECTION: frozenset(
@@ -299,16 +304,18 @@ def parse_site(raw: Mapping[str, Any], lookups: RegistryLookups) -> tuple[Site |
     target_class: int | None = None
     standard: str | None = None
     river = fields.text("river", required=False, max_length=100)
-    process = fields.text("process", required=False, max_length=80)
     grade: str | None = None
+    process: str | None = None
     if kind in OUTLET_KINDS:
         enterprise_id = _check_enterprise(fields, lookups, town)
-        standard, process, grade = _check_standard(fields, process)
+        standard, process, grade = _check_standard(fields)
         fields.forbid("waterbody", f"for a {kind.value}")
         fields.forbid("target_class", f"for a {kind.value}")
     elif kind == SiteKind.WATER_SECTION:
         waterbody = fields.choice("waterbody", Waterbody)
-        target_class = fields.integer("target_class", minimum=1, maximum=5)
+        # Ⅰ类…Ⅴ类 (or I-V, 1-5); 劣Ⅴ类 names a state, not a target: GB 3838-2002 sets no limits for it
+        target = fields.named("target_class", "water_class", allowed=TARGET_CLASSES)
+        target_class = None if target is None else int(target)
         for forbidden in ("enterprise_id", "enterprise_credit_code", "emission_standard", "emission_grade"):
             fields.forbid(forbidden, "for a water section")
     elif kind == SiteKind.AIR_STATION:
@@ -356,32 +363,34 @@ def emission_standards() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
     return {key: (frozenset(p), frozenset(g)) for key, (p, g) in table.items()}
 
 
-def _check_standard(fields: Fields, process: str | None) -> tuple[str | None, str | None, str | None]:
-    """An outlet's standard key, process and grade, checked against the emission-limit tables."""
-    standard = fields.text("emission_standard", max_length=80)
-    grade = fields.text("emission_grade", required=False, max_length=4)
-    if standard is None:
-        return None, process, grade
+def _check_standard(fields: Fields) -> tuple[str | None, str | None, str | None]:
+    """An outlet's standard, process and grade as codes, checked against the emission-limit tables.
+
+    Each may be written by its code, its name or an alternative of its label table
+    (``emission_standard``: ``GB 8978-1996`` or 污水综合排放标准; ``process``; ``emission_grade``:
+    一级); a value naming none of the standard's entries is a problem listing the accepted names.
+    """
     known = emission_standards()
-    if standard not in known:
-        fields.add(
-            "emission_standard", f"unknown standard {standard!r}; known: {', '.join(sorted(known))}", standard
-        )
-        return None, process, grade
+    standard = fields.named("emission_standard", "emission_standard", allowed=sorted(known))
+    if standard is None:  # missing or unknown (a problem is recorded): nothing more to check against
+        return None, None, None
     processes, grades = known[standard]
+    name = label("emission_standard", standard)
     specific = sorted(processes - {"all"})
+    process = fields.text("process", required=False, max_length=80)
     if specific and process is None:
-        fields.add("process", f"{standard} sets limits per process; give one of: {', '.join(specific)}")
-    elif specific and process not in specific:
-        fields.add("process", f"{standard} has no process {process!r}; known: {', '.join(specific)}", process)
+        fields.add("process", f"{name} sets limits per process; give one of: {accepted('process', specific)}")
+    elif specific:
+        process = fields.named("process", "process", allowed=specific)
+    grade = fields.text("emission_grade", required=False, max_length=8)
     if grades and grade is None:
-        fields.add("emission_grade", f"{standard} is graded; give one of: {', '.join(sorted(grades))}")
-    elif grade is not None and not grades:
-        fields.add("emission_grade", f"must be empty: {standard} has no grades", grade)
-    elif grade is not None and grade not in grades:
         fields.add(
-            "emission_grade", f"{standard} has grades {', '.join(sorted(grades))}, not {grade!r}", grade
+            "emission_grade", f"{name} is graded; give one of: {accepted('emission_grade', sorted(grades))}"
         )
+    elif grade is not None and not grades:
+        fields.add("emission_grade", f"must be empty: {name} has no grades", grade)
+    elif grades:
+        grade = fields.named("emission_grade", "emission_grade", allowed=sorted(grades))
     return standard, process, grade
 
 

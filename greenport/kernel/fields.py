@@ -228,6 +228,26 @@ class Fields:
             return None
         return member
 
+    def named(
+        self, field: str, kind: str, *, required: bool = True, allowed: Iterable[str] | None = None
+    ) -> str | None:
+        """The code of label table ``kind`` that the value names: the code itself, its Chinese or
+        English name or an alternative (``kernel/data/labels/<kind>.csv``); a whole number read from
+        a spreadsheet (``3.0``) counts as its digits. A value naming no code of ``allowed`` (default:
+        the whole table) is a problem listing the accepted names."""
+        value = self.get(field)
+        if value is None:
+            self._missing(field, required)
+            return None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        code = labels.code_for(kind, str(value))
+        codes = list(allowed) if allowed is not None else list(labels.table(kind))
+        if code is None or code not in codes:
+            self.add(field, f"must be one of: {labels.accepted(kind, codes)}", value)
+            return None
+        return code
+
     def boolean(self, field: str, *, required: bool = False, default: bool | None = None) -> bool | None:
         value = self.get(field)
         if value is None:
@@ -269,7 +289,8 @@ class ColumnSpec:
     unit shown after either; ``description`` says what to fill in, in English, and ``help_zh`` the
     same in Chinese, both for the person filling in the file; ``choices`` names the label table of
     :mod:`greenport.kernel.labels` whose codes the column takes (listed in the template, shown by
-    name in a Chinese export).
+    name in an export), ``choice_codes`` the codes of that table the column accepts when not all of
+    them (a target water class is Ⅰ-Ⅴ类, not 劣Ⅴ类).
     """
 
     key: str
@@ -279,6 +300,7 @@ class ColumnSpec:
     required: bool = True
     help_zh: str = ""
     choices: str = ""
+    choice_codes: tuple[str, ...] = ()
 
     def header(self, lang: str = "zh") -> str:
         """The header cell of this column in ``lang``: name and, in brackets, the unit."""

@@ -112,3 +112,104 @@ def test_english_template_and_setting(tmp_path: Path, monkeypatch: pytest.Monkey
     guide_text = " ".join(str(c.value) for row in workbook.worksheets[1].iter_rows() for c in row if c.value)
     assert "Chemical industry park (chemical_park)" in guide_text and "可填" not in guide_text
     assert runner.invoke(app, ["export", "template", "parks", str(out), "--lang", "fr"]).exit_code == 2
+
+
+FIRM = make_credit_code("320582", sequence=11)
+SITES = (
+    "站点编码,站点名称,站点类型,级别,所在镇(街道)代码,经度,纬度,排污单位信用代码,水体类型,水质目标类别,"
+    "执行排放标准,工序/排放源,排放级别\n"
+    "W1,沙洲断面,水质断面,省控,320582100000,120.5,31.9,,河流,Ⅲ类,,,\n"
+    "W2,一干河断面,水质断面,镇级,320582100000,120.5,31.9,,河流,IV,,,\n"
+    "W3,二干河断面,水质断面,镇级,320582100000,120.5,31.9,,湖库,2,,,\n"
+    f"O1,沙洲印染1#总排口,废水排口,,320582100000,120.6,31.9,{FIRM},,,GB 8978-1996,其他排污单位,一级\n"
+    f"O2,沙洲印染2#烧结机头,废气排口,,320582100000,120.6,31.9,{FIRM},,,钢铁行业超低排放,烧结机机头,\n"
+)
+
+
+def _with_firm(tmp_path: Path) -> str:
+    database = _database(tmp_path)
+    (tmp_path / "firms.csv").write_text(
+        "统一社会信用代码,企业名称,行业代码,所在镇(街道)代码,用地面积,经度,纬度,企业规模\n"
+        f"{FIRM},沙洲印染,1713,320582100000,80,120.6,31.9,中型\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(
+        app, ["import", "enterprises", str(tmp_path / "firms.csv"), "--database", database]
+    )
+    assert result.exit_code == 0, result.output
+    return database
+
+
+def _sites(database: str) -> dict[str, tuple[object, ...]]:
+    listed = json.loads(
+        runner.invoke(app, ["registry", "list", "sites", "--database", database, "--json"]).stdout
+    )
+    columns = ("name", "kind", "level", "waterbody", "target_class", "emission_standard", "process")
+    return {s["code"]: (*(s[c] for c in columns), s["emission_grade"]) for s in listed["data"]}
+
+
+def test_water_classes_and_emission_standards_import_by_name(tmp_path: Path) -> None:
+    """Ⅲ类 / IV / 2 and GB 8978-1996 / 钢铁行业超低排放 / 烧结机机头 / 一级, as people write them."""
+    database = _with_firm(tmp_path)
+    (tmp_path / "sites.csv").write_text(SITES, encoding="utf-8")
+    result = runner.invoke(app, ["import", "sites", str(tmp_path / "sites.csv"), "--database", database])
+    assert result.exit_code == 0, result.output
+    sites = _sites(database)
+    assert {code: row[4] for code, row in sites.items() if code.startswith("W")} == {
+        "W1": 3,
+        "W2": 4,
+        "W3": 2,
+    }
+    assert sites["O1"][5:] == ("gb8978_1996", "other", "1")
+    assert sites["O2"][5:] == ("steel_ultra_low", "sintering_head", None)
+
+
+def test_a_worse_than_v_target_and_an_unknown_standard_are_cell_errors_naming_the_accepted_values(
+    tmp_path: Path,
+) -> None:
+    database = _with_firm(tmp_path)
+    bad = SITES.replace(",河流,Ⅲ类,", ",河流,劣Ⅴ类,").replace("GB 8978-1996", "GB 9999-2000")
+    (tmp_path / "sites.csv").write_text(bad, encoding="utf-8")
+    result = runner.invoke(app, ["import", "sites", str(tmp_path / "sites.csv"), "--database", database])
+    assert result.exit_code == 2
+    output = " ".join(result.output.split())
+    assert (
+        "row 2, column '水质目标类别': must be one of: Ⅰ类 (1), Ⅱ类 (2), Ⅲ类 (3), Ⅳ类 (4), Ⅴ类 (5)" in output
+    )
+    assert (
+        "row 5, column '执行排放标准': must be one of: 污水综合排放标准（GB 8978-1996） (gb8978_1996)"
+        in output
+    )
+    assert _sites(database) == {}, "nothing half-written"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_sites_exported_by_name_import_back_as_the_same_rows(tmp_path: Path, lang: str) -> None:
+    database = _with_firm(tmp_path)
+    (tmp_path / "sites.csv").write_text(SITES, encoding="utf-8")
+    assert (
+        runner.invoke(app, ["import", "sites", str(tmp_path / "sites.csv"), "--database", database]).exit_code
+        == 0
+    )
+    exported = tmp_path / "sites.xlsx"
+    result = runner.invoke(app, ["export", "sites", str(exported), "--lang", lang, "--database", database])
+    assert result.exit_code == 0, result.output
+    cells = {
+        str(c.value) for row in load_workbook(exported).worksheets[0].iter_rows() for c in row if c.value
+    }
+    names = {
+        "zh": {"Ⅲ类", "污水综合排放标准（GB 8978-1996）", "其他排污单位", "一级标准", "烧结机机头", "省控"},
+        "en": {
+            "Class III",
+            "Integrated wastewater discharge standard (GB 8978-1996)",
+            "Sintering machine head",
+        },
+    }
+    assert names[lang] <= cells
+    assert not cells & {"gb8978_1996", "sintering_head", "steel_ultra_low", "3"}, "names, not codes"
+
+    (tmp_path / "again").mkdir()
+    again = _with_firm(tmp_path / "again")
+    result = runner.invoke(app, ["import", "sites", str(exported), "--database", again])
+    assert result.exit_code == 0, result.output
+    assert _sites(again) == _sites(database)

@@ -196,7 +196,7 @@ def test_site_kinds_and_their_rules() -> None:
         (
             site(kind="water_section", level="national", waterbody="river", target_class=6),
             "target_class",
-            "<= 5",
+            "Ⅰ类 (1), Ⅱ类 (2), Ⅲ类 (3), Ⅳ类 (4), Ⅴ类 (5)",
         ),
         (
             site(kind="gas_outlet", emission_standard="steel_ultra_low", process="eaf"),
@@ -217,7 +217,7 @@ def test_site_kinds_and_their_rules() -> None:
         (
             site(kind="gas_outlet", enterprise_id=7, emission_standard="gb0000"),
             "emission_standard",
-            "unknown",
+            "must be one of: 污水综合排放标准（GB 8978-1996） (gb8978_1996)",
         ),
         (
             site(kind="gas_outlet", enterprise_id=7, emission_standard="steel_ultra_low"),
@@ -227,7 +227,7 @@ def test_site_kinds_and_their_rules() -> None:
         (
             site(kind="gas_outlet", enterprise_id=7, emission_standard="steel_ultra_low", process="oven"),
             "process",
-            "no process",
+            "must be one of: 烧结机机头 (sintering_head), 球团焙烧 (pellet_roasting)",
         ),
         (
             site(kind="water_outlet", enterprise_id=7, emission_standard="gb8978_1996", process="other"),
@@ -243,7 +243,7 @@ def test_site_kinds_and_their_rules() -> None:
                 emission_grade="4",
             ),
             "emission_grade",
-            "not '4'",
+            "must be one of: 一级标准 (1), 二级标准 (2), 三级标准 (3)",
         ),
         (
             site(
