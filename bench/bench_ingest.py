@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -42,7 +43,7 @@ from sqlalchemy import create_engine, text
 
 from greenport.accounts.passwords import hash_password
 from greenport.enterprises.model import SiteKind, SiteLevel
-from greenport.ingest.simulator import PROFILES
+from greenport.ingest.simulator import PROFILES, simulated_value
 from greenport.kernel.time import CHINA_TZ
 from greenport.protocol import crc16_hj212, decode
 from greenport.regions.model import DivisionLevel
@@ -95,7 +96,7 @@ def encode_frames(
     for code, mean, noise, corrected in factors:
         variants = []
         for _ in range(16):
-            value = max(0.0, rng.gauss(mean, mean * noise))
+            value = simulated_value(code, rng.gauss(mean, mean * noise))
             item = f"{code}-Rtd={value:.3f}"
             if corrected:
                 item += f",{code}-ZsRtd={value * 15 / 12:.3f}"
@@ -408,6 +409,7 @@ def run_one(label: str, url: str, args: argparse.Namespace) -> dict[str, object]
     with UnitOfWork(db) as uow:
         stored = uow.monitoring.count_observations()
         frame_rows = uow.monitoring.count_frames()
+        refused = Counter(entry.reason for entry in uow.monitoring.quarantine(limit=1_000_000))
     rate = raw_insert_rate(db, args.raw_rows)
     db.dispose()
     sent = result["sent"]
@@ -432,6 +434,7 @@ def run_one(label: str, url: str, args: argparse.Namespace) -> dict[str, object]
         "devices_out_of_frames": result["devices_out_of_frames"],
         "observations_stored": stored,
         "frame_rows": frame_rows,
+        "quarantined_by_reason": dict(refused),
         "stored_exactly_once": stored == sent * FACTORS,
         "zero_loss": sent > 0 and stored == sent * FACTORS and acked == sent,
         "raw_insert_values_per_second": round(rate),

@@ -43,6 +43,23 @@ from greenport.protocol import FrameBuffer, ProtocolError, crc16_hj212, crc16_mo
 
 INJECTIONS = ("exceedance", "offline", "flatline", "malformed", "crc-variant")
 
+#: Physical ceilings of simulated values: a relative humidity or a volume fraction cannot pass 100 %,
+#: flue-gas O2 not the 21 % of air. Gaussian noise around a mean would otherwise now and then send a
+#: value the server rightly refuses as implausible (kernel/data/parameter_ranges.csv).
+CEILINGS: dict[str, float] = {"a01002": 100.0, "a01014": 100.0, "a19001": 21.0, "w01001": 14.0}
+#: Factors that describe conditions, not pollution (temperature, humidity, pressure, O2, flow, pH,
+#: dissolved oxygen, conductivity): an injected exceedance leaves them as they are.
+CONDITIONS = frozenset(
+    {"a01001", "a01002", "a01012", "a01013", "a01014", "a19001", "a00000"}
+    | {"w00000", "w01001", "w01009", "w01010", "w01014"}
+)
+
+
+def simulated_value(code: str, value: float) -> float:
+    """``value`` of factor ``code`` kept within what the quantity can physically be (>= 0, ceilings)."""
+    return min(max(0.0, value), CEILINGS.get(code, math.inf))
+
+
 #: Per site kind: ST (HJ 212-2017 Table 5) and factors (code, mean, relative noise, O2-corrected?).
 PROFILES: dict[str, tuple[str, tuple[tuple[str, float, float, bool], ...]]] = {
     "air_station": (
@@ -340,9 +357,10 @@ class Simulator:
         )
         for code, mean, noise, corrected in factors:
             scale = diurnal if noise > 0.1 else 1.0
-            value = max(0.0, rng.gauss(mean * scale, mean * noise))
-            if "exceedance" in inject and state is self._exceed and 0.33 <= phase < 0.66 and noise > 0.1:
-                value *= 6.0
+            value = simulated_value(code, rng.gauss(mean * scale, mean * noise))
+            exceeding = "exceedance" in inject and state is self._exceed and 0.33 <= phase < 0.66
+            if exceeding and noise > 0.1 and code not in CONDITIONS:
+                value = simulated_value(code, value * 6.0)
             zs = value * (21 - 6) / (21 - 9) if corrected else None  # to 6 % reference O2 (HJ 75-2017 eq.)
             out.append((code, value, zs))
         return out
