@@ -26,6 +26,7 @@ from greenport.accounts.model import ANONYMOUS, CITY, Principal
 from greenport.bootstrap import Container, build
 from greenport.config import Settings
 from greenport.reports.dashboard import data_generation
+from greenport.reports.render import FONTS_DIR
 from greenport.web import auth, deps, errors
 from greenport.web.api import api_router
 from greenport.web.api import dashboard as dashboard_api
@@ -257,6 +258,8 @@ def create_app(
     app.include_router(api_router())
     app.include_router(pages_router())
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    # the font the PDFs embed, for the pages too (identical text on every machine)
+    app.mount("/fonts", StaticFiles(directory=str(FONTS_DIR)), name="fonts")
 
     @app.get("/api/docs", include_in_schema=False)
     async def api_docs() -> HTMLResponse:

@@ -17,10 +17,19 @@ from greenport.storage.migrate import upgrade
 from .conftest import PASSWORD, populate
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def free_port_pair() -> int:
+    """A port whose next port is free too: the demo serves its metrics on the ingest port + 1
+    (a lone free port raced with whatever held the next one, and the test failed now and then)."""
+    for _ in range(50):
+        with socket.socket() as probe, socket.socket() as neighbour:
+            probe.bind(("127.0.0.1", 0))
+            port = int(probe.getsockname()[1])
+            try:
+                neighbour.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no two adjacent free ports on 127.0.0.1")
 
 
 def test_background_services_serve_metrics_and_stop(tmp_path: Path) -> None:
@@ -28,7 +37,7 @@ def test_background_services_serve_metrics_and_stop(tmp_path: Path) -> None:
     upgrade(url)
     db = Database.from_url(url)
     devices = [SimDevice(mn, PASSWORD, kind) for mn, (_, _, kind) in populate(db).items()]
-    port = free_port()
+    port = free_port_pair()
     container = Container(Settings(database_url=url, mode="demo", ingest_port=port), db)
     stop = start_background_services(container, devices=devices)
     assert stop is not None

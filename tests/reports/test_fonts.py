@@ -111,3 +111,17 @@ def test_a_missing_font_file_is_an_installation_error(monkeypatch: Any, tmp_path
         assert "GreenPortSansSC-Regular.otf" in str(error) and "reinstall" in str(error)
     else:  # pragma: no cover - the assertion below explains
         raise AssertionError("a missing report font must not fall back silently to system fonts")
+
+
+def test_pages_use_the_same_font_served_by_the_app(lite_app: Any) -> None:
+    """The pages ask for the shipped font, which the app itself serves: a browser on a machine with
+    no Chinese font still shows the page's text as the PDF does (charts on canvas keep ECharts'
+    own fonts: with the web font their category labels were measured short and clipped)."""
+    client, _city = lite_app
+    css = client.get("/static/greenport.css").text
+    assert '"GreenPort Sans SC"' in css and "/fonts/GreenPortSansSC-Regular.otf" in css
+    for weight, filename in render.PDF_FONT_FILES.items():
+        served = client.get(f"/fonts/{filename}")
+        assert served.status_code == 200, weight
+        assert served.content == (render.FONTS_DIR / filename).read_bytes()
+        assert served.headers["content-security-policy"]  # served behind the same headers
