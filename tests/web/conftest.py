@@ -131,44 +131,29 @@ def _seed(container, city: City) -> None:  # type: ignore[no-untyped-def]
             "grid_officer": dict(division_code=VILLAGE_A),
             "enterprise": dict(enterprise_id=firms["e1"]),
         }
-        for role in ROLES:
+        # every role, and a park management committee: a department user tied to the park (sees
+        # the park only); each gets a bearer token named after its user
+        accounts = [(role, role, role, scopes.get(role, {})) for role in ROLES]
+        accounts.append((PARK_USER, "department", "园区管委会", {"park_id": park.id}))
+        for username, role, display_name, scope in accounts:
             user = reg.UserRow(
-                username=role,
+                username=username,
                 password_hash=password_hash,
-                display_name=role,
+                display_name=display_name,
                 role=role,
                 active=True,
-                **scopes.get(role, {}),
+                **scope,
             )
             s.add(user)
             s.flush()
-            token = f"gp_test_{role}"
+            token = f"gp_test_{username}"
             uow.accounts.add_token(
                 digest=digest(token),
                 name="test",
                 user_id=user.id,
                 expires_at=datetime.now(UTC) + timedelta(days=90),
             )
-            city.tokens[role] = token
-        # a park management committee: a department user tied to the park (sees the park only)
-        user = reg.UserRow(
-            username=PARK_USER,
-            password_hash=password_hash,
-            display_name="园区管委会",
-            role="department",
-            active=True,
-            park_id=park.id,
-        )
-        s.add(user)
-        s.flush()
-        token = f"gp_test_{PARK_USER}"
-        uow.accounts.add_token(
-            digest=digest(token),
-            name="test",
-            user_id=user.id,
-            expires_at=datetime.now(UTC) + timedelta(days=90),
-        )
-        city.tokens[PARK_USER] = token
+            city.tokens[username] = token
         # June 2022: the same daily values at both air stations (so the city mean equals them)
         for day, (pm25, o3) in JUNE.items():
             start, _ = local_day_bounds(date(2022, 6, day))
