@@ -47,6 +47,9 @@ class Metrics:
     quarantine_dropped: int = 0
     #: quarantine entries deleted after the retention (by this process)
     quarantine_purged: int = 0
+    #: passes of the alarm evaluator run by this process, and alarms they opened
+    alarm_passes: int = 0
+    alarms_opened: int = 0
     write_latency: Histogram = field(default_factory=Histogram)
     ack_latency: Histogram = field(default_factory=Histogram)
     _window: deque[tuple[float, int]] = field(default_factory=deque)
@@ -105,6 +108,12 @@ class Metrics:
             "# HELP greenport_ingest_quarantine_purged_total Quarantine entries deleted after the retention.",
             "# TYPE greenport_ingest_quarantine_purged_total counter",
             f"greenport_ingest_quarantine_purged_total {self.quarantine_purged}",
+            "# HELP greenport_alarm_passes_total Passes of the alarm evaluator run by this process.",
+            "# TYPE greenport_alarm_passes_total counter",
+            f"greenport_alarm_passes_total {self.alarm_passes}",
+            "# HELP greenport_alarms_opened_total Alarms opened by this process's evaluator.",
+            "# TYPE greenport_alarms_opened_total counter",
+            f"greenport_alarms_opened_total {self.alarms_opened}",
         ]
         for name, help_text, hist in (
             ("write_latency_seconds", "Duration of one group-commit transaction.", self.write_latency),

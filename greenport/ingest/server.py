@@ -18,6 +18,7 @@ import logging
 import os
 import random
 import re
+import socket
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Coroutine
@@ -27,6 +28,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from greenport.accounts.passwords import verify_password
+from greenport.alarms import service as alarms_service
+from greenport.alarms.model import Rule
+from greenport.alarms.service import EvaluationReport
 from greenport.ingest.limits import TokenBuckets
 from greenport.ingest.metrics import Metrics, serve_metrics
 from greenport.ingest.pipeline import ACCEPTED_WITHOUT_VALUES, UPLOAD_PERIODS, reading_row
@@ -96,6 +100,9 @@ class IngestConfig:
     auth_cache_ttl: float = 300.0  # [s]
     auth_refresh: float = 30.0  # [s] between checks of the logged-in devices against the registry
     aggregate_interval: float = 60.0  # [s]; 0 = no aggregation in this process
+    alarm_interval: float = 2.0  # [s] between passes of the alarm evaluator; 0 = none in this process
+    #: the alarm rules (None: ``GREENPORT_ALARM_RULES`` or the shipped ones, read at start)
+    alarm_rules: tuple[Rule, ...] | None = None
     resend_gap: float = 3600.0  # [s]; a device back after a longer silence is asked for the hours missed
     read_threads: int = 4
     reuse_port: bool = False  # SO_REUSEPORT: several processes accept on one port (``--workers``)
@@ -157,6 +164,10 @@ class IngestServer:
         )
         self._address_connections: dict[str, int] = defaultdict(int)
         self._purger: asyncio.Task[None] | None = None
+        self._alarmer: asyncio.Task[None] | None = None
+        self._alarm_rules: tuple[Rule, ...] = ()
+        #: names this process in the alarm evaluator's lease (one evaluator at a time)
+        self._alarm_holder = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"[:80]
         self.ids = FrameIds()
         self.auth_cache = AuthCache(ttl=self.config.auth_cache_ttl)
         self._reads = ThreadPoolExecutor(self.config.read_threads, thread_name_prefix="greenport-read")
@@ -199,6 +210,9 @@ class IngestServer:
             self._aggregator = asyncio.get_running_loop().create_task(self._aggregate_loop())
         if cfg.purge_interval > 0 and cfg.quarantine_retention_days > 0:
             self._purger = loop.create_task(self._purge_loop())
+        if cfg.alarm_interval > 0:
+            self._alarm_rules = cfg.alarm_rules if cfg.alarm_rules is not None else alarms_service.rules()
+            self._alarmer = loop.create_task(self._alarm_loop())
         log.info("HJ 212 server listening on %s:%d (pid %d)", cfg.host, self.port, os.getpid())
 
     @property
@@ -221,7 +235,7 @@ class IngestServer:
             self._server.close()
         for conn in list(self._connections):
             conn.close()
-        for task in (self._sweeper, self._revalidator, self._purger):
+        for task in (self._sweeper, self._revalidator, self._purger, self._alarmer):
             if task is not None:
                 task.cancel()
         if self._metrics_server is not None:
@@ -624,8 +638,10 @@ class IngestServer:
     def _aggregate_once(self) -> int:
         before = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
         failures: list[AggregationFailure] = []
+        taken: list[tuple[int, datetime]] = []
         with UnitOfWork(self.db) as uow:
-            count = monitoring_service.process_dirty(uow, before=before, failures=failures)
+            count = monitoring_service.process_dirty(uow, before=before, failures=failures, taken=taken)
+            alarms_service.mark_dirty(uow, marks=taken)  # the rules on means re-read these hours
         for failure in failures:  # recorded in monitoring_aggregation_failures; the others went on
             self.metrics.error("aggregation")
             log.error(
@@ -658,6 +674,27 @@ class IngestServer:
                         self.config.quarantine_retention_days,
                     )
             await asyncio.sleep(self.config.purge_interval)
+
+    def _evaluate_alarms_once(self) -> EvaluationReport:
+        with UnitOfWork(self.db) as uow:
+            report = alarms_service.evaluate_pending(
+                uow, rules=self._alarm_rules, now=utcnow(), holder=self._alarm_holder
+            )
+        self.metrics.alarm_passes += int(report.ran)
+        self.metrics.alarms_opened += report.opened
+        return report
+
+    async def _alarm_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(self.config.alarm_interval)
+            try:
+                report = await loop.run_in_executor(self._reads, self._evaluate_alarms_once)
+                if report.opened or report.changed:
+                    log.info("alarm evaluation: %s", report.to_dict())
+            except Exception:
+                self.metrics.error("alarms")
+                log.exception("alarm evaluation failed (will retry)")
 
     async def _aggregate_loop(self) -> None:
         loop = asyncio.get_running_loop()

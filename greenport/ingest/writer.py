@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from greenport.alarms import service as alarms_service
 from greenport.ingest.metrics import Metrics
 from greenport.monitoring.model import Frame, Observation, QuarantineEntry
 from greenport.storage.db import Database
@@ -165,6 +166,8 @@ class BatchWriter:
                 quarantine=batch.quarantine,
                 dirty=batch.dirty,
             )
+            # the alarm rules see every stored hour: marked in the same transaction as the readings
+            alarms_service.mark_dirty(uow, marks=batch.dirty)
         return time.perf_counter() - started
 
     async def _run(self) -> None:

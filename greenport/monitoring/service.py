@@ -166,11 +166,15 @@ def process_dirty(
     before: datetime,
     limit: int = 20000,
     failures: list[AggregationFailure] | None = None,
+    taken: list[tuple[int, datetime]] | None = None,
 ) -> int:
     """Take the (site, hour) marks of hours starting before ``before`` and recompute them, each
     site and hour isolated from the others (:func:`recompute_isolated`); the ones that fail are
-    appended to ``failures`` when given. Returns the number of marks taken."""
+    appended to ``failures`` and the marks taken to ``taken`` when given (the alarm rules on
+    means re-read those hours). Returns the number of marks taken."""
     marks = uow.monitoring.take_dirty(before=before, limit=limit)
+    if taken is not None:
+        taken.extend(marks)
     if marks:
         failed = recompute_isolated(uow, marks=marks)
         if failures is not None:

@@ -529,6 +529,45 @@ class MonitoringRepository:
             out.extend(observations_in(*row))
         return out
 
+    def reading_entries(
+        self,
+        *,
+        start: datetime,
+        end: datetime,
+        site_ids: Iterable[int],
+        periods: Iterable[PeriodKind] | None = None,
+    ) -> list[tuple[datetime, int, str, datetime, dict[str, list[Any]]]]:
+        """(data time, site, period, reception, {parameter: entry}) of the readings of ``site_ids``
+        with data times in [start, end), in time order: the compact read of the alarm rules
+        (entries as :data:`MEASUREMENT_FIELDS`, not one object per value)."""
+        o = ObservationRow
+        query = select(o.data_time, o.site_id, o.period, o.received_at, o.measurements).where(
+            o.data_time >= start, o.data_time < end, o.site_id.in_(list(site_ids))
+        )
+        if periods is not None:
+            query = query.where(o.period.in_([p.value for p in periods]))
+        return [
+            (t, int(site), str(period), received, unpack_measurements(text))
+            for t, site, period, received, text in self.session.execute(query.order_by(o.data_time))
+        ]
+
+    def sites_last_received(self, site_ids: list[int], *, since: datetime) -> dict[int, datetime]:
+        """Newest reception per site of the readings with data times since ``since``."""
+        if not site_ids:
+            return {}
+        query = (
+            select(ObservationRow.site_id, func.max(ObservationRow.received_at))
+            .where(ObservationRow.data_time >= since, ObservationRow.site_id.in_(site_ids))
+            .group_by(ObservationRow.site_id)
+        )
+        out: dict[int, datetime] = {}
+        for site_id, moment in self.session.execute(query):
+            if moment is not None:
+                if isinstance(moment, str):
+                    moment = datetime.fromisoformat(moment)
+                out[int(site_id)] = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return out
+
     def count_observations(self, *, device_ids: Iterable[int] | None = None) -> int:
         """Stored values (one per time, device, period and parameter)."""
         query = select(func.coalesce(func.sum(ObservationRow.n_values), 0))

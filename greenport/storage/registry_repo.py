@@ -103,6 +103,22 @@ def _site_dict(row: SiteRow) -> dict[str, Any]:
     }
 
 
+def scope_sites(query: Any, scope: RowScope) -> Any:
+    """``query`` (over :class:`SiteRow`) narrowed to the sites ``scope`` may see: the one place
+    the site scope is written in SQL (registry reads, alarms)."""
+    if scope.disclosed_only:
+        query = query.where(SiteRow.kind.in_(DISCLOSED_SITE_KINDS))
+    if scope.town_codes is not None:
+        query = query.where(SiteRow.town_code.in_(scope.town_codes))
+    if scope.enterprise_id is not None:
+        query = query.where(SiteRow.enterprise_id == scope.enterprise_id)
+    if scope.park_id is not None:
+        query = query.where(
+            SiteRow.enterprise_id.in_(select(EnterpriseRow.id).where(EnterpriseRow.park_id == scope.park_id))
+        )
+    return query
+
+
 class RegistryRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -721,19 +737,7 @@ class RegistryRepository:
         return _enterprise_dict(row) if row is not None else None
 
     def _scope_sites(self, query: Any, scope: RowScope) -> Any:
-        if scope.disclosed_only:
-            query = query.where(SiteRow.kind.in_(DISCLOSED_SITE_KINDS))
-        if scope.town_codes is not None:
-            query = query.where(SiteRow.town_code.in_(scope.town_codes))
-        if scope.enterprise_id is not None:
-            query = query.where(SiteRow.enterprise_id == scope.enterprise_id)
-        if scope.park_id is not None:
-            query = query.where(
-                SiteRow.enterprise_id.in_(
-                    select(EnterpriseRow.id).where(EnterpriseRow.park_id == scope.park_id)
-                )
-            )
-        return query
+        return scope_sites(query, scope)
 
     def visible_sites(
         self,

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from greenport.storage.accounts_repo import AccountsRepository
+from greenport.storage.alarms_repo import AlarmsRepository
 from greenport.storage.db import Database
 from greenport.storage.evaluation_repo import EvaluationRepository
 from greenport.storage.monitoring_repo import MonitoringRepository
@@ -31,6 +32,7 @@ REPOSITORIES: dict[str, type[Any]] = {
     "monitoring": MonitoringRepository,
     "evaluation": EvaluationRepository,
     "accounts": AccountsRepository,
+    "alarms": AlarmsRepository,
 }
 
 

@@ -1,0 +1,790 @@
+"""Alarms: evaluate the rules as data arrive and as the clock runs, keep one alarm per rule, site
+and parameter with its append-only events, and let people acknowledge, silence and explain.
+
+Where the rules run (issue 16): ingest marks each (site, hour) it stores in ``alarm_dirty`` in
+the same transaction as the readings, and the aggregation marks each hour it recomputes; the
+evaluator (:func:`evaluate_pending`, on a timer of a second or two in the ingest process) takes the
+marks, adds the sites the clock makes offline, and folds each site's recent series through the
+rules (:mod:`greenport.alarms.conditions`, :mod:`greenport.alarms.lifecycle`). One evaluator runs
+at a time across processes (a lease row, claimed in the evaluation's own transaction), and an open
+alarm is unique per rule, site and parameter in SQL, so no alarm is raised twice.
+
+Determinism: an alarm is a function of the stored data (and, for offline, of the clock), not of
+the order or grouping of the batches that brought them: new data after an open alarm's checkpoint
+continue it; data before it (late or corrected) re-derive the alarms of the periods they touch
+from the data, and a stored alarm that the data no longer support is marked invalidated (kept).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from greenport.accounts.model import Principal, Role, RowScope
+from greenport.alarms.conditions import (
+    DAILY_KINDS,
+    HOURLY_KINDS,
+    REALTIME_KINDS,
+    Series,
+    SiteData,
+    conditions,
+)
+from greenport.alarms.lifecycle import OpenStart, fold, to_micros
+from greenport.alarms.model import (
+    FALSIFIED_DATA_KINDS,
+    OPEN_STATES,
+    Alarm,
+    AlarmEvent,
+    AlarmState,
+    Checkpoint,
+    Episode,
+    EventKind,
+    Rule,
+    RuleKind,
+)
+from greenport.alarms.ports import AlarmsUnitOfWork
+from greenport.alarms.rules import load_rules
+from greenport.kernel.errors import InvalidInput, NotFound, PermissionDenied
+from greenport.kernel.parameters import registry as parameter_registry
+from greenport.kernel.time import PeriodKind
+from greenport.monitoring.model import IndexKind
+from greenport.monitoring.status import FAILS_TARGET, MonitoredSite
+
+#: The longest a silence may last (a silenced alarm that nobody looks at again is a lost alarm).
+MAX_SILENCE = timedelta(days=7)
+#: The longest interval between real-time values the look-back allows for (HJ 212-2017 §6.3:
+#: the real-time upload interval is set per device; 10 min covers the usual 30 s to 10 min).
+REALTIME_INTERVAL = timedelta(minutes=10)
+#: How long an evaluator's lease lasts without renewal.
+LEASE = timedelta(seconds=30)
+LEASE_NAME = "evaluator"
+_CLOCK_SINCE = timedelta(days=3)
+_MAX_TEXT = 2000
+
+AlarmKey = tuple[str, int, str]
+
+
+@dataclass
+class EvaluationReport:
+    """What one evaluation pass did: sites evaluated, alarms opened and changed, and the state
+    changes (alarm id, new state) a notifier may announce."""
+
+    ran: bool = True
+    sites: int = 0
+    marks: int = 0
+    opened: int = 0
+    changed: int = 0
+    invalidated: int = 0
+    transitions: list[tuple[int, AlarmState]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ran": self.ran,
+            "sites": self.sites,
+            "marks": self.marks,
+            "opened": self.opened,
+            "changed": self.changed,
+            "invalidated": self.invalidated,
+        }
+
+
+# --- rule classes and look-backs -----------------------------------------------------------------
+
+
+def rule_period(rule: Rule) -> str:
+    """``raw``, ``hour``, ``day`` or ``clock``: the points a rule folds."""
+    if rule.kind is RuleKind.OFFLINE:
+        return "clock"
+    if rule.kind is RuleKind.FLAT_LINE and rule.params.get("period") == "hour":
+        return "hour"
+    if rule.kind is RuleKind.MEAN_EXCEEDANCE:
+        return (
+            "day"
+            if rule.params.get("period") == "day"
+            else "hour"
+            if rule.params.get("period") == "hour"
+            else "day"
+        )
+    if rule.kind in REALTIME_KINDS:
+        return "raw"
+    if rule.kind in HOURLY_KINDS:
+        return "hour"
+    if rule.kind in DAILY_KINDS:
+        return "day"
+    raise ValueError(f"no period for kind {rule.kind}")  # pragma: no cover - every kind is listed
+
+
+_STEP = {"raw": REALTIME_INTERVAL, "hour": timedelta(hours=1), "day": timedelta(days=1)}
+
+
+def look_back(rules: Iterable[Rule]) -> dict[str, timedelta]:
+    """How far before a change each class of rules re-reads: two points of context (a jump or a
+    flat line compares a value with the one before), or twice an offline rule's silence.
+
+    Runs longer than that need no look-back: a run in breach is stored as a pending alarm from its
+    first point, and a change inside a stored alarm's span re-derives it from its first breach."""
+    out = {period: 2 * step for period, step in _STEP.items()} | {"clock": timedelta(0)}
+    for rule in rules:
+        if rule_period(rule) == "clock":
+            span = timedelta(minutes=2 * float(rule.params["after_minutes"]))
+            out["clock"] = max(out["clock"], span)
+    return out
+
+
+# --- loading a site's series ----------------------------------------------------------------------
+
+
+def _series(points: list[tuple[int, float, float, str]]) -> Series:
+    points.sort(key=lambda p: p[0])
+    n = len(points)
+    times = np.fromiter((p[0] for p in points), np.int64, n)
+    values = np.fromiter((p[1] for p in points), np.float64, n)
+    zs = np.fromiter((p[2] for p in points), np.float64, n)
+    flags = np.array([p[3] for p in points], dtype="<U1") if n else np.empty(0, "<U1")
+    return Series(times, values, zs, flags)
+
+
+def _num(value: Any) -> float:
+    return math.nan if value is None else float(value)
+
+
+def load_site_data(
+    uow: AlarmsUnitOfWork,
+    *,
+    sites: Mapping[int, Mapping[str, Any]],
+    parks: Mapping[int, str],
+    windows: Mapping[int, Mapping[str, datetime]],
+    now: datetime,
+) -> dict[int, SiteData]:
+    """Each site's series over its windows (``{site: {"raw"|"hour"|"day"|"clock": start}}``)."""
+    if not windows:
+        return {}
+    end = now + timedelta(hours=2)
+    site_ids = sorted(windows)
+    raw_start = min(w["raw"] for w in windows.values())
+    clock_start = min(w["clock"] for w in windows.values())
+    raw: dict[int, dict[str, list[tuple[int, float, float, str]]]] = defaultdict(lambda: defaultdict(list))
+    received: dict[int, list[int]] = defaultdict(list)
+    for data_time, site_id, period, reception, entries in uow.monitoring.reading_entries(
+        start=min(raw_start, clock_start), end=end, site_ids=site_ids
+    ):
+        if data_time >= windows[site_id]["clock"]:
+            received[site_id].append(to_micros(reception))
+        if period != PeriodKind.RAW.value or data_time < windows[site_id]["raw"]:
+            continue
+        t = to_micros(data_time)
+        by_parameter = raw[site_id]
+        for parameter, entry in entries.items():
+            value = entry[0]
+            if value is None:
+                continue
+            by_parameter[parameter].append(
+                (t, float(value), _num(entry[2]) if len(entry) > 2 else math.nan, entry[1] or "N")
+            )
+    means: dict[tuple[int, str], dict[str, list[tuple[int, float, float, str]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for period, kind in (("hour", PeriodKind.HOUR), ("day", PeriodKind.DAY)):
+        start = min(w[period] for w in windows.values())
+        for agg in uow.monitoring.aggregates(start=start, end=end, period=kind, site_ids=site_ids):
+            if agg.valid and agg.value is not None and agg.period_start >= windows[agg.site_id][period]:
+                means[agg.site_id, period][agg.parameter].append(
+                    (to_micros(agg.period_start), agg.value, math.nan, "N")
+                )
+    aqi: dict[int, list[tuple[int, float, float, str]]] = defaultdict(list)
+    hour_start = min(w["hour"] for w in windows.values())
+    for index in uow.monitoring.indices(
+        start=hour_start, end=end, period=PeriodKind.HOUR, kind=IndexKind.AQI, site_ids=site_ids
+    ):
+        if index.value is not None and index.period_start >= windows[index.site_id]["hour"]:
+            aqi[index.site_id].append((to_micros(index.period_start), float(index.value), math.nan, "N"))
+    fails: dict[int, list[tuple[int, float, float, str]]] = defaultdict(list)
+    day_start = min(w["day"] for w in windows.values())
+    for index in uow.monitoring.indices(
+        start=day_start, end=end, period=PeriodKind.DAY, kind=IndexKind.WATER_CLASS, site_ids=site_ids
+    ):
+        if index.label is not None and index.period_start >= windows[index.site_id]["day"]:
+            fails[index.site_id].append(
+                (to_micros(index.period_start), 1.0 if index.label == FAILS_TARGET else 0.0, math.nan, "N")
+            )
+    out: dict[int, SiteData] = {}
+    for site_id in site_ids:
+        site = sites.get(site_id)
+        if site is None:
+            continue
+        out[site_id] = SiteData(
+            site_id=site_id,
+            site=MonitoredSite.of(site),
+            town_code=site.get("town_code"),
+            park_code=parks.get(site_id),
+            enterprise_id=site.get("enterprise_id"),
+            raw={p: _series(v) for p, v in raw[site_id].items()},
+            hourly={p: _series(v) for p, v in means[site_id, "hour"].items()},
+            daily={p: _series(v) for p, v in means[site_id, "day"].items()},
+            aqi=_series(aqi[site_id]),
+            water_fails=_series(fails[site_id]),
+            received=np.array(sorted(received[site_id]), np.int64),
+        )
+    return out
+
+
+# --- evaluation ----------------------------------------------------------------------------------
+
+
+def _unit(parameter: str) -> str:
+    found = parameter_registry().get(parameter)
+    return found.unit if found is not None else ""
+
+
+def _more_extreme(new: Episode, stored: Alarm) -> bool:
+    if new.peak is None:
+        return False
+    if stored.peak is None:
+        return True
+
+    def score(value: float, limit: float | None) -> float:
+        return value / limit if limit else value
+
+    return score(new.peak, new.limit) > score(stored.peak, stored.limit)
+
+
+def _state_events(
+    alarm_id: int,
+    episode: Episode,
+    *,
+    after: AlarmState | None,
+    now: datetime,
+    known: set[tuple[str, datetime]],
+) -> list[dict[str, Any]]:
+    events = []
+    previous = after
+    for transition in episode.transitions:
+        key = (transition.to_state.value, transition.at)
+        if key not in known:
+            events.append(
+                {
+                    "alarm_id": alarm_id,
+                    "kind": EventKind.STATE.value,
+                    "at": transition.at,
+                    "recorded_at": now,
+                    "from_state": None if previous is None else previous.value,
+                    "to_state": transition.to_state.value,
+                    "actor": None,
+                    "note": None,
+                }
+            )
+        previous = transition.to_state
+    return events
+
+
+def _episode_values(
+    rule: Rule, site_id: int, parameter: str, episode: Episode, now: datetime
+) -> dict[str, Any]:
+    cp = episode.checkpoint
+    return {
+        "rule_id": rule.id,
+        "kind": rule.kind.value,
+        "severity": rule.severity.value,
+        "site_id": site_id,
+        "parameter": parameter,
+        "state": episode.state.value,
+        "first_breach_at": episode.first_breach_at,
+        "last_breach_at": episode.last_breach_at,
+        "fired_at": episode.fired_at,
+        "resolved_at": episode.resolved_at,
+        "peak": episode.peak,
+        "peak_at": episode.peak_at,
+        "limit_value": episode.limit,
+        "unit": _unit(parameter) if parameter not in ("", "aqi", "water_class") else "",
+        "breaches": episode.breaches,
+        "updated_at": now,
+        "cursor_at": cp.cursor_at,
+        "breach_run": cp.breach_run,
+        "clear_run": cp.clear_run,
+    }
+
+
+class _Reconciler:
+    """Writes what the fold found: updates continued and re-derived alarms, opens new ones,
+    marks the ones the data no longer support, appends every state change as an event."""
+
+    def __init__(self, uow: AlarmsUnitOfWork, now: datetime, report: EvaluationReport) -> None:
+        self.uow = uow
+        self.now = now
+        self.report = report
+        self.known: dict[int, set[tuple[str, datetime]]] = {}
+
+    def _known(self, alarm_id: int) -> set[tuple[str, datetime]]:
+        if alarm_id not in self.known:
+            self.known[alarm_id] = {
+                (e.to_state.value, e.at)
+                for e in self.uow.alarms.events(alarm_id)
+                if e.kind is EventKind.STATE and e.to_state is not None
+            }
+        return self.known[alarm_id]
+
+    def _write(
+        self, rule: Rule, key: AlarmKey, episode: Episode, stored: Alarm | None, *, continued: bool
+    ) -> None:
+        _, site_id, parameter = key
+        values = _episode_values(rule, site_id, parameter, episode, self.now)
+        repo = self.uow.alarms
+        if stored is None:
+            if episode.fired_at is None and episode.state is AlarmState.RESOLVED:
+                return  # a pending that cleared before it fired: nothing to keep
+            alarm_id = repo.insert_alarm(values)
+            self.report.opened += 1
+            repo.append_events(_state_events(alarm_id, episode, after=None, now=self.now, known=set()))
+        else:
+            alarm_id = stored.id
+            if continued:
+                values["first_breach_at"] = stored.first_breach_at
+                values["fired_at"] = stored.fired_at or episode.fired_at
+                values["breaches"] = stored.breaches + episode.breaches
+                values["last_breach_at"] = (
+                    max(stored.last_breach_at, episode.last_breach_at)
+                    if episode.breaches
+                    else stored.last_breach_at
+                )
+                if not _more_extreme(episode, stored):
+                    values["peak"], values["peak_at"], values["limit_value"] = (
+                        stored.peak,
+                        stored.peak_at,
+                        stored.limit,
+                    )
+            repo.update_alarm(alarm_id, values)
+            events = _state_events(
+                alarm_id,
+                episode,
+                after=stored.state if continued else None,
+                now=self.now,
+                known=self._known(alarm_id),
+            )
+            repo.append_events(events)
+            if events or stored.state.value != values["state"]:
+                self.report.changed += 1
+        for transition in episode.transitions:
+            if transition.to_state in (AlarmState.FIRING, AlarmState.RESOLVED):
+                self.report.transitions.append((alarm_id, transition.to_state))
+
+    def invalidate(self, stored: Alarm, rule: Rule | None) -> None:
+        repo = self.uow.alarms
+        if stored.state is AlarmState.INVALIDATED:
+            return
+        offline = stored.kind is RuleKind.OFFLINE
+        to_state = AlarmState.RESOLVED if offline and stored.state in OPEN_STATES else AlarmState.INVALIDATED
+        if offline and stored.state is AlarmState.RESOLVED:
+            return  # a silence that happened stays: back-filled data do not undo it
+        note = (
+            "the gap was back-filled: data came in late"
+            if offline
+            else "the data it was raised on were corrected or withdrawn"
+        )
+        repo.update_alarm(
+            stored.id,
+            {
+                "state": to_state.value,
+                "updated_at": self.now,
+                **({"resolved_at": self.now} if offline else {}),
+            },
+        )
+        repo.append_events(
+            [
+                {
+                    "alarm_id": stored.id,
+                    "kind": EventKind.STATE.value if offline else EventKind.INVALIDATED.value,
+                    "at": self.now,
+                    "recorded_at": self.now,
+                    "from_state": stored.state.value,
+                    "to_state": to_state.value,
+                    "actor": None,
+                    "note": note,
+                }
+            ]
+        )
+        self.report.invalidated += 0 if offline else 1
+
+    def key(
+        self,
+        rule: Rule,
+        key: AlarmKey,
+        episodes: list[Episode],
+        stored: list[Alarm],
+        open_alarm: Alarm | None,
+        continued: bool,
+    ) -> None:
+        """Reconcile one key: ``stored`` are its alarms in the re-derived range (not the
+        continued open one)."""
+        by_first = {a.first_breach_at: a for a in stored}
+        plan: list[tuple[Episode, Alarm | None, bool]] = []
+        matched: set[int] = set()
+        for index, episode in enumerate(episodes):
+            if (
+                continued
+                and index == 0
+                and open_alarm is not None
+                and episode.first_breach_at == open_alarm.first_breach_at
+            ):
+                plan.append((episode, open_alarm, True))
+                continue
+            found = by_first.get(episode.first_breach_at)
+            if found is not None and found.fired_at is not None and episode.fired_at is None:
+                found = None  # it fired on data that no longer make it fire: invalidated
+            if found is not None:
+                matched.add(found.id)
+            plan.append((episode, found, False))
+        # first close what the data no longer support: only one alarm of a key may be open
+        for alarm in stored:
+            if alarm.id not in matched:
+                self.invalidate(alarm, rule)
+        self.uow.alarms.flush()
+        for episode, found, is_continued in plan:
+            if found is None and any(a.first_breach_at == episode.first_breach_at for a in stored):
+                found_again = by_first[episode.first_breach_at]
+                # an invalidated alarm keeps its row; the re-derived episode needs its own key
+                if found_again.id not in matched:
+                    continue
+            self._write(rule, key, episode, found, continued=is_continued)
+
+
+def _windows(
+    rules: Sequence[Rule],
+    since: Mapping[int, datetime],
+    stored: Mapping[int, list[Alarm]],
+    backs: Mapping[str, timedelta],
+    cursors: Mapping[int, datetime],
+) -> tuple[dict[int, dict[str, datetime]], dict[int, dict[str, datetime]]]:
+    """Per site: where each class of rules starts folding (horizons), and where data must be read
+    from (windows: earlier where an open alarm continues from its checkpoint and needs context)."""
+    period_of = {rule.id: rule_period(rule) for rule in rules}
+
+    def cursor_of(alarm: Alarm) -> datetime:
+        return cursors.get(alarm.id, alarm.last_breach_at)
+
+    horizons: dict[int, dict[str, datetime]] = {}
+    windows: dict[int, dict[str, datetime]] = {}
+    for site_id, changed in since.items():
+        horizon = {period: changed - back for period, back in backs.items()}
+        for alarm in stored.get(site_id, ()):
+            period = period_of.get(alarm.rule_id)
+            if period is None:
+                continue
+            rewinds = (alarm.state in OPEN_STATES and changed <= cursor_of(alarm)) or (
+                alarm.state not in OPEN_STATES and (alarm.resolved_at or alarm.updated_at) >= horizon[period]
+            )
+            if rewinds:
+                horizon[period] = min(horizon[period], alarm.first_breach_at)
+        window = {period: start - backs[period] for period, start in horizon.items()}
+        for alarm in stored.get(site_id, ()):
+            period = period_of.get(alarm.rule_id)
+            if period is not None and alarm.state in OPEN_STATES:
+                window[period] = min(window[period], cursor_of(alarm) - backs[period])
+        horizons[site_id] = horizon
+        windows[site_id] = window
+    return horizons, windows
+
+
+def evaluate_sites(
+    uow: AlarmsUnitOfWork,
+    *,
+    rules: Sequence[Rule],
+    since: Mapping[int, datetime],
+    now: datetime,
+    report: EvaluationReport | None = None,
+) -> EvaluationReport:
+    """Evaluate ``rules`` at the sites of ``since`` (``{site: earliest data time that changed}``)
+    and write the alarms they make; in the caller's transaction."""
+    report = report or EvaluationReport()
+    if not since:
+        return report
+    site_ids = sorted(since)
+    backs = look_back(rules)
+    earliest = min(since.values()) - max(backs.values())
+    stored_all = uow.alarms.episodes(site_ids, ending_after=earliest)
+    checkpoints = uow.alarms.checkpoints(site_ids)
+    stored: dict[int, list[Alarm]] = defaultdict(list)
+    for alarm in stored_all:
+        stored[alarm.site_id].append(alarm)
+    horizons, windows = _windows(
+        rules, since, stored, backs, {alarm_id: cp[0] for alarm_id, cp in checkpoints.items()}
+    )
+    sites = {s["id"]: s for s in uow.registry.visible_sites(RowScope())}
+    parks = uow.alarms.site_park_codes(site_ids)
+    data = load_site_data(uow, sites=sites, parks=parks, windows=windows, now=now)
+    reconciler = _Reconciler(uow, now, report)
+    now_us = to_micros(now)
+    for site_id in site_ids:
+        site_data = data.get(site_id)
+        if site_data is None:
+            continue
+        report.sites += 1
+        horizon = horizons[site_id]
+        site_alarms = stored.get(site_id, [])
+        for rule in rules:
+            period = rule_period(rule)
+            start_us = to_micros(horizon[period])
+            for parameter, cond in conditions(rule, site_data, now=now_us):
+                key = (rule.id, site_id, parameter)
+                mine = [a for a in site_alarms if a.rule_id == rule.id and a.parameter == parameter]
+                open_alarm = next((a for a in mine if a.state in OPEN_STATES), None)
+                continued = (
+                    open_alarm is not None
+                    and open_alarm.id in checkpoints
+                    and since[site_id] > checkpoints[open_alarm.id][0]
+                    and open_alarm.first_breach_at < horizon[period]
+                )
+                if continued:
+                    assert open_alarm is not None
+                    cursor, breach_run, clear_run = checkpoints[open_alarm.id]
+                    start = OpenStart(
+                        Checkpoint(open_alarm.state, cursor, breach_run, clear_run),
+                        open_alarm.first_breach_at,
+                    )
+                    episodes = fold(
+                        cond.after(to_micros(cursor)), hold=rule.hold, recovery=rule.recovery, start=start
+                    )
+                    rederived: list[Alarm] = []
+                else:
+                    episodes = fold(cond.since(start_us), hold=rule.hold, recovery=rule.recovery)
+                    rederived = [a for a in mine if a.first_breach_at >= horizon[period]]
+                    open_alarm = None
+                reconciler.key(rule, key, episodes, rederived, open_alarm, continued)
+    uow.alarms.flush()
+    return report
+
+
+def _clock_sites(uow: AlarmsUnitOfWork, rules: Sequence[Rule], *, now: datetime) -> dict[int, datetime]:
+    """Sites whose silence an offline rule must now see: their newest reception is older than
+    the rule's ``after_minutes`` (sites that never sent anything are not watched)."""
+    offline_rules = [r for r in rules if r.kind is RuleKind.OFFLINE]
+    if not offline_rules:
+        return {}
+    shortest = min(float(r.params["after_minutes"]) for r in offline_rules)
+    sites = uow.registry.visible_sites(RowScope())
+    kinds = set().union(*(r.site_kinds for r in offline_rules))
+    ids = [s["id"] for s in sites if s["kind"] in kinds]
+    last = uow.monitoring.sites_last_received(ids, since=now - _CLOCK_SINCE)
+    due = now - timedelta(minutes=shortest)
+    return {site_id: moment for site_id, moment in last.items() if moment < due}
+
+
+def evaluate_pending(
+    uow: AlarmsUnitOfWork,
+    *,
+    rules: Sequence[Rule],
+    now: datetime,
+    holder: str,
+    limit: int = 5000,
+) -> EvaluationReport:
+    """One pass of the evaluator: claim the lease (or do nothing while another process holds it),
+    take the marks, add the sites the clock makes offline, evaluate. In the caller's transaction,
+    so the marks are consumed together with the alarms they made."""
+    if not uow.alarms.claim_lease(LEASE_NAME, holder=holder, now=now, until=now + LEASE):
+        return EvaluationReport(ran=False)
+    marks = uow.alarms.take_dirty(limit=limit)
+    since: dict[int, datetime] = {}
+    for site_id, hour in marks:
+        since[site_id] = min(hour, since.get(site_id, hour))
+    for site_id, last in _clock_sites(uow, rules, now=now).items():
+        since.setdefault(site_id, last)
+    report = EvaluationReport(marks=len(marks))
+    return evaluate_sites(uow, rules=rules, since=since, now=now, report=report)
+
+
+def mark_dirty(uow: AlarmsUnitOfWork, *, marks: Iterable[tuple[int, datetime]]) -> None:
+    """Mark (site, hour) for the next evaluation (ingest and aggregation call this in the
+    transaction that changed the data)."""
+    uow.alarms.mark_dirty(marks)
+
+
+# --- people --------------------------------------------------------------------------------------
+
+
+#: Roles that may acknowledge and silence alarms (officers of the territory); an enterprise may
+#: only explain its own.
+HANDLERS = frozenset({Role.CITY_ADMIN, Role.BUREAU_ANALYST, Role.TOWN_OFFICER, Role.GRID_OFFICER})
+
+
+def visible_alarms(
+    uow: AlarmsUnitOfWork,
+    principal: Principal,
+    *,
+    status: str | None = None,
+    site_id: int | None = None,
+    severity: str | None = None,
+    town_code: str | None = None,
+    rule_id: str | None = None,
+    family: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[Alarm], int]:
+    """The alarms ``principal`` may see (none for the public), newest first.
+
+    ``status``: ``open`` (firing or recovering), ``firing``, ``recovering``, ``resolved``,
+    ``invalidated``, ``pending`` or None for every fired alarm."""
+    states = _states(status)
+    kinds = [k.value for k in FALSIFIED_DATA_KINDS] if family == "falsified_data" else None
+    return uow.alarms.visible_alarms(
+        principal.scope,
+        states=states,
+        site_id=site_id,
+        severity=severity,
+        town_code=town_code,
+        rule_id=rule_id,
+        family=kinds,
+        fired_only=status != "pending",
+        limit=limit,
+        offset=offset,
+    )
+
+
+STATUSES = ("open", "firing", "recovering", "pending", "resolved", "invalidated")
+
+
+def _states(status: str | None) -> list[str] | None:
+    if status is None or status == "":
+        return None
+    if status == "open":
+        return [AlarmState.FIRING.value, AlarmState.RECOVERING.value]
+    if status not in STATUSES:
+        raise InvalidInput(f"unknown status {status!r} (one of {', '.join(STATUSES)})", field="status")
+    return [status]
+
+
+def alarm(uow: AlarmsUnitOfWork, principal: Principal, alarm_id: int) -> Alarm:
+    """One alarm ``principal`` may see; NotFound otherwise (not PermissionDenied: whether an
+    alarm exists outside one's scope is not to be learnt)."""
+    found = uow.alarms.visible_alarm(alarm_id, principal.scope)
+    if found is None:
+        raise NotFound(f"no alarm {alarm_id}", field="alarm_id")
+    return found
+
+
+def events(uow: AlarmsUnitOfWork, principal: Principal, alarm_id: int) -> list[AlarmEvent]:
+    alarm(uow, principal, alarm_id)
+    return uow.alarms.events(alarm_id)
+
+
+def replay(history: Sequence[AlarmEvent]) -> list[tuple[datetime, AlarmState]]:
+    """The alarm's states in order, from its events alone (the append-only history replays)."""
+    out: list[tuple[datetime, AlarmState]] = []
+    for event in history:
+        if event.to_state is not None and event.kind in (EventKind.STATE, EventKind.INVALIDATED):
+            out.append((event.at, event.to_state))
+    return out
+
+
+def counts(uow: AlarmsUnitOfWork, principal: Principal) -> dict[str, Any]:
+    """Open (firing or recovering) alarms by severity, by town and by kind, as ``principal`` sees them."""
+    by_severity: dict[str, int] = defaultdict(int)
+    by_town: dict[str, int] = defaultdict(int)
+    by_kind: dict[str, int] = defaultdict(int)
+    total = 0
+    for severity, town, kind, n in uow.alarms.counts(principal.scope, states=["firing", "recovering"]):
+        by_severity[severity] += n
+        by_town[town] += n
+        by_kind[kind] += n
+        total += n
+    return {
+        "open": total,
+        "by_severity": dict(by_severity),
+        "by_town": dict(by_town),
+        "by_kind": dict(by_kind),
+    }
+
+
+def _text(value: str | None, field: str, *, required: bool) -> str | None:
+    text = (value or "").strip()
+    if required and not text:
+        raise InvalidInput("must not be empty", field=field)
+    if len(text) > _MAX_TEXT:
+        raise InvalidInput(f"at most {_MAX_TEXT} characters", field=field)
+    return text or None
+
+
+def _event(alarm_id: int, kind: EventKind, *, now: datetime, actor: str, note: str | None) -> dict[str, Any]:
+    return {
+        "alarm_id": alarm_id,
+        "kind": kind.value,
+        "at": now,
+        "recorded_at": now,
+        "from_state": None,
+        "to_state": None,
+        "actor": actor,
+        "note": note,
+    }
+
+
+def acknowledge(
+    uow: AlarmsUnitOfWork, principal: Principal, alarm_id: int, *, note: str | None, now: datetime
+) -> Alarm:
+    """An officer takes note of the alarm (who, when, note); it stays open until the data clear it."""
+    if principal.role not in HANDLERS:
+        raise PermissionDenied("only officers acknowledge alarms", field="alarm_id")
+    alarm(uow, principal, alarm_id)
+    text = _text(note, "note", required=False)
+    uow.alarms.update_alarm(
+        alarm_id, {"acknowledged_by": principal.username, "acknowledged_at": now, "ack_note": text}
+    )
+    uow.alarms.append_events(
+        [_event(alarm_id, EventKind.ACKNOWLEDGED, now=now, actor=principal.username, note=text)]
+    )
+    return alarm(uow, principal, alarm_id)
+
+
+def silence(
+    uow: AlarmsUnitOfWork, principal: Principal, alarm_id: int, *, until: datetime, reason: str, now: datetime
+) -> Alarm:
+    """Stop notifications of the alarm until ``until`` (at most :data:`MAX_SILENCE` ahead); the
+    alarm itself goes on being evaluated and shown."""
+    if principal.role not in HANDLERS:
+        raise PermissionDenied("only officers silence alarms", field="alarm_id")
+    alarm(uow, principal, alarm_id)
+    text = _text(reason, "reason", required=True)
+    if until.tzinfo is None:
+        raise InvalidInput("needs a time zone", field="until")
+    if until <= now:
+        raise InvalidInput("must be in the future", field="until")
+    if until - now > MAX_SILENCE:
+        raise InvalidInput(f"at most {MAX_SILENCE.days} days ahead", field="until")
+    uow.alarms.update_alarm(
+        alarm_id, {"silenced_until": until, "silenced_by": principal.username, "silence_reason": text}
+    )
+    uow.alarms.append_events(
+        [
+            _event(
+                alarm_id,
+                EventKind.SILENCED,
+                now=now,
+                actor=principal.username,
+                note=f"until {until.isoformat()}: {text}",
+            )
+        ]
+    )
+    return alarm(uow, principal, alarm_id)
+
+
+def explain(uow: AlarmsUnitOfWork, principal: Principal, alarm_id: int, *, text: str, now: datetime) -> Alarm:
+    """The enterprise's explanation (情况说明) of an alarm at one of its own sites."""
+    if principal.role is not Role.ENTERPRISE and principal.role not in HANDLERS:
+        raise PermissionDenied("only the enterprise or an officer adds an explanation", field="alarm_id")
+    alarm(uow, principal, alarm_id)
+    body = _text(text, "text", required=True)
+    uow.alarms.update_alarm(
+        alarm_id, {"explanation": body, "explained_by": principal.username, "explained_at": now}
+    )
+    uow.alarms.append_events(
+        [_event(alarm_id, EventKind.EXPLAINED, now=now, actor=principal.username, note=body)]
+    )
+    return alarm(uow, principal, alarm_id)
+
+
+def rules(path: str | None = None) -> tuple[Rule, ...]:
+    """The rules in force: the deployment's file (``GREENPORT_ALARM_RULES``) or the shipped one."""
+    return load_rules(path)

@@ -1,0 +1,303 @@
+"""The alarms repository (``uow.alarms``): alarms and their events, the (site, hour) marks to
+evaluate, the evaluator's lease. Reads for people apply the caller's scope in SQL
+(:func:`greenport.storage.registry_repo.scope_sites`); the public sees no alarm."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, false, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from greenport.accounts.model import RowScope
+from greenport.alarms.model import (
+    FALSIFIED_DATA_FAMILY,
+    FALSIFIED_DATA_KINDS,
+    Alarm,
+    AlarmEvent,
+    AlarmState,
+    EventKind,
+    RuleKind,
+    Severity,
+)
+from greenport.storage.alarms import AlarmDirtyRow, AlarmEventRow, AlarmLeaseRow, AlarmRow
+from greenport.storage.monitoring_repo import cached_time_value
+from greenport.storage.registry import EnterpriseRow, ParkRow, SiteRow
+from greenport.storage.registry_repo import scope_sites
+
+#: Columns of :class:`AlarmRow` the service writes (everything but the id and the people's fields).
+EPISODE_FIELDS = (
+    "rule_id",
+    "kind",
+    "severity",
+    "site_id",
+    "parameter",
+    "state",
+    "first_breach_at",
+    "last_breach_at",
+    "fired_at",
+    "resolved_at",
+    "peak",
+    "peak_at",
+    "limit_value",
+    "unit",
+    "breaches",
+    "updated_at",
+    "cursor_at",
+    "breach_run",
+    "clear_run",
+)
+
+
+def _alarm(row: AlarmRow, site: SiteRow | None) -> Alarm:
+    kind = RuleKind(row.kind)
+    return Alarm(
+        id=row.id,
+        rule_id=row.rule_id,
+        kind=kind,
+        severity=Severity(row.severity),
+        site_id=row.site_id,
+        parameter=row.parameter,
+        state=AlarmState(row.state),
+        first_breach_at=row.first_breach_at,
+        last_breach_at=row.last_breach_at,
+        fired_at=row.fired_at,
+        resolved_at=row.resolved_at,
+        peak=row.peak,
+        peak_at=row.peak_at,
+        limit=row.limit_value,
+        unit=row.unit,
+        breaches=row.breaches,
+        updated_at=row.updated_at,
+        acknowledged_by=row.acknowledged_by,
+        acknowledged_at=row.acknowledged_at,
+        ack_note=row.ack_note,
+        silenced_until=row.silenced_until,
+        silenced_by=row.silenced_by,
+        silence_reason=row.silence_reason,
+        explanation=row.explanation,
+        explained_by=row.explained_by,
+        explained_at=row.explained_at,
+        site_code=site.code if site else "",
+        site_name=site.name if site else "",
+        site_kind=str(site.kind.value) if site else "",
+        town_code=site.town_code if site else None,
+        enterprise_id=site.enterprise_id if site else None,
+        longitude=site.lon if site else None,
+        latitude=site.lat if site else None,
+        family=FALSIFIED_DATA_FAMILY if kind in FALSIFIED_DATA_KINDS else None,
+    )
+
+
+def _event(row: AlarmEventRow) -> AlarmEvent:
+    return AlarmEvent(
+        id=row.id,
+        alarm_id=row.alarm_id,
+        kind=EventKind(row.kind),
+        at=row.at,
+        recorded_at=row.recorded_at,
+        from_state=None if row.from_state is None else AlarmState(row.from_state),
+        to_state=None if row.to_state is None else AlarmState(row.to_state),
+        actor=row.actor,
+        note=row.note,
+    )
+
+
+class AlarmsRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.dialect = session.get_bind().dialect.name
+
+    # -- marks and lease ---------------------------------------------------------------------------
+
+    def mark_dirty(self, marks: Iterable[tuple[int, datetime]]) -> None:
+        """Mark (site, hour) for evaluation; a mark already there is kept (idempotent)."""
+        convert = cached_time_value(self.dialect)
+        rows = sorted({(convert(hour), site_id) for site_id, hour in marks})
+        if not rows:
+            return
+        conn = self.session.connection()
+        if self.dialect == "postgresql":
+            hours, sites = zip(*rows, strict=True)
+            conn.exec_driver_sql(
+                "INSERT INTO alarm_dirty (period_start, site_id) "
+                "SELECT * FROM unnest(%s::timestamptz[], %s::int[]) ON CONFLICT DO NOTHING",
+                (list(hours), list(sites)),
+            )
+        else:
+            conn.exec_driver_sql(
+                "INSERT INTO alarm_dirty (period_start, site_id) VALUES (?, ?) ON CONFLICT DO NOTHING", rows
+            )
+
+    def take_dirty(self, *, limit: int = 5000) -> list[tuple[int, datetime]]:
+        """Remove and return up to ``limit`` marks (oldest first)."""
+        d = AlarmDirtyRow
+        rows = self.session.execute(
+            select(d.site_id, d.period_start).order_by(d.period_start).limit(limit)
+        ).all()
+        for site_id, start in rows:
+            self.session.execute(delete(d).where(d.site_id == site_id, d.period_start == start))
+        return [(int(site_id), start) for site_id, start in rows]
+
+    def count_dirty(self) -> int:
+        return int(self.session.scalar(select(func.count()).select_from(AlarmDirtyRow)) or 0)
+
+    def claim_lease(self, name: str, *, holder: str, now: datetime, until: datetime) -> bool:
+        """Take or extend the lease ``name`` for ``holder`` until ``until``; False while another
+        holder's lease runs. The row lock (PostgreSQL) or the write lock (SQLite) taken here is held
+        to the end of the transaction, so two processes never both evaluate."""
+        lease = AlarmLeaseRow
+        done = self.session.execute(
+            update(lease)
+            .where(lease.name == name, (lease.holder == holder) | (lease.expires_at < now))
+            .values(holder=holder, expires_at=until)
+        )
+        if done.rowcount:  # type: ignore[attr-defined]
+            return True
+        if self.session.get(lease, name) is not None:
+            return False
+        conn = self.session.connection()
+        convert = cached_time_value(self.dialect)
+        placeholder = "%s" if self.dialect == "postgresql" else "?"
+        inserted = conn.exec_driver_sql(
+            f"INSERT INTO alarm_lease (name, holder, expires_at) VALUES ({placeholder}, {placeholder}, "
+            f"{placeholder}) ON CONFLICT DO NOTHING",
+            (name, holder, convert(until)),
+        )
+        return bool(inserted.rowcount)
+
+    # -- the evaluator's reads and writes ------------------------------------------------------------
+
+    def episodes(self, site_ids: Sequence[int], *, ending_after: datetime) -> list[Alarm]:
+        """Alarms of ``site_ids`` that are open, or were resolved (or invalidated) after
+        ``ending_after``: the ones a re-evaluation from then may touch."""
+        a = AlarmRow
+        query = select(a).where(
+            a.site_id.in_(list(site_ids)),
+            a.state.in_(["pending", "firing", "recovering"])
+            | (a.resolved_at >= ending_after)
+            | (a.first_breach_at >= ending_after),
+        )
+        return [_alarm(row, None) for row in self.session.scalars(query.order_by(a.id))]
+
+    def checkpoints(self, site_ids: Sequence[int]) -> dict[int, tuple[datetime, int, int]]:
+        """(cursor_at, breach_run, clear_run) of the open alarms of ``site_ids``, by alarm id."""
+        a = AlarmRow
+        rows = self.session.execute(
+            select(a.id, a.cursor_at, a.breach_run, a.clear_run).where(
+                a.site_id.in_(list(site_ids)), a.state.in_(["pending", "firing", "recovering"])
+            )
+        )
+        return {int(r.id): (r.cursor_at, int(r.breach_run), int(r.clear_run)) for r in rows}
+
+    def insert_alarm(self, values: dict[str, Any]) -> int:
+        result = self.session.execute(insert(AlarmRow).values(**values).returning(AlarmRow.id))
+        return int(result.scalar_one())
+
+    def update_alarm(self, alarm_id: int, values: dict[str, Any]) -> None:
+        self.session.execute(update(AlarmRow).where(AlarmRow.id == alarm_id).values(**values))
+
+    def append_events(self, events: Sequence[dict[str, Any]]) -> None:
+        """Append events (append-only: there is no update or delete of an event)."""
+        if events:
+            self.session.execute(insert(AlarmEventRow), list(events))
+
+    def flush(self) -> None:
+        self.session.flush()
+
+    def open_alarm_ids(
+        self, site_ids: Sequence[int], *, rule_ids: Iterable[str]
+    ) -> dict[tuple[str, int, str], int]:
+        a = AlarmRow
+        rows = self.session.execute(
+            select(a.id, a.rule_id, a.site_id, a.parameter).where(
+                a.site_id.in_(list(site_ids)),
+                a.rule_id.in_(list(rule_ids)),
+                a.state.in_(["pending", "firing", "recovering"]),
+            )
+        )
+        return {(r.rule_id, int(r.site_id), r.parameter): int(r.id) for r in rows}
+
+    # -- reads for people -------------------------------------------------------------------------
+
+    def _scoped(self, query: Any, scope: RowScope) -> Any:
+        query = query.join(SiteRow, SiteRow.id == AlarmRow.site_id)
+        if scope.disclosed_only:  # the public sees no alarm
+            return query.where(false())
+        return scope_sites(query, scope)
+
+    def visible_alarms(
+        self,
+        scope: RowScope,
+        *,
+        states: Iterable[str] | None = None,
+        site_id: int | None = None,
+        severity: str | None = None,
+        town_code: str | None = None,
+        rule_id: str | None = None,
+        family: Iterable[str] | None = None,
+        fired_only: bool = True,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> tuple[list[Alarm], int]:
+        """One page of the alarms ``scope`` may see, newest first, and how many match."""
+        a = AlarmRow
+        query = self._scoped(select(a, SiteRow), scope)
+        if states is not None:
+            query = query.where(a.state.in_(list(states)))
+        if site_id is not None:
+            query = query.where(a.site_id == site_id)
+        if severity:
+            query = query.where(a.severity == severity)
+        if town_code:
+            query = query.where(SiteRow.town_code == town_code)
+        if rule_id:
+            query = query.where(a.rule_id == rule_id)
+        if family is not None:
+            query = query.where(a.kind.in_(list(family)))
+        if fired_only:
+            query = query.where(a.fired_at.is_not(None))
+        total = self.session.scalar(
+            select(func.count()).select_from(query.with_only_columns(a.id).subquery())
+        )
+        rows = self.session.execute(
+            query.order_by(a.first_breach_at.desc(), a.id.desc()).limit(limit).offset(offset)
+        )
+        return [_alarm(row, site) for row, site in rows], int(total or 0)
+
+    def visible_alarm(self, alarm_id: int, scope: RowScope) -> Alarm | None:
+        row = self.session.execute(
+            self._scoped(select(AlarmRow, SiteRow), scope).where(AlarmRow.id == alarm_id)
+        ).first()
+        return None if row is None else _alarm(row[0], row[1])
+
+    def counts(self, scope: RowScope, *, states: Iterable[str]) -> list[tuple[str, str, str, int]]:
+        """(severity, town code, kind, count) of the fired alarms in ``states`` that ``scope`` sees."""
+        a = AlarmRow
+        query = self._scoped(
+            select(a.severity, SiteRow.town_code, a.kind, func.count()).where(
+                a.state.in_(list(states)), a.fired_at.is_not(None)
+            ),
+            scope,
+        ).group_by(a.severity, SiteRow.town_code, a.kind)
+        return [(str(s), str(t), str(k), int(n)) for s, t, k, n in self.session.execute(query)]
+
+    def events(self, alarm_id: int) -> list[AlarmEvent]:
+        e = AlarmEventRow
+        rows = self.session.scalars(select(e).where(e.alarm_id == alarm_id).order_by(e.id))
+        return [_event(row) for row in rows]
+
+    def event_count(self) -> int:
+        return int(self.session.scalar(select(func.count()).select_from(AlarmEventRow)) or 0)
+
+    def site_park_codes(self, site_ids: Sequence[int]) -> dict[int, str]:
+        """The park code of each outlet's enterprise (sites outside a park are absent)."""
+        rows = self.session.execute(
+            select(SiteRow.id, ParkRow.code)
+            .join(EnterpriseRow, EnterpriseRow.id == SiteRow.enterprise_id)
+            .join(ParkRow, ParkRow.id == EnterpriseRow.park_id)
+            .where(SiteRow.id.in_(list(site_ids)))
+        )
+        return {int(site_id): str(code) for site_id, code in rows}
