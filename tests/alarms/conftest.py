@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 import pytest
 
 from greenport.enterprises.model import IndustryGroup, SiteKind, SiteLevel, SizeClass
-from greenport.regions.model import DivisionLevel
 from greenport.kernel.time import PeriodKind
 from greenport.monitoring.model import DeviceFlag, Observation
+from greenport.regions.model import DivisionLevel
 from greenport.storage.db import Database
 from greenport.storage.registry import DeviceRow, DivisionRow, EnterpriseRow, SiteRow
 from greenport.storage.uow import UnitOfWork
@@ -45,7 +45,7 @@ def make_outlets(db: Database) -> Outlets:
             name="港城电厂",
             town_code=TOWN,
             industry_code="4411",
-            industry_group=list(IndustryGroup)[0],
+            industry_group=IndustryGroup.OTHER,
             land_area_mu=100.0,
             size_class=SizeClass.LARGE,
             lon=120.5,
