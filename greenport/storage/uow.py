@@ -22,6 +22,7 @@ from greenport.storage.accounts_repo import AccountsRepository
 from greenport.storage.db import Database
 from greenport.storage.evaluation_repo import EvaluationRepository
 from greenport.storage.monitoring_repo import MonitoringRepository
+from greenport.storage.notifications_repo import NotificationsRepository
 from greenport.storage.registry_repo import RegistryRepository
 
 #: attribute name -> repository class taking a Session. One line per feature; imported statically
@@ -31,6 +32,7 @@ REPOSITORIES: dict[str, type[Any]] = {
     "monitoring": MonitoringRepository,
     "evaluation": EvaluationRepository,
     "accounts": AccountsRepository,
+    "notifications": NotificationsRepository,
 }
 
 
