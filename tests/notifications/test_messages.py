@@ -17,7 +17,9 @@ def test_dingtalk_sign_matches_the_published_algorithm() -> None:
     # Test vector of the `dingding` crate (src/signature.rs), which implements DingTalk's
     # documented HmacSHA256(secret, timestamp + "\n" + secret) -> Base64 -> urlEncode.
     assert dingtalk_sign(1700000000000, "secret") == "OuzzJR5%2BxZ4%2FEYwqtNt6sMYZQMTa%2FHEGvc9miJe7XzY%3D"
-    assert signed_url("https://oapi.dingtalk.com/robot/send?access_token=T", secret="secret", timestamp_ms=1700000000000) == (
+    assert signed_url(
+        "https://oapi.dingtalk.com/robot/send?access_token=T", secret="secret", timestamp_ms=1700000000000
+    ) == (
         "https://oapi.dingtalk.com/robot/send?access_token=T&timestamp=1700000000000"
         "&sign=OuzzJR5%2BxZ4%2FEYwqtNt6sMYZQMTa%2FHEGvc9miJe7XzY%3D"
     )
@@ -48,7 +50,10 @@ def test_email_is_chinese_first_then_english() -> None:
 
 def test_secrets_in_a_robot_url_are_masked() -> None:
     text = "POST https://oapi.dingtalk.com/robot/send?access_token=abc123&timestamp=1&sign=xyz%3D failed"
-    assert mask_url(text) == "POST https://oapi.dingtalk.com/robot/send?access_token=***&timestamp=1&sign=*** failed"
+    assert (
+        mask_url(text)
+        == "POST https://oapi.dingtalk.com/robot/send?access_token=***&timestamp=1&sign=*** failed"
+    )
     assert mask_url("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k-1") == (
         "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=***"
     )

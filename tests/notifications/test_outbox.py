@@ -95,7 +95,9 @@ def test_email_reaches_a_real_smtp_server(people: People, smtp_sink: tuple[int, 
         lambda: UnitOfWork(people.db), now=NOW, senders={Channel.EMAIL: sender}, policy=POLICY
     )
     assert (report.claimed, report.delivered) == (2, 2)
-    received = {tuple(e.rcpt_tos): email.message_from_bytes(e.content, policy=email_policy.default) for e in envelopes}
+    received = {
+        tuple(e.rcpt_tos): email.message_from_bytes(e.content, policy=email_policy.default) for e in envelopes
+    }
     message = received[("a@town.example",)]
     assert message["To"] == "a@town.example"
     assert message["Subject"] == "[重要/major] SO2 小时均值超标 / SO2 hourly mean over the limit"
@@ -106,7 +108,9 @@ def test_email_reaches_a_real_smtp_server(people: People, smtp_sink: tuple[int, 
     assert again.claimed == 0 and len(envelopes) == 2
 
 
-def test_robots_receive_their_markdown_shape_and_the_dingtalk_sign(people: People, receiver: Receiver) -> None:
+def test_robots_receive_their_markdown_shape_and_the_dingtalk_sign(
+    people: People, receiver: Receiver
+) -> None:
     config = parse_routes(ROBOTS, source="robots.yaml")
     environ = {
         "GREENPORT_WEBHOOK_DING": receiver.url,
@@ -114,7 +118,9 @@ def test_robots_receive_their_markdown_shape_and_the_dingtalk_sign(people: Peopl
         "GREENPORT_WEBHOOK_WECOM": receiver.url.replace("access_token", "key"),
     }
     assert _enqueue(people.db, routes=config.routes) == 2
-    sender = WebhookSender(targets=webhook_targets(config, environ), config=config, clock_ms=lambda: 1700000000000)
+    sender = WebhookSender(
+        targets=webhook_targets(config, environ), config=config, clock_ms=lambda: 1700000000000
+    )
     assert "TOPSECRET" not in repr(sender.targets)
     report = notifications.deliver_due(
         lambda: UnitOfWork(people.db), now=NOW, senders={Channel.WEBHOOK: sender}, policy=config.retry
@@ -141,17 +147,27 @@ def test_a_robot_answering_500_then_200_is_retried_and_delivered(people: People,
     config = parse_routes(ROBOTS, source="robots.yaml")
     routes = [config.routes[1]]  # wecom
     _enqueue(people.db, routes=routes)
-    sender = WebhookSender(targets=webhook_targets(config, {"GREENPORT_WEBHOOK_WECOM": receiver.url}), config=config)
+    sender = WebhookSender(
+        targets=webhook_targets(config, {"GREENPORT_WEBHOOK_WECOM": receiver.url}), config=config
+    )
     receiver.statuses = [500]
     factory = lambda: UnitOfWork(people.db)  # noqa: E731
     first = notifications.deliver_due(factory, now=NOW, senders={Channel.WEBHOOK: sender}, policy=POLICY)
     assert (first.retried, first.delivered) == (1, 0)
     [row] = _rows(people.db)
-    assert (row.state, row.attempts, row.next_attempt_at) == (DeliveryState.PENDING, 1, NOW + timedelta(seconds=60))
+    assert (row.state, row.attempts, row.next_attempt_at) == (
+        DeliveryState.PENDING,
+        1,
+        NOW + timedelta(seconds=60),
+    )
     assert row.last_error == "webhook wecom: the robot answered HTTP 500"
-    early = notifications.deliver_due(factory, now=NOW + timedelta(seconds=59), senders={Channel.WEBHOOK: sender}, policy=POLICY)
+    early = notifications.deliver_due(
+        factory, now=NOW + timedelta(seconds=59), senders={Channel.WEBHOOK: sender}, policy=POLICY
+    )
     assert early.claimed == 0  # backoff: not before its time
-    second = notifications.deliver_due(factory, now=NOW + timedelta(seconds=60), senders={Channel.WEBHOOK: sender}, policy=POLICY)
+    second = notifications.deliver_due(
+        factory, now=NOW + timedelta(seconds=60), senders={Channel.WEBHOOK: sender}, policy=POLICY
+    )
     assert second.delivered == 1
     [row] = _rows(people.db)
     assert (row.state, row.attempts, row.last_error) == (DeliveryState.DELIVERED, 2, None)
@@ -216,7 +232,11 @@ def test_two_concurrent_delivery_passes_never_send_one_row_twice(people: People)
         try:
             start.wait()
             while notifications.deliver_due(
-                lambda: UnitOfWork(people.db), now=NOW, senders={Channel.EMAIL: recorder}, limit=3, policy=POLICY
+                lambda: UnitOfWork(people.db),
+                now=NOW,
+                senders={Channel.EMAIL: recorder},
+                limit=3,
+                policy=POLICY,
             ).claimed:
                 pass
         except BaseException as exc:  # reported below
@@ -243,7 +263,9 @@ def test_a_sender_error_never_leaks_the_robot_token(people: People) -> None:
         def send(self, delivery: Delivery) -> None:
             raise DeliveryError("POST https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=SECRETKEY refused")
 
-    notifications.deliver_due(lambda: UnitOfWork(people.db), now=NOW, senders={Channel.WEBHOOK: Leaky()}, policy=POLICY)
+    notifications.deliver_due(
+        lambda: UnitOfWork(people.db), now=NOW, senders={Channel.WEBHOOK: Leaky()}, policy=POLICY
+    )
     [row] = _rows(people.db)
     assert "SECRETKEY" not in (row.last_error or "") and "key=***" in (row.last_error or "")
 

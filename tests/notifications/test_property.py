@@ -80,7 +80,10 @@ def test_every_delivery_ends_delivered_once_or_failed_never_lost(property_db: Da
             enqueued.add(value)
             with UnitOfWork(db) as uow:
                 notifications.enqueue(
-                    uow, notice=make_notice(subject_id=value, dedupe_key=f"alarm:{value}"), routes=ROUTES, now=now
+                    uow,
+                    notice=make_notice(subject_id=value, dedupe_key=f"alarm:{value}"),
+                    routes=ROUTES,
+                    now=now,
                 )
         elif kind == "deliver":
             sender.script = list(value)
@@ -88,7 +91,10 @@ def test_every_delivery_ends_delivered_once_or_failed_never_lost(property_db: Da
         elif kind == "crash":  # claimed, never sent nor recorded
             with UnitOfWork(db) as uow:
                 uow.notifications.claim_due(
-                    now=now, until=now + timedelta(seconds=POLICY.claim_seconds), channels=[Channel.WEBHOOK], limit=value
+                    now=now,
+                    until=now + timedelta(seconds=POLICY.claim_seconds),
+                    channels=[Channel.WEBHOOK],
+                    limit=value,
                 )
         else:
             now += timedelta(seconds=value)

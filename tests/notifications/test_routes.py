@@ -12,7 +12,8 @@ from greenport.notifications.routes import RoutesError, load_routes, parse_route
 from tests.notifications.conftest import make_notice
 from tests.regions.conftest import TOWN, TOWN_2
 
-ROUTES = """
+ROUTES = (
+    """
 retry: {delays_seconds: [60, 300], claim_seconds: 600}
 routes:
   - {name: bell, channel: in_app, topics: [alarm], roles: [city_admin, town_officer, enterprise, department]}
@@ -24,7 +25,9 @@ routes:
     flavour: wecom
     url_env: GREENPORT_WEBHOOK_TOWN_2
     towns: ["%s"]
-""" % TOWN_2
+"""
+    % TOWN_2
+)
 
 PEOPLE = [
     Recipient(user_id=1, role="city_admin", scope=RowScope(), email="admin@x.cn"),
@@ -75,23 +78,39 @@ def test_the_shipped_routes_load_and_reach_officers_by_mail_only_from_major() ->
     assert config.retry.max_attempts == 6
     officer = [PEOPLE[1]]
     assert recipients(make_notice(severity=Severity.MINOR), config.routes, officer) == [(Channel.IN_APP, "2")]
-    assert (Channel.EMAIL, "a@x.cn") in recipients(make_notice(severity=Severity.MAJOR), config.routes, officer)
+    assert (Channel.EMAIL, "a@x.cn") in recipients(
+        make_notice(severity=Severity.MAJOR), config.routes, officer
+    )
 
 
 @pytest.mark.parametrize(
     ("change", "where"),
     [
-        (("min_severity: major", "min_severity: huge"), r"routes\[1\] \(mail_major\)\.min_severity: must be one of"),
+        (
+            ("min_severity: major", "min_severity: huge"),
+            r"routes\[1\] \(mail_major\)\.min_severity: must be one of",
+        ),
         (("channel: email", "channel: sms"), r"routes\[1\] \(mail_major\)\.channel: must be one of"),
-        (("url_env: GREENPORT_WEBHOOK_TOWN_2", "url_env: https://oapi.dingtalk.com/x"), r"routes\[2\] \(robot_town_2\)\.url_env"),
+        (
+            ("url_env: GREENPORT_WEBHOOK_TOWN_2", "url_env: https://oapi.dingtalk.com/x"),
+            r"routes\[2\] \(robot_town_2\)\.url_env",
+        ),
         (("flavour: wecom", "flavour: slack"), r"routes\[2\] \(robot_town_2\)\.flavour"),
         (("topics: [alarm], roles", "topics: [weather], roles"), r"routes\[0\] \(bell\)\.topics"),
-        (("name: mail_major", "name: bell"), r"routes\[1\] \(bell\)\.name: duplicate name \(first at routes\[0\]\)"),
-        (("min_severity: major, roles", "min_severity: major, url_env: GREENPORT_WEBHOOK_X, roles"), r"routes\[1\] \(mail_major\)\.url_env: is not a field of a email route"),
+        (
+            ("name: mail_major", "name: bell"),
+            r"routes\[1\] \(bell\)\.name: duplicate name \(first at routes\[0\]\)",
+        ),
+        (
+            ("min_severity: major, roles", "min_severity: major, url_env: GREENPORT_WEBHOOK_X, roles"),
+            r"routes\[1\] \(mail_major\)\.url_env: is not a field of a email route",
+        ),
         (("delays_seconds: [60, 300]", "delays_seconds: [60, -1]"), r"retry\.delays_seconds"),
     ],
 )
-def test_a_bad_routes_file_names_file_route_and_field(tmp_path: Path, change: tuple[str, str], where: str) -> None:
+def test_a_bad_routes_file_names_file_route_and_field(
+    tmp_path: Path, change: tuple[str, str], where: str
+) -> None:
     path = tmp_path / "my-routes.yaml"
     path.write_text(ROUTES.replace(*change), encoding="utf-8")
     with pytest.raises(RoutesError, match=r"my-routes\.yaml: " + where) as caught:
