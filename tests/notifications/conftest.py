@@ -117,7 +117,7 @@ def receiver() -> Iterator[Receiver]:
     state = Receiver(url="")
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_POST(self) -> None:  # http.server's naming
             length = int(self.headers.get("content-length", "0"))
             body = json.loads(self.rfile.read(length) or b"null")
             parts = urlsplit(self.path)

@@ -33,16 +33,22 @@ def test_deliver_once_sends_the_due_email_through_the_configured_smtp_server(
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == {"claimed": 2, "delivered": 2, "retried": 0, "failed": 0}
     assert len(envelopes) == 2
-    listed = runner.invoke(app, ["notifications", "outbox", "--state", "delivered", "--json", "--database", _url(people)])
+    listed = runner.invoke(
+        app, ["notifications", "outbox", "--state", "delivered", "--json", "--database", _url(people)]
+    )
     body = json.loads(listed.output)
     assert body["count"] == 4 and {row["state"] for row in body["data"]} == {DeliveryState.DELIVERED.value}
 
 
 def test_users_set_email_is_stored_and_a_bad_address_is_refused(people: People) -> None:
-    ok = runner.invoke(app, ["users", "set", "officer_a", "--email", "new@town.example", "--database", _url(people)])
+    ok = runner.invoke(
+        app, ["users", "set", "officer_a", "--email", "new@town.example", "--database", _url(people)]
+    )
     assert ok.exit_code == 0, ok.output
     with UnitOfWork(people.db) as uow:
         assert accounts.get_user(uow, username="officer_a").email == "new@town.example"
-    bad = runner.invoke(app, ["users", "set", "officer_a", "--email", "a@b\nBcc: x@y.z", "--json", "--database", _url(people)])
+    bad = runner.invoke(
+        app, ["users", "set", "officer_a", "--email", "a@b\nBcc: x@y.z", "--json", "--database", _url(people)]
+    )
     assert bad.exit_code == 2 and json.loads(bad.output)["field"] == "email"
     assert _rows(people.db) == []

@@ -12,8 +12,7 @@ from greenport.notifications.routes import RoutesError, load_routes, parse_route
 from tests.notifications.conftest import make_notice
 from tests.regions.conftest import TOWN, TOWN_2
 
-ROUTES = (
-    """
+ROUTES = """
 retry: {delays_seconds: [60, 300], claim_seconds: 600}
 routes:
   - {name: bell, channel: in_app, topics: [alarm], roles: [city_admin, town_officer, enterprise, department]}
@@ -24,10 +23,8 @@ routes:
     min_severity: critical
     flavour: wecom
     url_env: GREENPORT_WEBHOOK_TOWN_2
-    towns: ["%s"]
-"""
-    % TOWN_2
-)
+    towns: ["<second town>"]
+""".replace("<second town>", TOWN_2)
 
 PEOPLE = [
     Recipient(user_id=1, role="city_admin", scope=RowScope(), email="admin@x.cn"),
@@ -119,5 +116,5 @@ def test_a_bad_routes_file_names_file_route_and_field(
 
 
 def test_a_missing_routes_file_is_one_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(RoutesError, match="nowhere.yaml: cannot be read"):
+    with pytest.raises(RoutesError, match=r"nowhere\.yaml: cannot be read"):
         load_routes(tmp_path / "nowhere.yaml")

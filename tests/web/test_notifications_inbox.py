@@ -15,7 +15,9 @@ from tests.web.conftest import PASSWORD, TOWN_A, TOWN_B, bearer
 def test_the_inbox_shows_the_callers_own_rows_and_marks_only_them_read(lite_app: Any) -> None:
     client, city = lite_app
     with client.app.state.container.uow() as uow:
-        notifications.enqueue(uow, notice=make_notice(town_code=TOWN_A), routes=shipped_routes().routes, now=NOW)
+        notifications.enqueue(
+            uow, notice=make_notice(town_code=TOWN_A), routes=shipped_routes().routes, now=NOW
+        )
         notifications.enqueue(
             uow,
             notice=make_notice(town_code=TOWN_B, subject_id=13, dedupe_key="alarm:13:firing"),
@@ -28,10 +30,22 @@ def test_the_inbox_shows_the_callers_own_rows_and_marks_only_them_read(lite_app:
     assert [row["subject_id"] for row in admin["data"]] == [13, 12]
     foreign = admin["data"][0]["id"]  # the admin's row of alarm 13, not the officer's
     mine = officer["data"][0]["id"]
-    marked = client.post("/api/notifications/read", json={"ids": [foreign, mine]}, headers=bearer(city, "town_officer"))
+    marked = client.post(
+        "/api/notifications/read", json={"ids": [foreign, mine]}, headers=bearer(city, "town_officer")
+    )
     assert marked.json() == {"ok": True, "marked": 1}
-    assert client.get("/api/notifications", params={"unread": "true"}, headers=bearer(city, "town_officer")).json()["data"] == []
-    assert client.get("/api/notifications", params={"unread": "true"}, headers=bearer(city, "city_admin")).json()["unread"] == 2
+    assert (
+        client.get(
+            "/api/notifications", params={"unread": "true"}, headers=bearer(city, "town_officer")
+        ).json()["data"]
+        == []
+    )
+    assert (
+        client.get(
+            "/api/notifications", params={"unread": "true"}, headers=bearer(city, "city_admin")
+        ).json()["unread"]
+        == 2
+    )
     assert client.get("/api/notifications", headers=bearer(city, "public")).status_code == 403
 
 
@@ -40,5 +54,7 @@ def test_marking_read_with_a_session_needs_the_csrf_token(lite_app: Any) -> None
     login = client.post("/api/auth/login", json={"username": "town_officer", "password": PASSWORD})
     assert login.status_code == 200
     assert client.post("/api/notifications/read", json={"ids": [1]}).status_code == 403
-    ok = client.post("/api/notifications/read", json={"ids": [1]}, headers={auth.CSRF_HEADER: login.json()["csrf_token"]})
+    ok = client.post(
+        "/api/notifications/read", json={"ids": [1]}, headers={auth.CSRF_HEADER: login.json()["csrf_token"]}
+    )
     assert ok.status_code == 200

@@ -28,7 +28,10 @@ def my_notifications(
     unread: bool = False,
     limit: Annotated[int, Query(ge=1, le=notifications.INBOX_MAX)] = 50,
 ) -> dict[str, Any]:
-    rows = [notifications.delivery_public(d) for d in notifications.inbox(uow, user, unread_only=unread, limit=limit)]
+    rows = [
+        notifications.delivery_public(d)
+        for d in notifications.inbox(uow, user, unread_only=unread, limit=limit)
+    ]
     return {"data": rows, "count": len(rows), "unread": notifications.unread_count(uow, user)}
 
 
