@@ -9,9 +9,14 @@ they never import ``greenport.storage`` (an import-linter contract).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from greenport.config import Settings, get_settings
+from greenport.notifications.model import Channel, NotificationConfig
+from greenport.notifications.ports import Sender
+from greenport.notifications.routes import load_routes
+from greenport.notifications.senders import SmtpSender, WebhookSender, webhook_targets
 from greenport.storage.db import Database
 from greenport.storage.migrate import downgrade, schema_problem, upgrade
 from greenport.storage.uow import UnitOfWork
@@ -25,6 +30,35 @@ class Container:
     def uow(self) -> UnitOfWork:
         """A new unit of work (use as a context manager: commit on success, roll back on error)."""
         return UnitOfWork(self.db)
+
+
+def notification_config(settings: Settings) -> NotificationConfig:
+    """The routes file in force: ``GREENPORT_NOTIFICATION_ROUTES`` or the shipped one."""
+    return load_routes(settings.notification_routes)
+
+
+def notification_senders(
+    settings: Settings, config: NotificationConfig, environ: Mapping[str, str]
+) -> dict[Channel, Sender]:
+    """One sender per channel that is configured: e-mail when ``GREENPORT_SMTP_HOST`` is set,
+    webhooks always (a route whose ``GREENPORT_WEBHOOK_*`` variable is unset fails with a reason
+    naming the variable). ``environ`` holds the webhook variables (the process environment)."""
+    senders: dict[Channel, Sender] = {
+        Channel.WEBHOOK: WebhookSender(
+            targets=webhook_targets(config, environ), config=config, base_url=settings.public_url
+        )
+    }
+    if settings.smtp_host:
+        senders[Channel.EMAIL] = SmtpSender(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            user=settings.smtp_user,
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+            starttls=settings.smtp_starttls,
+            from_addr=settings.smtp_from,
+            base_url=settings.public_url,
+        )
+    return senders
 
 
 def build(settings: Settings | None = None, *, migrate: bool = False) -> Container:
@@ -51,4 +85,13 @@ def downgrade_database(database_url: str, revision: str) -> None:
     downgrade(database_url, revision)
 
 
-__all__ = ["Container", "UnitOfWork", "build", "database_problem", "downgrade_database", "upgrade_database"]
+__all__ = [
+    "Container",
+    "UnitOfWork",
+    "build",
+    "database_problem",
+    "downgrade_database",
+    "notification_config",
+    "notification_senders",
+    "upgrade_database",
+]

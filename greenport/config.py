@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEMO_SECRET_KEY = "greenport-demo-secret-key-do-not-use-in-production"
@@ -114,6 +114,24 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest request body of a registry import upload (/api/registry/import/...) [bytes].",
     )
+    public_url: str = Field(
+        "",
+        description="Address of the web app as its users reach it (e.g. https://greenport.example.gov.cn); "
+        "makes the links in e-mail and robot notifications absolute. Empty: links are paths.",
+    )
+    notification_routes: Path | None = Field(
+        None,
+        description="YAML file of notification routes and retry policy (docs/notifications.md); "
+        "default: the shipped greenport/notifications/data/routes.yaml.",
+    )
+    smtp_host: str | None = Field(
+        None, description="SMTP server for e-mail notifications; unset: e-mail rows wait in the outbox."
+    )
+    smtp_port: int = Field(25, ge=1, le=65535, description="Port of the SMTP server (25, 587 with STARTTLS).")
+    smtp_user: str | None = Field(None, description="SMTP log-in user (unset: no log-in).")
+    smtp_password: SecretStr | None = Field(None, description="SMTP log-in password (never logged).")
+    smtp_from: str = Field("greenport@localhost", description="From address of notification e-mail.")
+    smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS before log-in.")
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:

@@ -28,6 +28,7 @@ class User:
     enterprise_id: int | None = None
     park_code: str | None = None
     active: bool = True
+    email: str | None = None  # where e-mail notifications go
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ The web keeps only what is HTTP (cookies, their signature, CSRF, route gates) an
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -90,6 +91,30 @@ def get_user(uow: AccountsUnitOfWork, *, username: str) -> User:
 
 def list_users(uow: AccountsUnitOfWork, *, role: Role | None = None) -> list[User]:
     return uow.accounts.list_users(role=role)
+
+
+#: An e-mail address as GreenPort accepts it: one ``@``, a dot in the domain, no spaces or line
+#: breaks (a line break in a header would let a value add headers of its own); at most 320
+#: characters (RFC 5321 §4.5.3.1: 64 local + @ + 255 domain).
+EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+
+
+def set_email(uow: AccountsUnitOfWork, *, username: str, email: str | None) -> User:
+    """Set the e-mail address notifications of ``username`` go to (None or "": none).
+
+    Raises :class:`InvalidInput` (field ``email``) for a malformed address, :class:`NotFound`
+    for an unknown user."""
+    address = (email or "").strip() or None
+    if address is not None and (len(address) > 320 or not EMAIL_PATTERN.match(address)):
+        raise InvalidInput(f"not an e-mail address: {address[:80]!r}", field="email")
+    if not uow.accounts.set_email(username.strip(), address):
+        raise NotFound(f"no user {username}", field="username")
+    return get_user(uow, username=username)
+
+
+def principal_of(uow: AccountsUnitOfWork, user: User) -> Principal:
+    """``user`` as a caller (its role and scope), e.g. to decide which notices reach them."""
+    return _principal(uow, user, via="notification")
 
 
 # --- log-in ---------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from greenport.cli import (
     hj212,
     ingest,
     monitoring,
+    notifications,
     registry,
     report,
     serve,
@@ -48,7 +49,20 @@ app = _Command(
 )
 
 #: CLI modules, each exposing ``register(app)``, in the order their commands are listed.
-COMMAND_MODULES = (db, registry, demo, hj212, standards, evaluate, ingest, monitoring, serve, report, users)
+COMMAND_MODULES = (
+    db,
+    registry,
+    demo,
+    hj212,
+    standards,
+    evaluate,
+    ingest,
+    monitoring,
+    serve,
+    report,
+    users,
+    notifications,
+)
 
 
 @app.callback()

@@ -11,7 +11,9 @@ from greenport.cli.context import console, container, fail, print_json
 from greenport.kernel.errors import DomainError
 from greenport.kernel.time import format_local
 
-users_app = typer.Typer(help="User accounts: API tokens, demo accounts.", no_args_is_help=True)
+users_app = typer.Typer(
+    help="User accounts: e-mail address, API tokens, demo accounts.", no_args_is_help=True
+)
 tokens_app = typer.Typer(
     help="API bearer tokens: list and revoke (secrets are never shown).", no_args_is_help=True
 )
@@ -66,6 +68,36 @@ def revoke_token(
         print_json({"ok": True, "id": token_id})
     else:
         console.print(f"token {token_id} revoked")
+
+
+@users_app.command("set")
+def set_user(
+    username: str = typer.Argument(..., help="User name."),
+    email: str = typer.Option(None, "--email", help='E-mail address for notifications ("" removes it).'),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    database: str = typer.Option(None, "--database", help=DATABASE_HELP),
+) -> None:
+    """Change a user's details: --email sets where their e-mail notifications go (audited)."""
+    if email is None:
+        fail("nothing to change: give --email", as_json=as_json)
+    app = container(database)
+    try:
+        with app.uow() as uow:
+            user = accounts_service.set_email(uow, username=username, email=email)
+            accounts_service.record_audit(
+                uow,
+                principal=COMMAND_LINE,
+                action="update",
+                entity="user",
+                entity_id=str(user.id),
+                detail={"email": user.email},
+            )
+    except DomainError as exc:
+        fail(exc, as_json=as_json)
+    if as_json:
+        print_json({"ok": True, "username": user.username, "email": user.email})
+    else:
+        console.print(f"{user.username}: e-mail {user.email or '(none)'}", markup=False)
 
 
 @users_app.command("demo-accounts")

@@ -37,6 +37,7 @@ def _user(row: UserRow, park_code: str | None) -> User:
         enterprise_id=row.enterprise_id,
         park_code=park_code,
         active=row.active,
+        email=row.email,
     )
 
 
@@ -62,6 +63,7 @@ class AccountsRepository:
             enterprise_id=user.enterprise_id,
             park_id=park[0] if park is not None else None,
             active=user.active,
+            email=user.email,
         )
         self.session.add(row)
         self.session.flush()
@@ -88,6 +90,11 @@ class AccountsRepository:
         self.session.execute(
             update(UserRow).where(UserRow.username == username).values(password_hash=password_hash)
         )
+
+    def set_email(self, username: str, email: str | None) -> bool:
+        """Set (None: clear) the e-mail address of user ``username``; False when there is no such user."""
+        result = self.session.execute(update(UserRow).where(UserRow.username == username).values(email=email))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def list_users(self, *, role: Role | None = None) -> list[User]:
         query = _USERS.order_by(UserRow.id)

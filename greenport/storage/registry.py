@@ -185,3 +185,5 @@ class UserRow(Base):
     park_id: Mapped[int | None] = mapped_column(ForeignKey("parks.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # where e-mail notifications go (migration web_0003_user_email); optional
+    email: Mapped[str | None] = mapped_column(String(320))

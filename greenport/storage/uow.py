@@ -23,6 +23,7 @@ from greenport.storage.alarms_repo import AlarmsRepository
 from greenport.storage.db import Database
 from greenport.storage.evaluation_repo import EvaluationRepository
 from greenport.storage.monitoring_repo import MonitoringRepository
+from greenport.storage.notifications_repo import NotificationsRepository
 from greenport.storage.registry_repo import RegistryRepository
 
 #: attribute name -> repository class taking a Session. One line per feature; imported statically
@@ -32,7 +33,11 @@ REPOSITORIES: dict[str, type[Any]] = {
     "monitoring": MonitoringRepository,
     "evaluation": EvaluationRepository,
     "accounts": AccountsRepository,
+<<<<<<< HEAD
     "alarms": AlarmsRepository,
+=======
+    "notifications": NotificationsRepository,
+>>>>>>> wt-notify
 }
 
 

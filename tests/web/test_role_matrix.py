@@ -26,12 +26,14 @@ QUERY = {
     # the listing's search, filters and order run in SQL inside the scope: they narrow it, never widen it
     "/api/enterprises": {"q": "企业", "industry_group": "chemicals", "order": "name"},
     "/api/assessments/runs/{run_id}": {"q": "3205", "sort": "total", "order": "desc", "per_page": 1},
+    "/api/notifications": {"unread": "true", "limit": 10},
 }
 BODY: dict[str, Any] = {
     "/api/auth/login": {"username": "bureau_analyst", "password": PASSWORD},
     "/api/auth/tokens": {"name": "matrix"},
     "/api/devices/{device_id}/active": {"active": False},
     "/api/assessments/runs": {"system_id": "town_eco_performance", "period": "2022"},
+    "/api/notifications/read": {"ids": [1, 2]},
 }
 
 

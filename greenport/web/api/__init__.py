@@ -7,7 +7,17 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from greenport.web.api import assessments, auth, dashboard, monitoring, public, registry, reports, system
+from greenport.web.api import (
+    assessments,
+    auth,
+    dashboard,
+    monitoring,
+    notifications,
+    public,
+    registry,
+    reports,
+    system,
+)
 
 ROUTERS = (
     auth.router,
@@ -18,6 +28,7 @@ ROUTERS = (
     reports.router,
     assessments.router,
     system.router,
+    notifications.router,
 )
 
 
