@@ -5,17 +5,9 @@ Each feature owns one module here (``storage/<feature>.py``); add its import to 
 
 from __future__ import annotations
 
-<<<<<<< HEAD
-from greenport.storage import alarms, evaluation, monitoring, registry, web
+from greenport.storage import alarms, evaluation, monitoring, notifications, registry, web
 
 #: The feature table modules, in the order their tables were added.
 FEATURE_TABLE_MODULES: tuple[str, ...] = tuple(
-    m.__name__ for m in (registry, monitoring, evaluation, web, alarms)
-=======
-from greenport.storage import evaluation, monitoring, notifications, registry, web
-
-#: The feature table modules, in the order their tables were added.
-FEATURE_TABLE_MODULES: tuple[str, ...] = tuple(
-    m.__name__ for m in (registry, monitoring, evaluation, web, notifications)
->>>>>>> wt-notify
+    m.__name__ for m in (registry, monitoring, evaluation, web, alarms, notifications)
 )

@@ -33,11 +33,8 @@ REPOSITORIES: dict[str, type[Any]] = {
     "monitoring": MonitoringRepository,
     "evaluation": EvaluationRepository,
     "accounts": AccountsRepository,
-<<<<<<< HEAD
     "alarms": AlarmsRepository,
-=======
     "notifications": NotificationsRepository,
->>>>>>> wt-notify
 }
 
 
