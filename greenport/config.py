@@ -119,6 +119,14 @@ class Settings(BaseSettings):
         description="Address of the web app as its users reach it (e.g. https://greenport.example.gov.cn); "
         "makes the links in e-mail and robot notifications absolute. Empty: links are paths.",
     )
+    alarm_rules: Path | None = Field(
+        None,
+        description="YAML file of alarm rules (docs/alarms.md); default: the shipped "
+        "greenport/alarms/data/rules.yaml.",
+    )
+    alarm_interval: float = Field(
+        2.0, ge=0, le=60, description="Seconds between passes of the alarm evaluator in ingest; 0 = none."
+    )
     notification_routes: Path | None = Field(
         None,
         description="YAML file of notification routes and retry policy (docs/notifications.md); "

@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -785,6 +786,6 @@ def explain(uow: AlarmsUnitOfWork, principal: Principal, alarm_id: int, *, text:
     return alarm(uow, principal, alarm_id)
 
 
-def rules(path: str | None = None) -> tuple[Rule, ...]:
+def rules(path: str | Path | None = None) -> tuple[Rule, ...]:
     """The rules in force: the deployment's file (``GREENPORT_ALARM_RULES``) or the shipped one."""
     return load_rules(path)

@@ -17,6 +17,7 @@ from typing import Any
 
 import typer
 
+from greenport.alarms import service as alarms_service
 from greenport.cli.context import console, container, export_app, fail, print_json, writable_path
 from greenport.config import get_settings
 from greenport.ingest.simulator import SimResult
@@ -59,6 +60,11 @@ def ingest(
     ),
     commit_interval: float = typer.Option(0.005, help="Group-commit gathering time [s]."),
     aggregate_interval: float = typer.Option(60.0, help="Recompute dirty aggregates every N s (0 = never)."),
+    alarm_interval: float = typer.Option(
+        None,
+        help="Evaluate the alarm rules every N s (default: GREENPORT_ALARM_INTERVAL; 0 = never in this "
+        "process). Several processes may: one at a time evaluates (a lease in the database).",
+    ),
     resend_gap: float = typer.Option(
         3600.0, help="Ask a device back after this silence for its missed hours [s]."
     ),
@@ -91,6 +97,10 @@ def ingest(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     app = container(database)
+    try:
+        alarm_rules = alarms_service.rules(settings.alarm_rules)
+    except DomainError as exc:
+        fail(exc)
     config = IngestConfig(
         host=host or settings.ingest_host,
         port=settings.ingest_port if port is None else port,
@@ -106,6 +116,8 @@ def ingest(
         frame_timeout=frame_timeout,
         commit_interval=commit_interval,
         aggregate_interval=aggregate_interval,
+        alarm_interval=settings.alarm_interval if alarm_interval is None else alarm_interval,
+        alarm_rules=alarm_rules,
         resend_gap=resend_gap,
         auth_refresh=auth_refresh,
         reuse_port=reuse_port or workers > 1,
