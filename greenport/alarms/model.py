@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+# an alarm's severity is the notifications' own scale (one scale for every notice)
+from greenport.notifications.model import Severity as Severity
+
 
 class RuleKind(enum.StrEnum):
     """The alarm kinds of the field (response-workflow.md §2); each is documented in
@@ -39,20 +42,6 @@ FALSIFIED_DATA_FAMILY = "falsified_data"
 FALSIFIED_DATA_KINDS = frozenset(
     {RuleKind.FLAT_LINE, RuleKind.NEAR_LIMIT, RuleKind.FLOW_MISMATCH, RuleKind.ZERO_WHILE_RUNNING}
 )
-
-
-class Severity(enum.StrEnum):
-    INFO = "info"  # 提示
-    MINOR = "minor"  # 一般
-    MAJOR = "major"  # 较重
-    CRITICAL = "critical"  # 严重
-
-    @property
-    def rank(self) -> int:
-        return _SEVERITY_RANK[self]
-
-
-_SEVERITY_RANK = {Severity.INFO: 0, Severity.MINOR: 1, Severity.MAJOR: 2, Severity.CRITICAL: 3}
 
 
 class AlarmState(enum.StrEnum):

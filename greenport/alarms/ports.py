@@ -8,9 +8,11 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from greenport.accounts.model import RowScope
+from greenport.accounts.ports import ScopeLookups
 from greenport.alarms.model import Alarm, AlarmEvent
 from greenport.kernel.time import PeriodKind
 from greenport.monitoring.model import Aggregate, IndexKind, IndexValue
+from greenport.notifications.ports import NotificationsUnitOfWork
 
 
 class AlarmsRepository(Protocol):
@@ -57,6 +59,8 @@ class AlarmsRepository(Protocol):
 
     def site_park_codes(self, site_ids: Sequence[int]) -> dict[int, str]: ...
 
+    def site_park_ids(self, site_ids: Sequence[int]) -> dict[int, int]: ...
+
 
 class MonitoringReads(Protocol):
     def reading_entries(
@@ -91,7 +95,7 @@ class MonitoringReads(Protocol):
     def sites_last_received(self, site_ids: list[int], *, since: datetime) -> dict[int, datetime]: ...
 
 
-class RegistryReads(Protocol):
+class RegistryReads(ScopeLookups, Protocol):
     def visible_sites(
         self,
         scope: RowScope,
@@ -104,7 +108,12 @@ class RegistryReads(Protocol):
     def visible_site(self, site_id: int, scope: RowScope) -> dict[str, Any] | None: ...
 
 
-class AlarmsUnitOfWork(Protocol):
-    alarms: AlarmsRepository
-    monitoring: MonitoringReads
-    registry: RegistryReads
+class AlarmsUnitOfWork(NotificationsUnitOfWork, Protocol):
+    @property
+    def alarms(self) -> AlarmsRepository: ...
+
+    @property
+    def monitoring(self) -> MonitoringReads: ...
+
+    @property
+    def registry(self) -> RegistryReads: ...

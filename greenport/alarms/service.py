@@ -56,6 +56,8 @@ from greenport.kernel.parameters import registry as parameter_registry
 from greenport.kernel.time import PeriodKind
 from greenport.monitoring.model import IndexKind
 from greenport.monitoring.status import FAILS_TARGET, MonitoredSite
+from greenport.notifications import service as notifications_service
+from greenport.notifications.model import Notice, Route
 
 #: The longest a silence may last (a silenced alarm that nobody looks at again is a lost alarm).
 MAX_SILENCE = timedelta(days=7)
@@ -74,7 +76,7 @@ AlarmKey = tuple[str, int, str]
 @dataclass
 class EvaluationReport:
     """What one evaluation pass did: sites evaluated, alarms opened and changed, and the state
-    changes (alarm id, new state) a notifier may announce."""
+    changes stored now (alarm id, new state, at) that :func:`announce` tells people of."""
 
     ran: bool = True
     sites: int = 0
@@ -82,7 +84,7 @@ class EvaluationReport:
     opened: int = 0
     changed: int = 0
     invalidated: int = 0
-    transitions: list[tuple[int, AlarmState]] = field(default_factory=list)
+    transitions: list[tuple[int, AlarmState, datetime]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -341,7 +343,8 @@ class _Reconciler:
                 return  # a pending that cleared before it fired: nothing to keep
             alarm_id = repo.insert_alarm(values)
             self.report.opened += 1
-            repo.append_events(_state_events(alarm_id, episode, after=None, now=self.now, known=set()))
+            events = _state_events(alarm_id, episode, after=None, now=self.now, known=set())
+            repo.append_events(events)
         else:
             alarm_id = stored.id
             if continued:
@@ -370,9 +373,9 @@ class _Reconciler:
             repo.append_events(events)
             if events or stored.state.value != values["state"]:
                 self.report.changed += 1
-        for transition in episode.transitions:
-            if transition.to_state in (AlarmState.FIRING, AlarmState.RESOLVED):
-                self.report.transitions.append((alarm_id, transition.to_state))
+        for event in events:  # only the state changes stored now are news
+            if event["to_state"] in (AlarmState.FIRING.value, AlarmState.RESOLVED.value):
+                self.report.transitions.append((alarm_id, AlarmState(event["to_state"]), event["at"]))
 
     def invalidate(self, stored: Alarm, rule: Rule | None) -> None:
         repo = self.uow.alarms
@@ -596,6 +599,57 @@ def evaluate_pending(
         since.setdefault(site_id, last)
     report = EvaluationReport(marks=len(marks))
     return evaluate_sites(uow, rules=rules, since=since, now=now, report=report)
+
+
+_STATE_ZH = {AlarmState.FIRING: "告警", AlarmState.RESOLVED: "已恢复"}
+_STATE_EN = {AlarmState.FIRING: "firing", AlarmState.RESOLVED: "resolved"}
+
+
+def announce(
+    uow: AlarmsUnitOfWork,
+    report: EvaluationReport,
+    *,
+    rules: Sequence[Rule],
+    routes: Sequence[Route],
+    now: datetime,
+) -> int:
+    """Enqueue a notice for each alarm that fired or resolved in ``report`` (in the caller's
+    transaction, so the alarm and its notices commit together), except alarms silenced at ``now``.
+    Returns the deliveries stored. The dedupe key (alarm, state, instant) stores a notice once
+    even when two processes announce it."""
+    by_id = {rule.id: rule for rule in rules}
+    stored = 0
+    for alarm_id, state, at in report.transitions:
+        found = uow.alarms.visible_alarm(alarm_id, RowScope())
+        if found is None or found.silenced(now):
+            continue
+        rule = by_id.get(found.rule_id)
+        name_zh = rule.name_zh if rule else found.rule_id
+        name_en = rule.name_en if rule else found.rule_id
+        parameter = found.parameter or "-"
+        peak = "" if found.peak is None else f"{found.peak:g}"
+        limit = "" if found.limit is None else f"{found.limit:g}"
+        values_zh = f"，峰值 {peak} {found.unit}（限值 {limit}）" if peak and limit else ""
+        values_en = f", peak {peak} {found.unit} (limit {limit})" if peak and limit else ""
+        notice = Notice(
+            topic="alarm",
+            subject_id=alarm_id,
+            event=state.value,
+            severity=found.severity,
+            title_zh=f"【{_STATE_ZH[state]}】{found.site_name} {name_zh}",
+            title_en=f"[{_STATE_EN[state]}] {found.site_name} {name_en}",
+            body_zh=f"{found.site_name}（{found.site_code}）{parameter} {name_zh}{values_zh}。",
+            body_en=f"{found.site_name} ({found.site_code}) {parameter} {name_en}{values_en}.",
+            link=f"/alarms/{alarm_id}",
+            occurred_at=at,
+            dedupe_key=f"alarm:{alarm_id}:{state.value}:{at.isoformat()}",
+            site_id=found.site_id,
+            town_code=found.town_code,
+            enterprise_id=found.enterprise_id,
+            park_id=uow.alarms.site_park_ids([found.site_id]).get(found.site_id),
+        )
+        stored += notifications_service.enqueue(uow, notice=notice, routes=routes, now=now)
+    return stored
 
 
 def mark_dirty(uow: AlarmsUnitOfWork, *, marks: Iterable[tuple[int, datetime]]) -> None:

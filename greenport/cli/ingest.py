@@ -8,6 +8,7 @@ import contextlib
 import io
 import json
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from typing import Any
 import typer
 
 from greenport.alarms import service as alarms_service
+from greenport.bootstrap import notification_config, notification_senders
 from greenport.cli.context import console, container, export_app, fail, print_json, writable_path
 from greenport.config import get_settings
 from greenport.ingest.simulator import SimResult
@@ -99,6 +101,7 @@ def ingest(
     app = container(database)
     try:
         alarm_rules = alarms_service.rules(settings.alarm_rules)
+        notifications = notification_config(settings)
     except DomainError as exc:
         fail(exc)
     config = IngestConfig(
@@ -118,6 +121,8 @@ def ingest(
         aggregate_interval=aggregate_interval,
         alarm_interval=settings.alarm_interval if alarm_interval is None else alarm_interval,
         alarm_rules=alarm_rules,
+        notifications=notifications,
+        senders=notification_senders(settings, notifications, os.environ),
         resend_gap=resend_gap,
         auth_refresh=auth_refresh,
         reuse_port=reuse_port or workers > 1,

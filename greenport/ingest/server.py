@@ -21,7 +21,7 @@ import re
 import socket
 import time
 from collections import defaultdict, deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -39,6 +39,10 @@ from greenport.ingest.writer import BatchWriter
 from greenport.kernel.time import utcnow
 from greenport.monitoring import service as monitoring_service
 from greenport.monitoring.model import AggregationFailure, DeviceRef, QuarantineEntry, QuarantineReason
+from greenport.notifications import service as notifications_service
+from greenport.notifications.model import Channel, NotificationConfig
+from greenport.notifications.ports import Sender
+from greenport.notifications.routes import shipped_routes
 from greenport.protocol import (
     DEFAULT_MAX_FRAME_SIZE,
     CrcError,
@@ -103,6 +107,10 @@ class IngestConfig:
     alarm_interval: float = 2.0  # [s] between passes of the alarm evaluator; 0 = none in this process
     #: the alarm rules (None: ``GREENPORT_ALARM_RULES`` or the shipped ones, read at start)
     alarm_rules: tuple[Rule, ...] | None = None
+    #: who hears of an alarm (None: the shipped routes); senders of e-mail and webhooks (None: the
+    #: rows wait in the outbox for ``greenport notifications deliver``; in-app needs no sender)
+    notifications: NotificationConfig | None = None
+    senders: Mapping[Channel, Sender] | None = None
     resend_gap: float = 3600.0  # [s]; a device back after a longer silence is asked for the hours missed
     read_threads: int = 4
     reuse_port: bool = False  # SO_REUSEPORT: several processes accept on one port (``--workers``)
@@ -676,12 +684,22 @@ class IngestServer:
             await asyncio.sleep(self.config.purge_interval)
 
     def _evaluate_alarms_once(self) -> EvaluationReport:
+        """One pass: evaluate, and enqueue the notices of what fired or resolved, in one
+        transaction (an alarm and its notices commit together); then one delivery pass."""
+        now = utcnow()
+        routes = (self.config.notifications or shipped_routes()).routes
         with UnitOfWork(self.db) as uow:
             report = alarms_service.evaluate_pending(
-                uow, rules=self._alarm_rules, now=utcnow(), holder=self._alarm_holder
+                uow, rules=self._alarm_rules, now=now, holder=self._alarm_holder
             )
+            alarms_service.announce(uow, report, rules=self._alarm_rules, routes=routes, now=now)
         self.metrics.alarm_passes += int(report.ran)
         self.metrics.alarms_opened += report.opened
+        if self.config.senders and report.ran:
+            policy = (self.config.notifications or shipped_routes()).retry
+            notifications_service.deliver_due(
+                lambda: UnitOfWork(self.db), now=now, senders=self.config.senders, policy=policy
+            )
         return report
 
     async def _alarm_loop(self) -> None:

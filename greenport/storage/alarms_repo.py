@@ -292,6 +292,15 @@ class AlarmsRepository:
     def event_count(self) -> int:
         return int(self.session.scalar(select(func.count()).select_from(AlarmEventRow)) or 0)
 
+    def site_park_ids(self, site_ids: Sequence[int]) -> dict[int, int]:
+        """The park id of each outlet's enterprise (sites outside a park are absent)."""
+        rows = self.session.execute(
+            select(SiteRow.id, EnterpriseRow.park_id)
+            .join(EnterpriseRow, EnterpriseRow.id == SiteRow.enterprise_id)
+            .where(SiteRow.id.in_(list(site_ids)), EnterpriseRow.park_id.is_not(None))
+        )
+        return {int(site_id): int(park_id) for site_id, park_id in rows if park_id is not None}
+
     def site_park_codes(self, site_ids: Sequence[int]) -> dict[int, str]:
         """The park code of each outlet's enterprise (sites outside a park are absent)."""
         rows = self.session.execute(

@@ -183,3 +183,58 @@ def test_two_evaluators_never_both_run(db: Database, outlets: Outlets) -> None:
     assert first.ran and not second.ran
     with UnitOfWork(db) as uow:  # once the lease has run out, another process takes over
         assert service.evaluate_pending(uow, rules=RULES, now=now + service.LEASE * 2, holder="b").ran
+
+
+def test_what_fires_is_announced_once_to_the_town_and_a_silenced_alarm_is_not(
+    db: Database, outlets: Outlets
+) -> None:
+    from greenport.accounts import service as accounts
+    from greenport.notifications import service as notifications
+    from greenport.notifications.routes import shipped_routes
+
+    with UnitOfWork(db) as uow:
+        town_user = accounts.create_user(
+            uow,
+            username="jingang",
+            display_name="金港镇",
+            role=Role.TOWN_OFFICER,
+            password="x" * 12,
+            division_code=TOWN,
+        )
+        accounts.create_user(
+            uow,
+            username="yangshe",
+            display_name="杨舍镇",
+            role=Role.TOWN_OFFICER,
+            password="x" * 12,
+            division_code="320582101000",
+        )
+    routes = shipped_routes().routes
+    store(db, realtime(outlets.gas, T0, so2(40, 41, 42)))
+    now = T0 + timedelta(minutes=3)
+    with UnitOfWork(db) as uow:
+        report = service.evaluate_pending(uow, rules=RULES, now=now, holder="a")
+        assert service.announce(uow, report, rules=RULES, routes=routes, now=now) >= 1
+        # announced again (another process, a retried pass): stored once
+        assert service.announce(uow, report, rules=RULES, routes=routes, now=now) == 0
+    jingang = Principal(
+        user_id=town_user.id,
+        username="jingang",
+        display_name="金港镇",
+        role=Role.TOWN_OFFICER,
+        division_code=TOWN,
+    )
+    with UnitOfWork(db) as uow:
+        inbox = notifications.inbox(uow, jingang, unread_only=True, limit=10)
+    assert [d.notice.link for d in inbox] == [f"/alarms/{alarms(db)[0].id}"]
+    assert "GAS01" in inbox[0].notice.title_zh and "实时超标" in inbox[0].notice.title_zh
+    # silenced: its resolution is not announced
+    [alarm] = alarms(db)
+    with UnitOfWork(db) as uow:
+        service.silence(uow, ADMIN, alarm.id, until=now + timedelta(hours=2), reason="检修", now=now)
+    store(db, realtime(outlets.gas, T0 + timedelta(minutes=3), so2(20, 20)))
+    later = T0 + timedelta(minutes=6)
+    with UnitOfWork(db) as uow:
+        report = service.evaluate_pending(uow, rules=RULES, now=later, holder="a")
+        assert [state for _, state, _ in report.transitions] == [AlarmState.RESOLVED]
+        assert service.announce(uow, report, rules=RULES, routes=routes, now=later) == 0
