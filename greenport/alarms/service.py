@@ -652,6 +652,27 @@ def announce(
     return stored
 
 
+def evaluate_everything(
+    uow: AlarmsUnitOfWork,
+    *,
+    rules: Sequence[Rule],
+    since: datetime,
+    now: datetime,
+    holder: str = "rebuild",
+    sites_per_pass: int = 25,
+) -> EvaluationReport:
+    """Re-evaluate every site from ``since`` (after an import, or to build a history), a few sites
+    at a time so that memory stays bounded; under the evaluator's lease like a pass of ingest."""
+    if not uow.alarms.claim_lease(LEASE_NAME, holder=holder, now=now, until=now + LEASE):
+        return EvaluationReport(ran=False)
+    report = EvaluationReport()
+    site_ids = sorted(s["id"] for s in uow.registry.visible_sites(RowScope()))
+    for first in range(0, len(site_ids), sites_per_pass):
+        chunk = site_ids[first : first + sites_per_pass]
+        evaluate_sites(uow, rules=rules, since=dict.fromkeys(chunk, since), now=now, report=report)
+    return report
+
+
 def mark_dirty(uow: AlarmsUnitOfWork, *, marks: Iterable[tuple[int, datetime]]) -> None:
     """Mark (site, hour) for the next evaluation (ingest and aggregation call this in the
     transaction that changed the data)."""

@@ -9,6 +9,7 @@ import typer
 
 from greenport import __version__
 from greenport.cli import (
+    alarms,
     db,
     demo,
     evaluate,
@@ -62,6 +63,7 @@ COMMAND_MODULES = (
     report,
     users,
     notifications,
+    alarms,
 )
 
 
