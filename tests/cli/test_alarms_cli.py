@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from greenport.cli.main import app
 from greenport.storage.db import Database
-from tests.alarms.conftest import Outlets, outlets, realtime, store  # noqa: F401 (fixture)
+from tests.alarms.conftest import make_outlets, realtime, store
 
 runner = CliRunner()
 
@@ -20,7 +20,8 @@ def _url(db: Database) -> str:
     return db.engine.url.render_as_string(hide_password=False)
 
 
-def test_an_operator_evaluates_lists_shows_and_acknowledges(db: Database, outlets: Outlets) -> None:
+def test_an_operator_evaluates_lists_shows_and_acknowledges(db: Database) -> None:
+    outlets = make_outlets(db)
     # ten minutes ago the coal unit's SO2 went over its 35 mg/m³ ultra-low limit and stayed
     start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=10)
     store(db, realtime(outlets.gas, start, [{"flue_so2": 50.0 + i, "flue_o2": 6.0} for i in range(8)]))
