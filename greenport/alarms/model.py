@@ -179,7 +179,8 @@ class Episode:
 
     @property
     def state(self) -> AlarmState:
-        return self.transitions[-1].to_state
+        """The state after the newest point (a continued alarm may have no new transition)."""
+        return self.transitions[-1].to_state if self.transitions else self.checkpoint.state
 
     @property
     def fired_at(self) -> datetime | None:
@@ -187,8 +188,9 @@ class Episode:
 
     @property
     def resolved_at(self) -> datetime | None:
-        last = self.transitions[-1]
-        return last.at if last.to_state is AlarmState.RESOLVED else None
+        if not self.transitions or self.transitions[-1].to_state is not AlarmState.RESOLVED:
+            return None
+        return self.transitions[-1].at
 
 
 @dataclass(frozen=True, slots=True)

@@ -326,10 +326,21 @@ def parse_rules(data: Any, *, source: str) -> tuple[Rule, ...]:
     return tuple(rules)
 
 
+class _RulesLoader(yaml.SafeLoader):
+    """The safe loader without YAML 1.1's implicit timestamps: a date stays text for the checker,
+    so ``2026-13-01`` is an error naming its rule and field, not a crash of the YAML library."""
+
+
+_RulesLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def load_rules_text(text: str, *, source: str) -> tuple[Rule, ...]:
     """Parse YAML ``text`` (``source`` names it in errors)."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_RulesLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
