@@ -61,6 +61,8 @@ class AlarmsRepository(Protocol):
 
     def site_park_ids(self, site_ids: Sequence[int]) -> dict[int, int]: ...
 
+    def open_site_ids(self, *, rule_id: str, site_ids: Sequence[int]) -> set[int]: ...
+
 
 class MonitoringReads(Protocol):
     def reading_entries(

@@ -480,7 +480,9 @@ def _windows(
             if period is None:
                 continue
             rewinds = (alarm.state in OPEN_STATES and changed <= cursor_of(alarm)) or (
-                alarm.state not in OPEN_STATES and (alarm.resolved_at or alarm.updated_at) >= horizon[period]
+                alarm.state is AlarmState.RESOLVED
+                and alarm.resolved_at is not None
+                and alarm.resolved_at >= horizon[period]
             )
             if rewinds:
                 horizon[period] = min(horizon[period], alarm.first_breach_at)
@@ -575,7 +577,11 @@ def _clock_sites(uow: AlarmsUnitOfWork, rules: Sequence[Rule], *, now: datetime)
     ids = [s["id"] for s in sites if s["kind"] in kinds]
     last = uow.monitoring.sites_last_received(ids, since=now - _CLOCK_SINCE)
     due = now - timedelta(minutes=shortest)
-    return {site_id: moment for site_id, moment in last.items() if moment < due}
+    silent = {site_id: moment for site_id, moment in last.items() if moment < due}
+    if len(offline_rules) == 1:  # a site whose offline alarm is already open needs no new look
+        already = uow.alarms.open_site_ids(rule_id=offline_rules[0].id, site_ids=sorted(silent))
+        silent = {site_id: moment for site_id, moment in silent.items() if site_id not in already}
+    return silent
 
 
 def evaluate_pending(

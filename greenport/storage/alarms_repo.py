@@ -207,6 +207,18 @@ class AlarmsRepository:
     def flush(self) -> None:
         self.session.flush()
 
+    def open_site_ids(self, *, rule_id: str, site_ids: Sequence[int]) -> set[int]:
+        """The sites among ``site_ids`` with an open alarm of ``rule_id``."""
+        a = AlarmRow
+        rows = self.session.scalars(
+            select(a.site_id).where(
+                a.rule_id == rule_id,
+                a.site_id.in_(list(site_ids)),
+                a.state.in_(["pending", "firing", "recovering"]),
+            )
+        )
+        return {int(site_id) for site_id in rows}
+
     def open_alarm_ids(
         self, site_ids: Sequence[int], *, rule_ids: Iterable[str]
     ) -> dict[tuple[str, int, str], int]:
