@@ -246,13 +246,17 @@ def _unit(parameter: str) -> str:
 
 
 def _more_extreme(new: Episode, stored: Alarm) -> bool:
+    """The new peak is further past its limit than the stored one (over an upper limit by the
+    ratio value/limit, under a lower limit (pH) by limit/value; without a limit, the value)."""
     if new.peak is None:
         return False
     if stored.peak is None:
         return True
 
     def score(value: float, limit: float | None) -> float:
-        return value / limit if limit else value
+        if not limit:
+            return value
+        return value / limit if value >= limit else limit / max(value, 1e-9)
 
     return score(new.peak, new.limit) > score(stored.peak, stored.limit)
 
@@ -377,7 +381,7 @@ class _Reconciler:
             if event["to_state"] in (AlarmState.FIRING.value, AlarmState.RESOLVED.value):
                 self.report.transitions.append((alarm_id, AlarmState(event["to_state"]), event["at"]))
 
-    def invalidate(self, stored: Alarm, rule: Rule | None) -> None:
+    def invalidate(self, stored: Alarm) -> None:
         repo = self.uow.alarms
         if stored.state is AlarmState.INVALIDATED:
             return
@@ -446,7 +450,7 @@ class _Reconciler:
         # first close what the data no longer support: only one alarm of a key may be open
         for alarm in stored:
             if alarm.id not in matched:
-                self.invalidate(alarm, rule)
+                self.invalidate(alarm)
         self.uow.alarms.flush()
         for episode, found, is_continued in plan:
             if found is None and any(a.first_breach_at == episode.first_breach_at for a in stored):
