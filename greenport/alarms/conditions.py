@@ -369,7 +369,8 @@ def _aqi_floor(level: int) -> int:
 
 
 def air_quality_level(rule: Rule, data: SiteData) -> Iterator[tuple[str, Condition]]:
-    """重污染: an air station's hourly AQI at level ``min_level`` or worse (HJ 633-2012 Table 2)."""
+    """重污染: an air station's hourly AQI (or, for the city, its daily AQI from the city's daily
+    concentrations, HJ 663-2013 §4) at level ``min_level`` or worse (HJ 633-2012 Table 2)."""
     series = data.aqi
     if len(series) == 0:
         return

@@ -36,6 +36,11 @@ class RuleKind(enum.StrEnum):
     WATER_BELOW_TARGET = "water_below_target"  # 断面超标: a section worse than its target class
 
 
+#: The subject id of a city-wide alarm (the city's daily AQI): no site row has it.
+CITY_SUBJECT = 0
+#: The "site kind" a rule names to judge the city as a whole (air_quality_level only).
+CITY_KIND = "city"
+
 #: The falsified-data screens (数据造假筛查): in the field the first sign that someone tampers
 #: with the monitoring equipment (response-workflow.md §2, "data anomalies").
 FALSIFIED_DATA_FAMILY = "falsified_data"

@@ -33,7 +33,7 @@ from typing import Any
 
 import yaml
 
-from greenport.alarms.model import Rule, RuleKind, Severity
+from greenport.alarms.model import CITY_KIND, Rule, RuleKind, Severity
 from greenport.kernel.errors import InvalidInput
 from greenport.kernel.parameters import parameter as get_parameter
 
@@ -133,7 +133,7 @@ KIND_SITE_KINDS: dict[RuleKind, frozenset[str]] = {
     RuleKind.NEAR_LIMIT: frozenset({"gas_outlet", "water_outlet"}),
     RuleKind.DEVICE_FLAG: frozenset({"gas_outlet", "water_outlet", "air_station", "water_section"}),
     RuleKind.FLOW_MISMATCH: frozenset({"gas_outlet", "water_outlet"}),
-    RuleKind.AIR_QUALITY_LEVEL: frozenset({"air_station"}),
+    RuleKind.AIR_QUALITY_LEVEL: frozenset({"air_station", CITY_KIND}),
     RuleKind.WATER_BELOW_TARGET: frozenset({"water_section"}),
 }
 
@@ -235,6 +235,11 @@ class _Checker:
             raise self.fail(
                 "site_kinds",
                 f"{kind.value} does not judge {', '.join(wrong)} (it judges {', '.join(sorted(KIND_SITE_KINDS[kind]))})",
+            )
+        if CITY_KIND in site_kinds and len(site_kinds) > 1:
+            raise self.fail(
+                "site_kinds",
+                "the city is judged by a rule of its own (its daily AQI, not a station's hourly one)",
             )
         parameters = self.names("parameters")
         for code in sorted(parameters or ()):

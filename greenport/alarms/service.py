@@ -38,6 +38,8 @@ from greenport.alarms.conditions import (
 )
 from greenport.alarms.lifecycle import OpenStart, fold, to_micros
 from greenport.alarms.model import (
+    CITY_KIND,
+    CITY_SUBJECT,
     FALSIFIED_DATA_KINDS,
     OPEN_STATES,
     Alarm,
@@ -53,9 +55,11 @@ from greenport.alarms.ports import AlarmsUnitOfWork
 from greenport.alarms.rules import load_rules
 from greenport.kernel.errors import InvalidInput, NotFound, PermissionDenied
 from greenport.kernel.parameters import registry as parameter_registry
-from greenport.kernel.time import PeriodKind
+from greenport.kernel.time import PeriodKind, local_to_utc
+from greenport.monitoring import city_air
 from greenport.monitoring.model import IndexKind
-from greenport.monitoring.status import FAILS_TARGET, MonitoredSite
+from greenport.monitoring.service import CITY_AIR_LEVELS
+from greenport.monitoring.status import AIR_STATION, FAILS_TARGET, MonitoredSite
 from greenport.notifications import service as notifications_service
 from greenport.notifications.model import Notice, Route
 
@@ -106,6 +110,8 @@ def rule_period(rule: Rule) -> str:
         return "clock"
     if rule.kind is RuleKind.FLAT_LINE and rule.params.get("period") == "hour":
         return "hour"
+    if rule.site_kinds == {CITY_KIND}:
+        return "day"  # the city's AQI is a daily one (HJ 663-2013 §4)
     if rule.kind is RuleKind.MEAN_EXCEEDANCE:
         return (
             "day"
@@ -235,6 +241,35 @@ def load_site_data(
             received=np.array(sorted(received[site_id]), np.int64),
         )
     return out
+
+
+def _city_stations(sites: Mapping[int, Mapping[str, Any]]) -> set[int]:
+    """The air stations whose daily values make the city's (HJ 663-2013: national and provincial)."""
+    return {
+        site_id
+        for site_id, site in sites.items()
+        if site.get("kind") == AIR_STATION and site.get("level") in CITY_AIR_LEVELS
+    }
+
+
+def load_city_data(
+    uow: AlarmsUnitOfWork, *, stations: Iterable[int], start: datetime, now: datetime
+) -> SiteData:
+    """The city as an alarm subject: its daily AQI from the city's daily concentrations (the mean
+    of its stations' valid daily values, HJ 663-2013 §4; :mod:`greenport.monitoring.city_air`)."""
+    daily = uow.monitoring.aggregates(
+        start=start - timedelta(days=1),
+        end=now + timedelta(days=1),
+        period=PeriodKind.DAY,
+        site_ids=sorted(stations),
+    )
+    points: list[tuple[int, float, float, str]] = []
+    for day, concentrations in sorted(city_air.city_daily_means(city_air.valid_daily_values(daily)).items()):
+        found = city_air.city_day(day, concentrations)
+        midnight = local_to_utc(datetime(day.year, day.month, day.day))
+        if found.aqi is not None and midnight >= start:
+            points.append((to_micros(midnight), float(found.aqi), math.nan, "N"))
+    return SiteData(site_id=CITY_SUBJECT, site=MonitoredSite(kind=CITY_KIND), aqi=_series(points))
 
 
 # --- evaluation ----------------------------------------------------------------------------------
@@ -513,6 +548,15 @@ def evaluate_sites(
     report = report or EvaluationReport()
     if not since:
         return report
+    sites = {s["id"]: s for s in uow.registry.visible_sites(RowScope())}
+    city_rules = [rule for rule in rules if CITY_KIND in rule.site_kinds]
+    stations = _city_stations(sites)
+    changed_stations = [since[site_id] for site_id in since if site_id in stations]
+    if city_rules and changed_stations:  # a station's day changed: so may the city's
+        since = {
+            **since,
+            CITY_SUBJECT: min([*changed_stations, since.get(CITY_SUBJECT, changed_stations[0])]),
+        }
     site_ids = sorted(since)
     backs = look_back(rules)
     earliest = min(since.values()) - max(backs.values())
@@ -524,9 +568,12 @@ def evaluate_sites(
     horizons, windows = _windows(
         rules, since, stored, backs, {alarm_id: cp[0] for alarm_id, cp in checkpoints.items()}
     )
-    sites = {s["id"]: s for s in uow.registry.visible_sites(RowScope())}
     parks = uow.alarms.site_park_codes(site_ids)
     data = load_site_data(uow, sites=sites, parks=parks, windows=windows, now=now)
+    if CITY_SUBJECT in since:
+        data[CITY_SUBJECT] = load_city_data(
+            uow, stations=stations, start=windows[CITY_SUBJECT]["day"], now=now
+        )
     reconciler = _Reconciler(uow, now, report)
     now_us = to_micros(now)
     for site_id in site_ids:

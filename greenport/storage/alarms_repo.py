@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from greenport.accounts.model import RowScope
 from greenport.alarms.model import (
+    CITY_KIND,
+    CITY_SUBJECT,
     FALSIFIED_DATA_FAMILY,
     FALSIFIED_DATA_KINDS,
     Alarm,
@@ -80,9 +82,9 @@ def _alarm(row: AlarmRow, site: SiteRow | None) -> Alarm:
         explanation=row.explanation,
         explained_by=row.explained_by,
         explained_at=row.explained_at,
-        site_code=site.code if site else "",
-        site_name=site.name if site else "",
-        site_kind=str(site.kind.value) if site else "",
+        site_code=site.code if site else ("city" if row.site_id == CITY_SUBJECT else ""),
+        site_name=site.name if site else ("全市" if row.site_id == CITY_SUBJECT else ""),
+        site_kind=str(site.kind.value) if site else (CITY_KIND if row.site_id == CITY_SUBJECT else ""),
         town_code=site.town_code if site else None,
         enterprise_id=site.enterprise_id if site else None,
         longitude=site.lon if site else None,
@@ -235,10 +237,13 @@ class AlarmsRepository:
     # -- reads for people -------------------------------------------------------------------------
 
     def _scoped(self, query: Any, scope: RowScope) -> Any:
-        query = query.join(SiteRow, SiteRow.id == AlarmRow.site_id)
-        if scope.disclosed_only:  # the public sees no alarm
-            return query.where(false())
-        return scope_sites(query, scope)
+        """``query`` over alarms narrowed to ``scope``: the alarms of the sites it sees, and the
+        city-wide ones (no site row) for a city scope; the public sees no alarm."""
+        if scope.disclosed_only:
+            return query.join(SiteRow, SiteRow.id == AlarmRow.site_id).where(false())
+        if scope.is_city:
+            return query.outerjoin(SiteRow, SiteRow.id == AlarmRow.site_id)
+        return scope_sites(query.join(SiteRow, SiteRow.id == AlarmRow.site_id), scope)
 
     def visible_alarms(
         self,
@@ -294,7 +299,7 @@ class AlarmsRepository:
             ),
             scope,
         ).group_by(a.severity, SiteRow.town_code, a.kind)
-        return [(str(s), str(t), str(k), int(n)) for s, t, k, n in self.session.execute(query)]
+        return [(str(s), t or "", str(k), int(n)) for s, t, k, n in self.session.execute(query)]
 
     def events(self, alarm_id: int) -> list[AlarmEvent]:
         e = AlarmEventRow

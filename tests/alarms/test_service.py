@@ -238,3 +238,47 @@ def test_what_fires_is_announced_once_to_the_town_and_a_silenced_alarm_is_not(
         report = service.evaluate_pending(uow, rules=RULES, now=later, holder="a")
         assert [state for _, state, _ in report.transitions] == [AlarmState.RESOLVED]
         assert service.announce(uow, report, rules=RULES, routes=routes, now=later) == 0
+
+
+def test_the_city_at_heavy_pollution_is_one_city_wide_alarm_seen_city_wide(
+    db: Database, outlets: Outlets
+) -> None:
+    from greenport.kernel.time import PeriodKind
+    from greenport.monitoring.model import Aggregate
+
+    city_rules = load_rules_text(
+        """
+rules:
+  - id: city-heavy
+    kind: air_quality_level
+    severity: critical
+    name_zh: 全市重度污染
+    name_en: city heavy pollution
+    site_kinds: [city]
+    params: {min_level: 5}
+""",
+        source="city.yaml",
+    )
+    # one national station (AIR01): PM2.5 daily means 100 (AQI 133), 180 (AQI 230, level 5), 60 µg/m³
+    day0 = datetime(2026, 1, 9, 16, 0, tzinfo=UTC)  # 10 January, Beijing midnight
+    means = [100.0, 180.0, 60.0]
+    with UnitOfWork(db) as uow:
+        uow.monitoring.put_aggregates(
+            [
+                Aggregate(day0 + timedelta(days=i), outlets.air[1], PeriodKind.DAY, "pm2_5", value, 24, True)
+                for i, value in enumerate(means)
+            ]
+        )
+        service.mark_dirty(uow, marks=[(outlets.air[1], day0)])
+    with UnitOfWork(db) as uow:
+        report = service.evaluate_pending(uow, rules=city_rules, now=day0 + timedelta(days=3), holder="t")
+    assert report.opened == 1
+    [alarm] = alarms(db)
+    assert (alarm.site_id, alarm.site_name, alarm.parameter) == (0, "全市", "aqi")
+    assert (alarm.fired_at, alarm.resolved_at) == (day0 + timedelta(days=1), day0 + timedelta(days=2))
+    assert (alarm.peak, alarm.limit) == (230.0, 201.0)
+    town = Principal(
+        user_id=2, username="town", display_name="镇", role=Role.TOWN_OFFICER, division_code=TOWN
+    )
+    with UnitOfWork(db) as uow:
+        assert service.visible_alarms(uow, town)[1] == 0  # a town sees its town's sites, not the city
