@@ -553,20 +553,7 @@ class MonitoringRepository:
 
     def sites_last_received(self, site_ids: list[int], *, since: datetime) -> dict[int, datetime]:
         """Newest reception per site of the readings with data times since ``since``."""
-        if not site_ids:
-            return {}
-        query = (
-            select(ObservationRow.site_id, func.max(ObservationRow.received_at))
-            .where(ObservationRow.data_time >= since, ObservationRow.site_id.in_(site_ids))
-            .group_by(ObservationRow.site_id)
-        )
-        out: dict[int, datetime] = {}
-        for site_id, moment in self.session.execute(query):
-            if moment is not None:
-                if isinstance(moment, str):
-                    moment = datetime.fromisoformat(moment)
-                out[int(site_id)] = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-        return out
+        return self._newest_per_site(ObservationRow.received_at, site_ids, since=since)
 
     def count_observations(self, *, device_ids: Iterable[int] | None = None) -> int:
         """Stored values (one per time, device, period and parameter)."""
@@ -772,17 +759,21 @@ class MonitoringRepository:
 
     def sites_last_seen(self, site_ids: list[int], *, since: datetime) -> dict[int, datetime]:
         """Newest observation time per site since ``since`` (sites with none are absent)."""
+        return self._newest_per_site(ObservationRow.data_time, site_ids, since=since)
+
+    def _newest_per_site(self, column: Any, site_ids: list[int], *, since: datetime) -> dict[int, datetime]:
+        """max(``column``) per site over the readings with data times since ``since``."""
         if not site_ids:
             return {}
         query = (
-            select(ObservationRow.site_id, func.max(ObservationRow.data_time))
+            select(ObservationRow.site_id, func.max(column))
             .where(ObservationRow.data_time >= since, ObservationRow.site_id.in_(site_ids))
             .group_by(ObservationRow.site_id)
         )
         out: dict[int, datetime] = {}
         for site_id, moment in self.session.execute(query):
             if moment is not None:
-                if isinstance(moment, str):
+                if isinstance(moment, str):  # SQLite max() of a text column bypasses the type
                     moment = datetime.fromisoformat(moment)
                 out[int(site_id)] = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
         return out
