@@ -63,6 +63,8 @@ class AlarmsRepository(Protocol):
 
     def open_site_ids(self, *, rule_id: str, site_ids: Sequence[int]) -> set[int]: ...
 
+    def purge_unfired(self, *, before: datetime) -> int: ...
+
 
 class MonitoringReads(Protocol):
     def reading_entries(

@@ -730,6 +730,17 @@ def evaluate_everything(
     return report
 
 
+#: How long a run that never fired (a pending that cleared) is kept before it is dropped.
+UNFIRED_RETENTION = timedelta(days=1)
+
+
+def purge_unfired(uow: AlarmsUnitOfWork, *, before: datetime) -> int:
+    """Drop the runs that never fired and ended before ``before`` (with their events): a pending
+    that cleared is the rule's bookkeeping (Prometheus drops it at once), kept for a day so a late
+    value can still extend it; alarms that fired are never dropped. The number dropped."""
+    return uow.alarms.purge_unfired(before=before)
+
+
 def mark_dirty(uow: AlarmsUnitOfWork, *, marks: Iterable[tuple[int, datetime]]) -> None:
     """Mark (site, hour) for the next evaluation (ingest and aggregation call this in the
     transaction that changed the data)."""

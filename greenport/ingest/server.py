@@ -662,8 +662,11 @@ class IngestServer:
 
     def _purge_once(self) -> int:
         """Delete the quarantine entries older than the retention; the number deleted."""
-        before = utcnow() - timedelta(days=self.config.quarantine_retention_days)
+        now = utcnow()
+        before = now - timedelta(days=self.config.quarantine_retention_days)
         with UnitOfWork(self.db) as uow:
+            # runs of a rule that never fired are bookkeeping, not alarms: dropped after a day
+            alarms_service.purge_unfired(uow, before=now - alarms_service.UNFIRED_RETENTION)
             return monitoring_service.purge_quarantine(uow, before=before)
 
     async def _purge_loop(self) -> None:

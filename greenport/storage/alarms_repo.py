@@ -209,6 +209,14 @@ class AlarmsRepository:
     def flush(self) -> None:
         self.session.flush()
 
+    def purge_unfired(self, *, before: datetime) -> int:
+        """Delete the alarms that never fired and were resolved before ``before``, with their events."""
+        a = AlarmRow
+        doomed = select(a.id).where(a.fired_at.is_(None), a.state == "resolved", a.resolved_at < before)
+        self.session.execute(delete(AlarmEventRow).where(AlarmEventRow.alarm_id.in_(doomed)))
+        result = self.session.execute(delete(a).where(a.id.in_(doomed.scalar_subquery())))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
     def open_site_ids(self, *, rule_id: str, site_ids: Sequence[int]) -> set[int]:
         """The sites among ``site_ids`` with an open alarm of ``rule_id``."""
         a = AlarmRow

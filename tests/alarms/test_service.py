@@ -282,3 +282,23 @@ rules:
     )
     with UnitOfWork(db) as uow:
         assert service.visible_alarms(uow, town)[1] == 0  # a town sees its town's sites, not the city
+
+
+def test_a_run_that_never_fired_is_dropped_after_a_day_and_fired_alarms_stay(
+    db: Database, outlets: Outlets
+) -> None:
+    store(db, realtime(outlets.gas, T0, so2(40, 40, 40)))  # fires (hold 3)
+    evaluate(db, T0 + timedelta(minutes=3))
+    store(db, realtime(outlets.gas, T0 + timedelta(minutes=3), so2(20, 20, 40)))  # resolves; a new run starts
+    evaluate(db, T0 + timedelta(minutes=6))
+    store(db, realtime(outlets.gas, T0 + timedelta(minutes=6), so2(20)))  # the new run clears, never fired
+    evaluate(db, T0 + timedelta(minutes=7))
+    with UnitOfWork(db) as uow:
+        everything, _ = service.visible_alarms(uow, ADMIN, status="resolved", limit=10)
+        unfired = [a for a in uow.alarms.episodes([outlets.gas[1]], ending_after=T0) if a.fired_at is None]
+        assert len(unfired) == 1 and len(everything) == 1
+        assert service.purge_unfired(uow, before=T0 + timedelta(minutes=6)) == 0  # not a day old yet
+        assert service.purge_unfired(uow, before=T0 + service.UNFIRED_RETENTION + timedelta(minutes=7)) == 1
+    with UnitOfWork(db) as uow:
+        left = uow.alarms.episodes([outlets.gas[1]], ending_after=T0)
+    assert [a.fired_at is not None for a in left] == [True]
