@@ -80,6 +80,9 @@ class EventKind(enum.StrEnum):
     UNSILENCED = "unsilenced"
     EXPLAINED = "explained"  # 情况说明 of the enterprise
     INVALIDATED = "invalidated"
+    #: late or corrected data changed the alarm's past: the state changes after this event are
+    #: its history as the data now tell it (the earlier ones stay, as what was known then)
+    REVISED = "revised"
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,6 +72,7 @@ REALTIME_INTERVAL = timedelta(minutes=10)
 LEASE = timedelta(seconds=30)
 LEASE_NAME = "evaluator"
 _CLOCK_SINCE = timedelta(days=3)
+_REVISED = "late or corrected data changed this alarm's past; the state changes below are its history now"
 _MAX_TEXT = 2000
 
 AlarmKey = tuple[str, int, str]
@@ -402,12 +403,15 @@ class _Reconciler:
                         stored.limit,
                     )
             repo.update_alarm(alarm_id, values)
+            known = self._known(alarm_id)
+            derived = {(t.to_state.value, t.at) for t in episode.transitions}
+            if not continued and known - derived:  # the data now tell another past
+                repo.append_events(
+                    [_event(alarm_id, EventKind.REVISED, now=self.now, actor=None, note=_REVISED)]
+                )
+                known = set()
             events = _state_events(
-                alarm_id,
-                episode,
-                after=stored.state if continued else None,
-                now=self.now,
-                known=self._known(alarm_id),
+                alarm_id, episode, after=stored.state if continued else None, now=self.now, known=known
             )
             repo.append_events(events)
             if events or stored.state.value != values["state"]:
@@ -816,10 +820,13 @@ def events(uow: AlarmsUnitOfWork, principal: Principal, alarm_id: int) -> list[A
 
 
 def replay(history: Sequence[AlarmEvent]) -> list[tuple[datetime, AlarmState]]:
-    """The alarm's states in order, from its events alone (the append-only history replays)."""
+    """The alarm's states in order, from its events alone (the append-only history replays):
+    the state changes after its last revision (late or corrected data re-told its past)."""
     out: list[tuple[datetime, AlarmState]] = []
     for event in history:
-        if event.to_state is not None and event.kind in (EventKind.STATE, EventKind.INVALIDATED):
+        if event.kind is EventKind.REVISED:
+            out = []
+        elif event.to_state is not None and event.kind in (EventKind.STATE, EventKind.INVALIDATED):
             out.append((event.at, event.to_state))
     return out
 
@@ -852,7 +859,9 @@ def _text(value: str | None, field: str, *, required: bool) -> str | None:
     return text or None
 
 
-def _event(alarm_id: int, kind: EventKind, *, now: datetime, actor: str, note: str | None) -> dict[str, Any]:
+def _event(
+    alarm_id: int, kind: EventKind, *, now: datetime, actor: str | None, note: str | None
+) -> dict[str, Any]:
     return {
         "alarm_id": alarm_id,
         "kind": kind.value,

@@ -302,3 +302,30 @@ def test_a_run_that_never_fired_is_dropped_after_a_day_and_fired_alarms_stay(
     with UnitOfWork(db) as uow:
         left = uow.alarms.episodes([outlets.gas[1]], ending_after=T0)
     assert [a.fired_at is not None for a in left] == [True]
+
+
+def test_a_late_value_that_changes_an_alarms_past_revises_its_history(db: Database, outlets: Outlets) -> None:
+    store(db, realtime(outlets.gas, T0, so2(40, 40, 40, None, 20, 20)))
+    evaluate(db, T0 + timedelta(minutes=6))
+    [alarm] = alarms(db)
+    assert alarm.resolved_at == T0 + timedelta(minutes=5)
+    # the minute-3 reading arrives late, over the limit: the alarm never resolved at minute 5
+    store(db, realtime(outlets.gas, T0 + timedelta(minutes=3), so2(40)))
+    evaluate(db, T0 + timedelta(minutes=7))
+    [again] = alarms(db)
+    assert again.id == alarm.id and again.state is AlarmState.RESOLVED
+    assert again.resolved_at == T0 + timedelta(minutes=5) and again.breaches == 4
+    store(db, realtime(outlets.gas, T0 + timedelta(minutes=4, seconds=30), so2(45)))
+    evaluate(db, T0 + timedelta(minutes=8))
+    [revised] = alarms(db)
+    assert revised.state is AlarmState.RECOVERING and revised.peak == 45.0
+    with UnitOfWork(db) as uow:
+        history = service.events(uow, ADMIN, alarm.id)
+    assert EventKind.REVISED in [e.kind for e in history]
+    assert [(at - T0, state) for at, state in service.replay(history)] == [
+        (timedelta(0), AlarmState.PENDING),
+        (timedelta(minutes=2), AlarmState.FIRING),
+        (timedelta(minutes=4), AlarmState.RECOVERING),
+        (timedelta(minutes=4, seconds=30), AlarmState.FIRING),
+        (timedelta(minutes=5), AlarmState.RECOVERING),
+    ]
