@@ -653,9 +653,7 @@ def evaluate_pending(
     if not uow.alarms.claim_lease(LEASE_NAME, holder=holder, now=now, until=now + LEASE):
         return EvaluationReport(ran=False)
     marks = uow.alarms.take_dirty(limit=limit)
-    since: dict[int, datetime] = {}
-    for site_id, hour in marks:
-        since[site_id] = min(hour, since.get(site_id, hour))
+    since: dict[int, datetime] = dict(marks)
     for site_id, last in _clock_sites(uow, rules, now=now).items():
         since.setdefault(site_id, last)
     report = EvaluationReport(marks=len(marks))
@@ -746,8 +744,8 @@ def purge_unfired(uow: AlarmsUnitOfWork, *, before: datetime) -> int:
 
 
 def mark_dirty(uow: AlarmsUnitOfWork, *, marks: Iterable[tuple[int, datetime]]) -> None:
-    """Mark (site, hour) for the next evaluation (ingest and aggregation call this in the
-    transaction that changed the data)."""
+    """Mark (site, earliest changed data time) for the next evaluation; ingest and aggregation
+    call this in the transaction that changed the data (an hour's start is a valid, earlier mark)."""
     uow.alarms.mark_dirty(marks)
 
 

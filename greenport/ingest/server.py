@@ -598,6 +598,7 @@ class IngestServer:
             reading,
             dirty,
             None if payload is None or conn.transport is None else (conn.transport, payload, started),
+            data_time,
         )
         state.frames += 1
 

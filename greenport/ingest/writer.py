@@ -48,6 +48,8 @@ class Batch:
     values: int = 0
     quarantine: list[QuarantineEntry] = field(default_factory=list)
     dirty: set[tuple[int, datetime]] = field(default_factory=set)
+    #: site -> earliest data time stored in the batch (where the alarm rules look again)
+    changed: dict[int, datetime] = field(default_factory=dict)
     #: (transport, reply frame, perf_counter at arrival) written after the commit
     replies: list[tuple[ReplyTarget, bytes, float]] = field(default_factory=list)
 
@@ -101,9 +103,11 @@ class BatchWriter:
         reading: tuple[Any, ...] | None,
         dirty: tuple[int, datetime] | None,
         reply: tuple[ReplyTarget, bytes, float] | None,
+        data_time: datetime | None = None,
     ) -> None:
         """Queue one frame's rows (its audit row and its reading, whose ``n_values`` is at
-        index 7), and its reply, sent after the commit: the ingest hot path."""
+        index 7), and its reply, sent after the commit: the ingest hot path. ``dirty`` is the
+        reading's (site, hour), ``data_time`` its DataTime (where the alarm rules look again)."""
         batch = self._open_batch()
         batch.frames.append(frame)
         if reading is not None:
@@ -111,6 +115,11 @@ class BatchWriter:
             batch.values += reading[7]
         if dirty is not None:
             batch.dirty.add(dirty)
+            site_id = dirty[0]
+            moment = data_time or dirty[1]
+            known = batch.changed.get(site_id)
+            if known is None or moment < known:
+                batch.changed[site_id] = moment
         if reply is not None:
             batch.replies.append(reply)
         self._pending += 1
@@ -135,6 +144,10 @@ class BatchWriter:
         batch.observations.extend(readings)
         batch.values += sum(row[7] for row in readings)
         batch.quarantine.extend(quarantine)
+        for site_id, hour in dirty:
+            known = batch.changed.get(site_id)
+            if known is None or hour < known:
+                batch.changed[site_id] = hour
         batch.dirty.update(dirty)
         self._pending += batch.size - before
         if self._pending >= self.max_pending_frames:
@@ -167,7 +180,7 @@ class BatchWriter:
                 dirty=batch.dirty,
             )
             # the alarm rules see every stored hour: marked in the same transaction as the readings
-            alarms_service.mark_dirty(uow, marks=batch.dirty)
+            alarms_service.mark_dirty(uow, marks=batch.changed.items())
         return time.perf_counter() - started
 
     async def _run(self) -> None:

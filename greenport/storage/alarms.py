@@ -84,13 +84,14 @@ class AlarmEventRow(Base):
 
 
 class AlarmDirtyRow(Base):
-    """A (site, hour) whose data changed since the rules last saw it; written in the same
-    transaction as the observations (or the recomputed aggregates), so no change is missed."""
+    """A site whose data changed since the rules last saw it, and the earliest data time that
+    changed (``since``); written in the same transaction as the observations (or the recomputed
+    aggregates), so no change is missed. One row per site: a later mark keeps the earlier time."""
 
     __tablename__ = "alarm_dirty"
 
-    period_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
     site_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    since: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class AlarmLeaseRow(Base):

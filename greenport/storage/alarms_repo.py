@@ -115,33 +115,38 @@ class AlarmsRepository:
     # -- marks and lease ---------------------------------------------------------------------------
 
     def mark_dirty(self, marks: Iterable[tuple[int, datetime]]) -> None:
-        """Mark (site, hour) for evaluation; a mark already there is kept (idempotent)."""
-        convert = cached_time_value(self.dialect)
-        rows = sorted({(convert(hour), site_id) for site_id, hour in marks})
-        if not rows:
+        """Mark sites for evaluation from their earliest changed data time (site, instant); a site
+        already marked keeps the earlier of the two instants."""
+        earliest: dict[int, datetime] = {}
+        for site_id, moment in marks:
+            if site_id not in earliest or moment < earliest[site_id]:
+                earliest[site_id] = moment
+        if not earliest:
             return
+        convert = cached_time_value(self.dialect)
+        rows = [(site_id, convert(moment)) for site_id, moment in sorted(earliest.items())]
         conn = self.session.connection()
         if self.dialect == "postgresql":
-            hours, sites = zip(*rows, strict=True)
+            sites, moments = zip(*rows, strict=True)
             conn.exec_driver_sql(
-                "INSERT INTO alarm_dirty (period_start, site_id) "
-                "SELECT * FROM unnest(%s::timestamptz[], %s::int[]) ON CONFLICT DO NOTHING",
-                (list(hours), list(sites)),
+                "INSERT INTO alarm_dirty (site_id, since) SELECT * FROM unnest(%s::int[], %s::timestamptz[]) "
+                "ON CONFLICT (site_id) DO UPDATE SET since = LEAST(alarm_dirty.since, excluded.since)",
+                (list(sites), list(moments)),
             )
-        else:
+        else:  # the stored text instants compare as the instants they are
             conn.exec_driver_sql(
-                "INSERT INTO alarm_dirty (period_start, site_id) VALUES (?, ?) ON CONFLICT DO NOTHING", rows
+                "INSERT INTO alarm_dirty (site_id, since) VALUES (?, ?) "
+                "ON CONFLICT (site_id) DO UPDATE SET since = MIN(alarm_dirty.since, excluded.since)",
+                rows,
             )
 
     def take_dirty(self, *, limit: int = 5000) -> list[tuple[int, datetime]]:
-        """Remove and return up to ``limit`` marks (oldest first)."""
+        """Remove and return up to ``limit`` marks (site, earliest changed data time), oldest first."""
         d = AlarmDirtyRow
-        rows = self.session.execute(
-            select(d.site_id, d.period_start).order_by(d.period_start).limit(limit)
-        ).all()
-        for site_id, start in rows:
-            self.session.execute(delete(d).where(d.site_id == site_id, d.period_start == start))
-        return [(int(site_id), start) for site_id, start in rows]
+        rows = self.session.execute(select(d.site_id, d.since).order_by(d.since).limit(limit)).all()
+        if rows:
+            self.session.execute(delete(d).where(d.site_id.in_([site_id for site_id, _ in rows])))
+        return [(int(site_id), since) for site_id, since in rows]
 
     def count_dirty(self) -> int:
         return int(self.session.scalar(select(func.count()).select_from(AlarmDirtyRow)) or 0)

@@ -133,7 +133,4 @@ def store(db: Database, observations: Sequence[Observation]) -> None:
 
     with UnitOfWork(db) as uow:
         monitoring.store_observations(uow, observations=observations)
-        alarms.mark_dirty(
-            uow,
-            marks={(o.site_id, o.data_time.replace(minute=0, second=0, microsecond=0)) for o in observations},
-        )
+        alarms.mark_dirty(uow, marks=[(o.site_id, o.data_time) for o in observations])

@@ -80,9 +80,9 @@ def upgrade() -> None:
     op.create_index(op.f("ix_alarm_events_alarm_id"), "alarm_events", ["alarm_id"])
     op.create_table(
         "alarm_dirty",
-        sa.Column("period_start", sa.DateTime(timezone=True), nullable=False),
         sa.Column("site_id", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("period_start", "site_id", name=op.f("pk_alarm_dirty")),
+        sa.Column("since", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("site_id", name=op.f("pk_alarm_dirty")),
     )
     op.create_table(
         "alarm_lease",
