@@ -141,6 +141,7 @@ _STAGE_LABELS: dict[str, tuple[str, str | None]] = {
     "registry": ("registry: divisions, parks, 600 enterprises, sites, users", None),
     "assessments": ("assessment runs of towns, departments and firms", None),
     "monitoring": ("monitoring: a year of hourly data", "h"),
+    "alarms": ("alarms: the year through the shipped rules", "sites"),
 }
 
 
