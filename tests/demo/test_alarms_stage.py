@@ -111,3 +111,19 @@ def test_the_stage_raises_and_handles_the_planted_episodes_alarms(tmp_path: Path
         "outlet-hourly-exceedance",
         "outlet-sustained-exceedance",
     }
+
+
+def test_the_live_demo_keeps_the_shipped_rules_but_the_offline_silence() -> None:
+    from dataclasses import replace
+
+    from greenport.alarms.model import RuleKind
+    from greenport.alarms.rules import shipped_rules
+
+    live, shipped = alarms_stage.live_rules(), shipped_rules()
+    assert [r.id for r in live] == [r.id for r in shipped]
+    for ours, theirs in zip(live, shipped, strict=True):
+        if theirs.kind is RuleKind.OFFLINE:
+            assert ours.params["after_minutes"] == alarms_stage.LIVE_OFFLINE_MINUTES == 5.0
+            assert replace(ours, params=theirs.params) == theirs
+        else:
+            assert ours == theirs
