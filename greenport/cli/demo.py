@@ -23,6 +23,7 @@ from greenport.alarms import service as alarms_service
 from greenport.bootstrap import Container, build
 from greenport.cli.context import console, fail, print_json, shown_url
 from greenport.config import Settings, get_settings
+from greenport.demo.alarms import live_rules
 from greenport.demo.build import (
     DEFAULT_SEED,
     STAGE_NAMES,
@@ -32,7 +33,6 @@ from greenport.demo.build import (
     make_summary,
     reset_database,
 )
-from greenport.demo.alarms import live_rules
 from greenport.demo.context import DemoContext
 from greenport.ingest.demo_services import start_background_services
 from greenport.ingest.simulator import SimDevice

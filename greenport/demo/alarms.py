@@ -130,7 +130,9 @@ def all_alarms(ctx: DemoContext) -> list[Alarm]:
     return found + pending
 
 
-def _episode_alarms(found: Sequence[Alarm], episode: dict[str, Any] | None, *, kinds: set[str]) -> list[Alarm]:
+def _episode_alarms(
+    found: Sequence[Alarm], episode: dict[str, Any] | None, *, kinds: set[str]
+) -> list[Alarm]:
     """The fired alarms of ``kinds`` at the episode's site (and parameter) whose first breach
     falls in the episode's hours, oldest first."""
     if not episode:

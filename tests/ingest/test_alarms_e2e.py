@@ -88,7 +88,9 @@ async def _server(db: Database, **overrides: Any) -> IngestServer:
 
 
 def _sim_config(port: int, start: datetime) -> SimConfig:
-    return SimConfig(port=port, rate=5, duration=DURATION, step=30, drain=15, seed=16, start=start, inject=INJECT)
+    return SimConfig(
+        port=port, rate=5, duration=DURATION, step=30, drain=15, seed=16, start=start, inject=INJECT
+    )
 
 
 def _alarms(db: Database) -> list[Alarm]:
@@ -100,7 +102,9 @@ def _alarms(db: Database) -> list[Alarm]:
 def _firing_recorded_at(db: Database, alarm: Alarm) -> datetime:
     with UnitOfWork(db) as uow:
         history = alarms.events(uow, ADMIN, alarm.id)
-    return next(e.recorded_at for e in history if e.kind is EventKind.STATE and e.to_state is AlarmState.FIRING)
+    return next(
+        e.recorded_at for e in history if e.kind is EventKind.STATE and e.to_state is AlarmState.FIRING
+    )
 
 
 def _received_at(db: Database, site_id: int, parameter: str, data_time: datetime) -> datetime:
