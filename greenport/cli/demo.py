@@ -19,9 +19,11 @@ from typing import Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from greenport.alarms import service as alarms_service
 from greenport.bootstrap import Container, build
 from greenport.cli.context import console, fail, print_json, shown_url
 from greenport.config import Settings, get_settings
+from greenport.demo.alarms import live_rules
 from greenport.demo.build import (
     DEFAULT_SEED,
     STAGE_NAMES,
@@ -34,7 +36,7 @@ from greenport.demo.build import (
 from greenport.demo.context import DemoContext
 from greenport.ingest.demo_services import start_background_services
 from greenport.ingest.simulator import SimDevice
-from greenport.kernel.errors import DomainError
+from greenport.kernel.errors import DomainError, InvalidInput
 from greenport.kernel.labels import label
 
 
@@ -55,6 +57,12 @@ def demo(
     fast: bool = typer.Option(
         False, "--fast", help="Back-fill a few days of monitoring data instead of a year (tests)."
     ),
+    inject: str = typer.Option(
+        "",
+        "--inject",
+        help="Faults the live devices play from 1 to 21 minutes after start, comma-separated: "
+        "exceedance, offline, flatline (their alarms appear on the alarm console).",
+    ),
 ) -> None:
     """Build the demo city 港城 if the database is empty, then serve it with live simulated devices.
 
@@ -63,6 +71,16 @@ def demo(
     address and the demo log-ins. Runs only with GREENPORT_MODE=demo or development.
     """
     settings = Settings(database_url=database) if database else get_settings()
+    injections = frozenset(x.strip() for x in inject.split(",") if x.strip())
+    if injections - LIVE_INJECTIONS:
+        fail(
+            InvalidInput(
+                f"unknown injection(s) {sorted(injections - LIVE_INJECTIONS)}; "
+                f"known: {', '.join(sorted(LIVE_INJECTIONS))}",
+                field="inject",
+            ),
+            as_json=as_json,
+        )
     if not settings.demo_logins_allowed:
         fail(
             f"the demo city has public demo passwords: refused in {settings.mode} mode "
@@ -105,7 +123,11 @@ def demo(
         if not as_json:
             _print_logins(summary)
         return
-    serve(container, ctx, summary=None if as_json else summary)
+    serve(container, ctx, summary=None if as_json else summary, inject=injections)
+
+
+#: The simulator's injections the live demo offers (greenport.ingest.simulator.INJECTIONS).
+LIVE_INJECTIONS = frozenset({"exceedance", "offline", "flatline"})
 
 
 def simulated_devices(ctx: DemoContext) -> list[SimDevice]:
@@ -114,7 +136,13 @@ def simulated_devices(ctx: DemoContext) -> list[SimDevice]:
     return [SimDevice(d.mn, d.password, d.site_kind) for d in ctx.devices]
 
 
-def serve(container: Container, ctx: DemoContext, *, summary: dict[str, Any] | None = None) -> None:
+def serve(
+    container: Container,
+    ctx: DemoContext,
+    *,
+    summary: dict[str, Any] | None = None,
+    inject: frozenset[str] = frozenset(),
+) -> None:
     """Serve the web app with uvicorn (blocking), with the ingest server and the demo city's
     simulated devices in the background
     (:func:`greenport.ingest.demo_services.start_background_services`); stop those on exit.
@@ -124,7 +152,12 @@ def serve(container: Container, ctx: DemoContext, *, summary: dict[str, Any] | N
     from greenport.web.app import create_app
 
     settings = container.settings
-    stop = start_background_services(container, devices=simulated_devices(ctx))
+    # the served demo's alarm rules: the deployment's file if one is set, else the shipped rules
+    # with the demo's short offline silence (greenport.demo.alarms.live_rules)
+    rules = alarms_service.rules(settings.alarm_rules) if settings.alarm_rules else live_rules()
+    stop = start_background_services(
+        container, devices=simulated_devices(ctx), alarm_rules=rules, inject=inject
+    )
     app = create_app(settings, container=container)
     if summary is not None:
         _print_ready(settings, summary)
@@ -141,6 +174,7 @@ _STAGE_LABELS: dict[str, tuple[str, str | None]] = {
     "registry": ("registry: divisions, parks, 600 enterprises, sites, users", None),
     "assessments": ("assessment runs of towns, departments and firms", None),
     "monitoring": ("monitoring: a year of hourly data", "h"),
+    "alarms": ("alarms: the year through the shipped rules", "sites"),
 }
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import MetaData
 from greenport.accounts import service as accounts
 from greenport.accounts.demo_accounts import demo_user_password
 from greenport.bootstrap import Container
+from greenport.demo import alarms as alarms_stage
 from greenport.demo import assessments as assessments_stage
 from greenport.demo import monitoring as monitoring_stage
 from greenport.demo.city import build_registry
@@ -38,9 +39,11 @@ log = logging.getLogger(__name__)
 DEFAULT_SEED = 2022
 
 #: Stages run in this order after the registry stage: (summary key, build function). Monitoring
-#: comes first: the town assessments take the towns' air figures from its stored data.
+#: comes first: the alarms stage evaluates its stored year, and the town assessments take the
+#: towns' air figures from its stored data.
 STAGES: tuple[tuple[str, Callable[[DemoContext], dict[str, Any]]], ...] = (
     ("monitoring", monitoring_stage.build),
+    ("alarms", alarms_stage.build),
     ("assessments", assessments_stage.build),
 )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from greenport.bootstrap import Container
 from greenport.storage.uow import UnitOfWork
@@ -63,6 +64,9 @@ class DemoContext:
         ``{role, username, password}`` of the demo users (printed in demo mode only).
     reference_year : int
         The year the demo city is calibrated to (2022).
+    episodes : dict
+        The planted monitoring episodes (:data:`greenport.demo.monitoring.EPISODES`) as the
+        monitoring stage placed them: name -> the spec with ``site`` (code) and ``site_id``.
     progress : callable or None
         ``progress(stage, done, total)``, called by a stage as its work advances (the monitoring
         stage: hours of the reference year back-filled); the command line draws it as a bar.
@@ -81,6 +85,7 @@ class DemoContext:
     devices: list[DemoDevice] = field(default_factory=list)
     logins: list[dict[str, str]] = field(default_factory=list)
     reference_year: int = 2022
+    episodes: dict[str, dict[str, Any]] = field(default_factory=dict)
     progress: Callable[[str, int, int], None] | None = None
 
     def report(self, stage: str, done: int, total: int) -> None:

@@ -361,6 +361,15 @@ EPISODES: dict[str, dict[str, Any]] = {
 AIR_OUTAGE: dict[str, Any] = {"start": "2022-09-14T00:00", "hours": 48}
 #: Days back-filled with ``ctx.fast`` (tests).
 FAST_DAYS = 3
+#: When a back-filled hourly reading is received after its DataTime (the start of its hour,
+#: HJ 212-2017 §6.3): at the hour's end, when a logger sends its hourly report.
+RECEIVED_AFTER = timedelta(hours=1)
+
+
+def backfilled_hours(ctx: DemoContext) -> int:
+    """Hours of the reference year the monitoring stage stores (``ctx.fast``: :data:`FAST_DAYS`)."""
+    year = ctx.reference_year
+    return FAST_DAYS * 24 if ctx.fast else (366 if calendar.isleap(year) else 365) * 24
 
 
 def _first_device(devices: Sequence[DemoDevice]) -> dict[int, DemoDevice]:
@@ -401,9 +410,9 @@ def build(ctx: DemoContext) -> dict[str, Any]:
     the stored data (plus the calibration and the episodes)."""
     year = ctx.reference_year
     start_utc, _ = local_year_bounds(year)
-    days = 366 if year % 4 == 0 else 365
+    days = 366 if calendar.isleap(year) else 365
     hours = days * 24
-    fill_hours = FAST_DAYS * 24 if ctx.fast else hours
+    fill_hours = backfilled_hours(ctx)
     seed = ctx.seed
     with ctx.uow() as uow:
         sites = uow.monitoring.sites()
@@ -434,53 +443,13 @@ def build(ctx: DemoContext) -> dict[str, Any]:
     for site_id in by_kind.get("water_outlet", []):
         series[site_id] = _site_series(rng, WASTEWATER, hours, sd=0.12, decimals=2)
     episodes = _episodes(series, by_kind, sites, year)
+    ctx.episodes = {name: dict(spec) for name, spec in episodes.items()}
     if calibration:
         episodes["air_outage"] = {"sites": "every air station", **AIR_OUTAGE}
 
-    # store through the repository, week by week, then derive aggregates like live data
-    written = 0
-    context: list[Any] = []
-    chunk = 7 * 24
-    for first in range(0, fill_hours, chunk):
-        last = min(first + chunk, fill_hours)
-        observations = []
-        # The back-fill is "received" when its week ends: a fixed time, so two builds are identical.
-        received = start_utc + timedelta(hours=last)
-        for site_id, by_parameter in series.items():
-            device_id = ids[devices[site_id].mn]
-            for parameter, values in by_parameter.items():
-                for h in range(first, last):
-                    value = values[h]
-                    if math.isnan(value):
-                        continue
-                    observations.append(
-                        Observation(
-                            start_utc + timedelta(hours=h),
-                            device_id,
-                            site_id,
-                            PeriodKind.HOUR,
-                            parameter,
-                            float(value),
-                            DeviceFlag.NORMAL,
-                            None,
-                            None,
-                            None,
-                            None,
-                            None,
-                            True,
-                            received,
-                        )
-                    )
-        with ctx.uow() as uow:
-            monitoring.store_observations(uow, observations=observations, mark_dirty=False)
-            air_hourly = monitoring.derive_from(
-                uow, observations=observations, context_hourly=context, computed_at=received
-            )
-        tail = start_utc + timedelta(hours=last - 23)
-        context = [a for a in air_hourly if a.period_start >= tail]
-        written += len(observations)
-        log.debug("monitoring back-fill: %d of %d hours (%d observations)", last, fill_hours, written)
-        ctx.report("monitoring", last, fill_hours)
+    written = store_backfill(
+        ctx, series, {site_id: ids[devices[site_id].mn] for site_id in series}, start_utc, fill_hours
+    )
     with ctx.uow() as uow:
         summary = monitoring.city_summary(uow, year=year).to_dict()
     return {
@@ -496,12 +465,75 @@ def build(ctx: DemoContext) -> dict[str, Any]:
     }
 
 
+def store_backfill(
+    ctx: DemoContext,
+    series: dict[int, dict[str, np.ndarray]],
+    device_of: dict[int, int],
+    start_utc: datetime,
+    fill_hours: int,
+) -> int:
+    """Store ``series`` (site -> parameter -> hourly values from ``start_utc``, NaN: no reading)
+    as device hourly data of the site's device (``device_of``: site -> device id) through the
+    repository, week by week, and derive aggregates like live data; the number stored."""
+    written = 0
+    context: list[Any] = []
+    chunk = 7 * 24
+    for first in range(0, fill_hours, chunk):
+        last = min(first + chunk, fill_hours)
+        observations = []
+        # Each hourly reading is received at its period's end (data time + 1 h), as a logger sends
+        # its CN 2061 report when the hour closes: deterministic, so two builds are identical, and
+        # the offline alarm rule (reception times) sees a silence only where the data have one.
+        computed = start_utc + timedelta(hours=last)
+        for site_id, by_parameter in series.items():
+            device_id = device_of[site_id]
+            for parameter, values in by_parameter.items():
+                for h in range(first, last):
+                    value = values[h]
+                    if math.isnan(value):
+                        continue
+                    data_time = start_utc + timedelta(hours=h)
+                    observations.append(
+                        Observation(
+                            data_time,
+                            device_id,
+                            site_id,
+                            PeriodKind.HOUR,
+                            parameter,
+                            float(value),
+                            DeviceFlag.NORMAL,
+                            None,
+                            None,
+                            None,
+                            None,
+                            None,
+                            True,
+                            data_time + RECEIVED_AFTER,
+                        )
+                    )
+        with ctx.uow() as uow:
+            monitoring.store_observations(uow, observations=observations, mark_dirty=False)
+            air_hourly = monitoring.derive_from(
+                uow, observations=observations, context_hourly=context, computed_at=computed
+            )
+        tail = start_utc + timedelta(hours=last - 23)
+        context = [a for a in air_hourly if a.period_start >= tail]
+        written += len(observations)
+        log.debug("monitoring back-fill: %d of %d hours (%d observations)", last, fill_hours, written)
+        ctx.report("monitoring", last, fill_hours)
+    return written
+
+
 def _episodes(
-    series: dict[int, dict[str, np.ndarray]], by_kind: dict[str, list[int]], sites: dict[int, Any], year: int
+    series: dict[int, dict[str, np.ndarray]],
+    by_kind: dict[str, list[int]],
+    sites: dict[int, Any],
+    year: int,
+    specs: dict[str, dict[str, Any]] = EPISODES,
 ) -> dict[str, dict[str, Any]]:
-    """Apply :data:`EPISODES` to the generated series; return where and when, for later issues."""
+    """Apply ``specs`` (:data:`EPISODES`) to the generated series; return where and when."""
     out: dict[str, dict[str, Any]] = {}
-    for name, spec in EPISODES.items():
+    for name, spec in specs.items():
         candidates = by_kind.get(str(spec["kind"]), [])
         if not candidates:
             continue

@@ -3,7 +3,8 @@
 ``greenport demo`` (:func:`greenport.cli.demo.serve`) calls :func:`start_background_services`:
 one daemon thread runs an asyncio loop with :class:`~greenport.ingest.server.IngestServer` on the
 configured ingest port (``GREENPORT_INGEST_PORT``, ``/metrics`` on the port after it) and the
-simulator, whose devices send real-time data every 30 s in real time, so the demo city is alive.
+simulator, whose devices send real-time data every 30 s in real time, so the demo city is alive;
+the server evaluates the alarm rules every ``GREENPORT_ALARM_INTERVAL`` seconds.
 The returned function stops both. The caller composes the devices (the demo city's, with their
 demo passwords): ingest knows nothing of the demo.
 """
@@ -17,6 +18,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from greenport.alarms.model import Rule
 from greenport.bootstrap import Container
 from greenport.ingest.server import IngestConfig, IngestServer
 from greenport.ingest.simulator import SimConfig, SimDevice, Simulator
@@ -27,11 +29,24 @@ log = logging.getLogger(__name__)
 FOREVER = 10 * 365 * 24 * 3600.0
 
 
+#: When the demo's injections act [s after the devices start]: a minute of normal data first, then
+#: 20 minutes, long enough for the shipped real-time flat-line rule (30 unchanged 30-s values).
+INJECT_WINDOW = (60.0, 60.0 + 20 * 60.0)
+
+
 def start_background_services(
-    container: Container, *, devices: Sequence[SimDevice]
+    container: Container,
+    *,
+    devices: Sequence[SimDevice],
+    alarm_rules: tuple[Rule, ...] | None = None,
+    inject: frozenset[str] = frozenset(),
 ) -> Callable[[], None] | None:
-    """Start the ingest server and, sending as ``devices``, the simulator in a daemon thread;
-    return a stop function."""
+    """Start the ingest server (with the alarm evaluator every ``GREENPORT_ALARM_INTERVAL`` s, on
+    ``alarm_rules``; None: ``GREENPORT_ALARM_RULES`` or the shipped ones) and, sending as
+    ``devices``, the simulator in a daemon thread; return a stop function.
+
+    ``inject``: faults the simulated devices play (:data:`greenport.ingest.simulator.INJECTIONS`)
+    during :data:`INJECT_WINDOW`, so their alarms appear in front of the user."""
     settings = container.settings
     loop = asyncio.new_event_loop()
     ready = threading.Event()
@@ -43,6 +58,8 @@ def start_background_services(
             port=settings.ingest_port,
             metrics_port=settings.ingest_port + 1,
             aggregate_interval=60.0,
+            alarm_interval=settings.alarm_interval,
+            alarm_rules=alarm_rules,
         )
         server = IngestServer(container.db, config)
         try:
@@ -65,6 +82,8 @@ def start_background_services(
                     duration=FOREVER,
                     start=datetime.now(UTC),
                     tick=1.0,
+                    inject=inject,
+                    inject_window=INJECT_WINDOW,
                 ),
             )
             state["simulator"] = loop.create_task(sim.run())

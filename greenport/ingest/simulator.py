@@ -139,6 +139,9 @@ class SimConfig:
     tick: float = 0.02  # [s] between sending rounds
     warmup: bool = False  # send one frame per device and wait for its ack before the timed run
     connect_timeout: float = 5.0
+    #: [s] from the start of the run: when the exceedance, offline and flatline injections act
+    #: (None: the middle third of ``duration``; a long-running demo gives its own window)
+    inject_window: tuple[float, float] | None = None
 
 
 @dataclass
@@ -332,6 +335,15 @@ class Simulator:
                     )
         return plan
 
+    def injecting(self, elapsed: float) -> bool:
+        """The exceedance, offline and flatline injections act ``elapsed`` [s] into the run:
+        within :attr:`SimConfig.inject_window`, by default the middle third of the run."""
+        window = self.config.inject_window
+        if window is None:
+            duration = self.config.duration
+            return duration > 0 and 0.33 <= elapsed / duration < 0.66
+        return window[0] <= elapsed < window[1]
+
     def _note(self, name: str, state: DeviceState, qn: str, when: datetime) -> None:
         report = self.injections.get((name, state.index))
         if report is not None:
@@ -340,14 +352,14 @@ class Simulator:
     # -- values ----------------------------------------------------------------------------------
 
     def _values(
-        self, state: DeviceState, k: int, when: datetime, phase: float
+        self, state: DeviceState, k: int, when: datetime, injecting: bool
     ) -> list[tuple[str, float, float | None]]:
         inject = self.config.inject
         _, factors = state.profile
         hour = when.astimezone(CHINA_TZ).hour + when.minute / 60
         diurnal = 1 + 0.25 * math.sin((hour - 9) / 24 * 2 * math.pi)
         out = []
-        if "flatline" in inject and state is self._flat and 0.33 <= phase < 0.66:
+        if "flatline" in inject and state is self._flat and injecting:
             k = 0
             diurnal = 1.0
         rng = (
@@ -358,14 +370,14 @@ class Simulator:
         for code, mean, noise, corrected in factors:
             scale = diurnal if noise > 0.1 else 1.0
             value = simulated_value(code, rng.gauss(mean * scale, mean * noise))
-            exceeding = "exceedance" in inject and state is self._exceed and 0.33 <= phase < 0.66
+            exceeding = "exceedance" in inject and state is self._exceed and injecting
             if exceeding and noise > 0.1 and code not in CONDITIONS:
                 value = simulated_value(code, value * 6.0)
             zs = value * (21 - 6) / (21 - 9) if corrected else None  # to 6 % reference O2 (HJ 75-2017 eq.)
             out.append((code, value, zs))
         return out
 
-    def _frame(self, state: DeviceState, phase: float) -> tuple[str, bytes, bool]:
+    def _frame(self, state: DeviceState, injecting: bool) -> tuple[str, bytes, bool]:
         k = state.next_k
         state.next_k += 1
         when = (
@@ -377,7 +389,7 @@ class Simulator:
             mn=state.device.mn,
             pw=state.device.password,
             data_time=when,
-            values=self._values(state, k, when, phase),
+            values=self._values(state, k, when, injecting),
         )
         qn = segment[3:20]
         variant = state.device.crc_variant if "crc-variant" in self.config.inject else "hj212"
@@ -386,7 +398,7 @@ class Simulator:
         if broken:
             raw = raw[:-6] + (b"0000" if raw[-6:-2] != b"0000" else b"FFFF") + b"\r\n"
             self._note("malformed", state, qn, when)
-        if 0.33 <= phase < 0.66:  # the window of the exceedance, flatline and offline injections
+        if injecting:  # the window of the exceedance, flatline and offline injections
             for name in ("exceedance", "flatline", "offline"):
                 self._note(name, state, qn, when)
         if variant != "hj212":
@@ -460,7 +472,7 @@ class Simulator:
         if cfg.warmup:  # log-in (argon2) of every device before the clock starts
             now = time.perf_counter()
             for state in self.states:
-                qn, raw, _ = self._frame(state, 0.0)
+                qn, raw, _ = self._frame(state, False)
                 state.sent += 1
                 state.pending[qn] = (raw, now)
                 if state.writer is not None:
@@ -477,11 +489,11 @@ class Simulator:
             elapsed = now - started
             if elapsed >= cfg.duration:
                 break
-            phase = elapsed / cfg.duration if cfg.duration else 0.0
+            injecting = self.injecting(elapsed)
             dt = now - last
             last = now
             for state in self.states:
-                offline = "offline" in cfg.inject and state is self._offline and 0.33 <= phase < 0.66
+                offline = "offline" in cfg.inject and state is self._offline and injecting
                 if offline and state.connected:
                     self._disconnect(state)
                 state.offline = offline
@@ -492,7 +504,7 @@ class Simulator:
                 state.owed -= n
                 out = []
                 for _ in range(n):
-                    qn, raw, broken = self._frame(state, phase)
+                    qn, raw, broken = self._frame(state, injecting)
                     if broken:
                         state.malformed += 1
                     else:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from greenport.bootstrap import Container
 from greenport.config import Settings
-from greenport.ingest.demo_services import start_background_services
-from greenport.ingest.simulator import SimDevice
+from greenport.ingest.demo_services import FOREVER, INJECT_WINDOW, start_background_services
+from greenport.ingest.simulator import SimConfig, SimDevice, Simulator
 from greenport.storage.db import Database
 from greenport.storage.migrate import upgrade
 
@@ -38,7 +38,8 @@ def test_background_services_serve_metrics_and_stop(tmp_path: Path) -> None:
     db = Database.from_url(url)
     devices = [SimDevice(mn, PASSWORD, kind) for mn, (_, _, kind) in populate(db).items()]
     port = free_port_pair()
-    container = Container(Settings(database_url=url, mode="demo", ingest_port=port), db)
+    settings = Settings(database_url=url, mode="demo", ingest_port=port, alarm_interval=0.2)
+    container = Container(settings, db)
     stop = start_background_services(container, devices=devices)
     assert stop is not None
     try:
@@ -48,7 +49,7 @@ def test_background_services_serve_metrics_and_stop(tmp_path: Path) -> None:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port + 1}/metrics", timeout=2) as response:
                     body = response.read().decode()
-                if "greenport_ingest_connections 5" in body:
+                if "greenport_ingest_connections 5" in body and "greenport_alarm_passes_total 0" not in body:
                     break
             except OSError:
                 pass
@@ -56,4 +57,18 @@ def test_background_services_serve_metrics_and_stop(tmp_path: Path) -> None:
     finally:
         stop()
     assert "greenport_ingest_connections 5" in body  # the five demo devices are connected
+    # the demo's ingest evaluates the alarm rules (every GREENPORT_ALARM_INTERVAL seconds)
+    assert "greenport_alarm_passes_total" in body and "greenport_alarm_passes_total 0" not in body
     db.dispose()
+
+
+def test_the_injections_act_in_their_window() -> None:
+    """The demo plays its injections from 1 to 21 minutes (long enough for the shipped real-time
+    flat-line rule: 30 unchanged 30-s values); a timed run, in its middle third."""
+    devices = [SimDevice("GPGAS01", PASSWORD, "gas_outlet")]
+    live = Simulator(devices, SimConfig(duration=FOREVER, inject_window=INJECT_WINDOW))
+    assert not live.injecting(59.0) and live.injecting(60.0) and live.injecting(20 * 60.0)
+    assert not live.injecting(21 * 60.0)
+    assert INJECT_WINDOW[1] - INJECT_WINDOW[0] >= 31 * 30  # 31 frames at one per 30 s
+    timed = Simulator(devices, SimConfig(duration=9.0))
+    assert [timed.injecting(t) for t in (2.9, 3.0, 5.9, 6.0)] == [False, True, True, False]
