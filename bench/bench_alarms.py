@@ -496,10 +496,8 @@ def batch_latency(batch: int, site_count: int, repeats: int) -> list[float]:
                         )
             with UnitOfWork(db) as uow:
                 monitoring.store_observations(uow, observations=obs)
-                service.mark_dirty(
-                    uow,
-                    marks={(o.site_id, o.data_time.replace(minute=0, second=0, microsecond=0)) for o in obs},
-                )
+                # as the ingest writer marks: each site from the earliest DataTime of the batch
+                service.mark_dirty(uow, marks=[(o.site_id, o.data_time) for o in obs])
             now = start + timedelta(seconds=30 * (repeat + 1) * per_site + 5)
             began = time.perf_counter()
             with UnitOfWork(db) as uow:

@@ -357,11 +357,38 @@ class _Reconciler:
     """Writes what the fold found: updates continued and re-derived alarms, opens new ones,
     marks the ones the data no longer support, appends every state change as an event."""
 
-    def __init__(self, uow: AlarmsUnitOfWork, now: datetime, report: EvaluationReport) -> None:
+    def __init__(
+        self,
+        uow: AlarmsUnitOfWork,
+        now: datetime,
+        report: EvaluationReport,
+        checkpoints: Mapping[int, tuple[datetime, int, int]],
+    ) -> None:
         self.uow = uow
         self.now = now
         self.report = report
+        self.checkpoints = checkpoints
         self.known: dict[int, set[tuple[str, datetime]]] = {}
+
+    def _unchanged(self, stored: Alarm, values: Mapping[str, Any]) -> bool:
+        """The re-derived episode says what is stored already (the usual case of a pass that
+        re-reads a little before the new data): nothing to write."""
+        checkpoint = self.checkpoints.get(stored.id)
+        return (
+            stored.state.value == values["state"]
+            and stored.first_breach_at == values["first_breach_at"]
+            and stored.last_breach_at == values["last_breach_at"]
+            and stored.fired_at == values["fired_at"]
+            and stored.resolved_at == values["resolved_at"]
+            and stored.peak == values["peak"]
+            and stored.peak_at == values["peak_at"]
+            and stored.limit == values["limit_value"]
+            and stored.breaches == values["breaches"]
+            and (
+                checkpoint is None
+                or checkpoint == (values["cursor_at"], values["breach_run"], values["clear_run"])
+            )
+        )
 
     def _known(self, alarm_id: int) -> set[tuple[str, datetime]]:
         if alarm_id not in self.known:
@@ -402,6 +429,8 @@ class _Reconciler:
                         stored.peak_at,
                         stored.limit,
                     )
+            if not continued and self._unchanged(stored, values):
+                return
             repo.update_alarm(alarm_id, values)
             known = self._known(alarm_id)
             derived = {(t.to_state.value, t.at) for t in episode.transitions}
@@ -578,7 +607,7 @@ def evaluate_sites(
         data[CITY_SUBJECT] = load_city_data(
             uow, stations=stations, start=windows[CITY_SUBJECT]["day"], now=now
         )
-    reconciler = _Reconciler(uow, now, report)
+    reconciler = _Reconciler(uow, now, report, checkpoints)
     now_us = to_micros(now)
     for site_id in site_ids:
         site_data = data.get(site_id)

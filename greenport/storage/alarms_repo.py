@@ -204,7 +204,10 @@ class AlarmsRepository:
         return int(result.scalar_one())
 
     def update_alarm(self, alarm_id: int, values: dict[str, Any]) -> None:
-        self.session.execute(update(AlarmRow).where(AlarmRow.id == alarm_id).values(**values))
+        self.session.execute(
+            update(AlarmRow).where(AlarmRow.id == alarm_id).values(**values),
+            execution_options={"synchronize_session": False},  # no ORM objects of alarms are held
+        )
 
     def append_events(self, events: Sequence[dict[str, Any]]) -> None:
         """Append events (append-only: there is no update or delete of an event)."""
