@@ -98,6 +98,8 @@ class MonitoringReads(Protocol):
 
     def sites_last_received(self, site_ids: list[int], *, since: datetime) -> dict[int, datetime]: ...
 
+    def sites_last_seen(self, site_ids: list[int], *, since: datetime) -> dict[int, datetime]: ...
+
 
 class RegistryReads(ScopeLookups, Protocol):
     def visible_sites(

@@ -651,7 +651,9 @@ def evaluate_sites(
 
 def _clock_sites(uow: AlarmsUnitOfWork, rules: Sequence[Rule], *, now: datetime) -> dict[int, datetime]:
     """Sites whose silence an offline rule must now see: their newest reception is older than
-    the rule's ``after_minutes`` (sites that never sent anything are not watched)."""
+    the rule's ``after_minutes`` (sites that never sent anything are not watched), each with the
+    data time of its newest reading, where the evaluation reads from (windows are in data time;
+    a device's data time may lag its reception, e.g. while it sends a back-log)."""
     offline_rules = [r for r in rules if r.kind is RuleKind.OFFLINE]
     if not offline_rules:
         return {}
@@ -665,7 +667,8 @@ def _clock_sites(uow: AlarmsUnitOfWork, rules: Sequence[Rule], *, now: datetime)
     if len(offline_rules) == 1:  # a site whose offline alarm is already open needs no new look
         already = uow.alarms.open_site_ids(rule_id=offline_rules[0].id, site_ids=sorted(silent))
         silent = {site_id: moment for site_id, moment in silent.items() if site_id not in already}
-    return silent
+    newest = uow.monitoring.sites_last_seen(sorted(silent), since=now - _CLOCK_SINCE)
+    return {site_id: min(newest.get(site_id, moment), moment) for site_id, moment in silent.items()}
 
 
 def evaluate_pending(
