@@ -329,3 +329,16 @@ def test_a_late_value_that_changes_an_alarms_past_revises_its_history(db: Databa
         (timedelta(minutes=4, seconds=30), AlarmState.FIRING),
         (timedelta(minutes=5), AlarmState.RECOVERING),
     ]
+
+
+def test_a_device_whose_data_time_lags_its_reception_is_still_seen_going_silent(
+    db: Database, outlets: Outlets
+) -> None:
+    # a logger sending its back-log: DataTime an hour behind reception
+    store(db, realtime(outlets.gas, T0, so2(20, 20, 20), received_lag=timedelta(hours=1)))
+    last_reception = T0 + timedelta(minutes=2, hours=1)
+    evaluate(db, last_reception + timedelta(minutes=5))
+    assert alarms(db) == []
+    evaluate(db, last_reception + timedelta(minutes=11))  # the rule's 10 minutes have passed
+    [offline] = alarms(db)
+    assert offline.rule_id == "off" and offline.first_breach_at == last_reception + timedelta(minutes=10)
