@@ -342,3 +342,31 @@ def test_a_device_whose_data_time_lags_its_reception_is_still_seen_going_silent(
     evaluate(db, last_reception + timedelta(minutes=11))  # the rule's 10 minutes have passed
     [offline] = alarms(db)
     assert offline.rule_id == "off" and offline.first_breach_at == last_reception + timedelta(minutes=10)
+
+
+def test_a_recomputed_hour_over_the_limit_raises_the_mean_exceedance_of_law(
+    db: Database, outlets: Outlets
+) -> None:
+    from greenport.alarms.rules import shipped_rules
+    from greenport.monitoring import service as monitoring
+
+    # NOx 59-61 mg/m³ at 6 % O2 for the hour 10:00-11:00 Beijing: the hourly mean (60) is over its
+    # 50 (a value that never changed would be a flat line too)
+    readings = realtime(
+        outlets.gas, T0, [{"flue_nox": 60.0 + (i % 3 - 1), "flue_o2": 6.0} for i in range(60)]
+    )
+    store(db, readings)
+    rules = shipped_rules()
+    with UnitOfWork(db) as uow:  # the pass right after the readings: real-time warnings only
+        service.evaluate_pending(uow, rules=rules, now=T0 + timedelta(minutes=60), holder="i")
+        assert {a.rule_id for a in service.visible_alarms(uow, ADMIN)[0]} == {"outlet-realtime-exceedance"}
+    with UnitOfWork(db) as uow:  # the hour ends; ingest's aggregation recomputes it and marks it
+        taken: list[tuple[int, datetime]] = []
+        monitoring.process_dirty(uow, before=T0 + timedelta(hours=1), taken=taken)
+        service.mark_dirty(uow, marks=taken)
+    with UnitOfWork(db) as uow:
+        service.evaluate_pending(uow, rules=rules, now=T0 + timedelta(minutes=61), holder="i")
+        by_rule = {a.rule_id: a for a in service.visible_alarms(uow, ADMIN)[0]}
+    mean = by_rule["outlet-hourly-exceedance"]
+    assert (mean.parameter, mean.peak, mean.limit) == ("flue_nox", 60.0, 50.0)
+    assert mean.fired_at == T0 and mean.state is AlarmState.FIRING
