@@ -108,7 +108,7 @@ def alarm_series(
     """The site's values of the alarm's parameter around its breach, with the limit lines in force
     (:func:`greenport.monitoring.service.site_series`, the site page's one home): from a margin
     before the first breach to a margin after its end (resolution, or last breach while open),
-    at most the longest window of that period. An alarm of a whole site draws the site kind's
+    at most the longest window of that period (an offline alarm: from before the silence began). An alarm of a whole site draws the site kind's
     headline parameter (:data:`HEADLINE_PARAMETER`), or the first one the site reports; a site
     without data gives no points (``parameter`` None)."""
     site = enterprises.visible_site(uow, scope=user.scope, site_id=alarm.site_id)
@@ -116,6 +116,8 @@ def alarm_series(
     margin = SERIES_MARGIN[period]
     end = (alarm.resolved_at or alarm.last_breach_at) + margin
     start = alarm.first_breach_at - margin
+    if rule is not None and alarms.rule_period(rule) == "clock":  # offline: the data before the silence
+        start -= timedelta(minutes=float(rule.params["after_minutes"]))
     start = max(start, end - timedelta(days=monitoring.MAX_SERIES_DAYS[period]))
     first, stop = monitoring.site_window(
         uow, site_id=alarm.site_id, period=period, days=0, start=start, end=end, now=now
