@@ -255,6 +255,44 @@ def series_vs_limits(
     }
 
 
+def breach_series(
+    points: list[tuple[str, float | None]],
+    *,
+    parameter: str,
+    unit: str,
+    limits: list[tuple[str, float]],
+    breach: tuple[str, str],
+    breach_name: str,
+) -> dict[str, Any]:
+    """An alarm's series (:func:`series_vs_limits`: the values with the limit lines) with the span
+    from its first to its last breach (ISO 8601 instants) shaded and named ``breach_name``."""
+    option = series_vs_limits(points, parameter=parameter, unit=unit, limits=limits)
+    option["series"][0]["markArea"] = {
+        "itemStyle": {"color": "rgba(232, 50, 43, 0.12)"},
+        "data": [[{"name": breach_name, "xAxis": breach[0]}, {"xAxis": breach[1]}]],
+    }
+    return option
+
+
+def counts_bar(labels: Sequence[str], values: Sequence[int], *, name: str) -> dict[str, Any]:
+    """A bar per label (e.g. open alarms by town), the count written on each bar."""
+    return {
+        "tooltip": {"trigger": "axis"},
+        "grid": {**GRID, "top": 20},
+        "xAxis": category_axis(labels),
+        "yAxis": {"type": "value", "minInterval": 1, **axis_range(values)},
+        "series": [
+            {
+                "name": name,
+                "type": "bar",
+                "data": list(values),
+                "itemStyle": {"color": "#E8322B"},
+                "label": {"show": True, "position": "top"},
+            }
+        ],
+    }
+
+
 def daily_aqi_calendar(days: list[dict[str, Any]], *, title: str) -> dict[str, Any]:
     """Bar chart of daily AQI coloured by level (bulletin and public page)."""
     colours = {1: "#00E400", 2: "#FFFF00", 3: "#FF7E00", 4: "#FF0000", 5: "#99004C", 6: "#7E0023"}
