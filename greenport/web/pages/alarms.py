@@ -249,13 +249,13 @@ def explanation_form(
 @dataclass(frozen=True)
 class AlarmRulesContext:
     rules: list[dict[str, Any]] = field(metadata={"help": "the rules in force (rule_row), as in the file"})
-    source: str = field(metadata={"help": "the rules file (GREENPORT_ALARM_RULES or the shipped one)"})
+    source: str = field(metadata={"help": "the rules file of GREENPORT_ALARM_RULES, '' for the shipped rules"})
 
 
 @router.get("/alarm-rules")
 def alarm_rules_page(
     request: Request, settings: SettingsDep, _user: Annotated[Principal, menu_page("/alarm-rules")]
 ) -> Response:
-    source = str(settings.alarm_rules) if settings.alarm_rules else "greenport/alarms/data/rules.yaml"
+    source = str(settings.alarm_rules) if settings.alarm_rules else ""
     ctx = AlarmRulesContext(rules=[rule_row(r) for r in rules_in_force(settings)], source=source)
     return render(request, "alarm_rules.html", ctx)
