@@ -249,7 +249,9 @@ def explanation_form(
 @dataclass(frozen=True)
 class AlarmRulesContext:
     rules: list[dict[str, Any]] = field(metadata={"help": "the rules in force (rule_row), as in the file"})
-    source: str = field(metadata={"help": "the rules file of GREENPORT_ALARM_RULES, '' for the shipped rules"})
+    source: str = field(
+        metadata={"help": "the rules file of GREENPORT_ALARM_RULES, '' for the shipped rules"}
+    )
 
 
 @router.get("/alarm-rules")
