@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from greenport.web import charts
-from tests.web.conftest import PASSWORD, _seed, _seed_alarms, _seed_assessments, bearer
+from tests.web.conftest import PASSWORD, bearer
 from tests.web.test_browser import CHROMIUM_ARGS, _login, live  # noqa: F401  (the live server fixture)
 
 
@@ -98,8 +98,7 @@ def test_the_map_rings_sites_with_open_alarms_and_the_site_page_lists_them(lite_
 def test_a_town_officer_acknowledges_an_alarm_in_a_real_browser(live: dict[str, Any]) -> None:  # noqa: F811
     from playwright.sync_api import sync_playwright
 
-    base, city, container = live["base"], live["city"], live["container"]
-    _seed_alarms(container, city)
+    base, city = live["base"], live["city"]  # the live city carries the test city's alarms
     alarm_id = city.ids["alarm_out1"]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=live["chromium"], args=CHROMIUM_ARGS)
@@ -127,6 +126,3 @@ def test_a_town_officer_acknowledges_an_alarm_in_a_real_browser(live: dict[str, 
             assert errors == []
         finally:
             browser.close()
-
-
-_ = (_seed, _seed_assessments)
