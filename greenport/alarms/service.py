@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -878,6 +878,38 @@ def counts(uow: AlarmsUnitOfWork, principal: Principal) -> dict[str, Any]:
         "by_town": dict(by_town),
         "by_kind": dict(by_kind),
     }
+
+
+#: Open alarms the map and the dashboards draw at most (the newest first; a city with more has
+#: bigger problems than markers, and the console lists them all).
+MAX_MARKERS = 500
+
+
+def open_alarms_summary(uow: AlarmsUnitOfWork, *, scope: RowScope, newest: int = 5) -> dict[str, Any]:
+    """What the 一张图 map, the dashboards and a site page show of the open (firing or recovering)
+    alarms ``scope`` sees: ``open`` (count), ``by_severity``, the ``newest`` few (dicts of
+    :meth:`Alarm.to_dict`) and ``by_site`` (site id -> its open alarms, most severe first, at most
+    :data:`MAX_MARKERS` alarms in all). The public scope sees none (the repository's rule)."""
+    active = [AlarmState.FIRING.value, AlarmState.RECOVERING.value]
+    by_severity: dict[str, int] = defaultdict(int)
+    for severity, _town, _kind, n in uow.alarms.counts(scope, states=active):
+        by_severity[severity] += n
+    alarms, total = uow.alarms.visible_alarms(scope, states=active, limit=MAX_MARKERS)
+    by_site: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for found in sorted(alarms, key=lambda a: (-a.severity.rank, -a.id)):
+        by_site[found.site_id].append(found.to_dict())
+    return {
+        "open": total,
+        "by_severity": dict(by_severity),
+        "newest": [a.to_dict() for a in alarms[:newest]],
+        "by_site": dict(by_site),
+    }
+
+
+def version(uow: AlarmsUnitOfWork) -> Hashable:
+    """A cheap value that moves whenever an alarm or its history changes (the web's response
+    cache compares it to know when to redraw the map)."""
+    return uow.alarms.version()
 
 
 def _text(value: str | None, field: str, *, required: bool) -> str | None:

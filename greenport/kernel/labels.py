@@ -52,6 +52,10 @@ KIND_OF: dict[str, str] = {
     "QuarantineReason": "quarantine_reason",
     "SiteState": "site_state",
     "Role": "role",
+    "AlarmState": "alarm_state",
+    "Severity": "severity",
+    "RuleKind": "alarm_kind",
+    "EventKind": "alarm_event",
     "above_scale": "above_scale",
 }
 

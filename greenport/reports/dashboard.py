@@ -18,6 +18,8 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from greenport.accounts.model import CITY, RowScope
+from greenport.alarms import service as alarms_service
+from greenport.alarms.ports import AlarmsRepository
 from greenport.assessments import service as assessments_service
 from greenport.assessments.ports import AssessmentsUnitOfWork
 from greenport.kernel.errors import InvalidInput, NotFound
@@ -47,10 +49,39 @@ class StatisticsCache(Protocol):
     def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any: ...
 
 
-def data_generation(uow: ReportUow) -> Hashable:
+class DashboardUow(ReportUow, Protocol):
+    """What the map reads besides the reports' monitoring and registry: the alarms."""
+
+    alarms: AlarmsRepository
+
+
+def data_generation(uow: DashboardUow) -> Hashable:
     """A cheap value that changes whenever data the dashboard shows arrive (newest frame,
-    observation, index): the web's response cache recomputes when it moves."""
-    return uow.monitoring.data_version()
+    observation, index) or an alarm changes (a state, a person's action): the web's response
+    cache recomputes when it moves."""
+    return (uow.monitoring.data_version(), alarms_service.version(uow))  # type: ignore[arg-type]
+
+
+#: How many of the newest open alarms the dashboards list.
+NEWEST_ALARMS = 5
+#: What a site of the map carries of each of its open alarms (its marker's tooltip and link).
+_MARKER_FIELDS = ("id", "rule_id", "kind", "severity", "parameter", "state")
+
+
+def open_alarms(uow: DashboardUow, *, scope: RowScope) -> dict[str, Any]:
+    """The open alarms of ``scope`` as the dashboards show them
+    (:func:`greenport.alarms.service.open_alarms_summary`): ``open``, ``by_severity``, ``newest``,
+    and ``by_site`` keyed by the site id as text (a JSON object's keys are text)."""
+    summary = alarms_service.open_alarms_summary(uow, scope=scope, newest=NEWEST_ALARMS)  # type: ignore[arg-type]
+    return {
+        "open": summary["open"],
+        "by_severity": summary["by_severity"],
+        "newest": summary["newest"],
+        "by_site": {
+            str(site_id): [{k: a[k] for k in _MARKER_FIELDS} for a in found]
+            for site_id, found in summary["by_site"].items()
+        },
+    }
 
 
 def data_reference_time(uow: ReportUow, *, sites: list[dict[str, Any]], now: datetime) -> datetime:
@@ -170,7 +201,7 @@ def _state_counts(states: list[dict[str, Any]]) -> dict[str, int]:
 
 
 def dashboard(
-    uow: ReportUow,
+    uow: DashboardUow,
     *,
     scope: RowScope,
     now: datetime,
@@ -216,6 +247,7 @@ def dashboard(
             "pm2_5_target": year.targets.get("pm2_5_annual_mean"),
         },
         "water": [w.to_dict() for w in water],
+        "alarms": open_alarms(uow, scope=scope),
     }
 
 
@@ -228,7 +260,10 @@ class FirmRegistryPort(RegistryReadsPort, Protocol):
 
 
 class EnterpriseDashboardUow(AssessmentsUnitOfWork, Protocol):
-    """What the enterprise dashboard reads: monitoring, the registry and stored evaluation runs."""
+    """What the enterprise dashboard reads: monitoring, the registry, stored evaluation runs and
+    the alarms."""
+
+    alarms: AlarmsRepository
 
     @property
     def monitoring(self) -> MonitoringReadsPort: ...
@@ -269,8 +304,7 @@ def enterprise_dashboard(uow: EnterpriseDashboardUow, *, scope: RowScope, now: d
     the firm, each of its outlets with its state (:func:`greenport.monitoring.service.site_states`)
     and its newest hourly means against their limits
     (:func:`greenport.monitoring.service.latest_means_vs_limits`), its evaluation class from a
-    stored run (:func:`enterprise_class`) and its alarms (none are stored yet: an empty list, said
-    so on the page; nothing is made up). No park, town or city figure is drawn."""
+    stored run (:func:`enterprise_class`) and its open alarms (:func:`open_alarms`). No park, town or city figure is drawn."""
     if scope.enterprise_id is None:
         raise InvalidInput("the enterprise dashboard is for an account tied to an enterprise", field="scope")
     firm = uow.registry.visible_enterprise(scope.enterprise_id, scope)
@@ -306,5 +340,5 @@ def enterprise_dashboard(uow: EnterpriseDashboardUow, *, scope: RowScope, now: d
         "outlets": rows,
         "counts": _state_counts(rows),
         "evaluation": enterprise_class(uow, credit_code=str(firm["credit_code"])),
-        "alarms": [],
+        "alarms": open_alarms(uow, scope=scope),  # type: ignore[arg-type]
     }

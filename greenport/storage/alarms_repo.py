@@ -322,6 +322,13 @@ class AlarmsRepository:
         rows = self.session.scalars(select(e).where(e.alarm_id == alarm_id).order_by(e.id))
         return [_event(row) for row in rows]
 
+    def version(self) -> tuple[int, datetime | None]:
+        """(newest event id, newest update of an alarm): moves with every state change, person's
+        action and re-evaluation (events are append-only, so the id only grows)."""
+        newest_event = self.session.scalar(select(func.max(AlarmEventRow.id)))
+        newest_update = self.session.scalar(select(func.max(AlarmRow.updated_at)))
+        return int(newest_event or 0), newest_update
+
     def event_count(self) -> int:
         return int(self.session.scalar(select(func.count()).select_from(AlarmEventRow)) or 0)
 

@@ -65,16 +65,46 @@ def category_axis(labels: Sequence[str], **extra: Any) -> dict[str, Any]:
     }
 
 
+#: Ring colours of open alarms on the map by their most severe alarm (the badges' colours).
+SEVERITY_COLOURS = {"info": "#607d8b", "minor": "#f9a825", "major": "#ef6c00", "critical": "#7b1fa2"}
+
+
+def alarm_rings(markers: list[dict[str, Any]], *, name: str) -> dict[str, Any]:
+    """A ring around each site with open alarms (drawn under the site's own marker, coloured by
+    its most severe alarm); each marker: ``name`` (the tooltip: site, rules and parameters),
+    ``lon``, ``lat``, ``severity``, ``count``, ``site_id``."""
+    return {
+        "name": name,
+        "type": "scatter",
+        "coordinateSystem": "geo",
+        "symbol": "circle",
+        "symbolSize": 22,
+        "z": 1,
+        "itemStyle": {"color": "rgba(0, 0, 0, 0)", "borderWidth": 3},
+        "data": [
+            {
+                "name": m["name"],
+                "value": [m["lon"], m["lat"], m["count"]],
+                "site_id": m["site_id"],
+                "itemStyle": {"borderColor": SEVERITY_COLOURS.get(m["severity"], "#E8322B")},
+            }
+            for m in markers
+        ],
+    }
+
+
 def city_map(
     sites: list[dict[str, Any]],
     *,
     state_labels: dict[str, str],
     title: str = "",
     parks: list[str] | None = None,
+    alarms: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The "one map": town boundaries (registered as :data:`MAP_NAME`) with the ``parks`` named
-    there outlined over them, and sites coloured by state."""
-    series = []
+    there outlined over them, sites coloured by state and, given ``alarms`` (an
+    :func:`alarm_rings` series), a ring around each site with open alarms."""
+    series = [alarms] if alarms else []
     for state, colour in STATE_COLOURS.items():
         series.append(
             {
@@ -82,6 +112,7 @@ def city_map(
                 "type": "scatter",
                 "coordinateSystem": "geo",
                 "symbolSize": 10,
+                "z": 2,
                 "itemStyle": {"color": colour},
                 "data": [
                     {"name": s["name"], "value": [s["lon"], s["lat"], s.get("aqi")], "site_id": s["id"]}
@@ -250,6 +281,44 @@ def series_vs_limits(
                         {"yAxis": value, "name": name, "label": {"formatter": name}} for name, value in limits
                     ],
                 },
+            }
+        ],
+    }
+
+
+def breach_series(
+    points: list[tuple[str, float | None]],
+    *,
+    parameter: str,
+    unit: str,
+    limits: list[tuple[str, float]],
+    breach: tuple[str, str],
+    breach_name: str,
+) -> dict[str, Any]:
+    """An alarm's series (:func:`series_vs_limits`: the values with the limit lines) with the span
+    from its first to its last breach (ISO 8601 instants) shaded and named ``breach_name``."""
+    option = series_vs_limits(points, parameter=parameter, unit=unit, limits=limits)
+    option["series"][0]["markArea"] = {
+        "itemStyle": {"color": "rgba(232, 50, 43, 0.12)"},
+        "data": [[{"name": breach_name, "xAxis": breach[0]}, {"xAxis": breach[1]}]],
+    }
+    return option
+
+
+def counts_bar(labels: Sequence[str], values: Sequence[int], *, name: str) -> dict[str, Any]:
+    """A bar per label (e.g. open alarms by town), the count written on each bar."""
+    return {
+        "tooltip": {"trigger": "axis"},
+        "grid": {**GRID, "top": 20},
+        "xAxis": category_axis(labels),
+        "yAxis": {"type": "value", "minInterval": 1, **axis_range(values)},
+        "series": [
+            {
+                "name": name,
+                "type": "bar",
+                "data": list(values),
+                "itemStyle": {"color": "#E8322B"},
+                "label": {"show": True, "position": "top"},
             }
         ],
     }

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
+from greenport.accounts.model import RowScope
 from greenport.accounts.passwords import hash_password
 from greenport.accounts.secret_tokens import digest
 from greenport.bootstrap import build
@@ -190,6 +191,65 @@ def _seed(container, city: City) -> None:  # type: ignore[no-untyped-def]
             )
 
 
+#: When the test city's outlets report (Beijing 10:00 on 30 June 2022) and when the alarms are
+#: evaluated: three hours later, so the outlets are also offline (GREENPORT's shipped rules).
+ALARM_DATA_START = datetime(2022, 6, 30, 2, 0, tzinfo=UTC)
+ALARM_EVALUATED_AT = ALARM_DATA_START + timedelta(hours=3)
+
+
+def _seed_alarms(container, city: City) -> None:  # type: ignore[no-untyped-def]
+    """Alarms made as in production: both outlets (town A's OUT1 of firm e1, town B's OUT2 of e2)
+    are coal-fired units under the ultra-low limits (SO2 35 mg/m3 at 6 % O2); each reports ten
+    real-time values, the last six over the limit, then falls silent. The shipped rules, evaluated
+    three hours later, raise a real-time exceedance (firing) and an offline alarm at each outlet.
+    Ids land in ``city.ids`` as ``alarm_out1``, ``alarm_out2`` (the exceedances) and
+    ``offline_out1``, ``offline_out2``."""
+    from sqlalchemy import update
+
+    from greenport.alarms import service as alarms
+    from greenport.kernel.time import PeriodKind
+    from greenport.monitoring import service as monitoring
+    from greenport.monitoring.model import Observation
+
+    rules = alarms.rules(container.settings.alarm_rules)
+    values = [20.0, 22.0, 21.0, 20.0, 40.0, 52.0, 47.0, 45.0, 44.0, 43.0]
+    with container.uow() as uow:
+        for key in ("out1", "out2"):
+            uow.session.execute(
+                update(reg.SiteRow)
+                .where(reg.SiteRow.id == city.ids[key])
+                .values(emission_standard="coal_power_ultra_low", process="coal_fired_unit")
+            )
+        observations = []
+        for key in ("out1", "out2"):
+            for i, so2 in enumerate(values):
+                moment = ALARM_DATA_START + timedelta(minutes=i)
+                for parameter, value in (("flue_so2", so2), ("flue_o2", 6.0)):
+                    observations.append(
+                        Observation(
+                            moment,
+                            city.ids["dev_" + key],
+                            city.ids[key],
+                            PeriodKind.RAW,
+                            parameter,
+                            value,
+                            received_at=moment + timedelta(seconds=5),
+                        )
+                    )
+        monitoring.store_observations(uow, observations=observations, mark_dirty=False)
+    with container.uow() as uow:
+        # the evaluator's own pass over these sites (without its lease and marks: a live test's
+        # ingest server runs its evaluator on the wall clock at the same time)
+        since = {city.ids[k]: ALARM_DATA_START for k in ("out1", "out2")}
+        alarms.evaluate_sites(uow, rules=rules, since=since, now=ALARM_EVALUATED_AT)
+        found, _ = uow.alarms.visible_alarms(RowScope(), limit=100)
+    for alarm in found:
+        key = "out1" if alarm.site_id == city.ids["out1"] else "out2"
+        name = {"outlet-realtime-exceedance": "alarm_", "site-offline": "offline_"}.get(alarm.rule_id)
+        if name is not None:
+            city.ids[name + key] = alarm.id
+
+
 def _seed_assessments(container, city: City) -> None:  # type: ignore[no-untyped-def]
     """Indicator values of the town 1000-point system for 2021 and 2022; a run of 2021."""
     from greenport.assessments import service as assessments
@@ -212,6 +272,7 @@ def _served_city(database_url: str) -> Iterator[tuple[TestClient, City]]:
     city = City()
     _seed(container, city)
     _seed_assessments(container, city)
+    _seed_alarms(container, city)
     from greenport.web.app import create_app
 
     with TestClient(create_app(container=container)) as client:

@@ -26,7 +26,16 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import DEVICE_PASSWORD, PASSWORD, TOWN_A, TOWN_B, City, _seed, _seed_assessments
+from tests.web.conftest import (
+    DEVICE_PASSWORD,
+    PASSWORD,
+    TOWN_A,
+    TOWN_B,
+    City,
+    _seed,
+    _seed_alarms,
+    _seed_assessments,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -88,6 +97,7 @@ def live(tmp_path: Path) -> Iterator[dict[str, Any]]:
     city = City()
     _seed(container, city)
     _seed_assessments(container, city)
+    _seed_alarms(container, city)
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(container=container), host="127.0.0.1", port=port, log_level="warning")

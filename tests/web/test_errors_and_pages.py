@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from greenport.web import i18n
-from greenport.web.pages import assessments, base, dashboard, monitoring, public, registry, reports
+from greenport.web.pages import alarms, assessments, base, dashboard, monitoring, public, registry, reports
 from greenport.web.pages import auth as auth_pages
 from tests.web.conftest import PASSWORD, bearer
 
@@ -30,6 +30,9 @@ PAGE_CONTEXTS = {
     "assessment_run.html": assessments.RunContext,
     "assessment_unit.html": assessments.BreakdownContext,
     "reports.html": reports.ReportsContext,
+    "alarms.html": alarms.AlarmsContext,
+    "alarm.html": alarms.AlarmContext,
+    "alarm_rules.html": alarms.AlarmRulesContext,
 }
 
 
@@ -226,6 +229,7 @@ def test_pages_show_figures_rounded_as_the_field_reports_them() -> None:
                  "start": "2026-01-01", "end": "2026-06-01"},
         "generated_at": "2026-06-01T10:05:00+08:00",
         "data_until": "2026-06-01T10:00:00+08:00",
+        "alarms": {"open": 0, "by_severity": {}, "newest": [], "by_site": {}},
     }  # fmt: skip
     templates = base.templates()
     with i18n.language("zh"):

@@ -18,6 +18,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from greenport.accounts.model import Role
+from greenport.alarms.model import AlarmState, EventKind, RuleKind, Severity
 from greenport.enterprises.model import IndustryGroup, SiteKind, SiteLevel, SizeClass, Waterbody
 from greenport.kernel import labels
 from greenport.kernel.time import PeriodKind, format_local
@@ -106,6 +107,10 @@ def test_label_tables_name_every_code_in_both_languages(kind: str) -> None:
         ("site_level", SiteLevel),
         ("period", PeriodKind),
         ("waterbody", Waterbody),
+        ("alarm_state", AlarmState),
+        ("severity", Severity),
+        ("alarm_kind", RuleKind),
+        ("alarm_event", EventKind),
     ],
 )
 def test_every_enumeration_value_has_a_name(kind: str, enum: Any) -> None:

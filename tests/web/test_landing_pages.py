@@ -82,7 +82,10 @@ def test_the_enterprise_dashboard_shows_its_outlets_against_their_limits(lite_ap
     )
     assert so2 is not None, "the newest SO2 mean (by name, not code) over its 35 mg/m³ limit"
     assert re.search(r"<tr><td>烟气氮氧化物 NOₓ</td>.*?<td>30 mg/m³</td>\s*<td>50 mg/m³</td>", html, re.S)
-    assert 'id="no-alarms"' in html  # no alarm exists yet: said plainly
+    # its own open alarms (the test city's exceedance and offline alarms at OUT1), not firm e2's
+    shown = {int(i) for i in re.findall(r'<li data-alarm="(\d+)"', html)}
+    assert shown == {city.ids["alarm_out1"], city.ids["offline_out1"]}
+    assert 'id="count-alarms">2<' in html
     # the demo's per-mu run has not been stored in the test city: no class is made up
     assert 'id="no-evaluation"' in html and 'id="firm-class"' not in html
     # staff may not open it; the enterprise may not open the city's map

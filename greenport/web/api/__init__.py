@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from greenport.web.api import (
+    alarms,
     assessments,
     auth,
     dashboard,
@@ -29,6 +30,7 @@ ROUTERS = (
     assessments.router,
     system.router,
     notifications.router,
+    alarms.router,
 )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from greenport.web.pages import assessments, auth, dashboard, monitoring, public, registry, reports
+from greenport.web.pages import alarms, assessments, auth, dashboard, monitoring, public, registry, reports
 
 ROUTERS = (
     auth.router,
@@ -14,6 +14,7 @@ ROUTERS = (
     assessments.router,
     public.router,
     reports.router,
+    alarms.router,
 )
 
 

@@ -19,6 +19,8 @@ from fastapi.templating import Jinja2Templates
 from greenport.accounts.model import ADMINS, ANALYSTS, ANONYMOUS, SIGNED_IN, Principal, Role
 from greenport.kernel.errors import DomainError
 from greenport.web import auth, errors, i18n
+from greenport.web.api.alarms import RULE_READERS as ALARM_RULE_READERS
+from greenport.web.api.alarms import VIEWERS as ALARM_VIEWERS
 from greenport.web.api.assessments import READERS as ASSESSMENT_READERS
 from greenport.web.api.public import PUBLIC_GATE
 from greenport.web.api.reports import REPORT_GATE
@@ -53,10 +55,12 @@ class MenuPage:
 MENU: tuple[MenuPage, ...] = (
     MenuPage(N_("One map"), "/", Gate(SIGNED_IN - {Role.ENTERPRISE})),
     MenuPage(N_("My enterprise"), "/my-firm", Gate(frozenset({Role.ENTERPRISE}))),
+    MenuPage(N_("Alarms"), "/alarms", Gate(ALARM_VIEWERS)),
     MenuPage(N_("Towns"), "/towns", Gate(SIGNED_IN)),
     MenuPage(N_("Enterprises"), "/enterprises", Gate(SIGNED_IN)),
     MenuPage(N_("Assessments"), "/assessments", Gate(ASSESSMENT_READERS)),
     MenuPage(N_("Reports"), "/reports", REPORT_GATE),
+    MenuPage(N_("Alarm rules"), "/alarm-rules", Gate(ALARM_RULE_READERS)),
     MenuPage(N_("Quarantine"), "/quarantine", Gate(ANALYSTS)),
     MenuPage(N_("Devices"), "/devices", Gate(ADMINS)),
     MenuPage(N_("Public disclosure"), "/public", PUBLIC_GATE),

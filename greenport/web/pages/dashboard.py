@@ -12,10 +12,12 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from greenport.accounts.model import ANONYMOUS, SIGNED_IN, Principal, Role, RowScope
+from greenport.alarms.model import Rule
 from greenport.kernel.time import utcnow
 from greenport.reports import dashboard as dashboard_figures
 from greenport.standards.reporting import report_value
 from greenport.web import charts, i18n
+from greenport.web.api.alarms import rule_map
 from greenport.web.api.dashboard import dashboard_data
 from greenport.web.deps import Gate, UowDep
 from greenport.web.pages.base import (
@@ -51,7 +53,35 @@ class DashboardContext:
     map_name: str = field(metadata={"help": "name of the registered map"})
 
 
-def _context(data: dict[str, Any], lang: str) -> DashboardContext:
+def alarm_markers(data: dict[str, Any], rules: dict[str, Rule], lang: str) -> list[dict[str, Any]]:
+    """One marker per site with open alarms: where it is, its most severe alarm's severity, and a
+    tooltip naming the site and each alarm's rule and parameter in ``lang``."""
+    by_site = data["alarms"]["by_site"]
+    markers = []
+    for site in data["sites"]:
+        found = by_site.get(str(site["id"]))
+        if not found or site.get("lon") is None or site.get("lat") is None:
+            continue
+        names = []
+        for alarm in found:
+            rule = rules.get(alarm["rule_id"])
+            rule_name = (rule.name_en if lang == "en" else rule.name_zh) if rule else alarm["rule_id"]
+            parameter = i18n.label("parameter", alarm["parameter"], lang) if alarm["parameter"] else ""
+            names.append(f"{rule_name} {parameter}".strip())
+        markers.append(
+            {
+                "name": f"{site['name']}: " + "; ".join(names),
+                "lon": site["lon"],
+                "lat": site["lat"],
+                "severity": found[0]["severity"],  # most severe first (open_alarms_summary)
+                "count": len(found),
+                "site_id": site["id"],
+            }
+        )
+    return markers
+
+
+def _context(data: dict[str, Any], lang: str, rules: dict[str, Rule] | None = None) -> DashboardContext:
     _ = i18n.gettext_for(lang)
     labels = {s: i18n.label("site_state", s, lang) for s in charts.STATE_COLOURS}
     year = data["year"]
@@ -66,6 +96,7 @@ def _context(data: dict[str, Any], lang: str) -> DashboardContext:
                 for f in data["geojson"]["features"]
                 if f["properties"]["kind"] == "park"
             ],
+            alarms=charts.alarm_rings(alarm_markers(data, rules or {}, lang), name=_("open alarms")),
         ),
         gauge_chart=charts.aqi_gauge(data["current"], title="AQI"),
         water_chart=charts.water_classes(
@@ -106,20 +137,24 @@ PAGE = HotRoute("/", menu_gate("/"), _page_key, HTML, csrf=True)
 LIVE = HotRoute("/fragments/dashboard", Gate(SIGNED_IN), _live_key, HTML)
 
 
-def _dashboard_context(hot: HotCache, scope: RowScope, lang: str) -> DashboardContext:
+def _dashboard_context(hot: HotCache, scope: RowScope, lang: str, rules: dict[str, Rule]) -> DashboardContext:
     context: DashboardContext = hot.data(
-        ("dashboard-context", scope, lang), lambda _uow: _context(dashboard_data(hot, scope), lang)
+        ("dashboard-context", scope, lang), lambda _uow: _context(dashboard_data(hot, scope), lang, rules)
     )
     return context
 
 
-def live_producer(hot: HotCache, templates: Jinja2Templates, user: Principal, lang: str) -> Producer:
+def live_producer(
+    hot: HotCache, templates: Jinja2Templates, user: Principal, lang: str, rules: dict[str, Rule]
+) -> Producer:
     """The live part (KPIs, site table, chart data): nothing of the viewer but scope and language."""
     scope = user.scope
 
     def render_live(_uow: object) -> bytes:
         frame = page_chrome(ANONYMOUS, lang, LIVE.path)
-        return render_bytes(templates, "_dashboard_live.html", _dashboard_context(hot, scope, lang), frame)
+        return render_bytes(
+            templates, "_dashboard_live.html", _dashboard_context(hot, scope, lang, rules), frame
+        )
 
     def produce() -> bytes:  # once per generation, shared by the fragment and every page
         html: bytes = hot.data(("dashboard-live", scope, lang), render_live)
@@ -128,17 +163,19 @@ def live_producer(hot: HotCache, templates: Jinja2Templates, user: Principal, la
     return produce
 
 
-def page_producer(hot: HotCache, templates: Jinja2Templates, user: Principal, lang: str) -> Producer:
+def page_producer(
+    hot: HotCache, templates: Jinja2Templates, user: Principal, lang: str, rules: dict[str, Rule]
+) -> Producer:
     """The whole page for this viewer and language, the CSRF token left as a placeholder."""
     scope = user.scope
-    live = live_producer(hot, templates, user, lang)
+    live = live_producer(hot, templates, user, lang, rules)
 
     def produce() -> bytes:
         html = live()  # the same HTML the HTMX poll gets, rendered once per generation
         return render_bytes(
             templates,
             "dashboard.html",
-            _dashboard_context(hot, scope, lang),
+            _dashboard_context(hot, scope, lang, rules),
             page_chrome(user, lang, PAGE.path),
             live_html=Markup(html.decode()),
         )
@@ -158,9 +195,10 @@ async def dashboard_page(request: Request, user: Annotated[Principal, Depends(HO
     lang = chrome(request).lang
     hot: HotCache = request.app.state.hot
     templates = request.app.state.templates
+    rules = rule_map(request.app.state.container.settings)
     # the live part first: the page embeds the same cached HTML the HTMX poll gets
-    await hot.body(_live_key(user, lang), live_producer(hot, templates, user, lang), HTML)
-    entry = await hot.body(PAGE.key(user, lang), page_producer(hot, templates, user, lang), HTML)
+    await hot.body(_live_key(user, lang), live_producer(hot, templates, user, lang, rules), HTML)
+    entry = await hot.body(PAGE.key(user, lang), page_producer(hot, templates, user, lang, rules), HTML)
     return hot_page(request, entry)
 
 
@@ -170,7 +208,8 @@ async def dashboard_fragment(request: Request, user: Annotated[Principal, Depend
     few seconds."""
     lang = chrome(request).lang
     hot: HotCache = request.app.state.hot
-    producer = live_producer(hot, request.app.state.templates, user, lang)
+    rules = rule_map(request.app.state.container.settings)
+    producer = live_producer(hot, request.app.state.templates, user, lang, rules)
     entry = await hot.body(LIVE.key(user, lang), producer, HTML)
     return Response(entry.body, media_type=HTML, headers={"etag": entry.etag})
 

@@ -11,12 +11,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from greenport.accounts.model import SIGNED_IN, Principal
+from greenport.alarms import service as alarms
 from greenport.enterprises import service as enterprises
 from greenport.kernel.parameters import registry
 from greenport.kernel.time import local_date, local_day_bounds, utc_to_local, utcnow
 from greenport.monitoring import service as monitoring
 from greenport.standards.reporting import report_value
 from greenport.web import charts, i18n
+from greenport.web.api.alarms import alarm_row, rule_map
 from greenport.web.api.monitoring import quarantine_row
 from greenport.web.deps import UowDep, allow
 from greenport.web.pages.base import chrome, menu_page, render
@@ -48,6 +50,12 @@ class SiteContext:
     window_end: str = field(metadata={"help": "end of the window shown, Beijing time YYYY-MM-DD HH:MM"})
     date_from: str = field(metadata={"help": "local date of the window's start (form value)"})
     date_to: str = field(metadata={"help": "local date of the window's last day (form value)"})
+    state: dict[str, Any] = field(
+        metadata={"help": "the site's state now (site_states: normal/over_limit/offline, exceedances)"}
+    )
+    alarms: list[dict[str, Any]] = field(
+        metadata={"help": "the site's open alarms (alarm_row), newest first"}
+    )
 
 
 #: How :func:`greenport.monitoring.status.limit_lines` names a limit: "<standard> class <n>" (ambient
@@ -135,6 +143,9 @@ def site_page(
         uow, site_id=site_id, start=flag_start, end=flag_end, periods=("minute", "raw")
     )
     devices = enterprises.visible_devices(uow, scope=user.scope, site_id=site_id)
+    [state] = monitoring.site_states(uow, sites=[site], now=now)
+    open_alarms, _count = alarms.visible_alarms(uow, user, site_id=site_id, status="open", limit=50)
+    rules = rule_map(request.app.state.container.settings)
     ctx = SiteContext(
         site=site,
         charts=option_list,
@@ -148,6 +159,8 @@ def site_page(
         window_end=_beijing(end),
         date_from=local_date(start).isoformat(),
         date_to=local_date(end - timedelta(microseconds=1)).isoformat(),
+        state=state,
+        alarms=[alarm_row(a, rules) for a in open_alarms],
     )
     return render(request, "site.html", ctx)
 
