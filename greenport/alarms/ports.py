@@ -116,6 +116,13 @@ class RegistryReads(ScopeLookups, Protocol):
     def visible_site(self, site_id: int, scope: RowScope) -> dict[str, Any] | None: ...
 
 
+class AlarmReadsUnitOfWork(Protocol):
+    """What reading alarms needs (pages, dashboards): the alarms repository alone."""
+
+    @property
+    def alarms(self) -> AlarmsRepository: ...
+
+
 class AlarmsUnitOfWork(NotificationsUnitOfWork, Protocol):
     @property
     def alarms(self) -> AlarmsRepository: ...

@@ -51,7 +51,7 @@ from greenport.alarms.model import (
     Rule,
     RuleKind,
 )
-from greenport.alarms.ports import AlarmsUnitOfWork
+from greenport.alarms.ports import AlarmReadsUnitOfWork, AlarmsUnitOfWork
 from greenport.alarms.rules import load_rules
 from greenport.kernel.errors import InvalidInput, NotFound, PermissionDenied
 from greenport.kernel.parameters import registry as parameter_registry
@@ -790,7 +790,7 @@ HANDLERS = frozenset({Role.CITY_ADMIN, Role.BUREAU_ANALYST, Role.TOWN_OFFICER, R
 
 
 def visible_alarms(
-    uow: AlarmsUnitOfWork,
+    uow: AlarmReadsUnitOfWork,
     principal: Principal,
     *,
     status: str | None = None,
@@ -835,7 +835,7 @@ def _states(status: str | None) -> list[str] | None:
     return [status]
 
 
-def alarm(uow: AlarmsUnitOfWork, principal: Principal, alarm_id: int) -> Alarm:
+def alarm(uow: AlarmReadsUnitOfWork, principal: Principal, alarm_id: int) -> Alarm:
     """One alarm ``principal`` may see; NotFound otherwise (not PermissionDenied: whether an
     alarm exists outside one's scope is not to be learnt)."""
     found = uow.alarms.visible_alarm(alarm_id, principal.scope)
@@ -844,7 +844,7 @@ def alarm(uow: AlarmsUnitOfWork, principal: Principal, alarm_id: int) -> Alarm:
     return found
 
 
-def events(uow: AlarmsUnitOfWork, principal: Principal, alarm_id: int) -> list[AlarmEvent]:
+def events(uow: AlarmReadsUnitOfWork, principal: Principal, alarm_id: int) -> list[AlarmEvent]:
     alarm(uow, principal, alarm_id)
     return uow.alarms.events(alarm_id)
 
@@ -861,7 +861,7 @@ def replay(history: Sequence[AlarmEvent]) -> list[tuple[datetime, AlarmState]]:
     return out
 
 
-def counts(uow: AlarmsUnitOfWork, principal: Principal) -> dict[str, Any]:
+def counts(uow: AlarmReadsUnitOfWork, principal: Principal) -> dict[str, Any]:
     """Open (firing or recovering) alarms by severity, by town and by kind, as ``principal`` sees them."""
     by_severity: dict[str, int] = defaultdict(int)
     by_town: dict[str, int] = defaultdict(int)
@@ -885,7 +885,7 @@ def counts(uow: AlarmsUnitOfWork, principal: Principal) -> dict[str, Any]:
 MAX_MARKERS = 500
 
 
-def open_alarms_summary(uow: AlarmsUnitOfWork, *, scope: RowScope, newest: int = 5) -> dict[str, Any]:
+def open_alarms_summary(uow: AlarmReadsUnitOfWork, *, scope: RowScope, newest: int = 5) -> dict[str, Any]:
     """What the 一张图 map, the dashboards and a site page show of the open (firing or recovering)
     alarms ``scope`` sees: ``open`` (count), ``by_severity``, the ``newest`` few (dicts of
     :meth:`Alarm.to_dict`) and ``by_site`` (site id -> its open alarms, most severe first, at most
@@ -906,7 +906,7 @@ def open_alarms_summary(uow: AlarmsUnitOfWork, *, scope: RowScope, newest: int =
     }
 
 
-def version(uow: AlarmsUnitOfWork) -> Hashable:
+def version(uow: AlarmReadsUnitOfWork) -> Hashable:
     """A cheap value that moves whenever an alarm or its history changes (the web's response
     cache compares it to know when to redraw the map)."""
     return uow.alarms.version()

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from greenport.accounts.model import CITY, RowScope
 from greenport.alarms import service as alarms_service
-from greenport.alarms.ports import AlarmsRepository
+from greenport.alarms.ports import AlarmReadsUnitOfWork, AlarmsRepository
 from greenport.assessments import service as assessments_service
 from greenport.assessments.ports import AssessmentsUnitOfWork
 from greenport.kernel.errors import InvalidInput, NotFound
@@ -59,7 +59,7 @@ def data_generation(uow: DashboardUow) -> Hashable:
     """A cheap value that changes whenever data the dashboard shows arrive (newest frame,
     observation, index) or an alarm changes (a state, a person's action): the web's response
     cache recomputes when it moves."""
-    return (uow.monitoring.data_version(), alarms_service.version(uow))  # type: ignore[arg-type]
+    return (uow.monitoring.data_version(), alarms_service.version(uow))
 
 
 #: How many of the newest open alarms the dashboards list.
@@ -68,11 +68,11 @@ NEWEST_ALARMS = 5
 _MARKER_FIELDS = ("id", "rule_id", "kind", "severity", "parameter", "state")
 
 
-def open_alarms(uow: DashboardUow, *, scope: RowScope) -> dict[str, Any]:
+def open_alarms(uow: AlarmReadsUnitOfWork, *, scope: RowScope) -> dict[str, Any]:
     """The open alarms of ``scope`` as the dashboards show them
     (:func:`greenport.alarms.service.open_alarms_summary`): ``open``, ``by_severity``, ``newest``,
     and ``by_site`` keyed by the site id as text (a JSON object's keys are text)."""
-    summary = alarms_service.open_alarms_summary(uow, scope=scope, newest=NEWEST_ALARMS)  # type: ignore[arg-type]
+    summary = alarms_service.open_alarms_summary(uow, scope=scope, newest=NEWEST_ALARMS)
     return {
         "open": summary["open"],
         "by_severity": summary["by_severity"],
@@ -340,5 +340,5 @@ def enterprise_dashboard(uow: EnterpriseDashboardUow, *, scope: RowScope, now: d
         "outlets": rows,
         "counts": _state_counts(rows),
         "evaluation": enterprise_class(uow, credit_code=str(firm["credit_code"])),
-        "alarms": open_alarms(uow, scope=scope),  # type: ignore[arg-type]
+        "alarms": open_alarms(uow, scope=scope),
     }
