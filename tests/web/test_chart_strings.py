@@ -43,6 +43,17 @@ DASHBOARD_DATA: dict[str, Any] = {
     "current": {"aqi": 51},
     "water": [{"name": "锦江镇", "actual_class": 3, "target_class": 2}],
     "year": {"good_day_ratio": 82.44999, "good_day_target": 83.6, "pm2_5_mean": 26.94, "pm2_5_target": 35.0},
+    "alarms": {
+        "open": 1,
+        "by_severity": {"major": 1},
+        "newest": [],
+        "by_site": {
+            "2": [
+                {"id": 7, "rule_id": "site-offline", "kind": "offline", "severity": "major", "parameter": "",
+                 "state": "firing"}
+            ]
+        },
+    },
 }
 SITE_SERIES: dict[str, dict[str, Any]] = {
     "pm2_5": {"points": [("2026-01-01T00:00:00+08:00", 35.4999)], "limits": [("GB 3095-2012 class 2", 75.0)]},
