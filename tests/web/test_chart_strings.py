@@ -49,8 +49,14 @@ DASHBOARD_DATA: dict[str, Any] = {
         "newest": [],
         "by_site": {
             "2": [
-                {"id": 7, "rule_id": "site-offline", "kind": "offline", "severity": "major", "parameter": "",
-                 "state": "firing"}
+                {
+                    "id": 7,
+                    "rule_id": "site-offline",
+                    "kind": "offline",
+                    "severity": "major",
+                    "parameter": "",
+                    "state": "firing",
+                }
             ]
         },
     },
