@@ -985,6 +985,20 @@ def silence(
     return alarm(uow, principal, alarm_id)
 
 
+def unsilence(uow: AlarmsUnitOfWork, principal: Principal, alarm_id: int, *, now: datetime) -> Alarm:
+    """Lift a silence before it runs out (who, when): notifications of the alarm resume."""
+    if principal.role not in HANDLERS:
+        raise PermissionDenied("only officers lift a silence", field="alarm_id")
+    found = alarm(uow, principal, alarm_id)
+    if not found.silenced(now):
+        raise InvalidInput("the alarm is not silenced", field="alarm_id")
+    uow.alarms.update_alarm(alarm_id, {"silenced_until": now})
+    uow.alarms.append_events(
+        [_event(alarm_id, EventKind.UNSILENCED, now=now, actor=principal.username, note=None)]
+    )
+    return alarm(uow, principal, alarm_id)
+
+
 def explain(uow: AlarmsUnitOfWork, principal: Principal, alarm_id: int, *, text: str, now: datetime) -> Alarm:
     """The enterprise's explanation (情况说明) of an alarm at one of its own sites."""
     if principal.role is not Role.ENTERPRISE and principal.role not in HANDLERS:

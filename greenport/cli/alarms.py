@@ -171,6 +171,25 @@ def silence(
         console.print(f"alarm {alarm_id} silenced until {format_local(end)}")
 
 
+@alarms_app.command("unsilence")
+def unsilence(
+    alarm_id: int = typer.Argument(..., help="Alarm id."),
+    database: str = _DB,
+    as_json: bool = _JSON,
+) -> None:
+    """Lift a silence before it runs out: notifications of the alarm resume."""
+    try:
+        with container(database).uow() as uow:
+            alarm = service.unsilence(uow, COMMAND_LINE, alarm_id, now=utcnow())
+            _audit(uow, "unsilence", alarm_id, {})
+    except DomainError as exc:
+        fail(exc, as_json=as_json)
+    if as_json:
+        print_json(alarm.to_dict())
+    else:
+        console.print(f"alarm {alarm_id}: silence lifted")
+
+
 @alarms_app.command("rules")
 def rules(
     check: Path = typer.Option(

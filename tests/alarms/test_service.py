@@ -171,6 +171,12 @@ def test_people_acknowledge_silence_and_explain_within_their_scope(db: Database,
     assert shown.acknowledged_by == "town" and shown.ack_note == "已电话联系企业"
     assert shown.explanation == "脱硫塔循环泵检修，已恢复" and shown.silenced(now)
     assert kinds[-3:] == [EventKind.ACKNOWLEDGED, EventKind.EXPLAINED, EventKind.SILENCED]
+    later = now + timedelta(hours=1)
+    with UnitOfWork(db) as uow:
+        assert not service.unsilence(uow, town, alarm.id, now=later).silenced(later)
+        with pytest.raises(InvalidInput):  # nothing left to lift
+            service.unsilence(uow, town, alarm.id, now=later)
+        assert service.events(uow, town, alarm.id)[-1].kind is EventKind.UNSILENCED
 
 
 def test_two_evaluators_never_both_run(db: Database, outlets: Outlets) -> None:
