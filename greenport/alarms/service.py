@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -51,7 +52,7 @@ from greenport.alarms.model import (
     Rule,
     RuleKind,
 )
-from greenport.alarms.ports import AlarmReadsUnitOfWork, AlarmsUnitOfWork
+from greenport.alarms.ports import AlarmReadsUnitOfWork, AlarmsRepository, AlarmsUnitOfWork
 from greenport.alarms.rules import load_rules
 from greenport.kernel.errors import InvalidInput, NotFound, PermissionDenied
 from greenport.kernel.parameters import registry as parameter_registry
@@ -353,6 +354,58 @@ def _episode_values(
     }
 
 
+@dataclass(frozen=True, slots=True)
+class _NewAlarm:
+    """The id of an alarm the plan inserts, until the writes give it its row id."""
+
+    number: int
+
+
+class _Plan:
+    """The writes of an evaluation, recorded while it reads and carried out afterwards
+    (:meth:`apply`), so that on SQLite the write lock is held for the writes only, not while the
+    rules run (the ingest writer waits for that lock)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, Any, Any]] = []
+        self._inserted = 0
+
+    def insert_alarm(self, values: dict[str, Any]) -> Any:
+        self._inserted += 1
+        placeholder = _NewAlarm(self._inserted)
+        self.calls.append(("insert", placeholder, values))
+        return placeholder
+
+    def update_alarm(self, alarm_id: Any, values: dict[str, Any]) -> None:
+        self.calls.append(("update", alarm_id, values))
+
+    def append_events(self, events: Sequence[dict[str, Any]]) -> None:
+        if events:
+            self.calls.append(("events", None, list(events)))
+
+    def flush(self) -> None:
+        self.calls.append(("flush", None, None))
+
+    def apply(self, repo: AlarmsRepository, report: EvaluationReport) -> None:
+        """Carry out the writes on ``repo``; the report's transitions get the real alarm ids."""
+        ids: dict[_NewAlarm, int] = {}
+
+        def real(alarm_id: Any) -> int:
+            return ids[alarm_id] if isinstance(alarm_id, _NewAlarm) else int(alarm_id)
+
+        for operation, key, payload in self.calls:
+            if operation == "insert":
+                ids[key] = repo.insert_alarm(payload)
+            elif operation == "update":
+                repo.update_alarm(real(key), payload)
+            elif operation == "events":
+                repo.append_events([event | {"alarm_id": real(event["alarm_id"])} for event in payload])
+            else:
+                repo.flush()
+        repo.flush()
+        report.transitions[:] = [(real(alarm_id), state, at) for alarm_id, state, at in report.transitions]
+
+
 class _Reconciler:
     """Writes what the fold found: updates continued and re-derived alarms, opens new ones,
     marks the ones the data no longer support, appends every state change as an event."""
@@ -368,6 +421,7 @@ class _Reconciler:
         self.now = now
         self.report = report
         self.checkpoints = checkpoints
+        self.plan = _Plan()
         self.known: dict[int, set[tuple[str, datetime]]] = {}
 
     def _unchanged(self, stored: Alarm, values: Mapping[str, Any]) -> bool:
@@ -404,7 +458,7 @@ class _Reconciler:
     ) -> None:
         _, site_id, parameter = key
         values = _episode_values(rule, site_id, parameter, episode, self.now)
-        repo = self.uow.alarms
+        repo = self.plan
         if stored is None:
             if episode.fired_at is None and episode.state is AlarmState.RESOLVED:
                 return  # a pending that cleared before it fired: nothing to keep
@@ -450,7 +504,7 @@ class _Reconciler:
                 self.report.transitions.append((alarm_id, AlarmState(event["to_state"]), event["at"]))
 
     def invalidate(self, stored: Alarm) -> None:
-        repo = self.uow.alarms
+        repo = self.plan
         if stored.state is AlarmState.INVALIDATED:
             return
         offline = stored.kind is RuleKind.OFFLINE
@@ -519,7 +573,7 @@ class _Reconciler:
         for alarm in stored:
             if alarm.id not in matched:
                 self.invalidate(alarm)
-        self.uow.alarms.flush()
+        self.plan.flush()
         for episode, found, is_continued in plan:
             if found is None and any(a.first_breach_at == episode.first_breach_at for a in stored):
                 found_again = by_first[episode.first_breach_at]
@@ -579,8 +633,21 @@ def evaluate_sites(
     """Evaluate ``rules`` at the sites of ``since`` (``{site: earliest data time that changed}``)
     and write the alarms they make; in the caller's transaction."""
     report = report or EvaluationReport()
+    plan_sites(uow, rules=rules, since=since, now=now, report=report).apply(uow.alarms, report)
+    return report
+
+
+def plan_sites(
+    uow: AlarmsUnitOfWork,
+    *,
+    rules: Sequence[Rule],
+    since: Mapping[int, datetime],
+    now: datetime,
+    report: EvaluationReport,
+) -> _Plan:
+    """What :func:`evaluate_sites` writes, read and decided without writing (:class:`_Plan`)."""
     if not since:
-        return report
+        return _Plan()
     sites = {s["id"]: s for s in uow.registry.visible_sites(RowScope())}
     city_rules = [rule for rule in rules if CITY_KIND in rule.site_kinds]
     stations = _city_stations(sites)
@@ -645,8 +712,7 @@ def evaluate_sites(
                     rederived = [a for a in mine if a.first_breach_at >= horizon[period]]
                     open_alarm = None
                 reconciler.key(rule, key, episodes, rederived, open_alarm, continued)
-    uow.alarms.flush()
-    return report
+    return reconciler.plan
 
 
 def _clock_sites(uow: AlarmsUnitOfWork, rules: Sequence[Rule], *, now: datetime) -> dict[int, datetime]:
@@ -773,6 +839,38 @@ def purge_unfired(uow: AlarmsUnitOfWork, *, before: datetime) -> int:
     that cleared is the rule's bookkeeping (Prometheus drops it at once), kept for a day so a late
     value can still extend it; alarms that fired are never dropped. The number dropped."""
     return uow.alarms.purge_unfired(before=before)
+
+
+def evaluate_pass(
+    uow_factory: Callable[[], AbstractContextManager[AlarmsUnitOfWork]],
+    *,
+    rules: Sequence[Rule],
+    routes: Sequence[Route],
+    now: datetime,
+    holder: str,
+    limit: int = 5000,
+) -> EvaluationReport:
+    """One pass of the ingest process's evaluator, in two transactions: the first reads the marks
+    and the data and decides (no write: on SQLite the ingest writer is never held up while the rules
+    run), the second claims the lease, writes the alarms and their notices, and drops the marks it
+    evaluated unless a site was marked again meanwhile (a mark's version). A process whose lease
+    claim fails (another took it) writes nothing: its plan is discarded, the marks stay."""
+    with uow_factory() as uow:
+        if not uow.alarms.lease_free(LEASE_NAME, holder=holder, now=now):
+            return EvaluationReport(ran=False)
+        marks = uow.alarms.peek_dirty(limit=limit)
+        since: dict[int, datetime] = {site_id: moment for site_id, moment, _ in marks}
+        for site_id, last in _clock_sites(uow, rules, now=now).items():
+            since.setdefault(site_id, last)
+        report = EvaluationReport(marks=len(marks))
+        plan = plan_sites(uow, rules=rules, since=since, now=now, report=report)
+    with uow_factory() as uow:
+        if not uow.alarms.claim_lease(LEASE_NAME, holder=holder, now=now, until=now + LEASE):
+            return EvaluationReport(ran=False)
+        plan.apply(uow.alarms, report)
+        uow.alarms.drop_marks([(site_id, version) for site_id, _, version in marks])
+        announce(uow, report, rules=rules, routes=routes, now=now)
+    return report
 
 
 def mark_dirty(uow: AlarmsUnitOfWork, *, marks: Iterable[tuple[int, datetime]]) -> None:

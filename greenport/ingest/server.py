@@ -688,15 +688,18 @@ class IngestServer:
             await asyncio.sleep(self.config.purge_interval)
 
     def _evaluate_alarms_once(self) -> EvaluationReport:
-        """One pass: evaluate, and enqueue the notices of what fired or resolved, in one
-        transaction (an alarm and its notices commit together); then one delivery pass."""
+        """One pass: evaluate (reading without the write lock), then write the alarms and the
+        notices of what fired or resolved in one transaction (an alarm and its notices commit
+        together); then one delivery pass."""
         now = utcnow()
         routes = (self.config.notifications or shipped_routes()).routes
-        with UnitOfWork(self.db) as uow:
-            report = alarms_service.evaluate_pending(
-                uow, rules=self._alarm_rules, now=now, holder=self._alarm_holder
-            )
-            alarms_service.announce(uow, report, rules=self._alarm_rules, routes=routes, now=now)
+        report = alarms_service.evaluate_pass(
+            lambda: UnitOfWork(self.db),
+            rules=self._alarm_rules,
+            routes=routes,
+            now=now,
+            holder=self._alarm_holder,
+        )
         self.metrics.alarm_passes += int(report.ran)
         self.metrics.alarms_opened += report.opened
         if self.config.senders and report.ran:

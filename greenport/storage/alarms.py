@@ -92,6 +92,8 @@ class AlarmDirtyRow(Base):
 
     site_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     since: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: bumped by every mark: an evaluator that read version v deletes the row only if it is still v
+    version: Mapped[int] = mapped_column(Integer, default=1)
 
 
 class AlarmLeaseRow(Base):

@@ -129,14 +129,17 @@ class AlarmsRepository:
         if self.dialect == "postgresql":
             sites, moments = zip(*rows, strict=True)
             conn.exec_driver_sql(
-                "INSERT INTO alarm_dirty (site_id, since) SELECT * FROM unnest(%s::int[], %s::timestamptz[]) "
-                "ON CONFLICT (site_id) DO UPDATE SET since = LEAST(alarm_dirty.since, excluded.since)",
+                "INSERT INTO alarm_dirty (site_id, since, version) "
+                "SELECT s, t, 1 FROM unnest(%s::int[], %s::timestamptz[]) AS m(s, t) "
+                "ON CONFLICT (site_id) DO UPDATE SET since = LEAST(alarm_dirty.since, excluded.since), "
+                "version = alarm_dirty.version + 1",
                 (list(sites), list(moments)),
             )
         else:  # the stored text instants compare as the instants they are
             conn.exec_driver_sql(
-                "INSERT INTO alarm_dirty (site_id, since) VALUES (?, ?) "
-                "ON CONFLICT (site_id) DO UPDATE SET since = MIN(alarm_dirty.since, excluded.since)",
+                "INSERT INTO alarm_dirty (site_id, since, version) VALUES (?, ?, 1) "
+                "ON CONFLICT (site_id) DO UPDATE SET since = MIN(alarm_dirty.since, excluded.since), "
+                "version = alarm_dirty.version + 1",
                 rows,
             )
 
@@ -147,6 +150,27 @@ class AlarmsRepository:
         if rows:
             self.session.execute(delete(d).where(d.site_id.in_([site_id for site_id, _ in rows])))
         return [(int(site_id), since) for site_id, since in rows]
+
+    def peek_dirty(self, *, limit: int = 5000) -> list[tuple[int, datetime, int]]:
+        """Up to ``limit`` marks (site, earliest changed data time, version), oldest first, left in
+        place (:meth:`drop_marks` removes them once their evaluation is stored)."""
+        d = AlarmDirtyRow
+        rows = self.session.execute(
+            select(d.site_id, d.since, d.version).order_by(d.since).limit(limit)
+        ).all()
+        return [(int(site_id), since, int(version)) for site_id, since, version in rows]
+
+    def drop_marks(self, marks: Sequence[tuple[int, int]]) -> None:
+        """Delete the marks (site, version) still at the version read: a site marked again since
+        keeps its mark for the next pass."""
+        d = AlarmDirtyRow
+        for site_id, version in marks:
+            self.session.execute(delete(d).where(d.site_id == site_id, d.version == version))
+
+    def lease_free(self, name: str, *, holder: str, now: datetime) -> bool:
+        """Nobody else holds the lease ``name`` at ``now`` (a read: the claim comes with the writes)."""
+        row = self.session.get(AlarmLeaseRow, name)
+        return row is None or row.holder == holder or row.expires_at < now
 
     def count_dirty(self) -> int:
         return int(self.session.scalar(select(func.count()).select_from(AlarmDirtyRow)) or 0)

@@ -376,3 +376,31 @@ def test_a_recomputed_hour_over_the_limit_raises_the_mean_exceedance_of_law(
     mean = by_rule["outlet-hourly-exceedance"]
     assert (mean.parameter, mean.peak, mean.limit) == ("flue_nox", 60.0, 50.0)
     assert mean.fired_at == T0 and mean.state is AlarmState.FIRING
+
+
+def test_a_pass_reads_then_writes_and_a_site_marked_meanwhile_keeps_its_mark(
+    db: Database, outlets: Outlets
+) -> None:
+    store(db, realtime(outlets.gas, T0, so2(40, 41)))
+    opened = 0
+
+    def factory() -> UnitOfWork:
+        nonlocal opened
+        opened += 1
+        if opened == 2:  # between the pass's read and its write, ingest stores the third value
+            store(db, realtime(outlets.gas, T0 + timedelta(minutes=2), so2(42)))
+        return UnitOfWork(db)
+
+    now = T0 + timedelta(minutes=3)
+    first = service.evaluate_pass(factory, rules=RULES, routes=(), now=now, holder="p")
+    assert first.ran and alarms(db, "pending") and not alarms(db, "firing")  # decided on two values
+    with UnitOfWork(db) as uow:
+        assert uow.alarms.count_dirty() == 1  # marked again meanwhile: not dropped
+    second = service.evaluate_pass(lambda: UnitOfWork(db), rules=RULES, routes=(), now=now, holder="p")
+    assert second.ran
+    [alarm] = alarms(db, "firing")
+    assert alarm.fired_at == T0 + timedelta(minutes=2)
+    with UnitOfWork(db) as uow:
+        assert uow.alarms.count_dirty() == 0
+    # another process holding the lease: the pass reads nothing and writes nothing
+    assert not service.evaluate_pass(lambda: UnitOfWork(db), rules=RULES, routes=(), now=now, holder="q").ran

@@ -82,6 +82,7 @@ def upgrade() -> None:
         "alarm_dirty",
         sa.Column("site_id", sa.Integer(), nullable=False),
         sa.Column("since", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("site_id", name=op.f("pk_alarm_dirty")),
     )
     op.create_table(
