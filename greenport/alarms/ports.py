@@ -82,7 +82,7 @@ class MonitoringReads(Protocol):
         end: datetime,
         site_ids: Iterable[int],
         periods: Iterable[PeriodKind] | None = None,
-    ) -> list[tuple[datetime, int, str, datetime, dict[str, list[Any]]]]: ...
+    ) -> list[tuple[datetime, int, str, datetime, str]]: ...
 
     def aggregates(
         self,

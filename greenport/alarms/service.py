@@ -18,7 +18,7 @@ from the data, and a stored alarm that the data no longer support is marked inva
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 
 from greenport.accounts.model import Principal, Role, RowScope
 from greenport.alarms.conditions import (
@@ -69,6 +70,9 @@ MAX_SILENCE = timedelta(days=7)
 #: The longest interval between real-time values the look-back allows for (HJ 212-2017 §6.3:
 #: the real-time upload interval is set per device; 10 min covers the usual 30 s to 10 min).
 REALTIME_INTERVAL = timedelta(minutes=10)
+#: Real-time readings before where a fold starts that are parsed for context (per site): a jump
+#: and a flat line compare a value with the one before (two: a site may have two loggers).
+CONTEXT_READINGS = 2
 #: How long an evaluator's lease lasts without renewal.
 LEASE = timedelta(seconds=30)
 LEASE_NAME = "evaluator"
@@ -172,8 +176,14 @@ def load_site_data(
     parks: Mapping[int, str],
     windows: Mapping[int, Mapping[str, datetime]],
     now: datetime,
+    horizons: Mapping[int, Mapping[str, datetime]] | None = None,
 ) -> dict[int, SiteData]:
-    """Each site's series over its windows (``{site: {"raw"|"hour"|"day"|"clock": start}}``)."""
+    """Each site's series over its windows (``{site: {"raw"|"hour"|"day"|"clock": start}}``).
+
+    Real-time readings before a site's raw ``horizons`` are context only (a jump or a flat line
+    compares a value with the one before): of those, only the last :data:`CONTEXT_READINGS` are
+    parsed, so a pass that re-reads a window to see what came before costs little more than the
+    new readings."""
     if not windows:
         return {}
     end = now + timedelta(hours=2)
@@ -182,22 +192,33 @@ def load_site_data(
     clock_start = min(w["clock"] for w in windows.values())
     raw: dict[int, dict[str, list[tuple[int, float, float, str]]]] = defaultdict(lambda: defaultdict(list))
     received: dict[int, list[int]] = defaultdict(list)
-    for data_time, site_id, period, reception, entries in uow.monitoring.reading_entries(
-        start=min(raw_start, clock_start), end=end, site_ids=site_ids
-    ):
-        if data_time >= windows[site_id]["clock"]:
-            received[site_id].append(to_micros(reception))
-        if period != PeriodKind.RAW.value or data_time < windows[site_id]["raw"]:
-            continue
+    context: dict[int, deque[tuple[datetime, str]]] = defaultdict(lambda: deque(maxlen=CONTEXT_READINGS))
+
+    def judged(site_id: int, data_time: datetime, text: str) -> None:
         t = to_micros(data_time)
         by_parameter = raw[site_id]
-        for parameter, entry in entries.items():
+        for parameter, entry in orjson.loads(text).items():
             value = entry[0]
             if value is None:
                 continue
             by_parameter[parameter].append(
                 (t, float(value), _num(entry[2]) if len(entry) > 2 else math.nan, entry[1] or "N")
             )
+
+    for data_time, site_id, period, reception, text in uow.monitoring.reading_entries(
+        start=min(raw_start, clock_start), end=end, site_ids=site_ids
+    ):
+        if data_time >= windows[site_id]["clock"]:
+            received[site_id].append(to_micros(reception))
+        if period != PeriodKind.RAW.value or data_time < windows[site_id]["raw"]:
+            continue
+        if horizons is not None and data_time < horizons[site_id]["raw"]:
+            context[site_id].append((data_time, text))
+            continue
+        judged(site_id, data_time, text)
+    for site_id, rows in context.items():
+        for data_time, text in rows:
+            judged(site_id, data_time, text)
     means: dict[tuple[int, str], dict[str, list[tuple[int, float, float, str]]]] = defaultdict(
         lambda: defaultdict(list)
     )
@@ -669,7 +690,7 @@ def plan_sites(
         rules, since, stored, backs, {alarm_id: cp[0] for alarm_id, cp in checkpoints.items()}
     )
     parks = uow.alarms.site_park_codes(site_ids)
-    data = load_site_data(uow, sites=sites, parks=parks, windows=windows, now=now)
+    data = load_site_data(uow, sites=sites, parks=parks, windows=windows, now=now, horizons=horizons)
     if CITY_SUBJECT in since:
         data[CITY_SUBJECT] = load_city_data(
             uow, stations=stations, start=windows[CITY_SUBJECT]["day"], now=now

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,10 +17,12 @@ from greenport.accounts import service as accounts_service
 from greenport.accounts.model import COMMAND_LINE
 from greenport.alarms import service
 from greenport.alarms.model import Alarm
+from greenport.bootstrap import notification_config, notification_senders
 from greenport.cli.context import console, container, fail, print_json
 from greenport.config import get_settings
 from greenport.kernel.errors import DomainError, InvalidInput
 from greenport.kernel.time import format_local, local_to_utc, utcnow
+from greenport.notifications import service as notifications
 
 alarms_app = typer.Typer(
     help="Alarms raised by the rules (docs/alarms.md): list, show, acknowledge, silence, rules.",
@@ -258,6 +264,47 @@ def evaluate(
             f"{report.sites} sites evaluated: {report.opened} alarms opened, {report.changed} changed, "
             f"{report.invalidated} invalidated"
         )
+
+
+@alarms_app.command("watch")
+def watch(
+    interval: float = typer.Option(
+        None, "--interval", min=0.05, help="Seconds between passes (default: GREENPORT_ALARM_INTERVAL)."
+    ),
+    passes: int = typer.Option(0, "--passes", min=0, help="Stop after this many passes (0 = until SIGTERM)."),
+    database: str = _DB,
+) -> None:
+    """Run the alarm evaluator: every INTERVAL seconds evaluate what changed and what the clock
+    makes silent, announce what fired or resolved and deliver the due notifications. `greenport
+    ingest` starts one; several may run (one at a time evaluates: a lease in the database)."""
+    settings = get_settings()
+    every = settings.alarm_interval if interval is None else interval
+    try:
+        rules_in_force = service.rules(_rules_path(None))
+        routes = notification_config(settings)
+    except DomainError as exc:
+        fail(exc)
+    senders = notification_senders(settings, routes, os.environ)
+    app = container(database)
+    holder = f"{socket.gethostname()}:{os.getpid()}:watch"[:80]
+    stop = False
+
+    def _stop(*_: Any) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    done = 0
+    while not stop and (passes == 0 or done < passes):
+        now = utcnow()
+        report = service.evaluate_pass(
+            app.uow, rules=rules_in_force, routes=routes.routes, now=now, holder=holder
+        )
+        if report.ran and senders:
+            notifications.deliver_due(app.uow, now=now, senders=senders, policy=routes.retry)
+        done += 1
+        if not stop and (passes == 0 or done < passes):
+            time.sleep(every)
 
 
 def register(app: typer.Typer) -> None:

@@ -64,8 +64,14 @@ def ingest(
     aggregate_interval: float = typer.Option(60.0, help="Recompute dirty aggregates every N s (0 = never)."),
     alarm_interval: float = typer.Option(
         None,
-        help="Evaluate the alarm rules every N s (default: GREENPORT_ALARM_INTERVAL; 0 = never in this "
-        "process). Several processes may: one at a time evaluates (a lease in the database).",
+        help="Evaluate the alarm rules every N s (default: GREENPORT_ALARM_INTERVAL; 0 = never). "
+        "Several processes may: one at a time evaluates (a lease in the database).",
+    ),
+    alarm_process: bool = typer.Option(
+        True,
+        "--alarm-process/--no-alarm-process",
+        help="Evaluate the alarm rules in a process of their own (greenport alarms watch), so that "
+        "they never take the ingest processes' CPU; --no-alarm-process evaluates in this process.",
     ),
     resend_gap: float = typer.Option(
         3600.0, help="Ask a device back after this silence for its missed hours [s]."
@@ -99,6 +105,7 @@ def ingest(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     app = container(database)
+    evaluate_every = settings.alarm_interval if alarm_interval is None else alarm_interval
     try:
         alarm_rules = alarms_service.rules(settings.alarm_rules)
         notifications = notification_config(settings)
@@ -119,7 +126,7 @@ def ingest(
         frame_timeout=frame_timeout,
         commit_interval=commit_interval,
         aggregate_interval=aggregate_interval,
-        alarm_interval=settings.alarm_interval if alarm_interval is None else alarm_interval,
+        alarm_interval=0.0 if alarm_process else evaluate_every,
         alarm_rules=alarm_rules,
         notifications=notifications,
         senders=notification_senders(settings, notifications, os.environ),
@@ -145,6 +152,9 @@ def ingest(
                 "--reuse-port",
                 "--aggregate-interval",
                 "0",
+                "--alarm-interval",
+                "0",
+                "--no-alarm-process",
                 "--max-connections",
                 str(max_connections),
                 "--max-connections-per-device",
@@ -168,6 +178,13 @@ def ingest(
                 argv += ["--log-level", log_level]
             argv += ["--loop", loop]
             children.append(subprocess.Popen(argv, stdout=subprocess.PIPE))
+        if alarm_process and evaluate_every > 0:  # the rules' own process (no port, no reply)
+            watch = [sys.executable, "-m", "greenport", "alarms", "watch", "--interval", str(evaluate_every)]
+            if database:
+                watch += ["--database", database]
+            evaluator = subprocess.Popen(watch, stdout=subprocess.DEVNULL)
+        else:
+            evaluator = None
         for child in children:  # "listening" means every process accepts: else the first takes all
             assert child.stdout is not None
             line = await asyncio.get_running_loop().run_in_executor(None, child.stdout.readline)
@@ -194,9 +211,10 @@ def ingest(
             pass
         finally:
             await server.close()
-            for child in children:
+            stopping = [*children, *([evaluator] if evaluator is not None else [])]
+            for child in stopping:
                 child.terminate()
-            for child in children:
+            for child in stopping:
                 child.wait(30)
 
     with contextlib.suppress(KeyboardInterrupt):

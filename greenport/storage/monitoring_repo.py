@@ -536,10 +536,10 @@ class MonitoringRepository:
         end: datetime,
         site_ids: Iterable[int],
         periods: Iterable[PeriodKind] | None = None,
-    ) -> list[tuple[datetime, int, str, datetime, dict[str, list[Any]]]]:
-        """(data time, site, period, reception, {parameter: entry}) of the readings of ``site_ids``
-        with data times in [start, end), in time order: the compact read of the alarm rules
-        (entries as :data:`MEASUREMENT_FIELDS`, not one object per value)."""
+    ) -> list[tuple[datetime, int, str, datetime, str]]:
+        """(data time, site, period, reception, measurements JSON text) of the readings of
+        ``site_ids`` with data times in [start, end), in time order: the compact read of the alarm
+        rules, which parse only the readings they judge (entries as :data:`MEASUREMENT_FIELDS`)."""
         o = ObservationRow
         query = select(o.data_time, o.site_id, o.period, o.received_at, o.measurements).where(
             o.data_time >= start, o.data_time < end, o.site_id.in_(list(site_ids))
@@ -547,7 +547,7 @@ class MonitoringRepository:
         if periods is not None:
             query = query.where(o.period.in_([p.value for p in periods]))
         return [
-            (t, int(site), str(period), received, unpack_measurements(text))
+            (t, int(site), str(period), received, text)
             for t, site, period, received, text in self.session.execute(query.order_by(o.data_time))
         ]
 
