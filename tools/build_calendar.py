@@ -26,11 +26,23 @@ OUT_DIR = Path(__file__).resolve().parent.parent / "greenport" / "workdays" / "d
 
 #: year -> (notice number, date issued, where the number was checked)
 NOTICES: dict[int, tuple[str, str, str]] = {
-    2022: ("国办发明电〔2021〕11号", "2021-10-25", "beijing.gov.cn/zhengce/zhengcefagui/202110/t20211026_2520500.html"),
+    2022: (
+        "国办发明电〔2021〕11号",
+        "2021-10-25",
+        "beijing.gov.cn/zhengce/zhengcefagui/202110/t20211026_2520500.html",
+    ),
     2023: ("国办发明电〔2022〕16号", "2022-12-08", "zh.wikisource.org, 国务院公报 2023年第1号"),
     2024: ("国办发明电〔2023〕7号", "2023-10-25", "zh.wikisource.org, 国务院公报 2023年第31号"),
-    2025: ("国办发明电〔2024〕12号", "2024-11-12", "text of the notice as reprinted (gmw.cn 2024-11-12 for the dates)"),
-    2026: ("UNVERIFIED number (brief: 国办发明电〔2025〕7号)", "2025-11-04", "dates checked against gmw.cn 2025-11-04"),
+    2025: (
+        "国办发明电〔2024〕12号",
+        "2024-11-12",
+        "text of the notice as reprinted (gmw.cn 2024-11-12 for the dates)",
+    ),
+    2026: (
+        "UNVERIFIED number (brief: 国办发明电〔2025〕7号)",
+        "2025-11-04",
+        "dates checked against gmw.cn 2025-11-04",
+    ),
 }
 
 
@@ -44,7 +56,9 @@ def rows_for(year: int) -> list[tuple[date, str, str, str]]:
     zh = holidays.China(years=years, language="zh_CN")
     en = holidays.China(years=years, language="en_US")
     rows = [(day, "holiday", zh[day], en[day]) for day in zh if day.year == year]
-    rows += [(day, "workday", "调休上班", "Make-up working day") for day in zh.weekend_workdays if day.year == year]
+    rows += [
+        (day, "workday", "调休上班", "Make-up working day") for day in zh.weekend_workdays if day.year == year
+    ]
     return sorted(rows)
 
 
