@@ -10,6 +10,7 @@ import typer
 from greenport import __version__
 from greenport.cli import (
     alarms,
+    calendar,
     db,
     demo,
     evaluate,
@@ -64,6 +65,7 @@ COMMAND_MODULES = (
     users,
     notifications,
     alarms,
+    calendar,
 )
 
 

@@ -25,6 +25,7 @@ from greenport.storage.evaluation_repo import EvaluationRepository
 from greenport.storage.monitoring_repo import MonitoringRepository
 from greenport.storage.notifications_repo import NotificationsRepository
 from greenport.storage.registry_repo import RegistryRepository
+from greenport.storage.workdays_repo import WorkdaysRepository
 
 #: attribute name -> repository class taking a Session. One line per feature; imported statically
 #: so that import-linter sees every arrow.
@@ -35,6 +36,7 @@ REPOSITORIES: dict[str, type[Any]] = {
     "accounts": AccountsRepository,
     "alarms": AlarmsRepository,
     "notifications": NotificationsRepository,
+    "workdays": WorkdaysRepository,
 }
 
 
