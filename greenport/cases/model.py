@@ -26,6 +26,7 @@ from typing import Any
 
 from greenport.accounts.model import Role
 from greenport.kernel.errors import InvalidInput
+from greenport.notifications.model import Severity
 
 
 class CaseState(enum.StrEnum):
@@ -217,7 +218,7 @@ class Category:
     name_zh: str
     name_en: str
     department: str
-    default_severity: str
+    default_severity: Severity
     service_code: str
     service_group: str
     keywords: tuple[str, ...]
