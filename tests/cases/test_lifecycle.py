@@ -291,7 +291,7 @@ def test_unknown_names_are_reported_by_line_and_column(tmp_path: Path) -> None:
 
 def test_a_state_action_pair_defined_twice_is_refused(tmp_path: Path) -> None:
     text = GOOD.read_text(encoding="utf-8") + "new,dispatch,closed,dispatcher,,again\n"
-    with pytest.raises(InvalidRows, match=r"new \\+ dispatch is already defined on line"):
+    with pytest.raises(InvalidRows, match=r"new \+ dispatch is already defined on line"):
         load_transitions(table_file(tmp_path, text))
 
 
