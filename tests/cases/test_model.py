@@ -9,7 +9,15 @@ import pytest
 
 from greenport.accounts.model import Role
 from greenport.cases.categories import CATEGORIES, CATEGORIES_FILE, load_categories
-from greenport.cases.model import CASE_ROLES_OF_ACCOUNT, Attachment, CaseRole, Evidence, Location
+from greenport.cases.model import (
+    CASE_ROLES_OF_ACCOUNT,
+    Attachment,
+    CaseAction,
+    CaseRole,
+    CaseState,
+    Evidence,
+    Location,
+)
 from greenport.kernel.errors import InvalidInput, InvalidRows
 from greenport.notifications.model import Severity
 
@@ -80,3 +88,9 @@ def test_a_bad_category_row_is_reported_by_line_and_column(tmp_path: Path) -> No
         (line, "default_severity"),
         (line, "service_code"),
     }
+
+
+def test_the_docs_name_every_state_action_and_role() -> None:
+    page = (Path(__file__).parents[2] / "docs" / "cases.md").read_text(encoding="utf-8")
+    for name in [*CaseState, *CaseAction, *CaseRole]:
+        assert f" {name} " in page or f" {name}," in page or f"{name} |" in page, name
