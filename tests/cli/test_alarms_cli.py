@@ -92,3 +92,15 @@ def test_rules_are_listed_and_a_bad_file_is_refused_naming_file_rule_and_field(t
         and "rule 2 (bad-hold)" in refused.output
         and "'hold'" in refused.output
     )
+
+
+def test_the_evaluator_process_evaluates_what_ingest_marked(db: Database) -> None:
+    outlets = make_outlets(db)
+    start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=10)
+    store(db, realtime(outlets.gas, start, [{"flue_so2": 50.0 + i, "flue_o2": 6.0} for i in range(5)]))
+    watched = runner.invoke(
+        app, ["alarms", "watch", "--passes", "1", "--interval", "0.05", "--database", _url(db)]
+    )
+    assert watched.exit_code == 0, watched.output
+    listed = runner.invoke(app, ["alarms", "list", "--status", "firing", "--database", _url(db), "--json"])
+    assert [a["rule_id"] for a in json.loads(listed.output)["items"]] == ["outlet-realtime-exceedance"]
