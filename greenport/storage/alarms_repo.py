@@ -147,8 +147,8 @@ class AlarmsRepository:
         """Remove and return up to ``limit`` marks (site, earliest changed data time), oldest first."""
         d = AlarmDirtyRow
         rows = self.session.execute(select(d.site_id, d.since).order_by(d.since).limit(limit)).all()
-        if rows:
-            self.session.execute(delete(d).where(d.site_id.in_([site_id for site_id, _ in rows])))
+        for site_id in sorted(int(site_id) for site_id, _ in rows):  # site order, as the writer locks
+            self.session.execute(delete(d).where(d.site_id == site_id))
         return [(int(site_id), since) for site_id, since in rows]
 
     def peek_dirty(self, *, limit: int = 5000) -> list[tuple[int, datetime, int]]:
@@ -164,7 +164,9 @@ class AlarmsRepository:
         """Delete the marks (site, version) still at the version read: a site marked again since
         keeps its mark for the next pass."""
         d = AlarmDirtyRow
-        for site_id, version in marks:
+        # in site order, the order the ingest writer's upsert locks them in (else the two
+        # transactions can each wait for a row the other holds: a deadlock on PostgreSQL)
+        for site_id, version in sorted(marks):
             self.session.execute(delete(d).where(d.site_id == site_id, d.version == version))
 
     def lease_free(self, name: str, *, holder: str, now: datetime) -> bool:
