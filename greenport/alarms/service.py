@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import orjson
 
+from greenport.accounts import service as accounts_service
 from greenport.accounts.model import Principal, Role, RowScope
 from greenport.alarms.conditions import (
     DAILY_KINDS,
@@ -1055,28 +1056,71 @@ def _event(
     }
 
 
-def acknowledge(
-    uow: AlarmsUnitOfWork, principal: Principal, alarm_id: int, *, note: str | None, now: datetime
+def _record(
+    uow: AlarmsUnitOfWork,
+    principal: Principal,
+    alarm_id: int,
+    *,
+    values: dict[str, Any],
+    kind: EventKind,
+    note: str | None,
+    detail: dict[str, Any],
+    now: datetime,
+    ip: str | None,
 ) -> Alarm:
-    """An officer takes note of the alarm (who, when, note); it stays open until the data clear it."""
+    """What a person did to an alarm: its fields, its event (who, when, note) and the audit entry
+    (who, from which address), in the caller's transaction; the alarm as it is now."""
+    uow.alarms.update_alarm(alarm_id, values)
+    uow.alarms.append_events([_event(alarm_id, kind, now=now, actor=principal.username, note=note)])
+    accounts_service.record_audit(
+        uow, principal=principal, action=_AUDIT_ACTION[kind], entity="alarm", entity_id=str(alarm_id),
+        detail=detail, ip=ip,
+    )  # fmt: skip
+    return alarm(uow, principal, alarm_id)
+
+
+#: The audit log's name of each person's action on an alarm.
+_AUDIT_ACTION = {
+    EventKind.ACKNOWLEDGED: "acknowledge",
+    EventKind.SILENCED: "silence",
+    EventKind.UNSILENCED: "unsilence",
+    EventKind.EXPLAINED: "explain",
+}
+
+
+def acknowledge(
+    uow: AlarmsUnitOfWork,
+    principal: Principal,
+    alarm_id: int,
+    *,
+    note: str | None,
+    now: datetime,
+    ip: str | None = None,
+) -> Alarm:
+    """An officer takes note of the alarm (who, when, note; audited); it stays open until the data
+    clear it."""
     if principal.role not in HANDLERS:
         raise PermissionDenied("only officers acknowledge alarms", field="alarm_id")
     alarm(uow, principal, alarm_id)
     text = _text(note, "note", required=False)
-    uow.alarms.update_alarm(
-        alarm_id, {"acknowledged_by": principal.username, "acknowledged_at": now, "ack_note": text}
-    )
-    uow.alarms.append_events(
-        [_event(alarm_id, EventKind.ACKNOWLEDGED, now=now, actor=principal.username, note=text)]
-    )
-    return alarm(uow, principal, alarm_id)
+    return _record(
+        uow, principal, alarm_id, kind=EventKind.ACKNOWLEDGED, note=text, detail={"note": text}, now=now, ip=ip,
+        values={"acknowledged_by": principal.username, "acknowledged_at": now, "ack_note": text},
+    )  # fmt: skip
 
 
 def silence(
-    uow: AlarmsUnitOfWork, principal: Principal, alarm_id: int, *, until: datetime, reason: str, now: datetime
+    uow: AlarmsUnitOfWork,
+    principal: Principal,
+    alarm_id: int,
+    *,
+    until: datetime,
+    reason: str,
+    now: datetime,
+    ip: str | None = None,
 ) -> Alarm:
-    """Stop notifications of the alarm until ``until`` (at most :data:`MAX_SILENCE` ahead); the
-    alarm itself goes on being evaluated and shown."""
+    """Stop notifications of the alarm until ``until`` (at most :data:`MAX_SILENCE` ahead; audited);
+    the alarm itself goes on being evaluated and shown."""
     if principal.role not in HANDLERS:
         raise PermissionDenied("only officers silence alarms", field="alarm_id")
     alarm(uow, principal, alarm_id)
@@ -1087,50 +1131,45 @@ def silence(
         raise InvalidInput("must be in the future", field="until")
     if until - now > MAX_SILENCE:
         raise InvalidInput(f"at most {MAX_SILENCE.days} days ahead", field="until")
-    uow.alarms.update_alarm(
-        alarm_id, {"silenced_until": until, "silenced_by": principal.username, "silence_reason": text}
-    )
-    uow.alarms.append_events(
-        [
-            _event(
-                alarm_id,
-                EventKind.SILENCED,
-                now=now,
-                actor=principal.username,
-                note=f"until {until.isoformat()}: {text}",
-            )
-        ]
-    )
-    return alarm(uow, principal, alarm_id)
+    return _record(
+        uow, principal, alarm_id, kind=EventKind.SILENCED, note=f"until {until.isoformat()}: {text}",
+        detail={"until": until.isoformat(), "reason": text}, now=now, ip=ip,
+        values={"silenced_until": until, "silenced_by": principal.username, "silence_reason": text},
+    )  # fmt: skip
 
 
-def unsilence(uow: AlarmsUnitOfWork, principal: Principal, alarm_id: int, *, now: datetime) -> Alarm:
-    """Lift a silence before it runs out (who, when): notifications of the alarm resume."""
+def unsilence(
+    uow: AlarmsUnitOfWork, principal: Principal, alarm_id: int, *, now: datetime, ip: str | None = None
+) -> Alarm:
+    """Lift a silence before it runs out (who, when; audited): notifications of the alarm resume."""
     if principal.role not in HANDLERS:
         raise PermissionDenied("only officers lift a silence", field="alarm_id")
-    found = alarm(uow, principal, alarm_id)
-    if not found.silenced(now):
+    if not alarm(uow, principal, alarm_id).silenced(now):
         raise InvalidInput("the alarm is not silenced", field="alarm_id")
-    uow.alarms.update_alarm(alarm_id, {"silenced_until": now})
-    uow.alarms.append_events(
-        [_event(alarm_id, EventKind.UNSILENCED, now=now, actor=principal.username, note=None)]
-    )
-    return alarm(uow, principal, alarm_id)
+    return _record(
+        uow, principal, alarm_id, kind=EventKind.UNSILENCED, note=None, detail={}, now=now, ip=ip,
+        values={"silenced_until": now},
+    )  # fmt: skip
 
 
-def explain(uow: AlarmsUnitOfWork, principal: Principal, alarm_id: int, *, text: str, now: datetime) -> Alarm:
-    """The enterprise's explanation (情况说明) of an alarm at one of its own sites."""
+def explain(
+    uow: AlarmsUnitOfWork,
+    principal: Principal,
+    alarm_id: int,
+    *,
+    text: str,
+    now: datetime,
+    ip: str | None = None,
+) -> Alarm:
+    """The enterprise's explanation (情况说明) of an alarm at one of its own sites (audited)."""
     if principal.role is not Role.ENTERPRISE and principal.role not in HANDLERS:
         raise PermissionDenied("only the enterprise or an officer adds an explanation", field="alarm_id")
     alarm(uow, principal, alarm_id)
     body = _text(text, "text", required=True)
-    uow.alarms.update_alarm(
-        alarm_id, {"explanation": body, "explained_by": principal.username, "explained_at": now}
-    )
-    uow.alarms.append_events(
-        [_event(alarm_id, EventKind.EXPLAINED, now=now, actor=principal.username, note=body)]
-    )
-    return alarm(uow, principal, alarm_id)
+    return _record(
+        uow, principal, alarm_id, kind=EventKind.EXPLAINED, note=body, detail={"text": body}, now=now, ip=ip,
+        values={"explanation": body, "explained_by": principal.username, "explained_at": now},
+    )  # fmt: skip
 
 
 def rules(path: str | Path | None = None) -> tuple[Rule, ...]:

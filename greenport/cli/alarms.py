@@ -13,7 +13,6 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from greenport.accounts import service as accounts_service
 from greenport.accounts.model import COMMAND_LINE
 from greenport.alarms import service
 from greenport.alarms.model import Alarm
@@ -119,12 +118,6 @@ def show(
     console.print(table)
 
 
-def _audit(uow: Any, action: str, alarm_id: int, detail: dict[str, Any]) -> None:
-    accounts_service.record_audit(
-        uow, principal=COMMAND_LINE, action=action, entity="alarm", entity_id=str(alarm_id), detail=detail
-    )
-
-
 @alarms_app.command("ack")
 def ack(
     alarm_id: int = typer.Argument(..., help="Alarm id."),
@@ -136,7 +129,6 @@ def ack(
     try:
         with container(database).uow() as uow:
             alarm = service.acknowledge(uow, COMMAND_LINE, alarm_id, note=note, now=utcnow())
-            _audit(uow, "acknowledge", alarm_id, {"note": note})
     except DomainError as exc:
         fail(exc, as_json=as_json)
     if as_json:
@@ -168,7 +160,6 @@ def silence(
                 raise InvalidInput(f"{until!r} is not a time (YYYY-MM-DDTHH:MM)", field="until") from None
         with container(database).uow() as uow:
             alarm = service.silence(uow, COMMAND_LINE, alarm_id, until=end, reason=reason, now=now)
-            _audit(uow, "silence", alarm_id, {"until": end.isoformat(), "reason": reason})
     except DomainError as exc:
         fail(exc, as_json=as_json)
     if as_json:
@@ -187,7 +178,6 @@ def unsilence(
     try:
         with container(database).uow() as uow:
             alarm = service.unsilence(uow, COMMAND_LINE, alarm_id, now=utcnow())
-            _audit(uow, "unsilence", alarm_id, {})
     except DomainError as exc:
         fail(exc, as_json=as_json)
     if as_json:

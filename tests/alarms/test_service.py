@@ -138,14 +138,29 @@ def test_people_acknowledge_silence_and_explain_within_their_scope(db: Database,
     evaluate(db, T0 + timedelta(minutes=3))
     [alarm] = alarms(db, "open")
     now = T0 + timedelta(minutes=10)
+    from greenport.accounts import service as accounts
+
+    with UnitOfWork(db) as uow:  # the actors are users (their actions are audited under their id)
+        ids = {
+            name: accounts.create_user(uow, username=name, password="x" * 12, role=role, **where).id
+            for name, role, where in (
+                ("town", Role.TOWN_OFFICER, {"division_code": TOWN}),
+                ("other", Role.TOWN_OFFICER, {"division_code": "320582101000"}),
+                ("firm", Role.ENTERPRISE, {"enterprise_id": outlets.enterprise_id}),
+            )
+        }
     town = Principal(
-        user_id=2, username="town", display_name="镇", role=Role.TOWN_OFFICER, division_code=TOWN
+        user_id=ids["town"], username="town", display_name="镇", role=Role.TOWN_OFFICER, division_code=TOWN
     )
     other = Principal(
-        user_id=3, username="other", display_name="镇2", role=Role.TOWN_OFFICER, division_code="320582101000"
+        user_id=ids["other"],
+        username="other",
+        display_name="镇2",
+        role=Role.TOWN_OFFICER,
+        division_code="320582101000",
     )
     firm = Principal(
-        user_id=4,
+        user_id=ids["firm"],
         username="firm",
         display_name="企业",
         role=Role.ENTERPRISE,
@@ -237,7 +252,7 @@ def test_what_fires_is_announced_once_to_the_town_and_a_silenced_alarm_is_not(
     # silenced: its resolution is not announced
     [alarm] = alarms(db)
     with UnitOfWork(db) as uow:
-        service.silence(uow, ADMIN, alarm.id, until=now + timedelta(hours=2), reason="检修", now=now)
+        service.silence(uow, jingang, alarm.id, until=now + timedelta(hours=2), reason="检修", now=now)
     store(db, realtime(outlets.gas, T0 + timedelta(minutes=3), so2(20, 20)))
     later = T0 + timedelta(minutes=6)
     with UnitOfWork(db) as uow:

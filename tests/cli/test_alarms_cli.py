@@ -9,8 +9,10 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from greenport.accounts.service import audit_entries
 from greenport.cli.main import app
 from greenport.storage.db import Database
+from greenport.storage.uow import UnitOfWork
 from tests.alarms.conftest import make_outlets, realtime, store
 
 runner = CliRunner()
@@ -49,6 +51,9 @@ def test_an_operator_evaluates_lists_shows_and_acknowledges(db: Database) -> Non
     assert body["alarm"]["acknowledged_by"] == "cli" and body["alarm"]["ack_note"] == "已通知企业"
     assert [e["to_state"] for e in body["events"] if e["kind"] == "state"] == ["pending", "firing"]
     assert body["events"][-1]["kind"] == "acknowledged"
+    with UnitOfWork(db) as uow:  # the command line's action is audited like the web's
+        [entry] = [e for e in audit_entries(uow) if e["entity"] == "alarm"]
+    assert (entry["action"], entry["entity_id"]) == ("acknowledge", str(realtime_alarm["id"]))
 
     too_long = runner.invoke(
         app,

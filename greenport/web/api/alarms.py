@@ -19,7 +19,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from greenport.accounts import service as accounts_service
 from greenport.accounts.model import SIGNED_IN, Principal, Role
 from greenport.alarms import service as alarms
 from greenport.alarms.model import Alarm, Rule, Severity
@@ -149,19 +148,9 @@ def alarm_series(
     }
 
 
-def _audit(
-    uow: Any, request: Request, user: Principal, action: str, alarm_id: int, detail: dict[str, Any]
-) -> None:
-    accounts_service.record_audit(
-        uow,
-        principal=user,
-        action=action,
-        entity="alarm",
-        entity_id=str(alarm_id),
-        detail=detail,
-        ip=client_ip(request),
-    )
-    request.app.state.hot.invalidate()  # the map's markers and panels redraw at the next check
+def alarm_changed(request: Request) -> None:
+    """A person acted on an alarm: the map's markers and panels redraw at the next check."""
+    request.app.state.hot.invalidate()
 
 
 @router.get("/alarms", summary="Alarms in the caller's scope, newest first, with their rule's names")
@@ -255,8 +244,8 @@ def acknowledge_alarm(
     settings: SettingsDep,
     user: Annotated[Principal, allow(HANDLERS)],
 ) -> dict[str, Any]:
-    done = alarms.acknowledge(uow, user, alarm_id, note=body.note, now=utcnow())
-    _audit(uow, request, user, "acknowledge", alarm_id, {"note": done.ack_note})
+    done = alarms.acknowledge(uow, user, alarm_id, note=body.note, now=utcnow(), ip=client_ip(request))
+    alarm_changed(request)
     return alarm_row(done, rule_map(settings))
 
 
@@ -271,15 +260,10 @@ def silence_alarm(
     settings: SettingsDep,
     user: Annotated[Principal, allow(HANDLERS)],
 ) -> dict[str, Any]:
-    done = alarms.silence(uow, user, alarm_id, until=body.until, reason=body.reason, now=utcnow())
-    _audit(
-        uow,
-        request,
-        user,
-        "silence",
-        alarm_id,
-        {"until": body.until.isoformat(), "reason": done.silence_reason},
+    done = alarms.silence(
+        uow, user, alarm_id, until=body.until, reason=body.reason, now=utcnow(), ip=client_ip(request)
     )
+    alarm_changed(request)
     return alarm_row(done, rule_map(settings))
 
 
@@ -295,8 +279,8 @@ def explain_alarm(
     settings: SettingsDep,
     user: Annotated[Principal, allow(EXPLAINERS)],
 ) -> dict[str, Any]:
-    done = alarms.explain(uow, user, alarm_id, text=body.text, now=utcnow())
-    _audit(uow, request, user, "explain", alarm_id, {"text": done.explanation})
+    done = alarms.explain(uow, user, alarm_id, text=body.text, now=utcnow(), ip=client_ip(request))
+    alarm_changed(request)
     return alarm_row(done, rule_map(settings))
 
 

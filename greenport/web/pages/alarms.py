@@ -12,7 +12,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from greenport.accounts import service as accounts_service
 from greenport.accounts.model import Principal, Role
 from greenport.alarms import service as alarms
 from greenport.alarms.model import OPEN_STATES, Severity
@@ -23,6 +22,7 @@ from greenport.web import charts, i18n
 from greenport.web.api.alarms import (
     EXPLAINERS,
     HANDLERS,
+    alarm_changed,
     alarm_row,
     alarm_series,
     rule_map,
@@ -183,21 +183,6 @@ def _back(alarm_id: int, back: str) -> str:
     return back if back.startswith("/alarms?") or back == "/alarms" else f"/alarms/{alarm_id}"
 
 
-def _audit(
-    uow: Any, request: Request, user: Principal, action: str, alarm_id: int, detail: dict[str, Any]
-) -> None:
-    accounts_service.record_audit(
-        uow,
-        principal=user,
-        action=action,
-        entity="alarm",
-        entity_id=str(alarm_id),
-        detail=detail,
-        ip=client_ip(request),
-    )
-    request.app.state.hot.invalidate()
-
-
 @router.post("/alarms/{alarm_id}/ack")
 def acknowledge_form(
     alarm_id: RowId,
@@ -207,8 +192,8 @@ def acknowledge_form(
     note: Annotated[str, Form(max_length=2000)] = "",
     back: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    done = alarms.acknowledge(uow, user, alarm_id, note=note, now=utcnow())
-    _audit(uow, request, user, "acknowledge", alarm_id, {"note": done.ack_note})
+    alarms.acknowledge(uow, user, alarm_id, note=note, now=utcnow(), ip=client_ip(request))
+    alarm_changed(request)
     return RedirectResponse(_back(alarm_id, back), status_code=303)
 
 
@@ -228,8 +213,8 @@ def silence_form(
         raise InvalidInput("must be a date and time such as 2026-06-01T18:00", field="until") from None
     if end.tzinfo is None:  # the form's datetime-local is Beijing time
         end = end.replace(tzinfo=CHINA_TZ)
-    done = alarms.silence(uow, user, alarm_id, until=end, reason=reason, now=utcnow())
-    _audit(uow, request, user, "silence", alarm_id, {"until": end.isoformat(), "reason": done.silence_reason})
+    alarms.silence(uow, user, alarm_id, until=end, reason=reason, now=utcnow(), ip=client_ip(request))
+    alarm_changed(request)
     return RedirectResponse(_back(alarm_id, back), status_code=303)
 
 
@@ -241,8 +226,8 @@ def explanation_form(
     user: Annotated[Principal, allow(EXPLAINERS)],
     text: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    done = alarms.explain(uow, user, alarm_id, text=text, now=utcnow())
-    _audit(uow, request, user, "explain", alarm_id, {"text": done.explanation})
+    alarms.explain(uow, user, alarm_id, text=text, now=utcnow(), ip=client_ip(request))
+    alarm_changed(request)
     return RedirectResponse(f"/alarms/{alarm_id}", status_code=303)
 
 
