@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from greenport.cases.deadlines import deadline_classes
 from greenport.cases.model import Category
 from greenport.kernel.errors import InvalidInput, InvalidRows, RowError, echo
 from greenport.notifications.model import Severity
@@ -20,6 +21,7 @@ COLUMNS = (
     "name_en",
     "department",
     "default_severity",
+    "deadline_class",
     "service_code",
     "service_group",
     "keywords",
@@ -47,6 +49,15 @@ def load_categories(path: Path = CATEGORIES_FILE) -> dict[str, Category]:
             bad.append(
                 RowError(line, "default_severity", f"one of {', '.join(Severity)}", cells["default_severity"])
             )
+        if cells["deadline_class"] and cells["deadline_class"] not in deadline_classes():
+            bad.append(
+                RowError(
+                    line,
+                    "deadline_class",
+                    f"one of {', '.join(sorted(deadline_classes()))} (deadlines.csv)",
+                    echo(cells["deadline_class"]),
+                )
+            )
         if cells["code"] in lines_of:
             bad.append(
                 RowError(line, "code", f"already used on line {lines_of[cells['code']]}", echo(cells["code"]))
@@ -67,6 +78,7 @@ def load_categories(path: Path = CATEGORIES_FILE) -> dict[str, Category]:
             name_en=cells["name_en"],
             department=cells["department"],
             default_severity=Severity(cells["default_severity"]),
+            deadline_class=cells["deadline_class"],
             service_code=cells["service_code"],
             service_group=cells["service_group"],
             keywords=tuple(k.strip() for k in cells["keywords"].split("|") if k.strip()),

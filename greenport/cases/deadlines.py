@@ -83,6 +83,12 @@ def deadline_rules() -> tuple[DeadlineRule, ...]:
     )
 
 
+def deadline_classes() -> frozenset[str]:
+    """The categories of ``deadlines.csv`` other than ``*`` (what a case category's
+    ``deadline_class`` may name)."""
+    return frozenset(rule.category for rule in deadline_rules() if rule.category != ANY)
+
+
 def rule_for(category: str, severity: str) -> DeadlineRule:
     """The rule of a case: (category, severity), else (*, severity), else (category, *).
 

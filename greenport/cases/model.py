@@ -219,6 +219,7 @@ class Category:
     name_en: str
     department: str
     default_severity: Severity
+    deadline_class: str
     service_code: str
     service_group: str
     keywords: tuple[str, ...]
@@ -269,7 +270,16 @@ class CaseEvent:
 @dataclass(frozen=True, slots=True)
 class Case:
     """A case as stored: ``state`` and ``version`` (the number of events so far; each action
-    raises it by one, so a stale page is refused, see :func:`greenport.cases.lifecycle.act`)."""
+    raises it by one, so a stale page is refused, see :func:`greenport.cases.lifecycle.act`).
+
+    Where: ``location`` (WGS 84), ``division_code`` (the village or town it was routed by),
+    ``grid_cell_code`` (the cell that owns it), ``town_code``; who: ``department`` (by category),
+    ``assignee`` (the user name of the grid officer it is dispatched to); when (aware UTC):
+    ``opened_at`` (受理, the deadline's clock starts), ``due_at``, ``submitted_at`` (the
+    handler's last reply), ``closed_at``. ``escalation_level``: 0 none, 1 the town, 2 the city.
+    ``tracking_number``: what the reporter of a citizen case follows and rates it by (never
+    shown to anyone else). ``reporter_contact`` is personal data: shown only to the officers of
+    the case, never in public views."""
 
     id: int
     source: CaseSource
@@ -284,7 +294,67 @@ class Case:
     alarm_id: int | None = None
     tracking_number: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    severity: Severity = Severity.MINOR
+    title: str = ""
+    department: str = ""
+    grid_cell_code: str | None = None
+    town_code: str | None = None
+    site_id: int | None = None
+    address: str = ""
+    due_at: datetime | None = None
+    submitted_at: datetime | None = None
+    closed_at: datetime | None = None
+    updated_at: datetime | None = None
+    escalation_level: int = 0
+    steps_done: tuple[str, ...] = ()
+    paused_since: datetime | None = None
+    rating: int | None = None
+    reporter_contact: str | None = None
 
     @property
     def is_open(self) -> bool:
         return self.state not in FINAL_STATES
+
+    def overdue(self, now: datetime) -> bool:
+        """Open and past its deadline at ``now``."""
+        return self.is_open and self.due_at is not None and now > self.due_at
+
+    def closed_on_time(self) -> bool | None:
+        """Whether the handler's reply that led to closure came by the deadline (None while open
+        or without a deadline): the on-time closure rate counts this (12345 按时办结)."""
+        if self.is_open or self.due_at is None or self.submitted_at is None:
+            return None
+        return self.submitted_at <= self.due_at
+
+
+@dataclass(frozen=True, slots=True)
+class CaseScope:
+    """Which cases a caller may see (the repository applies it in SQL).
+
+    ``everything``: the city; otherwise the union of: cases in ``town_codes``, cases in the cells
+    of grid officer ``officer_user_id`` (or assigned to ``assignee``), cases of ``department``.
+    An empty scope sees nothing."""
+
+    everything: bool = False
+    town_codes: frozenset[str] = frozenset()
+    officer_user_id: int | None = None
+    assignee: str | None = None
+    department: str | None = None
+
+
+ALL_CASES = CaseScope(everything=True)
+NO_CASES = CaseScope()
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmCaseRule:
+    """One row of ``data/alarm_cases.csv``: an alarm of ``rule`` / ``kind`` at a site of
+    ``site_kind`` (``*``: any) with at least ``min_severity`` opens a case of ``category``."""
+
+    rule: str
+    kind: str
+    site_kind: str
+    min_severity: Severity
+    category: str
+    source: str
+    row: int = 0

@@ -94,12 +94,14 @@ def test_an_illegal_transition_reads_as_a_sentence() -> None:
     )
 
 
-def test_closing_needs_a_note_a_photo_and_a_location() -> None:
+def test_the_reply_that_leads_to_closure_needs_a_note_a_photo_and_a_location() -> None:
     with pytest.raises(MissingEvidence) as refused:
-        apply(CaseState.VERIFIED, CaseAction.CLOSE, role=CaseRole.VERIFIER, evidence=Evidence(note="done"))
+        apply(CaseState.IN_PROGRESS, CaseAction.SUBMIT, role=CaseRole.HANDLER, evidence=Evidence(note="done"))
     assert refused.value.message == (
-        "closing needs a note, at least one photo and a location; missing: at least one photo and a location"
+        "submitting needs a note, at least one photo and a location; missing: at least one photo and a location"
     )
+    with pytest.raises(MissingEvidence, match=r"closing needs a note; missing: a note$"):
+        apply(CaseState.VERIFIED, CaseAction.CLOSE, role=CaseRole.VERIFIER, evidence=Evidence())
 
 
 def test_submitting_with_a_pdf_only_is_missing_a_photo() -> None:
@@ -276,7 +278,7 @@ def test_the_shipped_table_loads_and_every_row_names_its_source() -> None:
 
 def test_unknown_names_are_reported_by_line_and_column(tmp_path: Path) -> None:
     text = GOOD.read_text(encoding="utf-8").replace(
-        "new,dispatch,dispatched,dispatcher,,", "new,dispach,dispatched,dispatcher|mayor,photograph,"
+        "new,dispatch,dispatched,dispatcher|system,,", "new,dispach,dispatched,dispatcher|mayor,photograph,"
     )
     with pytest.raises(InvalidRows) as error:
         load_transitions(table_file(tmp_path, text))
@@ -320,4 +322,13 @@ def test_wrong_columns_are_refused(tmp_path: Path) -> None:
 def test_requirements_are_the_ones_the_issue_names() -> None:
     submit = TRANSITIONS[(CaseState.IN_PROGRESS, CaseAction.SUBMIT)]
     close = TRANSITIONS[(CaseState.VERIFIED, CaseAction.CLOSE)]
-    assert submit.requires == close.requires == (Requirement.NOTE, Requirement.PHOTO, Requirement.LOCATION)
+    assert submit.requires == (Requirement.NOTE, Requirement.PHOTO, Requirement.LOCATION)
+    # closure's photos and location are the submission's: the only way to closed is through submit
+    assert close.requires == (Requirement.NOTE,)
+    into_verified = {
+        t.from_state for t in TRANSITIONS.values() if t.to_state is CaseState.VERIFIED and t.from_state is not t.to_state
+    }
+    into_submitted = {
+        t.action for t in TRANSITIONS.values() if t.to_state is CaseState.SUBMITTED and t.from_state is not t.to_state
+    }
+    assert into_verified == {CaseState.SUBMITTED} and into_submitted == {CaseAction.SUBMIT}

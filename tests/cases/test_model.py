@@ -66,7 +66,11 @@ def test_the_shipped_categories_cover_the_issue_and_name_departments_and_sources
         "monitoring_device_anomaly",
     ):
         assert code in CATEGORIES
-    assert CATEGORIES["black_odorous_water"].department == "水务局"
+    assert CATEGORIES["black_odorous_water"].department == "市水务局"
+    # a category's department is a unit of the department 100-point assessment its statistics feed
+    from greenport.demo.assessments import DEPARTMENTS
+
+    assert {c.department for c in CATEGORIES.values()} <= set(DEPARTMENTS)
     assert CATEGORIES["hazardous_waste"].default_severity is Severity.CRITICAL
     assert len({c.service_code for c in CATEGORIES.values()}) == len(CATEGORIES)
     assert all(c.source and c.keywords and c.name_zh and c.name_en for c in CATEGORIES.values())
@@ -75,8 +79,8 @@ def test_the_shipped_categories_cover_the_issue_and_name_departments_and_sources
 def test_a_bad_category_row_is_reported_by_line_and_column(tmp_path: Path) -> None:
     text = CATEGORIES_FILE.read_text(encoding="utf-8")
     text = text.replace(
-        "odour,异味扰民,Odour nuisance,生态环境局,minor,env-odour,",
-        "odour,异味扰民,,生态环境局,urgent,env-air,",
+        "odour,异味扰民,Odour nuisance,市生态环境局,minor,complaint,env-odour,",
+        "odour,异味扰民,,市生态环境局,urgent,grievance,env-air,",
     )
     path = tmp_path / "categories.csv"
     path.write_text(text, encoding="utf-8")
@@ -86,6 +90,7 @@ def test_a_bad_category_row_is_reported_by_line_and_column(tmp_path: Path) -> No
     assert {(e.row, e.column) for e in error.value.errors} == {
         (line, "name_en"),
         (line, "default_severity"),
+        (line, "deadline_class"),
         (line, "service_code"),
     }
 
