@@ -29,6 +29,7 @@ class User:
     park_code: str | None = None
     active: bool = True
     email: str | None = None  # where e-mail notifications go
+    department: str | None = None  # a department user's municipal department (its cases)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +95,7 @@ class Principal:
     park_id: int | None = None
     park_town_code: str | None = None
     via: str = "anonymous"  # session | token | anonymous | command_line
+    department: str | None = None  # a department user's municipal department
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property

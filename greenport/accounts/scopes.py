@@ -72,6 +72,9 @@ def parse_user(
     division = fields.text("division_code", required=False, max_length=12)
     enterprise_id = fields.integer("enterprise_id", required=False, minimum=1)
     park = fields.text("park_code", required=False, max_length=40)
+    department = fields.text("department", required=False, max_length=100)
+    if department is not None and role is not None and role is not Role.DEPARTMENT:
+        fields.add("department", f"must be empty for a {role.value} user", department)
     if role is not None:
         allowed = ROLE_DIVISION_LEVELS[role]
         if division is None and role in ROLES_NEEDING_DIVISION:
@@ -115,5 +118,6 @@ def parse_user(
         enterprise_id=enterprise_id,
         park_code=park,
         active=bool(active),
+        department=department,
     )
     return user, []

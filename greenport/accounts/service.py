@@ -52,6 +52,7 @@ def create_user(
     division_code: str | None = None,
     enterprise_id: int | None = None,
     park_code: str | None = None,
+    department: str | None = None,
     salt: bytes | None = None,
     registered_at: datetime | None = None,
 ) -> User:
@@ -69,6 +70,7 @@ def create_user(
             "division_code": division_code,
             "enterprise_id": enterprise_id,
             "park_code": park_code,
+            "department": department,
         },
         uow.registry,
         username_taken=taken,
@@ -195,6 +197,7 @@ def _principal(uow: AccountsUnitOfWork, user: User, *, via: str) -> Principal:
         park_id=park[0] if park is not None else None,
         park_town_code=park[1] if park is not None else None,
         via=via,
+        department=user.department,
     )
 
 

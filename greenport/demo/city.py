@@ -747,6 +747,7 @@ def _users(uow: UnitOfWork, ctx: DemoContext, city_plan: dict[str, Any], firms: 
             display_name=spec["display_name"],
             division_code=division,
             enterprise_id=enterprise_id,
+            department=spec.get("department"),
             salt=demo_salt("user", username),
             registered_at=DEMO_EPOCH,
         )

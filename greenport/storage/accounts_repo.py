@@ -38,6 +38,7 @@ def _user(row: UserRow, park_code: str | None) -> User:
         park_code=park_code,
         active=row.active,
         email=row.email,
+        department=row.department,
     )
 
 
@@ -64,6 +65,7 @@ class AccountsRepository:
             park_id=park[0] if park is not None else None,
             active=user.active,
             email=user.email,
+            department=user.department,
         )
         self.session.add(row)
         self.session.flush()

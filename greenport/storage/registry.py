@@ -187,3 +187,6 @@ class UserRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # where e-mail notifications go (migration web_0003_user_email); optional
     email: Mapped[str | None] = mapped_column(String(320))
+    # the municipal department a department user belongs to (migration web_0004_user_department):
+    # its cases are theirs to see (greenport.cases.service.case_scope)
+    department: Mapped[str | None] = mapped_column(String(100))

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from greenport.storage.accounts_repo import AccountsRepository
 from greenport.storage.alarms_repo import AlarmsRepository
+from greenport.storage.cases_repo import CasesRepository
 from greenport.storage.db import Database
 from greenport.storage.evaluation_repo import EvaluationRepository
 from greenport.storage.monitoring_repo import MonitoringRepository
@@ -37,6 +38,7 @@ REPOSITORIES: dict[str, type[Any]] = {
     "alarms": AlarmsRepository,
     "notifications": NotificationsRepository,
     "workdays": WorkdaysRepository,
+    "cases": CasesRepository,
 }
 
 

@@ -16,4 +16,5 @@ class WorkdaysRepository(Protocol):
 
 
 class WorkdaysUnitOfWork(Protocol):
-    workdays: WorkdaysRepository
+    @property
+    def workdays(self) -> WorkdaysRepository: ...

@@ -326,9 +326,13 @@ def test_requirements_are_the_ones_the_issue_names() -> None:
     # closure's photos and location are the submission's: the only way to closed is through submit
     assert close.requires == (Requirement.NOTE,)
     into_verified = {
-        t.from_state for t in TRANSITIONS.values() if t.to_state is CaseState.VERIFIED and t.from_state is not t.to_state
+        t.from_state
+        for t in TRANSITIONS.values()
+        if t.to_state is CaseState.VERIFIED and t.from_state is not t.to_state
     }
     into_submitted = {
-        t.action for t in TRANSITIONS.values() if t.to_state is CaseState.SUBMITTED and t.from_state is not t.to_state
+        t.action
+        for t in TRANSITIONS.values()
+        if t.to_state is CaseState.SUBMITTED and t.from_state is not t.to_state
     }
     assert into_verified == {CaseState.SUBMITTED} and into_submitted == {CaseAction.SUBMIT}
