@@ -836,7 +836,7 @@ def tick(uow: CasesUnitOfWork, *, now: datetime, calendar: WorkCalendar | None =
                     STEP_ACTIONS[step],
                     role=CaseRole.SYSTEM,
                     actor=SYSTEM_ACTOR,
-                    at=max(at, current.updated_at or at),
+                    at=now,
                     expected_version=current.version,
                     evidence=Evidence(note=STEP_NOTES[step]),
                     changes=changes,
