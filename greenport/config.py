@@ -127,6 +127,13 @@ class Settings(BaseSettings):
     alarm_interval: float = Field(
         2.0, ge=0, le=60, description="Seconds between passes of the alarm evaluator in ingest; 0 = none."
     )
+    case_timer_seconds: float = Field(
+        60.0,
+        gt=0,
+        le=3600,
+        description="Seconds between passes of the case deadline timer (reminders, 催办, escalation) in "
+        "the alarm evaluator's process.",
+    )
     notification_routes: Path | None = Field(
         None,
         description="YAML file of notification routes and retry policy (docs/notifications.md); "

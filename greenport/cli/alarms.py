@@ -11,13 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from greenport.accounts.model import COMMAND_LINE
 from greenport.alarms import service
 from greenport.alarms.model import Alarm
 from greenport.bootstrap import notification_config, notification_senders
-from greenport.cli.context import console, container, fail, print_json
+from greenport.cases.timer import CaseTimer
+from greenport.cli.context import console, container, err_console, fail, print_json
 from greenport.config import get_settings
 from greenport.kernel.errors import DomainError, InvalidInput
 from greenport.kernel.time import format_local, local_to_utc, utcnow
@@ -265,8 +267,9 @@ def watch(
     database: str = _DB,
 ) -> None:
     """Run the alarm evaluator: every INTERVAL seconds evaluate what changed and what the clock
-    makes silent, announce what fired or resolved and deliver the due notifications. `greenport
-    ingest` starts one; several may run (one at a time evaluates: a lease in the database)."""
+    makes silent, announce what fired or resolved, open the cases of the alarms that fired, run the
+    case deadline timer every GREENPORT_CASE_TIMER_SECONDS and deliver the due notifications.
+    `greenport ingest` starts one; several may run (one at a time evaluates: a lease in the database)."""
     settings = get_settings()
     every = settings.alarm_interval if interval is None else interval
     try:
@@ -277,6 +280,7 @@ def watch(
     senders = notification_senders(settings, routes, os.environ)
     app = container(database)
     holder = f"{socket.gethostname()}:{os.getpid()}:watch"[:80]
+    case_timer = CaseTimer(every=timedelta(seconds=settings.case_timer_seconds))
     stop = False
 
     def _stop(*_: Any) -> None:
@@ -290,6 +294,11 @@ def watch(
         report = service.evaluate_pass(
             app.uow, rules=rules_in_force, routes=routes.routes, now=now, holder=holder
         )
+        if report.ran:
+            try:
+                case_timer.after_pass(app.uow, now=now)
+            except DomainError as exc:  # e.g. no calendar for a deadline's year: said, and retried
+                err_console.print(f"[red]case timer:[/red] {escape(str(exc))}", highlight=False)
         if report.ran and senders:
             notifications.deliver_due(app.uow, now=now, senders=senders, policy=routes.retry)
         done += 1

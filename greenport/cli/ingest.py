@@ -127,6 +127,7 @@ def ingest(
         commit_interval=commit_interval,
         aggregate_interval=aggregate_interval,
         alarm_interval=0.0 if alarm_process else evaluate_every,
+        case_timer_seconds=settings.case_timer_seconds,
         alarm_rules=alarm_rules,
         notifications=notifications,
         senders=notification_senders(settings, notifications, os.environ),

@@ -11,6 +11,7 @@ from greenport import __version__
 from greenport.cli import (
     alarms,
     calendar,
+    cases,
     db,
     demo,
     evaluate,
@@ -65,6 +66,7 @@ COMMAND_MODULES = (
     users,
     notifications,
     alarms,
+    cases,
     calendar,
 )
 

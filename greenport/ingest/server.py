@@ -31,6 +31,7 @@ from greenport.accounts.passwords import verify_password
 from greenport.alarms import service as alarms_service
 from greenport.alarms.model import Rule
 from greenport.alarms.service import EvaluationReport
+from greenport.cases.timer import CaseTimer
 from greenport.ingest.limits import TokenBuckets
 from greenport.ingest.metrics import Metrics, serve_metrics
 from greenport.ingest.pipeline import ACCEPTED_WITHOUT_VALUES, UPLOAD_PERIODS, reading_row
@@ -105,6 +106,8 @@ class IngestConfig:
     auth_refresh: float = 30.0  # [s] between checks of the logged-in devices against the registry
     aggregate_interval: float = 60.0  # [s]; 0 = no aggregation in this process
     alarm_interval: float = 2.0  # [s] between passes of the alarm evaluator; 0 = none in this process
+    #: [s] between passes of the case deadline timer, run by the alarm evaluator after a pass
+    case_timer_seconds: float = 60.0
     #: the alarm rules (None: ``GREENPORT_ALARM_RULES`` or the shipped ones, read at start)
     alarm_rules: tuple[Rule, ...] | None = None
     #: who hears of an alarm (None: the shipped routes); senders of e-mail and webhooks (None: the
@@ -162,6 +165,7 @@ class IngestServer:
         config: IngestConfig | None = None,
         *,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.db = db
         self.config = config or IngestConfig()
@@ -174,6 +178,9 @@ class IngestServer:
         self._purger: asyncio.Task[None] | None = None
         self._alarmer: asyncio.Task[None] | None = None
         self._alarm_rules: tuple[Rule, ...] = ()
+        #: the alarm evaluator's and the case timer's "now" [UTC] (tests inject one to move time)
+        self._wall_clock = wall_clock
+        self._case_timer = CaseTimer(every=timedelta(seconds=self.config.case_timer_seconds))
         #: names this process in the alarm evaluator's lease (one evaluator at a time)
         self._alarm_holder = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"[:80]
         self.ids = FrameIds()
@@ -691,7 +698,7 @@ class IngestServer:
         """One pass: evaluate (reading without the write lock), then write the alarms and the
         notices of what fired or resolved in one transaction (an alarm and its notices commit
         together); then one delivery pass."""
-        now = utcnow()
+        now = self._wall_clock()
         routes = (self.config.notifications or shipped_routes()).routes
         report = alarms_service.evaluate_pass(
             lambda: UnitOfWork(self.db),
@@ -702,12 +709,27 @@ class IngestServer:
         )
         self.metrics.alarm_passes += int(report.ran)
         self.metrics.alarms_opened += report.opened
+        if report.ran:
+            self._cases_once(now)
         if self.config.senders and report.ran:
             policy = (self.config.notifications or shipped_routes()).retry
             notifications_service.deliver_due(
                 lambda: UnitOfWork(self.db), now=now, senders=self.config.senders, policy=policy
             )
         return report
+
+    def _cases_once(self, now: datetime) -> None:
+        """After a pass this process evaluated: open the cases of the alarms that fired, and step
+        the deadlines when the case timer is due (docs/cases.md "Timer"); a failure is logged and
+        leaves the alarms written (the next pass retries: both are idempotent)."""
+        try:
+            done = self._case_timer.after_pass(lambda: UnitOfWork(self.db), now=now)
+        except Exception:
+            self.metrics.error("cases")
+            log.exception("the case timer failed (will retry)")
+            return
+        if done.opened or done.steps:
+            log.info("cases: opened %s, deadline steps %s", done.opened, done.steps)
 
     async def _alarm_loop(self) -> None:
         loop = asyncio.get_running_loop()
