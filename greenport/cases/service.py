@@ -60,6 +60,7 @@ from greenport.notifications import service as notifications_service
 from greenport.notifications.model import Notice, Severity
 from greenport.notifications.routes import shipped_routes
 from greenport.workdays.calendar import WorkCalendar
+from greenport.workdays.model import NoCalendar
 from greenport.workdays.service import calendar as calendar_in_force
 
 #: Cases the deadline timer watches: the handler (or the dispatcher) owes work. A submitted or
@@ -112,7 +113,7 @@ CITIZEN_ACTOR = "citizen"
 class RateLimited(RuleViolation):
     """Too many reports from one client in the window (429)."""
 
-    status = 429
+    status_hint = 429
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,10 +128,14 @@ class CaseView:
 
 @dataclass(slots=True)
 class TickReport:
-    """What one pass of the timer did: (case id, step) taken."""
+    """What one pass of the timer did: (case id, step) taken; (case id, deadline) of cases opened
+    without a deadline that now have one; (case id, message) of cases it could not time because a
+    year has no working-day calendar (they wait for `greenport calendar add`, the others go on)."""
 
     steps: list[tuple[int, str]] = field(default_factory=list)
     conflicts: int = 0
+    dated: list[tuple[int, datetime]] = field(default_factory=list)
+    blocked: list[tuple[int, str]] = field(default_factory=list)
 
 
 # --- who may see and do what -----------------------------------------------------------------------
@@ -316,7 +321,13 @@ def open_case(
     division, cell, town = _route(uow, location=location, division_code=division_code, town_code=town_code)
     files = _checked_files(attachments)
     cal = _calendar(uow, calendar)
-    due_at = _deadline(category, level, now, cal)
+    try:
+        due_at: datetime | None = _deadline(category, level, now, cal)
+        undated = ""
+    except NoCalendar as exc:
+        # the case is opened all the same (nothing reported is lost); the timer dates it once the
+        # year's calendar is added (tick)
+        due_at, undated = None, f"; 办理时限待定 (no deadline yet: {exc.message})"
     case_id = uow.cases.add_case(
         {
             "source": source.value,
@@ -352,7 +363,7 @@ def open_case(
     cell_code, officer = pick_officer(cell, uow.cases.grid_cells(), _open_counts(uow))
     if officer is None:
         return case
-    note = f"按网格自动派遣 (routed to grid cell {cell_code})"
+    note = f"按网格自动派遣 (routed to grid cell {cell_code}){undated}"
     if actor != SYSTEM_ACTOR:
         note += f"; {actor} 上报"
     evidence = Evidence(note=note, attachments=tuple(a for a, _ in files))
@@ -599,7 +610,10 @@ def _changes(
         CaseAction.REFUSE_EXTENSION,
         CaseAction.SUBMIT,
     ):
-        base = shift_for_pause(case.due_at, case.paused_since, now, cal) if case.due_at else None
+        try:
+            base = shift_for_pause(case.due_at, case.paused_since, now, cal) if case.due_at else None
+        except NoCalendar:  # the clock cannot be counted: keep the deadline, the pause ends
+            base = case.due_at
         changes.update(paused_since=None, due_at=base)
         case = replace(case, due_at=base, paused_since=None)
     if action is CaseAction.DISPATCH:
@@ -634,7 +648,10 @@ def _changes(
         if rule.pause_on_extension:
             changes.update(paused_since=now)
     elif action is CaseAction.GRANT_EXTENSION:
-        granted = ensure_utc(due_at) if due_at is not None else _extended(case, cal)
+        try:
+            granted = ensure_utc(due_at) if due_at is not None else _extended(case, cal)
+        except NoCalendar as exc:
+            raise InvalidInput(f"{exc.message}; or give the new deadline (due_at)", field="due_at") from None
         if case.due_at is not None and granted <= case.due_at:
             raise InvalidInput("an extension moves the deadline later", field="due_at")
         changes.update(due_at=granted, steps_done=())
@@ -643,8 +660,12 @@ def _changes(
     elif action is CaseAction.CLOSE:
         changes.update(closed_at=now)
     elif action is CaseAction.REOPEN:
+        try:
+            reopened_due: datetime | None = _deadline(case.category, case.severity, now, cal)
+        except NoCalendar:  # dated by the timer once the year's calendar is added
+            reopened_due = None
         changes.update(
-            due_at=_deadline(case.category, case.severity, now, cal),
+            due_at=reopened_due,
             submitted_at=None,
             closed_at=None,
             steps_done=(),
@@ -815,14 +836,27 @@ def tick(uow: CasesUnitOfWork, *, now: datetime, calendar: WorkCalendar | None =
     now = ensure_utc(now)
     cal = _calendar(uow, calendar)
     report = TickReport()
-    for case in uow.cases.timed_cases([s.value for s in TIMED_STATES]):
+    timed = [s.value for s in TIMED_STATES]
+    for undated in uow.cases.undated_cases(timed):
+        try:
+            due_at = _deadline(undated.category, undated.severity, undated.opened_at, cal)
+        except NoCalendar as exc:
+            report.blocked.append((undated.id, exc.message))
+            continue
+        uow.cases.set_deadline(undated.id, due_at)
+        report.dated.append((undated.id, due_at))
+    for case in uow.cases.timed_cases(timed):
         if case.due_at is None or case.paused_since is not None:
             continue
         rule = _rule(case.category, case.severity)
-        due = [(at, step) for at, step in escalation_steps(case.due_at, cal, rule) if at <= now]
+        try:
+            due = [(at, step) for at, step in escalation_steps(case.due_at, cal, rule) if at <= now]
+        except NoCalendar as exc:  # this case waits for the calendar; the others go on
+            report.blocked.append((case.id, exc.message))
+            continue
         done = list(case.steps_done)
         current = case
-        for at, step in due:
+        for _at, step in due:
             if step.value in done:
                 continue
             done.append(step.value)

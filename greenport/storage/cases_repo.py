@@ -263,6 +263,21 @@ class CasesRepository:
         query = select(c).where(c.state.in_(list(states)), c.due_at.is_not(None)).order_by(c.due_at, c.id)
         return [_case(row) for row in self.session.scalars(query.limit(limit))]
 
+    def undated_cases(self, states: Sequence[str], *, limit: int = 5000) -> list[Case]:
+        """Open cases in ``states`` opened without a deadline (no calendar for its year then)."""
+        c = CaseRow
+        query = select(c).where(c.state.in_(list(states)), c.due_at.is_(None)).order_by(c.id)
+        return [_case(row) for row in self.session.scalars(query.limit(limit))]
+
+    def set_deadline(self, case_id: int, due_at: datetime) -> None:
+        """Date a case opened without a deadline (derived data, not an action: no event, no version)."""
+        self.session.execute(
+            update(CaseRow)
+            .where(CaseRow.id == case_id, CaseRow.due_at.is_(None))
+            .values(due_at=due_at)
+            .execution_options(synchronize_session=False)
+        )
+
     def reopened_case_ids(self, case_ids: Sequence[int]) -> set[int]:
         e = CaseEventRow
         found: set[int] = set()
