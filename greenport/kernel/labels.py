@@ -57,6 +57,9 @@ KIND_OF: dict[str, str] = {
     "RuleKind": "alarm_kind",
     "EventKind": "alarm_event",
     "above_scale": "above_scale",
+    "CaseState": "case_state",
+    "CaseAction": "case_action",
+    "CaseSource": "case_source",
 }
 
 #: Chemical symbols shown after a parameter's name (HJ 633-2012 Table 1 writes them so).

@@ -25,6 +25,7 @@ from greenport.accounts import service as accounts_service
 from greenport.accounts.model import ANONYMOUS, CITY, Principal
 from greenport.bootstrap import Container, build
 from greenport.config import Settings
+from greenport.kernel.time import utcnow
 from greenport.reports.dashboard import data_generation
 from greenport.reports.render import FONTS_DIR
 from greenport.web import auth, deps, errors
@@ -231,6 +232,8 @@ def create_app(
         description="Monitoring, evaluation and reports of a city's green transformation.",
     )
     app.state.container = container
+    # the time the case routes act at (greenport.web.api.cases.request_now); tests set their own
+    app.state.clock = utcnow
     app.state.templates = templates()
     app.state.principal_cache = TtlCache(PRINCIPAL_TTL)
     app.state.stats_cache = TtlCache(STATS_TTL)

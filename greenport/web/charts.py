@@ -420,3 +420,29 @@ def correlation_heatmap(
         },
         "series": [{"type": "heatmap", "data": cells, "label": {"show": True}}],
     }
+
+
+def case_map(lon: float, lat: float, *, name: str) -> dict[str, Any]:
+    """A case's point over the town boundaries (registered as :data:`MAP_NAME`), centred on it
+    [degrees, WGS 84]."""
+    return {
+        "tooltip": {"trigger": "item"},
+        "geo": {
+            "map": MAP_NAME,
+            "roam": True,
+            "center": [lon, lat],
+            "zoom": 4,
+            "itemStyle": {"areaColor": "#eef5ee", "borderColor": "#7a9"},
+            "label": {"show": True, "fontSize": 11, "color": "#33503a"},
+        },
+        "series": [
+            {
+                "name": name,
+                "type": "effectScatter",
+                "coordinateSystem": "geo",
+                "symbolSize": 12,
+                "itemStyle": {"color": "#d9534f"},
+                "data": [{"name": name, "value": [lon, lat]}],
+            }
+        ],
+    }

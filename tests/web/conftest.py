@@ -131,6 +131,7 @@ def _seed(container, city: City) -> None:  # type: ignore[no-untyped-def]
             "town_officer": dict(division_code=TOWN_A),
             "grid_officer": dict(division_code=VILLAGE_A),
             "enterprise": dict(enterprise_id=firms["e1"]),
+            "department": dict(department="市生态环境局"),
         }
         # every role, and a park management committee: a department user tied to the park (sees
         # the park only); each gets a bearer token named after its user
@@ -250,6 +251,35 @@ def _seed_alarms(container, city: City) -> None:  # type: ignore[no-untyped-def]
             city.ids[name + key] = alarm.id
 
 
+#: The photo attached to the case at each outlet (a JPEG's first bytes and a marker of its own).
+CASE_PHOTOS = {
+    key: b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + key.encode() + b"\xff\xd9" for key in ("out1", "out2")
+}
+
+
+def _seed_cases(container, city: City) -> None:  # type: ignore[no-untyped-def]
+    """A case of illegal emission at each outlet: the grid officer is the officer of town A's
+    cell, so town A's case is dispatched to them; town B's cell has no officer, its case stays new."""
+    from greenport.cases import service as cases
+    from greenport.cases.model import CaseSource
+    from greenport.regions import service as regions
+
+    with container.uow() as uow:
+        officer = uow.session.query(reg.UserRow).filter_by(username="grid_officer").one()
+        regions.add_grid_officer(uow, grid_cell_code="G-A", name="grid_officer", user_id=officer.id)
+        for key in ("out1", "out2"):
+            case = cases.open_case(
+                uow,
+                source=CaseSource.PATROL,
+                category="illegal_emission",
+                description=f"{key} 冒黑烟",
+                now=datetime(2026, 3, 2, 1, 0, tzinfo=UTC),
+                site_id=city.ids[key],
+                attachments=[(CASE_PHOTOS[key], f"{key}.jpg", "image/jpeg")],
+            )
+            city.ids["case_" + key] = case.id
+
+
 def _seed_assessments(container, city: City) -> None:  # type: ignore[no-untyped-def]
     """Indicator values of the town 1000-point system for 2021 and 2022; a run of 2021."""
     from greenport.assessments import service as assessments
@@ -273,6 +303,7 @@ def _served_city(database_url: str) -> Iterator[tuple[TestClient, City]]:
     _seed(container, city)
     _seed_assessments(container, city)
     _seed_alarms(container, city)
+    _seed_cases(container, city)
     from greenport.web.app import create_app
 
     with TestClient(create_app(container=container)) as client:

@@ -126,6 +126,7 @@ def _fill_page(path: str, city: City) -> str:
         "run_id": city.ids["run"],
         "unit": TOWN_A,
         "alarm_id": city.ids["alarm_out1"],
+        "case_id": city.ids["case_out1"],
     }
     return re.sub(r"{(\w+)}", lambda m: str(values[m.group(1)]), path)
 

@@ -19,6 +19,7 @@ from babel.messages.pofile import read_po
 
 from greenport.accounts.model import Role
 from greenport.alarms.model import AlarmState, EventKind, RuleKind, Severity
+from greenport.cases.model import CaseAction, CaseSource, CaseState
 from greenport.enterprises.model import IndustryGroup, SiteKind, SiteLevel, SizeClass, Waterbody
 from greenport.kernel import labels
 from greenport.kernel.time import PeriodKind, format_local
@@ -111,6 +112,9 @@ def test_label_tables_name_every_code_in_both_languages(kind: str) -> None:
         ("severity", Severity),
         ("alarm_kind", RuleKind),
         ("alarm_event", EventKind),
+        ("case_state", CaseState),
+        ("case_action", CaseAction),
+        ("case_source", CaseSource),
     ],
 )
 def test_every_enumeration_value_has_a_name(kind: str, enum: Any) -> None:

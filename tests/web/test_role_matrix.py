@@ -6,6 +6,7 @@ and a route whose path parameters this test cannot fill fails here.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import timedelta
 from typing import Any
@@ -17,7 +18,7 @@ from greenport.accounts.model import Principal, Role
 from greenport.accounts.secret_tokens import digest, new_secret
 from greenport.kernel.time import utcnow
 from greenport.web.app import PUBLIC_DOCUMENTATION, RouteInfo, gate_of, http_routes
-from tests.web.conftest import PARK_USER, PASSWORD, TOWN_A, TOWN_B, City, bearer
+from tests.web.conftest import CASE_PHOTOS, PARK_USER, PASSWORD, TOWN_A, TOWN_B, City, bearer
 from tests.web.scope_check import CALLERS, DISCLOSED_PATHS, VISIBLE, rows_outside, workbook_rows
 
 QUERY = {
@@ -40,11 +41,13 @@ BODY: dict[str, Any] = {
         "reason": "企业检修",
     },
     "/api/alarms/{alarm_id}/explanation": {"text": "脱硫塔检修"},
+    # a comment on the version the case at each outlet was seeded at (town A's: dispatched, 1)
+    "/api/cases/{case_id}/actions": {"action": "comment", "version": 1, "note": "已联系企业"},
 }
 QUERY["/api/alarms"] = {"status": "open", "town_code": TOWN_B}
 #: Routes that answer 404, not 403, for an object outside the caller's scope (whether an alarm
 #: exists there is not to be learnt: greenport.alarms.service.alarm).
-HIDDEN_OUTSIDE_SCOPE = ("{alarm_id}",)
+HIDDEN_OUTSIDE_SCOPE = ("{alarm_id}", "{case_id}", "{sha256}")
 
 
 #: Routes a bearer token may not use although the role may: a token is created from a session.
@@ -102,6 +105,11 @@ def _fill(path: str, ids: dict[str, int], which: str) -> tuple[str, str | None]:
             path = path.replace("{run_id}", str(ids["run"]))
         elif name == "alarm_id":  # the real-time exceedance at the outlet of town A / town B
             path, obj = path.replace("{alarm_id}", str(ids["alarm_" + key[1]])), key[1]
+        elif name == "case_id":  # the case at the outlet of town A / town B (tests/web/conftest.py)
+            path, obj = path.replace("{case_id}", str(ids["case_" + key[1]])), key[1]
+        elif name == "sha256":  # the photo of that case
+            photo = hashlib.sha256(CASE_PHOTOS[key[1]]).hexdigest()
+            path, obj = path.replace("{sha256}", photo), key[1]
         elif name == "unit":
             path, obj = path.replace("{unit}", key[2]), f"unit:{key[2]}"
         else:
@@ -166,6 +174,11 @@ def test_every_api_route_for_every_role(city_app: Any, which: str) -> None:
                     f"{where}: {response.status_code} {response.text[:200]}"
                 )
                 assert response.status_code < 500, f"{where}: {response.text[:300]}"
+                if response.status_code == 200 and response.headers["content-type"].startswith("image/"):
+                    # a case's photo: served only when its case is in scope (404 above otherwise)
+                    assert response.content == CASE_PHOTOS[obj or ""], where
+                    checked += 1
+                    continue
                 if response.status_code == 200 and not route.path.startswith(DISCLOSED_PATHS):
                     if response.headers["content-type"].startswith("application/vnd.openxmlformats"):
                         body = workbook_rows(response.content)

@@ -11,6 +11,7 @@ from greenport.web.api import (
     alarms,
     assessments,
     auth,
+    cases,
     dashboard,
     monitoring,
     notifications,
@@ -31,6 +32,7 @@ ROUTERS = (
     system.router,
     notifications.router,
     alarms.router,
+    cases.router,
 )
 
 

@@ -22,6 +22,8 @@ from greenport.web import auth, errors, i18n
 from greenport.web.api.alarms import RULE_READERS as ALARM_RULE_READERS
 from greenport.web.api.alarms import VIEWERS as ALARM_VIEWERS
 from greenport.web.api.assessments import READERS as ASSESSMENT_READERS
+from greenport.web.api.cases import DISPATCHERS as CASE_DISPATCHERS
+from greenport.web.api.cases import READERS as CASE_READERS
 from greenport.web.api.public import PUBLIC_GATE
 from greenport.web.api.reports import REPORT_GATE
 from greenport.web.deps import Gate
@@ -56,6 +58,8 @@ MENU: tuple[MenuPage, ...] = (
     MenuPage(N_("One map"), "/", Gate(SIGNED_IN - {Role.ENTERPRISE})),
     MenuPage(N_("My enterprise"), "/my-firm", Gate(frozenset({Role.ENTERPRISE}))),
     MenuPage(N_("Alarms"), "/alarms", Gate(ALARM_VIEWERS)),
+    MenuPage(N_("Cases"), "/cases", Gate(CASE_READERS)),
+    MenuPage(N_("Case board"), "/cases/board", Gate(CASE_DISPATCHERS)),
     MenuPage(N_("Towns"), "/towns", Gate(SIGNED_IN)),
     MenuPage(N_("Enterprises"), "/enterprises", Gate(SIGNED_IN)),
     MenuPage(N_("Assessments"), "/assessments", Gate(ASSESSMENT_READERS)),
