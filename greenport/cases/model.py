@@ -310,6 +310,7 @@ class Case:
     paused_since: datetime | None = None
     rating: int | None = None
     reporter_contact: str | None = None
+    opened_by: str = ""
 
     @property
     def is_open(self) -> bool:

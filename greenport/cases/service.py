@@ -97,13 +97,11 @@ STEP_ACTIONS = {
     Step.ESCALATE_TOWN: CaseAction.ESCALATE,
     Step.ESCALATE_CITY: CaseAction.ESCALATE,
 }
-STEP_NOTES = {
-    Step.REMIND: "办理时限将至，请抓紧办理 (deadline approaching)",
-    Step.NOTICE: "催办通知书：已超过办理时限 (reminder notice: the deadline was missed)",
-    Step.REPRIMAND: "书面警示：超期未办结 (written reprimand: still not done)",
-    Step.ESCALATE_TOWN: "超期督办：升级至镇（街道） (escalated to the town)",
-    Step.ESCALATE_CITY: "超期督办：升级至市级 (escalated to the city)",
-}
+STEP_NOTES = {step: step.value for step in Step}
+#: The notes of the system's own events are codes (``kernel/data/labels/case_note.csv`` names
+#: them in each language): the history reads in the reader's language.
+AUTO_DISPATCH_NOTE = "auto_dispatch"
+AUTO_DISPATCH_UNDATED_NOTE = "auto_dispatch_no_deadline"
 ESCALATION_LEVEL = {Step.ESCALATE_TOWN: 1, Step.ESCALATE_CITY: 2}
 
 SYSTEM_ACTOR = "system"
@@ -295,7 +293,8 @@ def open_case(
 ) -> Case:
     """Open a case, route it and (when its cell has an officer with an account) dispatch it.
 
-    ``attachments``: (bytes, file name, claimed media type) of the reporter's photos, checked
+    ``actor``: who opens it (``system`` for an alarm, ``citizen``, an officer's user name), kept
+    as ``opened_by``. ``attachments``: (bytes, file name, claimed media type) of the photos, checked
     (:func:`greenport.cases.photos.checked_file`) and stored with the first event. A citizen case
     gets a tracking number. Raises :class:`InvalidInput` naming the field; nothing is stored then.
     """
@@ -323,11 +322,10 @@ def open_case(
     cal = _calendar(uow, calendar)
     try:
         due_at: datetime | None = _deadline(category, level, now, cal)
-        undated = ""
-    except NoCalendar as exc:
+    except NoCalendar:
         # the case is opened all the same (nothing reported is lost); the timer dates it once the
         # year's calendar is added (tick)
-        due_at, undated = None, f"; 办理时限待定 (no deadline yet: {exc.message})"
+        due_at = None
     case_id = uow.cases.add_case(
         {
             "source": source.value,
@@ -336,7 +334,7 @@ def open_case(
             "department": CATEGORIES[category].department,
             "state": CaseState.NEW.value,
             "version": 0,
-            "title": (title or CATEGORIES[category].name_zh)[:200],
+            "title": title.strip()[:200],
             "description": description,
             "address": address.strip(),
             "lon": None if location is None else location.lon,
@@ -349,6 +347,7 @@ def open_case(
             "assignee": None,
             "tracking_number": _tracking_number(uow, now) if source is CaseSource.CITIZEN else None,
             "reporter_contact": (reporter_contact or "").strip() or None,
+            "opened_by": actor[:80],
             "opened_at": now,
             "due_at": due_at,
             "updated_at": now,
@@ -363,9 +362,7 @@ def open_case(
     cell_code, officer = pick_officer(cell, uow.cases.grid_cells(), _open_counts(uow))
     if officer is None:
         return case
-    note = f"按网格自动派遣 (routed to grid cell {cell_code}){undated}"
-    if actor != SYSTEM_ACTOR:
-        note += f"; {actor} 上报"
+    note = AUTO_DISPATCH_NOTE if due_at is not None else AUTO_DISPATCH_UNDATED_NOTE
     evidence = Evidence(note=note, attachments=tuple(a for a, _ in files))
     return _store(
         uow,
@@ -439,6 +436,49 @@ def file_report(
     )
 
 
+#: Roles that open a case found on patrol (巡查发现).
+PATROL_ROLES = frozenset({Role.CITY_ADMIN, Role.TOWN_OFFICER, Role.GRID_OFFICER})
+
+
+def open_patrol_case(
+    uow: CasesUnitOfWork,
+    *,
+    principal: Principal,
+    category: str,
+    description: str,
+    now: datetime,
+    location: Location | None = None,
+    division_code: str | None = None,
+    address: str = "",
+    photos: Sequence[tuple[bytes, str, str | None]] = (),
+    calendar: WorkCalendar | None = None,
+) -> Case:
+    """A case an officer found on patrol, routed like any other; the place must lie in the
+    officer's town (a grid or town officer), anywhere for the city admin or the operator."""
+    if principal.via != "command_line" and principal.role not in PATROL_ROLES:
+        raise PermissionDenied("only grid officers, town officers and the city admin open patrol cases")
+    case = open_case(
+        uow,
+        source=CaseSource.PATROL,
+        category=category,
+        description=description,
+        now=now,
+        location=location,
+        division_code=division_code,
+        address=address,
+        attachments=photos,
+        actor=principal.username,
+        calendar=calendar,
+    )
+    if principal.via != "command_line" and principal.role is not Role.CITY_ADMIN:
+        own_town = town_of(principal.division_code) if principal.division_code else None
+        if case.town_code != own_town:
+            raise PermissionDenied(
+                f"the place is in town {case.town_code}, outside yours ({own_town})", field="location"
+            )
+    return case
+
+
 def open_from_alarms(
     uow: CasesUnitOfWork,
     *,
@@ -466,7 +506,7 @@ def open_from_alarms(
             uow,
             source=CaseSource.ALARM,
             category=category,
-            title=f"{alarm['site_name']} {CATEGORIES[category].name_zh}",
+            title=str(alarm["site_name"]),
             description=f"告警 #{alarm['alarm_id']}：{alarm['site_name']}（{alarm['site_code']}）{parameter} "
             f"{alarm['rule_id']}{values}",
             severity=Severity(alarm["severity"]),

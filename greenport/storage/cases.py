@@ -41,6 +41,8 @@ class CaseRow(Base):
     assignee: Mapped[str | None] = mapped_column(String(80), index=True)
     tracking_number: Mapped[str | None] = mapped_column(String(40), unique=True)
     reporter_contact: Mapped[str | None] = mapped_column(String(200))
+    #: who opened it: ``system`` (an alarm), ``citizen`` (a report), an officer's user name (patrol)
+    opened_by: Mapped[str] = mapped_column(String(80))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -88,6 +88,7 @@ def _case(row: CaseRow) -> Case:
         paused_since=row.paused_since,
         rating=row.rating,
         reporter_contact=row.reporter_contact,
+        opened_by=row.opened_by,
     )
 
 

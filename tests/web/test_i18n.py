@@ -157,8 +157,15 @@ def test_times_for_people_are_beijing_time() -> None:
         format_local("2026-12-06T15:19:42")
 
 
+#: An element of text people wrote (a case's description, an officer's note, a name as registered),
+#: marked with the HTML attribute that says "not to be translated": it is shown as written, in
+#: whatever language its author used, so the language check skips it.
+UNTRANSLATED = re.compile(r'(?s)<(td|span|p|div|li)\b[^>]*\btranslate="no"[^>]*>.*?</\1>')
+
+
 def _visible_text(html: str) -> str:
     html = re.sub(r"(?s)<script.*?</script>|<style.*?</style>|<code>.*?</code>", " ", html)
+    html = UNTRANSLATED.sub(" ", html)
     text = re.sub(r"<[^>]+>", " ", html).replace("&#39;", "'").replace("&amp;", "&")
     return re.sub(r"\s+", " ", text)
 

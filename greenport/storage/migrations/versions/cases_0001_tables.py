@@ -38,6 +38,7 @@ def upgrade() -> None:
         sa.Column("assignee", sa.String(length=80), nullable=True),
         sa.Column("tracking_number", sa.String(length=40), nullable=True),
         sa.Column("reporter_contact", sa.String(length=200), nullable=True),
+        sa.Column("opened_by", sa.String(length=80), nullable=False),
         sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("due_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=True),
