@@ -175,15 +175,18 @@ class EvaluationRepository:
             ) from None
         if name in CASE_QUERIES:
             by, figure = CASE_QUERIES[name]
-            groups = self._case_table(by, year)
-            return {key: {name: getattr(stats, figure)} for key, stats in groups.items() if key != NO_GROUP}
+            # A unit with no figure (no case closed, none rated) is left out rather than stored as
+            # missing: the assessments refuse a missing value, and the figure is then recorded by hand.
+            figures = {key: getattr(stats, figure) for key, stats in self._case_table(by, year).items()}
+            return {
+                key: {name: value} for key, value in figures.items() if key != NO_GROUP and value is not None
+            }
         table = self._per_mu_table(year)
         return {code: {name: figures[name]} for code, figures in table.items()}
 
     def _case_table(self, by: GroupBy, year: int) -> dict[str, CaseStatistics]:
         """Statistics of the cases opened in ``year`` (Beijing calendar year) per unit
-        (:mod:`greenport.cases.statistics`; the rates need no working-day calendar). A unit with
-        no case opened that year is absent; with cases but none closed, its rate is None."""
+        (:mod:`greenport.cases.statistics`; the rates need no working-day calendar)."""
         if (by, year) not in self._case_cache:
             cases_repo = CasesRepository(self.session)
             since = datetime(year, 1, 1, tzinfo=CHINA_TZ).astimezone(UTC)
