@@ -1,7 +1,7 @@
 """Demo stage: a year of cases on the grid (issue 17), played through the cases service.
 
-Officers with accounts: the first officer of every town cell (``grid-<town code>``) and of every
-village cell of 锦江镇 (the demo ``grid`` user is the officer of its village's cell, the others
+Officers with accounts: the first officer of every town cell (``grid-<town code>``) and of four
+village cells of 锦江镇 (the demo ``grid`` user is the officer of its village's cell, the others
 ``grid-<village code>``), so every case reaches a named person: a village's case goes to its
 village officer where there is one, else up to the town cell (:mod:`greenport.cases.routing`).
 Reports are routed by the village's division code (the demo villages have no boundaries), with a
@@ -30,7 +30,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from greenport.accounts import service as accounts
 from greenport.accounts.demo_accounts import demo_salt, demo_user_password
@@ -43,6 +43,7 @@ from greenport.demo.context import DemoContext
 from greenport.demo.geo import bbox_of, point_inside
 from greenport.kernel.time import CHINA_TZ, local_year_bounds
 from greenport.regions import service as regions
+from greenport.storage.cases import CaseRow
 from greenport.storage.registry import GridCellRow, GridOfficerRow
 
 #: Cases start this long after the year's start: a deadline in the first days of the first year
@@ -57,6 +58,9 @@ REOPEN_SHARE = 0.03
 RATED_SHARE = 0.7
 #: The demo town whose village cells have officers with accounts (锦江镇, the ``town`` user's).
 VILLAGE_TOWN_PART = "102"
+#: Village cells of that town, besides the ``grid`` user's, whose first officer gets an account
+#: (each account costs a deliberately slow password hash, ~0.3 s: the build stays short).
+VILLAGE_ACCOUNTS = 3
 #: A photo's bytes for the demo's evidence (a JPEG signature: the photo checks read the type from it).
 DEMO_PHOTO = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
 #: Categories citizens report (a device anomaly comes from an alarm, not a resident).
@@ -66,16 +70,20 @@ Action = Callable[[datetime], None]
 
 
 def _officer_accounts(ctx: DemoContext) -> list[str]:
-    """Accounts for the first officer of each town cell and of each village cell of
-    :data:`VILLAGE_TOWN_PART` (the demo ``grid`` user for its own village); their user names."""
+    """Accounts for the first officer of each town cell and of :data:`VILLAGE_ACCOUNTS` village
+    cells of :data:`VILLAGE_TOWN_PART` (the demo ``grid`` user for its own village); their user names."""
     town_prefix = ctx.city_code[:6] + VILLAGE_TOWN_PART
     made: list[str] = []
     with ctx.uow() as uow:
         grid_user = accounts.get_user(uow, username="grid")
+        villages = [
+            v for v in ctx.village_codes if v.startswith(town_prefix) and v != grid_user.division_code
+        ]
         cells = [
             (cell.code, cell.division_code)
             for cell in regions.list_grid_cells(uow)
-            if cell.division_code in ctx.town_codes or cell.division_code.startswith(town_prefix)
+            if cell.division_code in ctx.town_codes
+            or cell.division_code in {grid_user.division_code, *villages[:VILLAGE_ACCOUNTS]}
         ]
         for cell_code, division in sorted(cells):
             if division == grid_user.division_code:
@@ -263,6 +271,7 @@ def _report_instant(rng: random.Random, start: datetime, end: datetime) -> datet
 def build(ctx: DemoContext) -> dict[str, Any]:
     """Give officers accounts, play the year's cases, and return the summary (``cases``)."""
     rng = random.Random(f"cases/{ctx.seed}")
+    numbers = random.Random(f"cases/tracking/{ctx.seed}")
     officers = _officer_accounts(ctx)
     year_start, end = local_year_bounds(ctx.reference_year)
     start = year_start + RUN_IN
@@ -320,6 +329,15 @@ def build(ctx: DemoContext) -> dict[str, Any]:
                     division_code=village,
                     location=None if point is None else Location(*point),
                 )
+                # a tracking number is drawn from the OS's secrets (unguessable); the demo draws
+                # it from its seed instead, so that two builds are identical (like its fixed salts)
+                number = f"{(case.tracking_number or '')[:10]}-" + "".join(
+                    numbers.choice(service.TRACKING_ALPHABET) for _ in range(8)
+                )
+                uow.session.execute(
+                    update(CaseRow).where(CaseRow.id == case.id).values(tracking_number=number)
+                )
+                case = replace(case, tracking_number=number)
             opened(case)
 
         player.at(_report_instant(rng, start, end), file)
