@@ -54,6 +54,7 @@ from greenport.cases.opening import category_for_alarm
 from greenport.cases.photos import MAX_FILES_PER_EVENT, checked_file
 from greenport.cases.ports import CasesUnitOfWork
 from greenport.cases.routing import containing_place, pick_officer
+from greenport.cases.statistics import GroupBy, StatisticsReport, group_statistics, total_of
 from greenport.kernel.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
 from greenport.kernel.time import ensure_utc, local_date
 from greenport.notifications import service as notifications_service
@@ -959,3 +960,45 @@ def _announce(uow: CasesUnitOfWork, case: Case, event: str, now: datetime) -> No
         town_code=case.town_code,
     )
     notifications_service.enqueue(uow, notice=notice, routes=shipped_routes().routes, now=now)
+
+
+# --- statistics ----------------------------------------------------------------------------------
+
+#: Cases read per query when gathering statistics (a year of a county's cases is a few thousand).
+STATISTICS_PAGE = 5000
+
+
+def case_statistics(
+    uow: CasesUnitOfWork,
+    *,
+    principal: Principal,
+    by: GroupBy | str,
+    since: datetime,
+    until: datetime,
+    now: datetime,
+    calendar: WorkCalendar | None = None,
+) -> StatisticsReport:
+    """Closed-loop statistics (:mod:`greenport.cases.statistics`) of the cases ``principal`` may see
+    (:func:`case_scope`) opened in [``since``, ``until``), grouped ``by`` officer, cell, town or
+    department; handling times on the working-day calendar in force."""
+    try:
+        group_by = GroupBy(by)
+    except ValueError:
+        raise InvalidInput(f"unknown grouping {by!r}; one of {', '.join(GroupBy)}", field="by") from None
+    since, until, now = ensure_utc(since), ensure_utc(until), ensure_utc(now)
+    if until <= since:
+        raise InvalidInput("the period ends after it starts (until > since)", field="until")
+    scope = case_scope(principal)
+    cohort: list[Case] = []
+    while True:
+        page, total = uow.cases.visible_cases(
+            scope, opened_from=since, opened_until=until, limit=STATISTICS_PAGE, offset=len(cohort)
+        )
+        cohort.extend(page)
+        if not page or len(cohort) >= total:
+            break
+    reopened = uow.cases.reopened_case_ids([case.id for case in cohort])
+    groups = group_statistics(
+        cohort, by=group_by, reopened_ids=reopened, calendar=_calendar(uow, calendar), now=now
+    )
+    return StatisticsReport(by=group_by, since=since, until=until, groups=groups, total=total_of(groups))

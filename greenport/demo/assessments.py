@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from greenport.assessments import service
+from greenport.cases.categories import CATEGORIES
 from greenport.evaluation import evaluate
 from greenport.reports import service as reports_service
 from greenport.reports.ports import ReportUow
@@ -116,6 +117,7 @@ def _town_rows(
     (``town_air``, :func:`measured_town_air`) where the monitoring data have them: one figure,
     one computation; generated around the city's published figures where not (2021)."""
     rng = _rng(system_id, period, seed)
+    case_rng = _rng(f"{system_id}/cases", period, seed)
     good_city, pm_city = _CITY_AIR.get(period, _CITY_AIR["2022"])
     good_offsets = rng.normal(0, 1.6, len(towns))
     pm_offsets = rng.normal(0, 1.5, len(towns))
@@ -150,6 +152,11 @@ def _town_rows(
                 "green_building_share": round(55 * q + rng.normal(0, 5), 1),
                 "public_satisfaction": round(min(99.0, 88 * q + rng.normal(0, 3)), 1),
                 "public_participation": round(min(99.0, 82 * q + rng.normal(0, 3)), 1),
+                # the grid's case figures: generated for a period without cases (2021, tests);
+                # the build replaces them by the named queries over the demo's cases
+                # (drawn from their own generator, so that the other indicators' values stay as they were)
+                "grid_case_on_time_rate": round(min(100.0, 93 * q + case_rng.normal(0, 2)), 1),
+                "grid_case_satisfaction": round(min(5.0, 4.3 * q + case_rng.normal(0, 0.1)), 2),
                 "demonstration_awards": int(rng.random() < 0.3),
                 "substantiated_complaints": int(rng.poisson(2.5)),
                 "overdue_rectifications": int(rng.random() < 0.15),
@@ -179,8 +186,13 @@ def _town_rows(
     return rows
 
 
+#: The departments that handle a category of grid cases (greenport/cases/data/categories.csv).
+CASE_DEPARTMENTS = frozenset(category.department for category in CATEGORIES.values())
+
+
 def _department_rows(period: str, seed: int) -> dict[str, dict[str, Any]]:
     rng = _rng("department_eco_performance", period, seed)
+    case_rng = _rng("department_eco_performance/cases", period, seed)
     rows = {}
     for name in DEPARTMENTS:
         q = float(np.clip(rng.normal(0.97, 0.04), 0.85, 1.03))
@@ -188,6 +200,10 @@ def _department_rows(period: str, seed: int) -> dict[str, dict[str, Any]]:
             "eco_task_completion": round(min(100.0, 100 * q + rng.normal(1, 1.5)), 1),
             "inspection_rectification": round(min(100.0, 100 * q + rng.normal(1, 1.5)), 1),
             "complaint_closure": round(min(100.0, 100 * q + rng.normal(1, 1)), 1),
+            # a department with no grid category has no case to be late with: 100
+            "case_on_time_closure": (
+                round(min(100.0, 94 * q + case_rng.normal(0, 2)), 1) if name in CASE_DEPARTMENTS else 100.0
+            ),
             "green_procurement": round(min(100.0, 82 * q + rng.normal(0, 4)), 1),
             "office_energy_decline": round(2 * q + rng.normal(0, 0.5), 2),
             "eco_publicity_events": int(rng.integers(1, 7)),
@@ -526,6 +542,8 @@ def build(ctx: Any) -> dict[str, Any]:
                         source="demo",
                         recorded_at=stamp,
                     )
+                    # the figures the stored data give (the cases stage's year) replace generated ones
+                    service.fill_named_queries(uow, system_id=system_id, period=period, recorded_at=stamp)
                 run = service.run_assessment(
                     uow, system_id=system_id, period=period, seed=seed, created_at=stamp
                 )

@@ -26,6 +26,7 @@ from greenport.accounts.demo_accounts import demo_user_password
 from greenport.bootstrap import Container
 from greenport.demo import alarms as alarms_stage
 from greenport.demo import assessments as assessments_stage
+from greenport.demo import cases as cases_stage
 from greenport.demo import monitoring as monitoring_stage
 from greenport.demo.city import build_registry
 from greenport.demo.context import DemoContext, DemoDevice
@@ -40,10 +41,12 @@ DEFAULT_SEED = 2022
 
 #: Stages run in this order after the registry stage: (summary key, build function). Monitoring
 #: comes first: the alarms stage evaluates its stored year, and the town assessments take the
-#: towns' air figures from its stored data.
+#: towns' air figures from its stored data; the cases stage opens the alarms' cases and plays the
+#: year's citizen reports, whose figures the town and department assessments then take.
 STAGES: tuple[tuple[str, Callable[[DemoContext], dict[str, Any]]], ...] = (
     ("monitoring", monitoring_stage.build),
     ("alarms", alarms_stage.build),
+    ("cases", cases_stage.build),
     ("assessments", assessments_stage.build),
 )
 

@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from greenport.assessments.model import EvaluationRun, IndicatorValue
+from greenport.cases.model import ALL_CASES
+from greenport.cases.statistics import NO_GROUP, CaseStatistics, GroupBy, group_statistics
 from greenport.kernel.errors import InvalidInput
-from greenport.kernel.time import utcnow
+from greenport.kernel.time import CHINA_TZ, utcnow
 from greenport.storage.base import optional_float
+from greenport.storage.cases_repo import CasesRepository
 from greenport.storage.evaluation import EvaluationRunRow, IndicatorValueRow
 from greenport.storage.registry import DivisionRow, EnterpriseRow, EnterpriseYearRow
 
@@ -40,10 +43,21 @@ def _per_mu_indicators(figures: dict[str, float | None]) -> dict[str, float | No
     }
 
 
+#: Named queries over the cases table (issue 17): name -> (the unit the assessment scores, the
+#: figure of :class:`greenport.cases.statistics.CaseStatistics` it takes). The query's name is the
+#: indicator's id in the systems that use it (town_eco_performance, department_eco_performance).
+CASE_QUERIES: dict[str, tuple[GroupBy, str]] = {
+    "grid_case_on_time_rate": (GroupBy.TOWN, "on_time_rate"),
+    "grid_case_satisfaction": (GroupBy.TOWN, "mean_rating"),
+    "case_on_time_closure": (GroupBy.DEPARTMENT, "on_time_rate"),
+}
+
+
 class EvaluationRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._per_mu_cache: dict[int, dict[str, dict[str, float | None]]] = {}
+        self._case_cache: dict[tuple[GroupBy, int], dict[str, CaseStatistics]] = {}
 
     # --- indicator values -------------------------------------------------------------------
     def put_indicator_values(
@@ -148,8 +162,9 @@ class EvaluationRepository:
 
     # --- named queries --------------------------------------------------------------------------
     def named_query(self, name: str, period: str) -> dict[str, dict[str, float | None]]:
-        """Per-mu figures of above-scale enterprises for ``period`` (a year), keyed by credit code."""
-        known = sorted(_per_mu_indicators({k: None for k in _FIELDS}))
+        """Per-mu figures of above-scale enterprises for ``period`` (a year), keyed by credit code;
+        or a case figure (:data:`CASE_QUERIES`) per town code or department name."""
+        known = sorted([*_per_mu_indicators({k: None for k in _FIELDS}), *CASE_QUERIES])
         if name not in known:
             raise InvalidInput(f"unknown named query {name!r}; known: {', '.join(known)}", field="query")
         try:
@@ -158,8 +173,34 @@ class EvaluationRepository:
             raise InvalidInput(
                 f"named query {name} needs a year as period, got {period!r}", field="period"
             ) from None
+        if name in CASE_QUERIES:
+            by, figure = CASE_QUERIES[name]
+            # A unit with no figure (no case closed, none rated) is left out rather than stored as
+            # missing: the assessments refuse a missing value, and the figure is then recorded by hand.
+            figures = {key: getattr(stats, figure) for key, stats in self._case_table(by, year).items()}
+            return {
+                key: {name: value} for key, value in figures.items() if key != NO_GROUP and value is not None
+            }
         table = self._per_mu_table(year)
         return {code: {name: figures[name]} for code, figures in table.items()}
+
+    def _case_table(self, by: GroupBy, year: int) -> dict[str, CaseStatistics]:
+        """Statistics of the cases opened in ``year`` (Beijing calendar year) per unit
+        (:mod:`greenport.cases.statistics`; the rates need no working-day calendar)."""
+        if (by, year) not in self._case_cache:
+            cases_repo = CasesRepository(self.session)
+            since = datetime(year, 1, 1, tzinfo=CHINA_TZ).astimezone(UTC)
+            until = datetime(year + 1, 1, 1, tzinfo=CHINA_TZ).astimezone(UTC)
+            _, total = cases_repo.visible_cases(ALL_CASES, opened_from=since, opened_until=until, limit=1)
+            cohort, _ = cases_repo.visible_cases(
+                ALL_CASES, opened_from=since, opened_until=until, limit=max(total, 1)
+            )
+            reopened = cases_repo.reopened_case_ids([case.id for case in cohort])
+            # ``now`` only counts overdue open cases, which no figure here uses: the end of the year
+            self._case_cache[(by, year)] = group_statistics(
+                cohort, by=by, reopened_ids=reopened, calendar=None, now=until
+            )
+        return self._case_cache[(by, year)]
 
     def _per_mu_table(self, year: int) -> dict[str, dict[str, float | None]]:
         """All per-mu figures of above-scale enterprises for a year (computed once per session)."""

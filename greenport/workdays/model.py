@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 
 from greenport.kernel.errors import DomainError
 
@@ -65,6 +65,17 @@ class WorkingHours:
             if not previous_end <= start < end:
                 raise ValueError(f"working-hour intervals must be ordered and not overlap: {self.intervals}")
             previous_end = end
+
+    @property
+    def per_day(self) -> timedelta:
+        """The office time of one working day (the sum of the intervals) [h:min]."""
+        return sum(
+            (
+                datetime.combine(date.min, end) - datetime.combine(date.min, start)
+                for start, end in self.intervals
+            ),
+            timedelta(0),
+        )
 
 
 class NoCalendar(DomainError):

@@ -22,7 +22,7 @@ def _store(db, period, values=None):
 
 
 def test_run_is_stored_with_version_hash_inputs_and_results(db):
-    assert _store(db, "2022") == 27 * 10
+    assert _store(db, "2022") == 27 * 11  # 27 departments x 11 indicators (case_on_time_closure, issue 17)
     with UnitOfWork(db) as uow:
         run = service.run_assessment(uow, system_id=SYSTEM, period="2022")
     assert run.id is not None
