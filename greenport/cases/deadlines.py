@@ -24,6 +24,7 @@ from importlib import resources
 from greenport.kernel.errors import InvalidInput
 from greenport.kernel.time import CHINA_TZ, ensure_utc, local_date
 from greenport.workdays.calendar import WorkCalendar
+from greenport.workdays.model import NoCalendar
 
 #: The wildcard of the ``category`` and ``severity`` columns.
 ANY = "*"
@@ -140,12 +141,19 @@ def escalation_steps(
     due_day = local_date(deadline - timedelta(microseconds=1))  # 24:00 belongs to the day it ends
     notice_day = calendar.add_working_days(due_day, rule.notice_after_days)
     steps = [
-        (calendar.subtract_working_time(deadline, timedelta(hours=rule.remind_before_hours)), Step.REMIND),
         (calendar.opening(notice_day), Step.NOTICE),
         (calendar.opening(calendar.add_working_days(notice_day, rule.reprimand_after_days)), Step.REPRIMAND),
         (calendar.opening(calendar.add_working_days(due_day, rule.town_after_days)), Step.ESCALATE_TOWN),
         (calendar.opening(calendar.add_working_days(due_day, rule.city_after_days)), Step.ESCALATE_CITY),
     ]
+    try:
+        remind = calendar.subtract_working_time(deadline, timedelta(hours=rule.remind_before_hours))
+    except NoCalendar:
+        # the reminder would fall before the first year the calendar knows (a deadline in the first
+        # days of that year): no reminder rather than a guess; the steps after the deadline stand
+        pass
+    else:
+        steps.append((remind, Step.REMIND))
     return sorted(steps, key=lambda step: step[0])
 
 

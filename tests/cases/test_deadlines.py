@@ -67,3 +67,25 @@ def test_clock_pauses_only_when_the_rule_says_so() -> None:
         2024, 3, 18, 17, 30
     )
     assert deadline_after_pauses(rule_for("misrouted", "normal"), deadline, [pause], CAL) == deadline
+
+
+def test_a_deadline_in_the_first_days_of_the_first_calendar_year_has_no_reminder_but_its_later_steps() -> (
+    None
+):
+    """The reminder of a deadline on the first working day of 2022 would fall in 2021, a year with no
+    calendar: it is left out (never guessed), and the 催办 and escalations after the deadline stand."""
+    from datetime import UTC, datetime
+
+    from greenport.cases.deadlines import Step, escalation_steps, rule_for
+    from greenport.workdays.calendar import calendar_from_shipped
+
+    calendar = calendar_from_shipped()
+    deadline = datetime(2022, 1, 4, 1, 30, tzinfo=UTC)  # 09:30 Beijing on the first working day of 2022
+    steps = escalation_steps(deadline, calendar, rule_for("complaint", "minor"))
+    assert {step for _, step in steps} == {
+        Step.NOTICE,
+        Step.REPRIMAND,
+        Step.ESCALATE_TOWN,
+        Step.ESCALATE_CITY,
+    }
+    assert all(at > deadline for at, _ in steps)
