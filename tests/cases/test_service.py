@@ -10,6 +10,7 @@ and the office hours of ``workdays/data/working_hours.csv`` (9:00-12:00, 13:30-1
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -39,9 +40,9 @@ OUTSIDE_THE_CITY = Location(123.0, 31.5)
 HOUR = timedelta(hours=1)
 
 
-def bj(*args: int) -> datetime:
+def bj(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     """An aware Beijing time."""
-    return datetime(*args, tzinfo=CHINA_TZ)  # type: ignore[misc]
+    return datetime(year, month, day, hour, minute, tzinfo=CHINA_TZ)
 
 
 @pytest.fixture
@@ -291,7 +292,7 @@ def test_a_stale_version_is_refused_before_any_write(grid: Grid) -> None:
 # --- 4. evidence -----------------------------------------------------------------------------------
 
 
-def _refused_submit(grid: Grid, case_id: int, photos: list[tuple[bytes, str, str | None]]) -> Exception:
+def _refused_submit(grid: Grid, case_id: int, photos: Sequence[tuple[bytes, str, str | None]]) -> Exception:
     with pytest.raises((lifecycle.MissingEvidence, InvalidInput)) as refused:
         act(grid, "west1", case_id, "submit", note="done", photos=photos, location=IN_WEST)
     return refused.value
