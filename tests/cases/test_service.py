@@ -19,7 +19,16 @@ from sqlalchemy import func, select
 
 from greenport.accounts.model import ANONYMOUS
 from greenport.cases import lifecycle, service
-from greenport.cases.model import Case, CaseAction, CaseEvent, CaseRole, CaseSource, CaseState, Location
+from greenport.cases.model import (
+    Case,
+    CaseAction,
+    CaseEvent,
+    CaseRole,
+    CaseSource,
+    CaseState,
+    Evidence,
+    Location,
+)
 from greenport.cases.photos import MAX_FILE_BYTES, MAX_FILES_PER_EVENT
 from greenport.kernel.errors import InvalidInput, NotFound
 from greenport.kernel.time import CHINA_TZ
@@ -263,11 +272,20 @@ def test_the_store_refuses_an_update_on_a_version_another_transaction_moved(grid
         assert stale is not None and stale.version == 1
         act(grid, "west1", case.id, "accept")  # another transaction wins and commits
         _, event = lifecycle.act(
-            stale, CaseAction.ACCEPT, role=CaseRole.HANDLER, actor="west1", at=MONDAY, expected_version=1
+            stale,
+            CaseAction.TRANSFER,
+            role=CaseRole.DISPATCHER,
+            actor="townofficer",
+            at=MONDAY,
+            expected_version=1,
+            evidence=Evidence(note="east's business"),
         )
-        assert late.cases.record_action(stale, event, expected_version=1, changes={}) is False
+        changes = {"assignee": "east1", "grid_cell_code": f"G{EAST}"}
+        assert late.cases.record_action(stale, event, expected_version=1, changes=changes) is False
+        # the late transaction commits what it has: nothing of the refused transfer may be in it
     after, events = stored(grid.db, case.id)
-    assert after.version == 2 and len(events) == 2
+    assert (after.state, after.version, after.assignee) == (CaseState.ACCEPTED, 2, "west1")
+    assert [e.action for e in events] == [CaseAction.DISPATCH, CaseAction.ACCEPT]
 
 
 def test_a_stale_version_is_refused_before_any_write(grid: Grid) -> None:
