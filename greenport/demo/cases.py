@@ -30,21 +30,20 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from greenport.accounts import service as accounts
-from greenport.accounts.demo_accounts import demo_salt, demo_user_password
 from greenport.accounts.model import Principal
 from greenport.cases import service
 from greenport.cases.categories import CATEGORIES
 from greenport.cases.model import Case, CaseState, Location
 from greenport.demo.alarms import all_alarms
+from greenport.demo.city import VILLAGE_TOWN_PART
 from greenport.demo.context import DemoContext
 from greenport.demo.geo import bbox_of, point_inside
 from greenport.kernel.time import CHINA_TZ, local_year_bounds
 from greenport.regions import service as regions
 from greenport.storage.cases import CaseRow
-from greenport.storage.registry import GridCellRow, GridOfficerRow
 
 #: Cases start this long after the year's start: a deadline in the first days of the first year
 #: with a calendar has its reminder counted back into the year before, which has none (NoCalendar).
@@ -56,61 +55,12 @@ FAST_REPORTS = 40
 LATE_SHARE = 0.12
 REOPEN_SHARE = 0.03
 RATED_SHARE = 0.7
-#: The demo town whose village cells have officers with accounts (锦江镇, the ``town`` user's).
-VILLAGE_TOWN_PART = "102"
-#: Village cells of that town, besides the ``grid`` user's, whose first officer gets an account
-#: (each account costs a deliberately slow password hash, ~0.3 s: the build stays short).
-VILLAGE_ACCOUNTS = 3
 #: A photo's bytes for the demo's evidence (a JPEG signature: the photo checks read the type from it).
 DEMO_PHOTO = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
 #: Categories citizens report (a device anomaly comes from an alarm, not a resident).
 CITIZEN_CATEGORIES = tuple(code for code in CATEGORIES if code != "monitoring_device_anomaly")
 
 Action = Callable[[datetime], None]
-
-
-def _officer_accounts(ctx: DemoContext) -> list[str]:
-    """Accounts for the first officer of each town cell and of :data:`VILLAGE_ACCOUNTS` village
-    cells of :data:`VILLAGE_TOWN_PART` (the demo ``grid`` user for its own village); their user names."""
-    town_prefix = ctx.city_code[:6] + VILLAGE_TOWN_PART
-    made: list[str] = []
-    with ctx.uow() as uow:
-        grid_user = accounts.get_user(uow, username="grid")
-        villages = [
-            v for v in ctx.village_codes if v.startswith(town_prefix) and v != grid_user.division_code
-        ]
-        cells = [
-            (cell.code, cell.division_code)
-            for cell in regions.list_grid_cells(uow)
-            if cell.division_code in ctx.town_codes
-            or cell.division_code in {grid_user.division_code, *villages[:VILLAGE_ACCOUNTS]}
-        ]
-        for cell_code, division in sorted(cells):
-            if division == grid_user.division_code:
-                user_id, username = grid_user.id, grid_user.username
-            else:
-                username = f"grid-{division}"
-                user = accounts.create_user(
-                    uow,
-                    username=username,
-                    password=demo_user_password(username),
-                    role="grid_officer",
-                    display_name=f"网格员 {division}",
-                    division_code=division,
-                    salt=demo_salt("user", username),
-                    registered_at=datetime(2022, 1, 1, tzinfo=CHINA_TZ),
-                )
-                user_id = user.id
-            officer = uow.session.scalars(
-                select(GridOfficerRow)
-                .join(GridCellRow, GridCellRow.id == GridOfficerRow.grid_cell_id)
-                .where(GridCellRow.code == cell_code)
-                .order_by(GridOfficerRow.id)
-            ).first()
-            if officer is not None:
-                officer.user_id = user_id
-                made.append(username)
-    return made
 
 
 class _Player:
@@ -272,7 +222,8 @@ def build(ctx: DemoContext) -> dict[str, Any]:
     """Give officers accounts, play the year's cases, and return the summary (``cases``)."""
     rng = random.Random(f"cases/{ctx.seed}")
     numbers = random.Random(f"cases/tracking/{ctx.seed}")
-    officers = _officer_accounts(ctx)
+    with ctx.uow() as uow:
+        officers = sorted({name for cell in uow.cases.grid_cells().values() for name in cell.usernames})
     year_start, end = local_year_bounds(ctx.reference_year)
     start = year_start + RUN_IN
     player = _Player(ctx, rng)

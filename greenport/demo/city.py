@@ -33,6 +33,7 @@ from importlib import resources
 from typing import Any
 
 import yaml
+from sqlalchemy import select
 
 from greenport.accounts import service as accounts
 from greenport.accounts.demo_accounts import demo_salt, demo_user_password
@@ -41,8 +42,10 @@ from greenport.demo.credentials import demo_device_password
 from greenport.demo.geo import Cell, bbox_of, lattice, point_inside, polygon_geojson, rectangle_inside
 from greenport.enterprises import service as enterprises
 from greenport.enterprises.model import IndustryGroup, SiteKind, SizeClass
+from greenport.kernel.time import CHINA_TZ
 from greenport.regions import service as regions
 from greenport.standards.ids import make_credit_code
+from greenport.storage.registry import GridCellRow, GridOfficerRow
 from greenport.storage.uow import UnitOfWork
 
 #: Instant every demo record is stamped with (registration times), so rebuilds are identical.
@@ -242,7 +245,59 @@ def build_registry(ctx: DemoContext) -> dict[str, Any]:
         _register_firms(uow, ctx, rng, firms, town_map)
         _sites(uow, ctx, rng, city_plan, town_map, firms)
         _users(uow, ctx, city_plan, firms)
+    _officer_accounts(ctx)
     return {"city": city_plan["city"]["name"], "seed": ctx.seed}
+
+
+#: The demo town whose village cells have officers with accounts (锦江镇, the ``town`` user's).
+VILLAGE_TOWN_PART = "102"
+#: Village cells of that town, besides the ``grid`` user's, whose first officer gets an account
+#: (each account costs a deliberately slow password hash, ~0.3 s: the build stays short).
+VILLAGE_ACCOUNTS = 3
+
+
+def _officer_accounts(ctx: DemoContext) -> list[str]:
+    """Accounts for the first officer of each town cell and of :data:`VILLAGE_ACCOUNTS` village
+    cells of :data:`VILLAGE_TOWN_PART` (the demo ``grid`` user for its own village); their user names."""
+    town_prefix = ctx.city_code[:6] + VILLAGE_TOWN_PART
+    made: list[str] = []
+    with ctx.uow() as uow:
+        grid_user = accounts.get_user(uow, username="grid")
+        villages = [
+            v for v in ctx.village_codes if v.startswith(town_prefix) and v != grid_user.division_code
+        ]
+        cells = [
+            (cell.code, cell.division_code)
+            for cell in regions.list_grid_cells(uow)
+            if cell.division_code in ctx.town_codes
+            or cell.division_code in {grid_user.division_code, *villages[:VILLAGE_ACCOUNTS]}
+        ]
+        for cell_code, division in sorted(cells):
+            if division == grid_user.division_code:
+                user_id, username = grid_user.id, grid_user.username
+            else:
+                username = f"grid-{division}"
+                user = accounts.create_user(
+                    uow,
+                    username=username,
+                    password=demo_user_password(username),
+                    role="grid_officer",
+                    display_name=f"网格员 {division}",
+                    division_code=division,
+                    salt=demo_salt("user", username),
+                    registered_at=datetime(2022, 1, 1, tzinfo=CHINA_TZ),
+                )
+                user_id = user.id
+            officer = uow.session.scalars(
+                select(GridOfficerRow)
+                .join(GridCellRow, GridCellRow.id == GridOfficerRow.grid_cell_id)
+                .where(GridCellRow.code == cell_code)
+                .order_by(GridOfficerRow.id)
+            ).first()
+            if officer is not None:
+                officer.user_id = user_id
+                made.append(username)
+    return made
 
 
 def _town_code(city: str, part: str) -> str:

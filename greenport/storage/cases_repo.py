@@ -166,6 +166,8 @@ class CasesRepository:
         if "steps_done" in values:
             values["steps_done"] = "|".join(values["steps_done"])
         values.update(state=event.to_state.value, version=event.version, updated_at=event.at)
+        # the row and its event in one savepoint: refused, neither stays (whatever the caller does next)
+        savepoint = self.session.begin_nested()
         result = self.session.execute(
             update(CaseRow)
             .where(CaseRow.id == case.id, CaseRow.version == expected_version)
@@ -173,28 +175,30 @@ class CasesRepository:
             .execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
+            savepoint.rollback()
             return False
         try:
-            with self.session.begin_nested():
-                self.session.execute(
-                    insert(CaseEventRow).values(
-                        case_id=event.case_id,
-                        version=event.version,
-                        actor=event.actor,
-                        role=event.role.value,
-                        action=event.action.value,
-                        at=event.at,
-                        from_state=event.from_state.value,
-                        to_state=event.to_state.value,
-                        note=event.note,
-                        attachments=json.dumps([a.to_dict() for a in event.attachments]),
-                        lon=None if event.location is None else event.location.lon,
-                        lat=None if event.location is None else event.location.lat,
-                        rating=event.rating,
-                    )
+            self.session.execute(
+                insert(CaseEventRow).values(
+                    case_id=event.case_id,
+                    version=event.version,
+                    actor=event.actor,
+                    role=event.role.value,
+                    action=event.action.value,
+                    at=event.at,
+                    from_state=event.from_state.value,
+                    to_state=event.to_state.value,
+                    note=event.note,
+                    attachments=json.dumps([a.to_dict() for a in event.attachments]),
+                    lon=None if event.location is None else event.location.lon,
+                    lat=None if event.location is None else event.location.lat,
+                    rating=event.rating,
                 )
+            )
         except IntegrityError:
+            savepoint.rollback()
             return False
+        savepoint.commit()
         return True
 
     def events(self, case_id: int) -> list[CaseEvent]:

@@ -31,6 +31,7 @@ from greenport.cases.model import (
 )
 from greenport.cases.photos import MAX_FILE_BYTES, MAX_FILES_PER_EVENT
 from greenport.kernel.errors import InvalidInput, NotFound
+from greenport.kernel.labels import label
 from greenport.kernel.time import CHINA_TZ
 from greenport.storage.alarms import AlarmRow
 from greenport.storage.cases import CaseFileRow
@@ -441,7 +442,9 @@ def test_a_complaint_across_qingming_is_reminded_then_escalated_once_each(grid: 
     assert after.escalation_level == 2 and after.overdue(bj(2025, 4, 25, 9, 0))
     assert len(events) == 6 and all((e.actor, e.role) == ("system", CaseRole.SYSTEM) for e in events[1:])
     assert [e.action for e in events[1:4]] == [CaseAction.REMIND, CaseAction.REMIND, CaseAction.ESCALATE]
-    assert "催办" in events[2].note and "镇" in events[3].note
+    # the system's notes are codes, named in the reader's language by the case_note labels
+    assert (events[2].note, events[3].note) == ("notice", "escalate_town")
+    assert "催办" in label("case_note", events[2].note) and "镇" in label("case_note", events[3].note, "zh")
     assert sorted(e.action for e in events[4:]) == sorted([CaseAction.REMIND, CaseAction.ESCALATE])
     assert lifecycle.replay(events) is CaseState.DISPATCHED
 
@@ -465,7 +468,8 @@ def test_a_case_whose_deadline_falls_in_a_year_without_calendar_waits_for_it(gri
     assert dated.due_at == bj(2026, 12, 18, 17, 30)
     undated = open_case(grid.db, now=bj(2026, 12, 30, 10, 0))
     assert undated.due_at is None and undated.state is CaseState.DISPATCHED
-    assert "no deadline yet" in stored(grid.db, undated.id)[1][0].note
+    assert stored(grid.db, undated.id)[1][0].note == "auto_dispatch_no_deadline"
+    assert "no deadline yet" in label("case_note", "auto_dispatch_no_deadline", "en")
 
     report = _tick(grid.db, bj(2026, 12, 30, 11, 0))
     assert [case_id for case_id, _ in report.blocked] == [undated.id]
