@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from greenport.web.pages import alarms, assessments, auth, dashboard, monitoring, public, registry, reports
+from greenport.web.pages import (
+    alarms,
+    assessments,
+    auth,
+    dashboard,
+    monitoring,
+    public,
+    registry,
+    report,
+    reports,
+)
 
 ROUTERS = (
     auth.router,
@@ -15,6 +25,7 @@ ROUTERS = (
     public.router,
     reports.router,
     alarms.router,
+    report.router,
 )
 
 
