@@ -736,7 +736,7 @@ def public_reports(
     states: Sequence[str] | None = None,
     limit: int = 1000,
 ) -> list[Case]:
-    """Citizens' reports opened in [``opened_from``, ``opened_until``) (the public list of Open311
+    """Citizens' reports opened in [``opened_from``, ``opened_until``] (the public list of Open311
     ``GET requests``), newest first, at most ``limit``; as :func:`_public` shows them."""
     cases, _ = uow.cases.visible_cases(
         ALL_CASES,
@@ -744,7 +744,7 @@ def public_reports(
         category=None if category is None else _category(category),
         states=states,
         opened_from=ensure_utc(opened_from),
-        opened_until=ensure_utc(opened_until),
+        opened_until=ensure_utc(opened_until) + timedelta(microseconds=1),  # inclusive, as Open311's end_date
         limit=max(1, min(limit, 1000)),
     )
     return sorted((_public(c) for c in cases), key=lambda c: (c.opened_at, c.id), reverse=True)
