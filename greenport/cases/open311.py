@@ -92,7 +92,9 @@ def load_public_stages(path: Path = PUBLIC_STAGES_FILE) -> dict[CaseState, Publi
             errors.extend(RowError(line, column, "required", "") for column in missing)
             continue
         state = CaseState(cells["state"])
-        stages[state] = PublicStage(state, cells["stage"], cells["status"], cells["name_zh"], cells["name_en"])
+        stages[state] = PublicStage(
+            state, cells["stage"], cells["status"], cells["name_zh"], cells["name_en"]
+        )
     absent = [state for state in CaseState if state not in stages]
     if absent and not errors:
         errors.append(RowError(0, "state", f"a row for every state; missing {', '.join(absent)}", ""))
@@ -289,7 +291,9 @@ def check_post(fields: Mapping[str, str], categories: Mapping[str, Category] = C
         except Open311Refused:
             known = ", ".join(c.service_code for c in categories.values())
             errors.append(
-                Open311Error(400, f"service_code: no service {echo(service_code)}; one of {known}", "service_code")
+                Open311Error(
+                    400, f"service_code: no service {echo(service_code)}; one of {known}", "service_code"
+                )
             )
     lat, lon = _number(fields, "lat", errors), _number(fields, "long", errors)
     address = (fields.get("address_string") or "").strip()
@@ -304,14 +308,18 @@ def check_post(fields: Mapping[str, str], categories: Mapping[str, Category] = C
             name = "long" if exc.field == "lon" else "lat"
             errors.append(Open311Error(400, f"{name}: {exc.message}", name))
     if location is None and not address and not any(e.field in ("lat", "long") for e in errors):
-        errors.append(Open311Error(400, "lat: a location is required: lat and long, or address_string", "lat"))
+        errors.append(
+            Open311Error(400, "lat: a location is required: lat and long, or address_string", "lat")
+        )
     description = (fields.get("description") or "").strip()
     if not description:
         errors.append(Open311Error(400, "description: required: describe the problem", "description"))
     media_url = (fields.get("media_url") or "").strip()
     if media_url and (len(media_url) > MAX_MEDIA_URL or not _MEDIA_URL.fullmatch(media_url)):
         errors.append(
-            Open311Error(400, f"media_url: an http or https URL of at most {MAX_MEDIA_URL} characters", "media_url")
+            Open311Error(
+                400, f"media_url: an http or https URL of at most {MAX_MEDIA_URL} characters", "media_url"
+            )
         )
     email = (fields.get("email") or "").strip()
     if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
@@ -319,7 +327,9 @@ def check_post(fields: Mapping[str, str], categories: Mapping[str, Category] = C
     if errors:
         raise Open311Refused(errors)
     assert category is not None
-    name = " ".join(p for p in ((fields.get("first_name") or "").strip(), (fields.get("last_name") or "").strip()) if p)
+    name = " ".join(
+        p for p in ((fields.get("first_name") or "").strip(), (fields.get("last_name") or "").strip()) if p
+    )
     phone = (fields.get("phone") or "").strip()
     contact = "; ".join(part for part in (name, email, phone) if part) or None
     return NewRequest(
@@ -376,7 +386,11 @@ def check_query(
     for part in (params.get("service_request_id") or "").split(","):
         if part.strip():
             if not part.strip().isdigit():
-                errors.append(Open311Error(400, f"service_request_id: not a request id: {echo(part)}", "service_request_id"))
+                errors.append(
+                    Open311Error(
+                        400, f"service_request_id: not a request id: {echo(part)}", "service_request_id"
+                    )
+                )
             else:
                 ids.append(int(part.strip()))
     if len(ids) > MAX_IDS:
@@ -406,7 +420,9 @@ def check_query(
         start = end - DEFAULT_WINDOW
     elif end is None:
         end = start + DEFAULT_WINDOW
-    return RequestQuery(ids=tuple(dict.fromkeys(ids)), category=category, start=start, end=end, statuses=statuses)
+    return RequestQuery(
+        ids=tuple(dict.fromkeys(ids)), category=category, start=start, end=end, statuses=statuses
+    )
 
 
 # --- encoders ------------------------------------------------------------------------------------

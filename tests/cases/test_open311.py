@@ -43,7 +43,9 @@ def test_every_state_has_a_public_stage_and_only_closed_is_closed() -> None:
 def test_a_public_stage_table_without_a_state_is_refused(tmp_path: Path) -> None:
     text = open311.PUBLIC_STAGES_FILE.read_text(encoding="utf-8")
     broken = tmp_path / "stages.csv"
-    broken.write_text("\n".join(line for line in text.splitlines() if not line.startswith("verified,")), encoding="utf-8")
+    broken.write_text(
+        "\n".join(line for line in text.splitlines() if not line.startswith("verified,")), encoding="utf-8"
+    )
     with pytest.raises(InvalidRows, match="verified"):
         open311.load_public_stages(broken)
 
@@ -110,7 +112,9 @@ def test_query_defaults_to_the_last_90_days_and_checks_its_filters() -> None:
     query = open311.check_query({"status": "closed", "service_request_id": "3,4,3"}, now=NOW)
     assert query.ids == (3, 4) and query.states() == ["closed"]
     with pytest.raises(open311.Open311Refused) as refused:
-        open311.check_query({"start_date": "2025-03-01T00:00:00", "status": "x", "service_code": "no"}, now=NOW)
+        open311.check_query(
+            {"start_date": "2025-03-01T00:00:00", "status": "x", "service_code": "no"}, now=NOW
+        )
     assert {e.field for e in refused.value.errors} == {"start_date", "status", "service_code"}
 
 

@@ -65,7 +65,9 @@ class GeoReportClient:
     def service_definition(self, service_code: str) -> Any:
         return self._parse(self.http.get(f"{self.endpoint}/services/{service_code}.{self.fmt}"))
 
-    def post_request(self, fields: dict[str, Any], media: tuple[str, bytes, str] | None = None) -> dict[str, Any]:
+    def post_request(
+        self, fields: dict[str, Any], media: tuple[str, bytes, str] | None = None
+    ) -> dict[str, Any]:
         """POST requests: form-encoded, or multipart when a ``media`` file is sent."""
         data = {key: str(value) for key, value in fields.items()}
         files = {"media": media} if media is not None else None
@@ -75,7 +77,9 @@ class GeoReportClient:
         return rows[0]
 
     def requests(self, **filters: str) -> list[dict[str, Any]]:
-        return self._list(self.http.get(f"{self.endpoint}/requests.{self.fmt}", params=filters), "service_requests")
+        return self._list(
+            self.http.get(f"{self.endpoint}/requests.{self.fmt}", params=filters), "service_requests"
+        )
 
     def request(self, service_request_id: str) -> dict[str, Any]:
         rows = self._list(

@@ -87,7 +87,9 @@ def test_an_app_lists_services_files_a_report_with_a_photo_and_follows_it(grid_a
 
     # the case is on the grid: routed to the west village and dispatched, with the photo stored
     with UnitOfWork(grid.db) as uow:
-        view = cases.get_case(uow, principal=grid.principal("admin"), case_id=int(created["service_request_id"]))
+        view = cases.get_case(
+            uow, principal=grid.principal("admin"), case_id=int(created["service_request_id"])
+        )
     assert view.case.division_code == WEST and view.case.assignee in ("west1", "west2")
     assert view.case.reporter_contact == "resident@example.cn"
     assert [a.media_type for a in view.events[0].attachments] == ["image/jpeg"]
@@ -129,9 +131,16 @@ def test_bad_fields_answer_400_with_an_error_naming_the_field(
     with pytest.raises(Open311Failure) as refused:
         GeoReportClient(client, fmt=fmt).post_request(_report(**fields))
     assert refused.value.status == 400
-    assert any(code == 400 and description.startswith(f"{named}:") for code, description in refused.value.errors)
+    assert any(
+        code == 400 and description.startswith(f"{named}:") for code, description in refused.value.errors
+    )
     with UnitOfWork(grid.db) as uow:
-        assert cases.public_reports(uow, opened_from=MONDAY - timedelta(days=1), opened_until=MONDAY + timedelta(days=1)) == []
+        assert (
+            cases.public_reports(
+                uow, opened_from=MONDAY - timedelta(days=1), opened_until=MONDAY + timedelta(days=1)
+            )
+            == []
+        )
 
 
 def test_every_bad_field_is_listed_at_once(grid_app: Any) -> None:
@@ -145,7 +154,9 @@ def test_every_bad_field_is_listed_at_once(grid_app: Any) -> None:
 def test_a_photo_that_is_not_one_is_refused_naming_the_media(grid_app: Any) -> None:
     client, _, _ = grid_app
     with pytest.raises(Open311Failure) as refused:
-        GeoReportClient(client).post_request(_report(), media=("x.jpg", b"MZ\x90\x00 not a photo", "image/jpeg"))
+        GeoReportClient(client).post_request(
+            _report(), media=("x.jpg", b"MZ\x90\x00 not a photo", "image/jpeg")
+        )
     assert refused.value.status == 400 and refused.value.errors[0][1].startswith("media:")
 
 
@@ -159,7 +170,11 @@ def test_a_point_outside_the_city_is_refused_naming_lat(grid_app: Any) -> None:
 def test_unknown_service_request_and_token_answer_404(grid_app: Any) -> None:
     client, _, _ = grid_app
     app = GeoReportClient(client)
-    for call in (lambda: app.request("999"), lambda: app.token("GP20250303-AAAAAAAA"), lambda: app.service_definition("potholes")):
+    for call in (
+        lambda: app.request("999"),
+        lambda: app.token("GP20250303-AAAAAAAA"),
+        lambda: app.service_definition("potholes"),
+    ):
         with pytest.raises(Open311Failure) as refused:
             call()
         assert refused.value.status == 404 and refused.value.errors[0][0] == 404
@@ -184,18 +199,29 @@ def test_request_list_filters_by_date_status_code_and_id(grid_app: Any) -> None:
     clock.now = MONDAY + timedelta(days=100)
     new = app.post_request(_report(service_code="env-dust"))
     with UnitOfWork(grid.db) as uow:  # an alarm case is no citizen's report: never listed
-        cases.open_case(uow, source=cases.CaseSource.PATROL, category="odour", description="巡查发现", now=clock.now, division_code=WEST)
+        cases.open_case(
+            uow,
+            source=cases.CaseSource.PATROL,
+            category="odour",
+            description="巡查发现",
+            now=clock.now,
+            division_code=WEST,
+        )
     ids = lambda rows: [r["service_request_id"] for r in rows]  # noqa: E731
     assert ids(app.requests()) == [new["service_request_id"]]  # the last 90 days
     assert ids(app.requests(start_date="2025-03-01T00:00:00+08:00", end_date="2025-03-04T00:00:00Z")) == [
         old["service_request_id"]
     ]
-    assert ids(app.requests(service_request_id=f"{old['service_request_id']},{new['service_request_id']}")) == [
+    assert ids(
+        app.requests(service_request_id=f"{old['service_request_id']},{new['service_request_id']}")
+    ) == [
         old["service_request_id"],
         new["service_request_id"],
     ]
     assert ids(app.requests(service_code="env-odour")) == []
-    assert ids(app.requests(status="closed")) == [] and ids(app.requests(status="open")) == ids(app.requests())
+    assert ids(app.requests(status="closed")) == [] and ids(app.requests(status="open")) == ids(
+        app.requests()
+    )
     for bad, named in (({"status": "pending"}, "status"), ({"start_date": "2025-03-01"}, "start_date")):
         with pytest.raises(Open311Failure) as refused:
             app.requests(**bad)
@@ -215,7 +241,9 @@ def test_every_open311_and_citizen_page_route_is_open_to_everyone(grid_app: Any)
     """The role x route matrix of the citizens' routes: public, anyone (no account)."""
     client, _, _ = grid_app
     citizen_pages = {"/report", "/track", "/track/{number}", "/track/{number}/rate"}
-    routes = [r for r in http_routes(client.app) if r.path.startswith("/open311/v2") or r.path in citizen_pages]
+    routes = [
+        r for r in http_routes(client.app) if r.path.startswith("/open311/v2") or r.path in citizen_pages
+    ]
     assert len(routes) == 11  # 6 Open311 methods, the form (GET, POST), lookup, follow page, rating
     for route in routes:
         gate = gate_of(route)

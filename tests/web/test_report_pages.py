@@ -36,7 +36,11 @@ def _file(client: TestClient, **fields: str) -> Any:
 
 def _close(grid: Any, case_id: int) -> None:
     """The officers take the case through to closure with evidence."""
-    evidence = {"note": "已现场处理", "photos": [(PHOTO, "done.jpg", "image/jpeg")], "location": Location(120.25, 31.5)}
+    evidence = {
+        "note": "已现场处理",
+        "photos": [(PHOTO, "done.jpg", "image/jpeg")],
+        "location": Location(120.25, 31.5),
+    }
     with UnitOfWork(grid.db) as uow:
         case = cases.get_case(uow, principal=grid.principal("admin"), case_id=case_id).case
     officer = case.assignee
@@ -62,7 +66,7 @@ def _close(grid: Any, case_id: int) -> None:
 
 
 def test_a_citizen_files_a_report_and_reads_its_tracking_number(grid_app: Any) -> None:  # noqa: F811
-    client, grid, _ = grid_app
+    client, _, _ = grid_app
     form = client.get("/report").text
     assert 'accept="image/*"' in form and "异味扰民" in form and "西村" in form
     answer = _file(client, lon="120.25", lat="31.5", address="西村桥边", contact="13800000000")
@@ -122,7 +126,9 @@ def test_after_closure_the_reporter_rates_once(grid_app: Any) -> None:  # noqa: 
     assert "已办结" in page and 'id="rate-form"' in page
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert token is not None
-    rated = client.post(f"/track/{number.group(1)}/rate", data={"csrf_token": token.group(1), "rating": "4", "note": "及时"})
+    rated = client.post(
+        f"/track/{number.group(1)}/rate", data={"csrf_token": token.group(1), "rating": "4", "note": "及时"}
+    )
     assert rated.status_code == 200 and "★★★★☆" in rated.text and 'id="rate-form"' not in rated.text
     again = client.post(f"/track/{number.group(1)}/rate", data={"csrf_token": token.group(1), "rating": "1"})
     assert again.status_code == 409

@@ -58,12 +58,15 @@ def _answer(fmt: str, produce: Callable[[str], bytes], *, status: int = 200) -> 
     shown = fmt if fmt in FORMATS else "json"
     try:
         body = produce(_format(fmt))
-    except Open311Refused as refused:
-        return Response(open311.encode_errors(shown, refused.errors), refused.status, media_type=MEDIA_TYPES[shown])
+    except Open311Refused as exc:
+        refusal = exc
     except DomainError as error:
-        refused = open311.refusal_of(error)
-        return Response(open311.encode_errors(shown, refused.errors), refused.status, media_type=MEDIA_TYPES[shown])
-    return Response(body, status, media_type=MEDIA_TYPES[fmt])
+        refusal = open311.refusal_of(error)
+    else:
+        return Response(body, status, media_type=MEDIA_TYPES[fmt])
+    return Response(
+        open311.encode_errors(shown, refusal.errors), refusal.status, media_type=MEDIA_TYPES[shown]
+    )
 
 
 @router.get("/services.{fmt}")
@@ -158,7 +161,11 @@ def get_request(service_request_id: str, fmt: str, uow: UowDep, _: Anyone) -> Re
     def produce(f: str) -> bytes:
         if not service_request_id.isdigit():
             raise Open311Refused(
-                [Open311Error(404, f"service_request_id: no request {service_request_id!r}", "service_request_id")]
+                [
+                    Open311Error(
+                        404, f"service_request_id: no request {service_request_id!r}", "service_request_id"
+                    )
+                ]
             )
         case = cases.public_report(uow, case_id=int(service_request_id))
         return open311.encode_list(f, [open311.request_of(case)], root="service_requests", item="request")

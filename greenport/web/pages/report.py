@@ -38,7 +38,9 @@ Anyone = Annotated[Principal, allow(EVERYONE, anonymous=True)]
 @dataclass(frozen=True)
 class ReportFormContext:
     categories: list[dict[str, str]] = field(metadata={"help": "code and name of each category"})
-    villages: list[dict[str, str]] = field(metadata={"help": "code and 'town · village' name of each village"})
+    villages: list[dict[str, str]] = field(
+        metadata={"help": "code and 'town · village' name of each village"}
+    )
     map_data: dict[str, Any] = field(metadata={"help": "GeoJSON of the towns for the map picker"})
     values: dict[str, str] = field(default_factory=dict, metadata={"help": "what was typed before"})
     error: str | None = field(default=None, metadata={"help": "why the report was refused"})
@@ -143,8 +145,10 @@ async def report_submit(request: Request, uow: UowDep, _: Anyone) -> Response:
         return render(request, "report/form.html", ctx, status_code=exc.status_hint)
     assert case.tracking_number is not None
     lang = chrome(request).lang
-    ctx = ReportFiledContext(tracking_number=case.tracking_number, category=_category_name(case.category, lang))
-    return render(request, "report/filed.html", ctx)
+    filed = ReportFiledContext(
+        tracking_number=case.tracking_number, category=_category_name(case.category, lang)
+    )
+    return render(request, "report/filed.html", filed)
 
 
 @router.get("/track")
@@ -209,6 +213,9 @@ async def track_rate(request: Request, uow: UowDep, _: Anyone, number: str) -> R
     except DomainError as exc:
         uow.session.rollback()
         return render(
-            request, "report/track.html", _track_context(request, uow, number, exc.message), status_code=exc.status_hint
+            request,
+            "report/track.html",
+            _track_context(request, uow, number, exc.message),
+            status_code=exc.status_hint,
         )
     return RedirectResponse(f"/track/{number.strip().upper()}", status_code=303)
