@@ -112,7 +112,10 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         20 * 1024 * 1024,
         ge=1024,
-        description="Largest request body of a registry import upload (/api/registry/import/...) [bytes].",
+        description=(
+            "Largest request body of an upload [bytes]: a registry import (/api/registry/import/...), "
+            "the public report form (/report) and Open311 POST requests with photos."
+        ),
     )
     public_url: str = Field(
         "",

@@ -783,6 +783,43 @@ def track(uow: CasesUnitOfWork, *, tracking_number: str) -> CaseView:
     )
 
 
+def _public(case: Case) -> Case:
+    """A citizen's case as anyone may see it: no contact, no officer, no tracking number."""
+    return replace(case, reporter_contact=None, assignee=None, tracking_number=None)
+
+
+def public_reports(
+    uow: CasesUnitOfWork,
+    *,
+    opened_from: datetime,
+    opened_until: datetime,
+    category: str | None = None,
+    states: Sequence[str] | None = None,
+    limit: int = 1000,
+) -> list[Case]:
+    """Citizens' reports opened in [``opened_from``, ``opened_until``] (the public list of Open311
+    ``GET requests``), newest first, at most ``limit``; as :func:`_public` shows them."""
+    cases, _ = uow.cases.visible_cases(
+        ALL_CASES,
+        source=CaseSource.CITIZEN.value,
+        category=None if category is None else _category(category),
+        states=states,
+        opened_from=ensure_utc(opened_from),
+        opened_until=ensure_utc(opened_until) + timedelta(microseconds=1),  # inclusive, as Open311's end_date
+        limit=max(1, min(limit, 1000)),
+    )
+    return sorted((_public(c) for c in cases), key=lambda c: (c.opened_at, c.id), reverse=True)
+
+
+def public_report(uow: CasesUnitOfWork, *, case_id: int) -> Case:
+    """One citizen's report by its case number (Open311 ``GET requests/{id}``), as
+    :func:`_public` shows it; a case that is not a citizen's report is not found."""
+    case = uow.cases.get_case(case_id)
+    if case is None or case.source is not CaseSource.CITIZEN:
+        raise NotFound(f"no citizen report {case_id}", field="service_request_id")
+    return _public(case)
+
+
 def list_cases(
     uow: CasesUnitOfWork,
     *,

@@ -31,6 +31,7 @@ from greenport.reports.render import FONTS_DIR
 from greenport.web import auth, deps, errors
 from greenport.web.api import api_router
 from greenport.web.api import dashboard as dashboard_api
+from greenport.web.api import open311 as open311_api
 from greenport.web.api import public as public_api
 from greenport.web.auth import Allow
 from greenport.web.body_limit import BodySizeLimitMiddleware
@@ -259,6 +260,7 @@ def create_app(
     )
     install_security(app)  # outermost: its headers reach hot-cache and 413 answers too
     app.include_router(api_router())
+    app.include_router(open311_api.router)  # Open311 GeoReport v2, outside /api: its own error shape
     app.include_router(pages_router())
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     # the font the PDFs embed, for the pages too (identical text on every machine)

@@ -21,7 +21,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from greenport.web import errors
 
 #: Paths whose bodies are file uploads (limit ``max_upload_bytes``).
-UPLOAD_PREFIXES = ("/api/registry/import/",)
+UPLOAD_PREFIXES = ("/api/registry/import/", "/open311/v2/requests")
+#: Exact paths whose bodies carry photos (the public report form), also ``max_upload_bytes``.
+UPLOAD_PATHS = frozenset({"/report"})
 
 
 class BodyTooLarge(HTTPException):
@@ -42,7 +44,8 @@ class BodySizeLimitMiddleware:
 
     def limit_for(self, path: str) -> int:
         """The body limit of a request path [bytes]."""
-        return self.upload_bytes if path.startswith(UPLOAD_PREFIXES) else self.max_bytes
+        uploads = path.startswith(UPLOAD_PREFIXES) or path in UPLOAD_PATHS
+        return self.upload_bytes if uploads else self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

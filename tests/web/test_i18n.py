@@ -29,7 +29,7 @@ from greenport.regions.model import DivisionLevel, GridLevel, ParkKind
 from greenport.web import i18n
 from greenport.web.i18n_extract import extract
 from tests.web.conftest import bearer
-from tests.web.test_bounds_and_pages import _fill_page, http_routes, page_role
+from tests.web.test_bounds_and_pages import _fill_page, http_routes, is_city_page, page_role
 
 ROOT = Path(__file__).resolve().parents[2]
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff5e]")
@@ -174,7 +174,7 @@ def test_every_page_speaks_one_language(lite_app: Any) -> None:
     """Rendered for the city admin (or a page's only role) in each language: no Chinese on English pages (but proper
     names), no English words on Chinese pages (but the codes and units of ``i18n_allow.txt``)."""
     client, city = lite_app
-    pages = [r.path for r in http_routes(client.app) if "GET" in r.methods and not r.path.startswith("/api")]
+    pages = [r.path for r in http_routes(client.app) if "GET" in r.methods and is_city_page(r.path)]
     chinese_allowed = _allowed("en")
     problems = []
     for path in pages:

@@ -13,6 +13,7 @@ from greenport.web.pages import (
     monitoring,
     public,
     registry,
+    report,
     reports,
 )
 
@@ -26,6 +27,7 @@ ROUTERS = (
     reports.router,
     alarms.router,
     cases.router,
+    report.router,
 )
 
 
