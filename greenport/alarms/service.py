@@ -935,8 +935,9 @@ UNFIRED_RETENTION = timedelta(days=1)
 
 def purge_unfired(uow: AlarmsUnitOfWork, *, before: datetime) -> int:
     """Drop the runs that never fired and ended before ``before`` (with their events): a pending
-    that cleared is the rule's bookkeeping (Prometheus drops it at once), kept for a day so a late
-    value can still extend it; alarms that fired are never dropped. The number dropped."""
+    that cleared (or a never-fired run that later data invalidated) is the rule's bookkeeping
+    (Prometheus drops it at once), kept for a day as the anchor by which a late value inside the
+    run re-derives it from its start; alarms that fired are never dropped. The number dropped."""
     return uow.alarms.purge_unfired(before=before)
 
 

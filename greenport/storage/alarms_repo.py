@@ -248,9 +248,14 @@ class AlarmsRepository:
         self.session.flush()
 
     def purge_unfired(self, *, before: datetime) -> int:
-        """Delete the alarms that never fired and were resolved before ``before``, with their events."""
+        """Delete the alarms that never fired and were resolved before ``before`` (or, invalidated,
+        whose last breach is before it), with their events."""
         a = AlarmRow
-        doomed = select(a.id).where(a.fired_at.is_(None), a.state == "resolved", a.resolved_at < before)
+        doomed = select(a.id).where(
+            a.fired_at.is_(None),
+            ((a.state == "resolved") & (a.resolved_at < before))
+            | ((a.state == "invalidated") & (a.last_breach_at < before)),
+        )
         self.session.execute(delete(AlarmEventRow).where(AlarmEventRow.alarm_id.in_(doomed)))
         result = self.session.execute(delete(a).where(a.id.in_(doomed.scalar_subquery())))
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
