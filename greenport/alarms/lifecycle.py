@@ -130,10 +130,12 @@ class _Builder:
             )
             peak = float(points.values[peak_index])
             limit = float(points.limits[peak_index])
+            excess = float(points.excess[peak_index])
             peak_at = to_instant(points.times[peak_index])
             last_breach = to_instant(points.times[int(hits[-1])])
         else:  # a continued alarm with no new breach: the stored peak stays (see reconcile)
-            peak, limit, peak_at = float("nan"), float("nan"), to_instant(points.times[0])
+            peak, limit, excess = float("nan"), float("nan"), float("nan")
+            peak_at = to_instant(points.times[0])
             last_breach = self.first if self.first is not None else peak_at
         first = self.first if self.first is not None else to_instant(points.times[int(hits[0])])
         cursor = to_instant(points.times[-1]) if len(points) else first
@@ -146,6 +148,7 @@ class _Builder:
             limit=None if np.isnan(limit) else limit,
             breaches=int(hits.size),
             checkpoint=Checkpoint(state=state, cursor_at=cursor, breach_run=breach_run, clear_run=clear_run),
+            peak_excess=None if np.isnan(excess) else excess,
         )
 
 

@@ -173,7 +173,10 @@ class Episode:
 
     ``peak``: the value furthest past the limit (the largest, or for a lower limit the smallest)
     in the alarm's canonical unit, at ``peak_at``; ``limit`` the limit at the peak (None for kinds
-    without a limit); ``breaches`` the number of points in breach.
+    without a limit); ``peak_excess`` the kind's own measure of how far the peak point is past its
+    rule (:attr:`greenport.alarms.lifecycle.Condition.excess`: e.g. (value − limit) / limit for an
+    exceedance, the step as a share of the allowed step for a jump; None where the kind gives none),
+    the measure by which the peak was chosen; ``breaches`` the number of points in breach.
     """
 
     first_breach_at: datetime
@@ -184,6 +187,7 @@ class Episode:
     limit: float | None
     breaches: int
     checkpoint: Checkpoint
+    peak_excess: float | None = None
 
     @property
     def state(self) -> AlarmState:
@@ -204,7 +208,8 @@ class Episode:
 @dataclass(frozen=True, slots=True)
 class Alarm:
     """A stored alarm (one episode of ``rule_id`` at ``site_id`` for ``parameter``; ``parameter``
-    is ``""`` for a site-level rule such as offline)."""
+    is ``""`` for a site-level rule such as offline). ``peak_excess``: as :class:`Episode` (None
+    on alarms stored before it was recorded)."""
 
     id: int
     rule_id: str
@@ -232,6 +237,7 @@ class Alarm:
     explanation: str | None = None
     explained_by: str | None = None
     explained_at: datetime | None = None
+    peak_excess: float | None = None
     site_code: str = ""
     site_name: str = ""
     site_kind: str = ""

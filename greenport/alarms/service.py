@@ -74,6 +74,12 @@ REALTIME_INTERVAL = timedelta(minutes=10)
 #: Real-time readings before where a fold starts that are parsed for context (per site): a jump
 #: and a flat line compare a value with the one before (two: a site may have two loggers).
 CONTEXT_READINGS = 2
+#: How far before a site's window the context readings are looked for when the window holds fewer
+#: than :data:`CONTEXT_READINGS` (a device that paused): a flat line compares a value with the one
+#: before however long the gap, so the one before must be found wherever the batch boundary fell.
+#: Beyond this span a value has no predecessor, whichever the batches (one day: a device silent
+#: longer has been offline, and its next value starts afresh).
+CONTEXT_SPAN = timedelta(days=1)
 #: How long an evaluator's lease lasts without renewal.
 LEASE = timedelta(seconds=30)
 LEASE_NAME = "evaluator"
@@ -184,7 +190,8 @@ def load_site_data(
     Real-time readings before a site's raw ``horizons`` are context only (a jump or a flat line
     compares a value with the one before): of those, only the last :data:`CONTEXT_READINGS` are
     parsed, so a pass that re-reads a window to see what came before costs little more than the
-    new readings."""
+    new readings. Where the window holds fewer (a gap in the data), they are looked for up to
+    :data:`CONTEXT_SPAN` before it, so the value before is the same whichever batch brought it."""
     if not windows:
         return {}
     end = now + timedelta(hours=2)
@@ -217,6 +224,8 @@ def load_site_data(
             context[site_id].append((data_time, text))
             continue
         judged(site_id, data_time, text)
+    if horizons is not None:
+        _earlier_context(uow, context, windows=windows, site_ids=site_ids)
     for site_id, rows in context.items():
         for data_time, text in rows:
             judged(site_id, data_time, text)
@@ -267,6 +276,33 @@ def load_site_data(
     return out
 
 
+def _earlier_context(
+    uow: AlarmsUnitOfWork,
+    context: dict[int, deque[tuple[datetime, str]]],
+    *,
+    windows: Mapping[int, Mapping[str, datetime]],
+    site_ids: Sequence[int],
+) -> None:
+    """Complete ``context`` (the readings before each site's horizon, at most
+    :data:`CONTEXT_READINGS`) from before the sites' raw windows, up to :data:`CONTEXT_SPAN` back,
+    for the sites whose window held too few (one read for them all; rare: a gap in the data)."""
+    short = [site_id for site_id in site_ids if len(context[site_id]) < CONTEXT_READINGS]
+    if not short:
+        return
+    starts = {site_id: windows[site_id]["raw"] for site_id in short}
+    earlier: dict[int, deque[tuple[datetime, str]]] = defaultdict(lambda: deque(maxlen=CONTEXT_READINGS))
+    for data_time, site_id, _, _, text in uow.monitoring.reading_entries(
+        start=min(starts.values()) - CONTEXT_SPAN,
+        end=max(starts.values()),
+        site_ids=short,
+        periods=[PeriodKind.RAW],
+    ):
+        if starts[site_id] - CONTEXT_SPAN <= data_time < starts[site_id]:
+            earlier[site_id].append((data_time, text))
+    for site_id, rows in earlier.items():
+        context[site_id].extendleft(reversed([*rows][len(context[site_id]) - CONTEXT_READINGS :]))
+
+
 def _city_stations(sites: Mapping[int, Mapping[str, Any]]) -> set[int]:
     """The air stations whose daily values make the city's (HJ 663-2013: national and provincial)."""
     return {
@@ -305,12 +341,23 @@ def _unit(parameter: str) -> str:
 
 
 def _more_extreme(new: Episode, stored: Alarm) -> bool:
-    """The new peak is further past its limit than the stored one (over an upper limit by the
-    ratio value/limit, under a lower limit (pH) by limit/value; without a limit, the value)."""
+    """The new points' peak replaces the stored peak of a continued alarm: compared by the fold's
+    own measure (``peak_excess``, :attr:`greenport.alarms.lifecycle.Condition.excess`), so that the
+    peak of an alarm folded in several batches is the one a single fold finds (a later point
+    replaces the peak only when strictly further past, as the fold keeps the first of equal ones;
+    where the kind gives no measure the fold takes the newest point in breach).
+
+    Alarms stored before the measure was recorded (``peak_excess`` None with a peak) compare by
+    value/limit (over an upper limit; limit/value under a lower one, pH; without a limit, the value).
+    """
+    if new.breaches == 0:
+        return False
+    if stored.peak_excess is not None:
+        return new.peak_excess is not None and new.peak_excess > stored.peak_excess
+    if new.peak_excess is None or stored.peak is None:
+        return True
     if new.peak is None:
         return False
-    if stored.peak is None:
-        return True
 
     def score(value: float, limit: float | None) -> float:
         if not limit:
@@ -367,6 +414,7 @@ def _episode_values(
         "peak": episode.peak,
         "peak_at": episode.peak_at,
         "limit_value": episode.limit,
+        "peak_excess": episode.peak_excess,
         "unit": _unit(parameter) if parameter not in ("", "aqi", "water_class") else "",
         "breaches": episode.breaches,
         "updated_at": now,
@@ -459,6 +507,7 @@ class _Reconciler:
             and stored.peak == values["peak"]
             and stored.peak_at == values["peak_at"]
             and stored.limit == values["limit_value"]
+            and stored.peak_excess == values["peak_excess"]
             and stored.breaches == values["breaches"]
             and (
                 checkpoint is None
@@ -482,10 +531,12 @@ class _Reconciler:
         values = _episode_values(rule, site_id, parameter, episode, self.now)
         repo = self.plan
         if stored is None:
-            if episode.fired_at is None and episode.state is AlarmState.RESOLVED:
-                return  # a pending that cleared before it fired: nothing to keep
+            # a pending that cleared before it fired is stored too (and dropped after a day by
+            # purge_unfired): it is the run's anchor, so that a late value inside the run finds
+            # where the run starts and re-derives it from there (``_windows``); it is not news
             alarm_id = repo.insert_alarm(values)
-            self.report.opened += 1
+            if episode.fired_at is not None or episode.state is not AlarmState.RESOLVED:
+                self.report.opened += 1
             events = _state_events(alarm_id, episode, after=None, now=self.now, known=set())
             repo.append_events(events)
         else:
@@ -500,10 +551,11 @@ class _Reconciler:
                     else stored.last_breach_at
                 )
                 if not _more_extreme(episode, stored):
-                    values["peak"], values["peak_at"], values["limit_value"] = (
+                    values["peak"], values["peak_at"], values["limit_value"], values["peak_excess"] = (
                         stored.peak,
                         stored.peak_at,
                         stored.limit,
+                        stored.peak_excess,
                     )
             if not continued and self._unchanged(stored, values):
                 return
@@ -521,7 +573,9 @@ class _Reconciler:
             repo.append_events(events)
             if events or stored.state.value != values["state"]:
                 self.report.changed += 1
-        for event in events:  # only the state changes stored now are news
+        for event in events:  # only the state changes stored now are news, of an alarm that fired
+            if values["fired_at"] is None:
+                break
             if event["to_state"] in (AlarmState.FIRING.value, AlarmState.RESOLVED.value):
                 self.report.transitions.append((alarm_id, AlarmState(event["to_state"]), event["at"]))
 
@@ -613,27 +667,50 @@ def _windows(
     cursors: Mapping[int, datetime],
 ) -> tuple[dict[int, dict[str, datetime]], dict[int, dict[str, datetime]]]:
     """Per site: where each class of rules starts folding (horizons), and where data must be read
-    from (windows: earlier where an open alarm continues from its checkpoint and needs context)."""
+    from (windows: earlier where an open alarm continues from its checkpoint and needs context).
+
+    A fold starts in the normal state, so its horizon must not fall inside a stored run: a run the
+    horizon reaches into is re-derived from its first breach (repeated until no run is cut, as
+    rewinding to one run's start may reach into an earlier one). The stored runs are the anchors:
+
+    * an open alarm that a change before its checkpoint reaches;
+    * a resolved one, fired or not (a pending that cleared is stored for this), ending at or after
+      the horizon;
+    * an invalidated one whose breaches reach the horizon. When late data invalidate a fired alarm
+      but leave a run with the same first breach that no longer fires, that run cannot be stored
+      (the invalidated row keeps the episode's key: rule, site, parameter, first breach; it stays
+      as the record of what was announced). The invalidated row anchors it instead: the new run
+      starts at the same first breach and ends at its first clear point, before the point where the
+      invalidated alarm fired, so within the invalidated row's span; a later value inside the run
+      reaches that span and the run is re-derived whole (and if it now fires, it matches the
+      invalidated row by its key and revives it, with a ``revised`` event).
+    """
     period_of = {rule.id: rule_period(rule) for rule in rules}
 
     def cursor_of(alarm: Alarm) -> datetime:
         return cursors.get(alarm.id, alarm.last_breach_at)
 
+    def reaches(alarm: Alarm, changed: datetime, horizon: datetime) -> bool:
+        if alarm.state in OPEN_STATES:
+            return changed <= cursor_of(alarm)
+        if alarm.state is AlarmState.RESOLVED:
+            return alarm.resolved_at is not None and alarm.resolved_at >= horizon
+        return alarm.last_breach_at >= horizon  # invalidated
+
     horizons: dict[int, dict[str, datetime]] = {}
     windows: dict[int, dict[str, datetime]] = {}
     for site_id, changed in since.items():
         horizon = {period: changed - back for period, back in backs.items()}
-        for alarm in stored.get(site_id, ()):
-            period = period_of.get(alarm.rule_id)
-            if period is None:
-                continue
-            rewinds = (alarm.state in OPEN_STATES and changed <= cursor_of(alarm)) or (
-                alarm.state is AlarmState.RESOLVED
-                and alarm.resolved_at is not None
-                and alarm.resolved_at >= horizon[period]
-            )
-            if rewinds:
-                horizon[period] = min(horizon[period], alarm.first_breach_at)
+        moved = True
+        while moved:
+            moved = False
+            for alarm in stored.get(site_id, ()):
+                period = period_of.get(alarm.rule_id)
+                if period is None or alarm.first_breach_at >= horizon[period]:
+                    continue
+                if reaches(alarm, changed, horizon[period]):
+                    horizon[period] = alarm.first_breach_at
+                    moved = True
         window = {period: start - backs[period] for period, start in horizon.items()}
         for alarm in stored.get(site_id, ()):
             period = period_of.get(alarm.rule_id)
@@ -858,8 +935,9 @@ UNFIRED_RETENTION = timedelta(days=1)
 
 def purge_unfired(uow: AlarmsUnitOfWork, *, before: datetime) -> int:
     """Drop the runs that never fired and ended before ``before`` (with their events): a pending
-    that cleared is the rule's bookkeeping (Prometheus drops it at once), kept for a day so a late
-    value can still extend it; alarms that fired are never dropped. The number dropped."""
+    that cleared (or a never-fired run that later data invalidated) is the rule's bookkeeping
+    (Prometheus drops it at once), kept for a day as the anchor by which a late value inside the
+    run re-derives it from its start; alarms that fired are never dropped. The number dropped."""
     return uow.alarms.purge_unfired(before=before)
 
 

@@ -36,6 +36,9 @@ class AlarmRow(Base):
     peak: Mapped[float | None] = mapped_column(Float)
     peak_at: Mapped[datetime] = mapped_column(UTCDateTime())
     limit_value: Mapped[float | None] = mapped_column(Float)
+    #: how far the peak is past its rule, in the kind's own measure (Episode.peak_excess): what a
+    #: continued alarm's new points are compared with to keep the peak (NULL before alarms_0002)
+    peak_excess: Mapped[float | None] = mapped_column(Float)
     unit: Mapped[str] = mapped_column(String(16))
     breaches: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

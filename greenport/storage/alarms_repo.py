@@ -44,6 +44,7 @@ EPISODE_FIELDS = (
     "peak",
     "peak_at",
     "limit_value",
+    "peak_excess",
     "unit",
     "breaches",
     "updated_at",
@@ -70,6 +71,7 @@ def _alarm(row: AlarmRow, site: SiteRow | None) -> Alarm:
         peak=row.peak,
         peak_at=row.peak_at,
         limit=row.limit_value,
+        peak_excess=row.peak_excess,
         unit=row.unit,
         breaches=row.breaches,
         updated_at=row.updated_at,
@@ -205,12 +207,14 @@ class AlarmsRepository:
 
     def episodes(self, site_ids: Sequence[int], *, ending_after: datetime) -> list[Alarm]:
         """Alarms of ``site_ids`` that are open, or were resolved (or invalidated) after
-        ``ending_after``: the ones a re-evaluation from then may touch."""
+        ``ending_after``, or whose breaches reach it (an invalidated alarm has no resolution; its
+        span anchors the run that replaced it): the ones a re-evaluation from then may touch."""
         a = AlarmRow
         query = select(a).where(
             a.site_id.in_(list(site_ids)),
             a.state.in_(["pending", "firing", "recovering"])
             | (a.resolved_at >= ending_after)
+            | (a.last_breach_at >= ending_after)
             | (a.first_breach_at >= ending_after),
         )
         return [_alarm(row, None) for row in self.session.scalars(query.order_by(a.id))]
@@ -244,9 +248,14 @@ class AlarmsRepository:
         self.session.flush()
 
     def purge_unfired(self, *, before: datetime) -> int:
-        """Delete the alarms that never fired and were resolved before ``before``, with their events."""
+        """Delete the alarms that never fired and were resolved before ``before`` (or, invalidated,
+        whose last breach is before it), with their events."""
         a = AlarmRow
-        doomed = select(a.id).where(a.fired_at.is_(None), a.state == "resolved", a.resolved_at < before)
+        doomed = select(a.id).where(
+            a.fired_at.is_(None),
+            ((a.state == "resolved") & (a.resolved_at < before))
+            | ((a.state == "invalidated") & (a.last_breach_at < before)),
+        )
         self.session.execute(delete(AlarmEventRow).where(AlarmEventRow.alarm_id.in_(doomed)))
         result = self.session.execute(delete(a).where(a.id.in_(doomed.scalar_subquery())))
         return int(result.rowcount or 0)  # type: ignore[attr-defined]

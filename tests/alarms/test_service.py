@@ -419,3 +419,42 @@ def test_a_pass_reads_then_writes_and_a_site_marked_meanwhile_keeps_its_mark(
         assert uow.alarms.count_dirty() == 0
     # another process holding the lease: the pass reads nothing and writes nothing
     assert not service.evaluate_pass(lambda: UnitOfWork(db), rules=RULES, routes=(), now=now, holder="q").ran
+
+
+def test_a_run_that_clears_before_it_fires_is_kept_unannounced_and_a_late_value_inside_it_fires_it(
+    db: Database, outlets: Outlets
+) -> None:
+    realtime_only = [rule for rule in RULES if rule.id == "rt"]  # a 14-minute gap is no offline here
+
+    def evaluate(db: Database, now: datetime) -> service.EvaluationReport:
+        with UnitOfWork(db) as uow:
+            return service.evaluate_pending(uow, rules=realtime_only, now=now, holder="test")
+
+    # one pass sees the whole run: two values over, then a clear one (hold 3: it never fires)
+    store(db, realtime(outlets.gas, T0, so2(40, None, 40, 20), step=timedelta(minutes=7)))
+    report = evaluate(db, T0 + timedelta(minutes=30))
+    assert (report.opened, report.transitions) == (0, [])  # not news: nothing is announced
+    assert alarms(db) == []  # people see fired alarms only
+    with UnitOfWork(db) as uow:
+        [run] = uow.alarms.episodes([outlets.gas[1]], ending_after=T0)
+    assert (run.state, run.fired_at, run.first_breach_at) == (AlarmState.RESOLVED, None, T0)
+    # the gap is filled late, more than the look-back after the run's start: the kept run is where
+    # the re-derivation starts, so the three values over fire the alarm from the run's first breach
+    store(db, realtime(outlets.gas, T0 + timedelta(minutes=7), so2(40), step=timedelta(minutes=7)))
+    assert evaluate(db, T0 + timedelta(minutes=31)).opened == 0  # the kept run, now fired
+    [alarm] = alarms(db)
+    assert (alarm.first_breach_at, alarm.fired_at) == (T0, T0 + timedelta(minutes=14))
+    assert (alarm.state, alarm.breaches) == (AlarmState.RECOVERING, 3)
+
+
+def test_a_run_that_never_fired_and_was_invalidated_is_dropped_after_a_day(
+    db: Database, outlets: Outlets
+) -> None:
+    store(db, realtime(outlets.gas, T0 + timedelta(minutes=1), so2(40, 20)))  # a run that never fired
+    evaluate(db, T0 + timedelta(minutes=3))
+    store(db, realtime(outlets.gas, T0, so2(40)))  # a late value before it: the run starts earlier
+    evaluate(db, T0 + timedelta(minutes=4))
+    with UnitOfWork(db) as uow:
+        states = sorted(a.state.value for a in uow.alarms.episodes([outlets.gas[1]], ending_after=T0))
+        assert states == ["invalidated", "resolved"]
+        assert service.purge_unfired(uow, before=T0 + service.UNFIRED_RETENTION) == 2
