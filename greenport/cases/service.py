@@ -58,7 +58,7 @@ from greenport.cases.statistics import GroupBy, StatisticsReport, group_statisti
 from greenport.kernel.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
 from greenport.kernel.time import ensure_utc, local_date
 from greenport.notifications import service as notifications_service
-from greenport.notifications.model import Notice, Severity
+from greenport.notifications.model import Notice, Route, Severity
 from greenport.notifications.routes import shipped_routes
 from greenport.workdays.calendar import WorkCalendar
 from greenport.workdays.model import NoCalendar
@@ -291,6 +291,7 @@ def open_case(
     attachments: Sequence[tuple[bytes, str, str | None]] = (),
     actor: str = SYSTEM_ACTOR,
     calendar: WorkCalendar | None = None,
+    routes: Sequence[Route] | None = None,
 ) -> Case:
     """Open a case, route it and (when its cell has an officer with an account) dispatch it.
 
@@ -362,10 +363,11 @@ def open_case(
     assert case is not None
     cell_code, officer = pick_officer(cell, uow.cases.grid_cells(), _open_counts(uow))
     if officer is None:
+        _announce(uow, case, "opened", now, routes)
         return case
     note = AUTO_DISPATCH_NOTE if due_at is not None else AUTO_DISPATCH_UNDATED_NOTE
     evidence = Evidence(note=note, attachments=tuple(a for a, _ in files))
-    return _store(
+    dispatched = _store(
         uow,
         case,
         CaseAction.DISPATCH,
@@ -376,6 +378,8 @@ def open_case(
         evidence=evidence,
         changes={"assignee": officer, "grid_cell_code": cell_code},
     )
+    _announce(uow, dispatched, "opened", now, routes)
+    return dispatched
 
 
 def _open_counts(uow: CasesUnitOfWork) -> dict[str, int]:
@@ -404,6 +408,7 @@ def file_report(
     contact: str | None = None,
     photos: Sequence[tuple[bytes, str, str | None]] = (),
     calendar: WorkCalendar | None = None,
+    routes: Sequence[Route] | None = None,
 ) -> Case:
     """A citizen's report (the public form, Open311 ``POST requests``): rate-limited per
     ``client`` (its address; only a hash of it is stored), at most :data:`REPORTS_PER_WINDOW`
@@ -434,6 +439,7 @@ def file_report(
         attachments=photos,
         actor=CITIZEN_ACTOR,
         calendar=calendar,
+        routes=routes,
     )
 
 
@@ -453,6 +459,7 @@ def open_patrol_case(
     address: str = "",
     photos: Sequence[tuple[bytes, str, str | None]] = (),
     calendar: WorkCalendar | None = None,
+    routes: Sequence[Route] | None = None,
 ) -> Case:
     """A case an officer found on patrol, routed like any other; the place must lie in the
     officer's town (a grid or town officer), anywhere for the city admin or the operator."""
@@ -470,6 +477,7 @@ def open_patrol_case(
         attachments=photos,
         actor=principal.username,
         calendar=calendar,
+        routes=routes,
     )
     if principal.via != "command_line" and principal.role is not Role.CITY_ADMIN:
         own_town = town_of(principal.division_code) if principal.division_code else None
@@ -486,6 +494,7 @@ def open_from_alarms(
     now: datetime,
     look_back: timedelta = timedelta(days=2),
     calendar: WorkCalendar | None = None,
+    routes: Sequence[Route] | None = None,
 ) -> list[int]:
     """Open a case for each alarm that fired within ``look_back`` of ``now`` and has none, when
     ``data/alarm_cases.csv`` says its rule, kind and severity open one. Returns the case ids.
@@ -515,9 +524,9 @@ def open_from_alarms(
             alarm_id=alarm["alarm_id"],
             now=max(now, ensure_utc(alarm["fired_at"])),
             calendar=cal,
+            routes=routes,
         )
         opened.append(case.id)
-        _announce(uow, case, "opened", now)
     return opened
 
 
@@ -581,6 +590,7 @@ def act(
     transfer_to: str | None = None,
     due_at: datetime | None = None,
     calendar: WorkCalendar | None = None,
+    routes: Sequence[Route] | None = None,
 ) -> Case:
     """One action by an officer on a case they can see, as loaded at ``expected_version``.
 
@@ -628,7 +638,7 @@ def act(
         changes=changes,
     )
     if action in (CaseAction.DISPATCH, CaseAction.TRANSFER, CaseAction.REOPEN, CaseAction.FAIL_VERIFICATION):
-        _announce(uow, after, action.value, now)
+        _announce(uow, after, action.value, now, routes)
     return after
 
 
@@ -907,7 +917,13 @@ def file_for(uow: CasesUnitOfWork, *, principal: Principal, sha256: str) -> tupl
 # --- the timer -----------------------------------------------------------------------------------
 
 
-def tick(uow: CasesUnitOfWork, *, now: datetime, calendar: WorkCalendar | None = None) -> TickReport:
+def tick(
+    uow: CasesUnitOfWork,
+    *,
+    now: datetime,
+    calendar: WorkCalendar | None = None,
+    routes: Sequence[Route] | None = None,
+) -> TickReport:
     """Take every deadline step whose time has come (module docstring): one event each, by
     ``system``, in the caller's transaction, with a notice. Idempotent: a step taken is recorded
     on the case and never taken twice for one deadline; a case whose clock is paused waits."""
@@ -957,7 +973,7 @@ def tick(uow: CasesUnitOfWork, *, now: datetime, calendar: WorkCalendar | None =
                 report.conflicts += 1
                 break
             report.steps.append((case.id, step.value))
-            _announce(uow, current, step.value, now)
+            _announce(uow, current, step.value, now, routes)
     return report
 
 
@@ -977,8 +993,11 @@ _EVENT_ZH = {
 }
 
 
-def _announce(uow: CasesUnitOfWork, case: Case, event: str, now: datetime) -> None:
-    """A notice to the officers of the case's town (routes topic ``case``), once per (case, event, version)."""
+def _announce(
+    uow: CasesUnitOfWork, case: Case, event: str, now: datetime, routes: Sequence[Route] | None
+) -> None:
+    """A notice to the officers of the case's town by ``routes`` (topic ``case``; None: the shipped
+    routes, a deployment passes its GREENPORT_NOTIFICATION_ROUTES), once per (case, event, version)."""
     label = _EVENT_ZH.get(event, event)
     due = case.due_at.isoformat() if case.due_at else ""
     notice = Notice(
@@ -996,7 +1015,8 @@ def _announce(uow: CasesUnitOfWork, case: Case, event: str, now: datetime) -> No
         site_id=case.site_id,
         town_code=case.town_code,
     )
-    notifications_service.enqueue(uow, notice=notice, routes=shipped_routes().routes, now=now)
+    in_force = shipped_routes().routes if routes is None else routes
+    notifications_service.enqueue(uow, notice=notice, routes=in_force, now=now)
 
 
 # --- statistics ----------------------------------------------------------------------------------

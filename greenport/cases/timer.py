@@ -10,13 +10,14 @@ caller's clock, so a test can move time forward.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from greenport.cases import service
 from greenport.cases.ports import CasesUnitOfWork
+from greenport.notifications.model import Route
 
 
 @dataclass(slots=True)
@@ -36,6 +37,8 @@ class CaseTimer:
 
     every: timedelta
     last_tick: datetime | None = None
+    #: who hears of a case opened or stepped (None: the shipped routes)
+    routes: Sequence[Route] | None = None
 
     def after_pass(
         self, uow_factory: Callable[[], AbstractContextManager[CasesUnitOfWork]], *, now: datetime
@@ -44,11 +47,11 @@ class CaseTimer:
         the cases are opened and the deadlines stepped in transactions of their own."""
         report = TimerReport()
         with uow_factory() as uow:
-            report.opened = service.open_from_alarms(uow, now=now)
+            report.opened = service.open_from_alarms(uow, now=now, routes=self.routes)
         # a clock moved back (a test, a corrected host clock) runs the pass too, and restarts the count
         if self.last_tick is None or not (self.last_tick <= now < self.last_tick + self.every):
             with uow_factory() as uow:
-                report.steps = service.tick(uow, now=now).steps
+                report.steps = service.tick(uow, now=now, routes=self.routes).steps
             self.last_tick = now
             report.ticked = True
         return report

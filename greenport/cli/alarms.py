@@ -280,7 +280,7 @@ def watch(
     senders = notification_senders(settings, routes, os.environ)
     app = container(database)
     holder = f"{socket.gethostname()}:{os.getpid()}:watch"[:80]
-    case_timer = CaseTimer(every=timedelta(seconds=settings.case_timer_seconds))
+    case_timer = CaseTimer(every=timedelta(seconds=settings.case_timer_seconds), routes=routes.routes)
     stop = False
 
     def _stop(*_: Any) -> None:

@@ -14,10 +14,11 @@ from rich.table import Table
 
 from greenport.accounts import service as accounts_service
 from greenport.accounts.model import COMMAND_LINE, Principal
-from greenport.bootstrap import UnitOfWork
+from greenport.bootstrap import UnitOfWork, notification_config
 from greenport.cases import service
 from greenport.cases.model import Case, CaseEvent, Location
 from greenport.cli.context import console, container, fail, print_json, readable_file
+from greenport.config import get_settings
 from greenport.kernel.errors import DomainError, InvalidInput
 from greenport.kernel.time import format_local, local_to_utc, utcnow
 
@@ -242,6 +243,7 @@ def act(
                 location=location,
                 assignee=assignee,
                 transfer_to=transfer_to,
+                routes=_routes(),
             )
     except DomainError as exc:
         fail(exc, as_json=as_json)
@@ -265,16 +267,25 @@ def tick(
     try:
         moment = _when(now, field="now")
         with container(database).uow() as uow:
-            report = service.tick(uow, now=moment)
+            report = service.tick(uow, now=moment, routes=_routes())
     except DomainError as exc:
         fail(exc, as_json=as_json)
     if as_json:
         print_json(
-            {"steps": [{"case_id": c, "step": s} for c, s in report.steps], "conflicts": report.conflicts}
+            {
+                "steps": [{"case_id": c, "step": s} for c, s in report.steps],
+                "conflicts": report.conflicts,
+                "dated": [{"case_id": c, "due_at": d.isoformat()} for c, d in report.dated],
+                "blocked": [{"case_id": c, "error": e} for c, e in report.blocked],
+            }
         )
         return
     for case_id, step in report.steps:
         console.print(f"case {case_id}: {step}")
+    for case_id, due in report.dated:
+        console.print(f"case {case_id}: dated, due {format_local(due)}")
+    for case_id, error in report.blocked:
+        console.print(f"case {case_id}: waits: {error}", markup=False)
     console.print(f"{len(report.steps)} steps taken")
 
 
@@ -284,13 +295,62 @@ def open_from_alarms(database: str = _DB, as_json: bool = _JSON) -> None:
     evaluator does this after each pass)."""
     try:
         with container(database).uow() as uow:
-            opened = service.open_from_alarms(uow, now=utcnow())
+            opened = service.open_from_alarms(uow, now=utcnow(), routes=_routes())
     except DomainError as exc:
         fail(exc, as_json=as_json)
     if as_json:
         print_json({"opened": opened})
     else:
         console.print(f"{len(opened)} cases opened" + (f": {', '.join(map(str, opened))}" if opened else ""))
+
+
+@cases_app.command("open")
+def open_case(
+    category: str = typer.Option(
+        ..., "--category", help="A category code (data/categories.csv), e.g. odour."
+    ),
+    description: str = typer.Option(..., "--description", help="What was found."),
+    lon: float = typer.Option(None, "--lon", help="Where: longitude [degrees, WGS 84]."),
+    lat: float = typer.Option(None, "--lat", help="Where: latitude [degrees, WGS 84]."),
+    division: str = typer.Option(None, "--division", help="Or where: a village or town code (12 digits)."),
+    address: str = typer.Option("", "--address", help="Address or landmark."),
+    photo: list[Path] = typer.Option([], "--photo", help="A photo to attach; repeat for several."),
+    as_user: str = _AS,
+    database: str = _DB,
+    as_json: bool = _JSON,
+) -> None:
+    """Open a case found on patrol (巡查发现): routed to the grid cell of the place and dispatched
+    to its officer, like a citizen's report; a grid or town officer (--as) only in their town."""
+    try:
+        if (lon is None) != (lat is None):
+            raise InvalidInput("give both --lon and --lat", field="location")
+        location = None if lon is None else Location(lon, lat)
+        photos = _photos(photo)
+        with container(database).uow() as uow:
+            case = service.open_patrol_case(
+                uow,
+                principal=_principal(uow, as_user),
+                category=category,
+                description=description,
+                now=utcnow(),
+                location=location,
+                division_code=division,
+                address=address,
+                photos=photos,
+                routes=_routes(),
+            )
+    except DomainError as exc:
+        fail(exc, as_json=as_json)
+    if as_json:
+        print_json(case_dict(case))
+    else:
+        who = f", dispatched to {case.assignee}" if case.assignee else ", waiting for the dispatcher"
+        console.print(f"case {case.id} opened in {case.grid_cell_code}{who}")
+
+
+def _routes() -> Any:
+    """The notification routes in force (GREENPORT_NOTIFICATION_ROUTES or the shipped ones)."""
+    return notification_config(get_settings()).routes
 
 
 def register(app: typer.Typer) -> None:

@@ -180,7 +180,10 @@ class IngestServer:
         self._alarm_rules: tuple[Rule, ...] = ()
         #: the alarm evaluator's and the case timer's "now" [UTC] (tests inject one to move time)
         self._wall_clock = wall_clock
-        self._case_timer = CaseTimer(every=timedelta(seconds=self.config.case_timer_seconds))
+        self._case_timer = CaseTimer(
+            every=timedelta(seconds=self.config.case_timer_seconds),
+            routes=None if self.config.notifications is None else self.config.notifications.routes,
+        )
         #: names this process in the alarm evaluator's lease (one evaluator at a time)
         self._alarm_holder = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"[:80]
         self.ids = FrameIds()

@@ -144,3 +144,26 @@ def test_open_from_alarms_with_none_fired_opens_nothing(db: Database) -> None:
     code, out = _run("open-from-alarms", "--database", _url(db), "--json")
     assert code == 0, out
     assert json.loads(out) == {"opened": []}
+
+
+def test_an_officer_opens_a_case_found_on_patrol_in_their_town_only(db: Database, tmp_path: Path) -> None:
+    make_grid(db)
+    url = _url(db)
+    photo = _jpeg(tmp_path / "burning.jpg")
+    code, out = _run(
+        "open", "--category", "open_burning", "--description", "田间焚烧秸秆", "--lon", "120.2", "--lat", "31.5",
+        "--photo", str(photo), "--as", "west1", "--database", url, "--json",
+    )  # fmt: skip
+    assert code == 0, out
+    opened = json.loads(out)
+    assert opened["source"] == "patrol" and opened["state"] == "dispatched"
+    assert opened["grid_cell_code"].endswith("100201") and opened["assignee"] in ("west1", "west2")
+    assert opened["department"] == "市城市管理局"
+
+    code, out = _run(
+        "open", "--category", "open_burning", "--description", "外镇", "--lon", "121.5", "--lat", "31.5",
+        "--as", "west1", "--database", url, "--json",
+    )  # fmt: skip
+    assert code == 2 and "outside yours" in out
+    code, out = _run("list", "--database", url, "--json")
+    assert code == 0 and json.loads(out)["total"] == 1  # the refused one left nothing
