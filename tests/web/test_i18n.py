@@ -20,6 +20,7 @@ from babel.messages.pofile import read_po
 from greenport.accounts.model import Role
 from greenport.alarms.model import AlarmState, EventKind, RuleKind, Severity
 from greenport.cases.model import CaseAction, CaseSource, CaseState
+from greenport.cases.statistics import GroupBy
 from greenport.enterprises.model import IndustryGroup, SiteKind, SiteLevel, SizeClass, Waterbody
 from greenport.kernel import labels
 from greenport.kernel.time import PeriodKind, format_local
@@ -115,6 +116,7 @@ def test_label_tables_name_every_code_in_both_languages(kind: str) -> None:
         ("case_state", CaseState),
         ("case_action", CaseAction),
         ("case_source", CaseSource),
+        ("case_grouping", GroupBy),
     ],
 )
 def test_every_enumeration_value_has_a_name(kind: str, enum: Any) -> None:
