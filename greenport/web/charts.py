@@ -464,7 +464,6 @@ def rate_by_town(rates: Sequence[tuple[str, float | None]], *, name: str, no_dat
         "visualMap": {
             "min": low,
             "max": 100,
-            "calculable": True,
             "left": 10,
             "bottom": 10,
             "text": ["100 %", f"{low} %"],

@@ -90,14 +90,16 @@ def cases_link(by: GroupBy | str, key: str, period: str) -> str | None:
 def statistics_body(report: StatisticsReport, period: str) -> dict[str, Any]:
     """A statistics report for JSON and the page: each group with its figures
     (:meth:`CaseStatistics.to_dict`), the link to its cases and, grouped by town, its town code."""
-    body = report.to_dict()
-    body["period"] = period
-    for group in body["groups"]:
-        group["cases_link"] = cases_link(report.by, group["key"], period)
-        if report.by is GroupBy.TOWN and group["key"] != NO_GROUP:
-            group["town_code"] = group["key"]
-    body["total"]["cases_link"] = "/cases?" + urlencode({"period": period, "status": ""})
-    return body
+    groups = []
+    for statistics in report.groups.values():
+        group = statistics.to_dict()
+        group["cases_link"] = cases_link(report.by, statistics.key, period)
+        if report.by is GroupBy.TOWN and statistics.key != NO_GROUP:
+            group["town_code"] = statistics.key
+        groups.append(group)
+    total = report.total.to_dict()
+    total["cases_link"] = "/cases?" + urlencode({"period": period, "status": ""})
+    return {**report.to_dict(), "period": period, "groups": groups, "total": total}
 
 
 def case_row(case: Case, now: datetime) -> dict[str, Any]:
