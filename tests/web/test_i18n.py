@@ -124,6 +124,19 @@ def test_every_enumeration_value_has_a_name(kind: str, enum: Any) -> None:
     assert labels.kind_of(enum) == kind, "imports find the table of the enumeration"
 
 
+def test_every_chinese_unit_of_the_shipped_indicator_systems_has_an_english_name() -> None:
+    from greenport.systems import all_systems
+
+    written = {
+        indicator.unit
+        for system in all_systems()
+        for indicator in (*system.indicators, *system.adjustments)
+        if indicator.unit and CJK.search(indicator.unit)
+    }
+    assert "分" in written and written <= set(labels.table("indicator_unit"))
+    assert labels.label("indicator_unit", "分", "en") == "points"
+
+
 def test_every_enumeration_and_coded_column_names_an_existing_table() -> None:
     assert set(labels.KIND_OF.values()) <= set(labels.kinds())
 
