@@ -6,7 +6,8 @@ The small test city of tests/web/conftest.py with its seeded cases: the case at 
 dispatched to ``grid_officer`` (the officer of town A's cell). The grid officer logs in, opens the
 case from their inbox, accepts, starts and submits it with a real JPEG chosen in the file input and
 a location typed in; the town officer logs in, verifies and closes it (closure's evidence is the
-submission it verified); the history then shows every step, each by its officer. A real uvicorn serves
+submission it verified); the history then shows every step, each by its officer, and the grid
+statistics count the case closed on time, with the town's row leading back to it. A real uvicorn serves
 the app; its clock is fixed (``app.state.clock``) so the deadlines do not depend on the wall clock.
 """
 
@@ -21,8 +22,9 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import City, _seed, _seed_cases
+from tests.web.conftest import TOWN_A, City, _seed, _seed_cases
 from tests.web.test_browser import CHROMIUM_ARGS, _login, chromium_path, free_port
+from tests.web.test_pages_per_role import ARTIFACTS
 
 pytestmark = pytest.mark.browser
 
@@ -139,6 +141,16 @@ def test_the_grid_officer_handles_and_the_town_officer_closes_a_case(served_case
             assert all("grid_officer" in rows[i] for i in (1, 2, 3))
             assert all("town_officer" in rows[i] for i in (4, 5))
             assert "已办结" in rows[5]
+            # the grid statistics count it, closed on time, drawn on the map; the row opens the case
+            town.goto(f"{base}/cases/stats?period=2026")
+            row = town.locator(f"#stats-table tr[data-key='{TOWN_A}']")
+            assert row.locator("td.on-time").inner_text() == "100.0 %"
+            town.wait_for_selector("#stats-map canvas")
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            town.screenshot(path=str(ARTIFACTS / "town_officer-cases-stats-closed.png"), full_page=True)
+            with town.expect_navigation():
+                row.locator("a").click()
+            assert town.locator(f"#case-list tr[data-case='{case_id}']").count() == 1
             # the grid officer's page, reloaded, shows the case closed
             officer.reload()
             assert _state(officer) == "closed"
