@@ -1,5 +1,6 @@
 """Cases (工单) for officers: the list and the inbox, one case with its history and the actions
-the caller may take, an action on a case (with photos and a location), the files of a case.
+the caller may take, an action on a case (with photos and a location), the files of a case, and
+the grid statistics of a year (each group linked to the list of the cases it counts).
 
 Who (docs/cases.md "Pages and API"): every officer reads the cases of their scope
 (:func:`greenport.cases.service.case_scope`: the city for the admin and the analyst, a town

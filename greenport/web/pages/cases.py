@@ -1,5 +1,5 @@
 """Case pages for officers: my inbox with a filterable list, one case (header, timeline, map,
-a form per allowed action), the dispatcher's board. Everything through
+a form per allowed action), the dispatcher's board, the grid statistics with their map. Everything through
 :mod:`greenport.cases.service` and the API module's helpers (one home for a case's row and for
 reading an action); the time is the app's clock."""
 
