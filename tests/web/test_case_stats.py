@@ -234,3 +234,20 @@ def test_an_assessments_case_indicator_links_to_the_towns_cases(lite_app: tuple[
     assert links == [f"/cases?town={TOWN_A}&amp;period=2021&amp;status="] * 2
     followed = client.get(links[0].replace("&amp;", "&"), headers=bearer(city, "city_admin"))
     assert followed.status_code == 200 and 'id="case-list"' in followed.text
+
+
+def test_a_departments_case_indicator_links_to_the_departments_cases(lite_app: tuple[Any, City]) -> None:
+    from greenport.assessments import service as assessments
+    from greenport.demo.assessments import demo_values
+
+    client, city = lite_app
+    with client.app.state.container.uow() as uow:
+        values = demo_values("department_eco_performance", "2022")
+        assessments.record_values(uow, system_id="department_eco_performance", period="2022", values=values)
+        run = assessments.run_assessment(uow, system_id="department_eco_performance", period="2022")
+    page = client.get(f"/assessments/runs/{run.id}/units/市生态环境局", headers=bearer(city, "city_admin"))
+    assert page.status_code == 200
+    links = re.findall(r'class="cases-link" href="([^"]+)"', page.text)
+    assert links == [
+        "/cases?department=%E5%B8%82%E7%94%9F%E6%80%81%E7%8E%AF%E5%A2%83%E5%B1%80&amp;period=2022&amp;status="
+    ]
