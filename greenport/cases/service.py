@@ -56,7 +56,7 @@ from greenport.cases.ports import CasesUnitOfWork
 from greenport.cases.routing import containing_place, pick_officer
 from greenport.cases.statistics import GroupBy, StatisticsReport, group_statistics, total_of
 from greenport.kernel.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
-from greenport.kernel.time import ensure_utc, local_date
+from greenport.kernel.time import ensure_utc, local_date, local_year_bounds
 from greenport.notifications import service as notifications_service
 from greenport.notifications.model import Notice, Route, Severity
 from greenport.notifications.routes import shipped_routes
@@ -841,11 +841,16 @@ def list_cases(
     town_code: str | None = None,
     grid_cell_code: str | None = None,
     category: str | None = None,
+    department: str | None = None,
     source: str | None = None,
+    period: str | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> tuple[list[Case], int]:
-    """The cases ``principal`` may see, filtered; ``status``: a state, ``open`` or ``closed``."""
+    """The cases ``principal`` may see, filtered; ``status``: a state, ``open`` or ``closed``;
+    ``department``: the department of the case's category; ``period``: a Beijing calendar year
+    (``"2025"``), the cases *opened* in it, the cohort :func:`case_statistics` counts over (so a
+    town's score follows down to exactly the cases behind it)."""
     states: list[str] | None = None
     if status:
         if status == "open":
@@ -860,6 +865,7 @@ def list_cases(
         _category(category)
     if source is not None and source not in set(CaseSource):
         raise InvalidInput(f"unknown source {source!r}; one of {', '.join(CaseSource)}", field="source")
+    opened_from, opened_until = period_bounds(period) if period else (None, None)
     return uow.cases.visible_cases(
         case_scope(principal),
         assignee=assignee,
@@ -868,7 +874,10 @@ def list_cases(
         town_code=town_code,
         grid_cell_code=grid_cell_code,
         category=category,
+        department=department,
         source=source,
+        opened_from=opened_from,
+        opened_until=opened_until,
         limit=max(1, min(limit, 1000)),
         offset=max(0, offset),
     )
@@ -1020,6 +1029,24 @@ def _announce(
 
 
 # --- statistics ----------------------------------------------------------------------------------
+
+#: The years a period may name: a Beijing calendar year of four digits.
+PERIOD_YEARS = range(2000, 2100)
+
+
+def period_bounds(period: str | int) -> tuple[datetime, datetime]:
+    """[start, end) in UTC of ``period``, a Beijing calendar year such as ``"2025"`` (the
+    assessments' period: the town 1,000-point and department 100-point systems are yearly).
+    Raises :class:`InvalidInput` (field ``period``) for anything else."""
+    text = str(period).strip()
+    if not (len(text) == 4 and text.isdigit() and int(text) in PERIOD_YEARS):
+        raise InvalidInput(
+            f"the period is a calendar year such as 2025 "
+            f"({PERIOD_YEARS.start}-{PERIOD_YEARS.stop - 1}), not {text[:20]!r}",
+            field="period",
+        )
+    return local_year_bounds(int(text))
+
 
 #: Cases read per query when gathering statistics (a year of a county's cases is a few thousand).
 STATISTICS_PAGE = 5000

@@ -58,6 +58,18 @@ def group_key(case: Case, by: GroupBy) -> str:
     return value or NO_GROUP
 
 
+#: Indicators of the assessments computed from the cases (issue 17): indicator id -> (the unit the
+#: assessment scores, the figure of :class:`CaseStatistics` it takes). The id is the name of the
+#: named query (``uow.evaluation.named_query``) in the systems that use it (town_eco_performance,
+#: department_eco_performance), and the unit's group names the cases behind its value
+#: (``/cases?town=<code>&period=<year>``, ``/cases?department=<name>&period=<year>``).
+CASE_QUERIES: dict[str, tuple[GroupBy, str]] = {
+    "grid_case_on_time_rate": (GroupBy.TOWN, "on_time_rate"),
+    "grid_case_satisfaction": (GroupBy.TOWN, "mean_rating"),
+    "case_on_time_closure": (GroupBy.DEPARTMENT, "on_time_rate"),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class CaseStatistics:
     """The closed-loop figures of one group (module docstring for each definition)."""

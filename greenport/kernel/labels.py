@@ -60,6 +60,7 @@ KIND_OF: dict[str, str] = {
     "CaseState": "case_state",
     "CaseAction": "case_action",
     "CaseSource": "case_source",
+    "GroupBy": "case_grouping",
 }
 
 #: Chemical symbols shown after a parameter's name (HJ 633-2012 Table 1 writes them so).

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from greenport.assessments.model import EvaluationRun, IndicatorValue
 from greenport.cases.model import ALL_CASES
-from greenport.cases.statistics import NO_GROUP, CaseStatistics, GroupBy, group_statistics
+from greenport.cases.statistics import CASE_QUERIES, NO_GROUP, CaseStatistics, GroupBy, group_statistics
 from greenport.kernel.errors import InvalidInput
 from greenport.kernel.time import CHINA_TZ, utcnow
 from greenport.storage.base import optional_float
@@ -41,16 +41,6 @@ def _per_mu_indicators(figures: dict[str, float | None]) -> dict[str, float | No
         "rd_intensity": _ratio(figures["rd_expense_10k_yuan"], figures["revenue_10k_yuan"], 100.0),
         "labour_productivity": _ratio(figures["value_added_10k_yuan"], figures["employees"]),
     }
-
-
-#: Named queries over the cases table (issue 17): name -> (the unit the assessment scores, the
-#: figure of :class:`greenport.cases.statistics.CaseStatistics` it takes). The query's name is the
-#: indicator's id in the systems that use it (town_eco_performance, department_eco_performance).
-CASE_QUERIES: dict[str, tuple[GroupBy, str]] = {
-    "grid_case_on_time_rate": (GroupBy.TOWN, "on_time_rate"),
-    "grid_case_satisfaction": (GroupBy.TOWN, "mean_rating"),
-    "case_on_time_closure": (GroupBy.DEPARTMENT, "on_time_rate"),
-}
 
 
 class EvaluationRepository:

@@ -13,9 +13,11 @@ from greenport.accounts.model import CITY_ROLES, Principal, Role, town_of
 from greenport.assessments import service as assessments
 from greenport.assessments.model import EvaluationRun
 from greenport.bootstrap import UnitOfWork
+from greenport.cases.statistics import CASE_QUERIES
 from greenport.evaluation import System
 from greenport.kernel.errors import InvalidInput
 from greenport.systems import all_systems, get_system
+from greenport.web.api.cases import cases_link
 
 #: How many weakest indicators the obstacle diagnosis lists per unit.
 TOP_OBSTACLES = 3
@@ -260,7 +262,22 @@ def audit_section(user: Principal, run: EvaluationRun, system: System) -> dict[s
 
 def breakdown(uow: UnitOfWork, user: Principal, run_id: int, unit: str) -> dict[str, Any]:
     """Why ``unit`` scored what it did in run ``run_id``: every dimension and indicator, explained
-    from what the run stored (:func:`greenport.assessments.service.explain_run`)."""
-    return assessments.explain_run(
+    from what the run stored (:func:`greenport.assessments.service.explain_run`). An indicator
+    computed from the cases (:data:`greenport.cases.statistics.CASE_QUERIES`) carries
+    ``cases_link``, the list of the unit's cases of the period behind its value."""
+    result = assessments.explain_run(
         uow, run_id=run_id, unit=unit, may_see=lambda run, name: unit_visible(user, run, name)
     )
+    period = str(result.get("period", ""))
+    if len(period) == 4 and period.isdigit():  # the case indicators are yearly
+
+        def link(node: dict[str, Any]) -> None:
+            for indicator in node.get("indicators") or ():
+                if indicator.get("id") in CASE_QUERIES:
+                    by, _figure = CASE_QUERIES[indicator["id"]]
+                    indicator["cases_link"] = cases_link(by, unit, period)
+            for child in node.get("dimensions") or ():
+                link(child)
+
+        link(result)
+    return result

@@ -446,3 +446,43 @@ def case_map(lon: float, lat: float, *, name: str) -> dict[str, Any]:
             }
         ],
     }
+
+
+#: Colours of an on-time closure rate [%] from poor to good (red, amber, green).
+RATE_COLOURS = ["#E8322B", "#FFCA28", "#00A854"]
+
+
+def rate_by_town(rates: Sequence[tuple[str, float | None]], *, name: str, no_data: str) -> dict[str, Any]:
+    """A choropleth of a rate [%] per town over the town boundaries (registered as
+    :data:`MAP_NAME`; ``rates``: (the town's name on the map, its rate or None)). The colour scale
+    runs from the lowest rate shown (at most 80 %) to 100 %; a town without a rate stays grey and
+    its tooltip says ``no_data``."""
+    shown = [rate for _town, rate in rates if rate is not None]
+    low = math.floor(min([80.0, *shown]))
+    return {
+        "tooltip": {"trigger": "item"},
+        "visualMap": {
+            "min": low,
+            "max": 100,
+            "left": 10,
+            "bottom": 10,
+            "text": ["100 %", f"{low} %"],
+            "inRange": {"color": RATE_COLOURS},
+        },
+        "series": [
+            {
+                "name": name,
+                "type": "map",
+                "map": MAP_NAME,
+                "roam": True,
+                "label": {"show": True, "fontSize": 11, "color": "#33503a"},
+                "itemStyle": {"areaColor": "#e0e0e0", "borderColor": "#7a9"},
+                "data": [
+                    {"name": town, "value": round(rate, 1)}
+                    if rate is not None
+                    else {"name": town, "value": None, "tooltip": {"formatter": f"{town}: {no_data}"}}
+                    for town, rate in rates
+                ],
+            }
+        ],
+    }

@@ -62,3 +62,16 @@ def test_long_category_labels_are_rotated_and_kept_inside_the_grid() -> None:
     totals = charts.ranked_totals([{"unit": "u", "label": "江苏某某化工有限公司", "total": 80.0, "rank": 1}])
     assert totals["grid"]["containLabel"] is True and totals["yAxis"]["axisLabel"]["interval"] == 0
     assert "dataZoom" not in totals
+
+
+def test_the_on_time_rate_map_colours_every_town_and_leaves_those_without_a_figure_grey() -> None:
+    option = charts.rate_by_town(
+        [("杨舍镇", 62.4), ("塘桥镇", None)], name="按时办结率", no_data="暂无办结工单"
+    )
+    series = option["series"][0]
+    assert series["type"] == "map" and series["map"] == charts.MAP_NAME
+    assert series["data"][0] == {"name": "杨舍镇", "value": 62.4}
+    assert series["data"][1]["value"] is None and "暂无办结工单" in series["data"][1]["tooltip"]["formatter"]
+    # the scale reaches down to the worst town shown, so a 62 % town is not clipped at 80 %
+    assert option["visualMap"]["min"] == 62 and option["visualMap"]["max"] == 100
+    assert charts.rate_by_town([("杨舍镇", 97.0)], name="", no_data="")["visualMap"]["min"] == 80

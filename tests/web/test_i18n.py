@@ -20,6 +20,7 @@ from babel.messages.pofile import read_po
 from greenport.accounts.model import Role
 from greenport.alarms.model import AlarmState, EventKind, RuleKind, Severity
 from greenport.cases.model import CaseAction, CaseSource, CaseState
+from greenport.cases.statistics import GroupBy
 from greenport.enterprises.model import IndustryGroup, SiteKind, SiteLevel, SizeClass, Waterbody
 from greenport.kernel import labels
 from greenport.kernel.time import PeriodKind, format_local
@@ -115,11 +116,25 @@ def test_label_tables_name_every_code_in_both_languages(kind: str) -> None:
         ("case_state", CaseState),
         ("case_action", CaseAction),
         ("case_source", CaseSource),
+        ("case_grouping", GroupBy),
     ],
 )
 def test_every_enumeration_value_has_a_name(kind: str, enum: Any) -> None:
     assert {member.value for member in enum} <= set(labels.table(kind))
     assert labels.kind_of(enum) == kind, "imports find the table of the enumeration"
+
+
+def test_every_chinese_unit_of_the_shipped_indicator_systems_has_an_english_name() -> None:
+    from greenport.systems import all_systems
+
+    written = {
+        indicator.unit
+        for system in all_systems()
+        for indicator in (*system.indicators, *system.adjustments)
+        if indicator.unit and CJK.search(indicator.unit)
+    }
+    assert "分" in written and written <= set(labels.table("indicator_unit"))
+    assert labels.label("indicator_unit", "分", "en") == "points"
 
 
 def test_every_enumeration_and_coded_column_names_an_existing_table() -> None:

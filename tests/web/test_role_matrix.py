@@ -28,6 +28,8 @@ QUERY = {
     "/api/enterprises": {"q": "企业", "industry_group": "chemicals", "order": "name"},
     "/api/assessments/runs/{run_id}": {"q": "3205", "sort": "total", "order": "desc", "per_page": 1},
     "/api/notifications": {"unread": "true", "limit": 10},
+    # the year of the seeded cases, grouped by town: every group names its town_code for the scope check
+    "/api/cases/stats": {"by": "town", "period": "2026"},
 }
 BODY: dict[str, Any] = {
     "/api/auth/login": {"username": "bureau_analyst", "password": PASSWORD},

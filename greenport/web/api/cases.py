@@ -1,5 +1,6 @@
 """Cases (工单) for officers: the list and the inbox, one case with its history and the actions
-the caller may take, an action on a case (with photos and a location), the files of a case.
+the caller may take, an action on a case (with photos and a location), the files of a case, and
+the grid statistics of a year (each group linked to the list of the cases it counts).
 
 Who (docs/cases.md "Pages and API"): every officer reads the cases of their scope
 (:func:`greenport.cases.service.case_scope`: the city for the admin and the analyst, a town
@@ -19,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
@@ -30,8 +32,9 @@ from greenport.cases import service as cases
 from greenport.cases.categories import CATEGORIES
 from greenport.cases.model import Case, CaseEvent, CaseSource, CaseState, Location
 from greenport.cases.photos import MAX_FILE_BYTES
+from greenport.cases.statistics import NO_GROUP, GroupBy, StatisticsReport
 from greenport.kernel.errors import InvalidInput
-from greenport.kernel.time import CHINA_TZ, utcnow
+from greenport.kernel.time import CHINA_TZ, local_date, utcnow
 from greenport.web.deps import UowDep, allow
 from greenport.web.params import Offset, RowId
 
@@ -49,6 +52,15 @@ DISPATCHERS = frozenset({Role.CITY_ADMIN, Role.TOWN_OFFICER})
 
 STATUS_PATTERN = "^(open|" + "|".join(CaseState) + ")$"
 SOURCE_PATTERN = "^(" + "|".join(CaseSource) + ")$"
+BY_PATTERN = "^(" + "|".join(GroupBy) + ")$"
+#: The filter of the case list that names a statistics group: the cases behind a row of
+#: /cases/stats (and behind an assessment's case indicator) are ``/cases?<filter>=<key>&period=<year>``.
+GROUP_FILTER = {
+    GroupBy.OFFICER: "assignee",
+    GroupBy.CELL: "grid_cell_code",
+    GroupBy.TOWN: "town",
+    GroupBy.DEPARTMENT: "department",
+}
 #: Most cases one page of the list holds.
 MAX_PAGE = 500
 #: The fields of an action (JSON or form), each at most this many characters.
@@ -61,6 +73,34 @@ def request_now(request: Request) -> datetime:
     clock = getattr(request.app.state, "clock", None) or utcnow
     now: datetime = clock()
     return now
+
+
+def current_period(now: datetime) -> str:
+    """The Beijing calendar year of ``now`` (the statistics' default period)."""
+    return str(local_date(now).year)
+
+
+def cases_link(by: GroupBy | str, key: str, period: str) -> str | None:
+    """The case list behind one group of the statistics of ``period`` (a year): the cases opened
+    in it that the group counts (None for :data:`NO_GROUP`, which no filter names)."""
+    if key == NO_GROUP:
+        return None
+    return "/cases?" + urlencode({GROUP_FILTER[GroupBy(by)]: key, "period": period, "status": ""})
+
+
+def statistics_body(report: StatisticsReport, period: str) -> dict[str, Any]:
+    """A statistics report for JSON and the page: each group with its figures
+    (:meth:`CaseStatistics.to_dict`), the link to its cases and, grouped by town, its town code."""
+    groups = []
+    for statistics in report.groups.values():
+        group = statistics.to_dict()
+        group["cases_link"] = cases_link(report.by, statistics.key, period)
+        if report.by is GroupBy.TOWN and statistics.key != NO_GROUP:
+            group["town_code"] = statistics.key
+        groups.append(group)
+    total = report.total.to_dict()
+    total["cases_link"] = "/cases?" + urlencode({"period": period, "status": ""})
+    return {**report.to_dict(), "period": period, "groups": groups, "total": total}
 
 
 def case_row(case: Case, now: datetime) -> dict[str, Any]:
@@ -256,7 +296,13 @@ def list_cases(
     town_code: Annotated[str | None, Query(max_length=12)] = None,
     grid_cell_code: Annotated[str | None, Query(max_length=32)] = None,
     category: Annotated[str | None, Query(max_length=64)] = None,
+    department: Annotated[
+        str | None, Query(max_length=64, description="the department of the case's category")
+    ] = None,
     source: Annotated[str | None, Query(pattern=SOURCE_PATTERN)] = None,
+    period: Annotated[
+        str | None, Query(max_length=16, description="opened in this Beijing calendar year, e.g. 2025")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
     offset: Offset = 0,
 ) -> dict[str, Any]:
@@ -271,11 +317,38 @@ def list_cases(
         town_code=town_code,
         grid_cell_code=grid_cell_code,
         category=category,
+        department=department,
         source=source,
+        period=period,
         limit=limit,
         offset=offset,
     )
     return {"data": [case_row(c, now) for c in found], "count": total}
+
+
+def case_statistics(uow: Any, user: Principal, by: str, period: str, now: datetime) -> dict[str, Any]:
+    """The statistics of the cases ``user`` may see opened in ``period`` (a year), grouped ``by``,
+    as :func:`statistics_body`."""
+    since, until = cases.period_bounds(period)
+    report = cases.case_statistics(uow, principal=user, by=by, since=since, until=until, now=now)
+    return statistics_body(report, period)
+
+
+@router.get(
+    "/cases/stats",
+    summary="Closed-loop statistics of the caller's cases opened in a year, per officer, cell, town or department",
+)
+def cases_statistics(
+    request: Request,
+    uow: UowDep,
+    user: Annotated[Principal, allow(READERS)],
+    by: Annotated[str, Query(pattern=BY_PATTERN, description="officer, cell, town or department")] = "town",
+    period: Annotated[
+        str | None, Query(max_length=16, description="a Beijing calendar year; the current one by default")
+    ] = None,
+) -> dict[str, Any]:
+    now = request_now(request)
+    return case_statistics(uow, user, by, period or current_period(now), now)
 
 
 @router.get("/cases/inbox", summary="My inbox: cases waiting for me, due within 24 h, overdue")

@@ -60,6 +60,7 @@ MENU: tuple[MenuPage, ...] = (
     MenuPage(N_("Alarms"), "/alarms", Gate(ALARM_VIEWERS)),
     MenuPage(N_("Cases"), "/cases", Gate(CASE_READERS)),
     MenuPage(N_("Case board"), "/cases/board", Gate(CASE_DISPATCHERS)),
+    MenuPage(N_("Grid statistics"), "/cases/stats", Gate(CASE_READERS)),
     MenuPage(N_("Towns"), "/towns", Gate(SIGNED_IN)),
     MenuPage(N_("Enterprises"), "/enterprises", Gate(SIGNED_IN)),
     MenuPage(N_("Assessments"), "/assessments", Gate(ASSESSMENT_READERS)),

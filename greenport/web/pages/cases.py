@@ -1,5 +1,5 @@
 """Case pages for officers: my inbox with a filterable list, one case (header, timeline, map,
-a form per allowed action), the dispatcher's board. Everything through
+a form per allowed action), the dispatcher's board, the grid statistics with their map. Everything through
 :mod:`greenport.cases.service` and the API module's helpers (one home for a case's row and for
 reading an action); the time is the app's clock."""
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -17,15 +18,19 @@ from greenport.cases import lifecycle
 from greenport.cases import service as cases
 from greenport.cases.categories import CATEGORIES
 from greenport.cases.model import CaseAction, CaseSource, CaseState, Requirement
+from greenport.cases.statistics import GroupBy
 from greenport.kernel.errors import DomainError, NotFound
 from greenport.regions import service as regions
 from greenport.reports.dashboard import feature_collection
 from greenport.web import charts, i18n
 from greenport.web.api.cases import (
     ACTORS,
+    BY_PATTERN,
     SOURCE_PATTERN,
     case_changed,
     case_row,
+    case_statistics,
+    current_period,
     read_action,
     request_now,
     take_action,
@@ -68,10 +73,12 @@ class CasesContext:
     filters: dict[str, str] = field(metadata={"help": "the filters as chosen (form values)"})
     states: list[str] = field(metadata={"help": "the status filter's states"})
     categories: list[dict[str, str]] = field(metadata={"help": "code, name_zh, name_en of each category"})
+    departments: list[str] = field(metadata={"help": "the departments the categories name"})
     sources: list[str] = field(metadata={"help": "the source filter's values"})
     town_names: dict[str, str] = field(metadata={"help": "town code -> name, for the caller's towns"})
     offset: int = field(metadata={"help": "rows skipped"})
     page_size: int = field(metadata={"help": "rows per page"})
+    query: str = field(metadata={"help": "the filters as a query string (for the next and previous pages)"})
 
 
 def _categories() -> list[dict[str, str]]:
@@ -90,10 +97,16 @@ def cases_page(
     category: Annotated[str, Query(max_length=64)] = "",
     source: Annotated[str, Query(pattern=SOURCE_OR_NONE)] = "",
     assignee: Annotated[str, Query(max_length=64)] = "",
+    department: Annotated[str, Query(max_length=64)] = "",
+    period: Annotated[str, Query(max_length=16)] = "",
+    town: Annotated[str, Query(max_length=12)] = "",
     offset: Offset = 0,
 ) -> Response:
-    """My inbox (three lists) and the cases of my scope, filtered (open by default)."""
+    """My inbox (three lists) and the cases of my scope, filtered (open by default). ``town`` is
+    ``town_code`` as the assessments' indicators and the statistics name it
+    (``/cases?town=<code>&period=<year>``); ``period``: opened in that Beijing year."""
     now = request_now(request)
+    town_code = town_code or town
     box = cases.inbox(uow, principal=user, now=now)
     found, total = cases.list_cases(
         uow,
@@ -106,28 +119,35 @@ def cases_page(
         category=category or None,
         source=source or None,
         assignee=assignee or None,
+        department=department or None,
+        period=period or None,
         limit=PAGE_SIZE,
         offset=offset,
     )
+    filters = {
+        "status": status,
+        "overdue": "1" if overdue else "",
+        "town_code": town_code,
+        "grid_cell_code": grid_cell_code,
+        "category": category,
+        "source": source,
+        "assignee": assignee,
+        "department": department,
+        "period": period,
+    }
     ctx = CasesContext(
         inbox={name: [case_row(c, now) for c in rows] for name, rows in box.items()},
         rows=[case_row(c, now) for c in found],
         total=total,
-        filters={
-            "status": status,
-            "overdue": "1" if overdue else "",
-            "town_code": town_code,
-            "grid_cell_code": grid_cell_code,
-            "category": category,
-            "source": source,
-            "assignee": assignee,
-        },
+        filters=filters,
         states=[s.value for s in CaseState],
         categories=_categories(),
+        departments=sorted({c.department for c in CATEGORIES.values()}),
         sources=[s.value for s in CaseSource],
         town_names={t["code"]: t["name"] for t in regions.visible_towns(uow, scope=user.scope)},
         offset=offset,
         page_size=PAGE_SIZE,
+        query=urlencode({k: v for k, v in filters.items() if v or k == "status"}),
     )
     return render(request, "cases/list.html", ctx)
 
@@ -224,6 +244,69 @@ class BoardContext:
     columns: dict[str, list[dict[str, Any]]] = field(metadata={"help": "state -> cases (case_row) in it"})
     overdue: list[dict[str, Any]] = field(metadata={"help": "open cases past their deadline"})
     escalated: list[dict[str, Any]] = field(metadata={"help": "open cases escalated to the town or the city"})
+
+
+@dataclass(frozen=True)
+class StatsContext:
+    by: str = field(metadata={"help": "the grouping shown: officer, cell, town or department"})
+    groupings: list[str] = field(metadata={"help": "the groupings the switch offers"})
+    period: str = field(metadata={"help": "the year shown (Beijing calendar year)"})
+    periods: list[str] = field(metadata={"help": "the years the period switch offers, newest first"})
+    rows: list[dict[str, Any]] = field(
+        metadata={"help": "one per group: CaseStatistics.to_dict, name (town's name) and cases_link"}
+    )
+    total: dict[str, Any] = field(metadata={"help": "the groups added up, with cases_link"})
+    map_name: str = field(metadata={"help": "the name the boundaries are registered under"})
+    geojson: dict[str, Any] = field(metadata={"help": "town boundaries in the caller's scope"})
+    map_chart: dict[str, Any] = field(metadata={"help": "ECharts option: on-time closure rate by town"})
+
+
+#: The years the statistics page offers before the current one.
+STATS_YEARS = 5
+
+
+@router.get("/cases/stats")
+def stats_page(
+    request: Request,
+    uow: UowDep,
+    user: Annotated[Principal, menu_page("/cases/stats")],
+    by: Annotated[str, Query(pattern=BY_PATTERN)] = "town",
+    period: Annotated[str, Query(max_length=16)] = "",
+) -> Response:
+    """Grid statistics (网格工单统计) of the cases of my scope opened in a year, per officer, cell,
+    town or department, each row linked to its cases; a map of on-time closure rate by town."""
+    now = request_now(request)
+    year = period or current_period(now)
+    body = case_statistics(uow, user, by, year, now)
+    by_town = body if by == GroupBy.TOWN else case_statistics(uow, user, GroupBy.TOWN.value, year, now)
+    towns = regions.visible_towns(uow, scope=user.scope, with_boundaries=True)
+    town_names = {t["code"]: t["name"] for t in towns}
+    rates = {g["key"]: g["on_time_rate"] for g in by_town["groups"]}
+    _ = i18n.gettext_for(chrome(request).lang)
+    rows = [
+        {**g, "name": town_names.get(g["key"], g["key"]) if by == GroupBy.TOWN else g["key"]}
+        for g in body["groups"]
+    ]
+    this_year = int(current_period(now))
+    return render(
+        request,
+        "cases/stats.html",
+        StatsContext(
+            by=by,
+            groupings=[g.value for g in GroupBy],
+            period=year,
+            periods=[str(y) for y in range(this_year, this_year - STATS_YEARS, -1)],
+            rows=rows,
+            total=body["total"],
+            map_name=charts.MAP_NAME,
+            geojson=feature_collection(towns),
+            map_chart=charts.rate_by_town(
+                [(t["name"], rates.get(t["code"])) for t in towns],
+                name=_("On-time closure rate"),
+                no_data=_("no closed case"),
+            ),
+        ),
+    )
 
 
 @router.get("/cases/{case_id}")
