@@ -6,7 +6,7 @@ built at import time: everything hangs off ``request.app.state`` set by ``create
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -15,9 +15,10 @@ from starlette.concurrency import run_in_threadpool
 from greenport.accounts import service as accounts_service
 from greenport.accounts.errors import NotAuthenticated
 from greenport.accounts.model import ANONYMOUS, Principal
-from greenport.bootstrap import Container, UnitOfWork
+from greenport.bootstrap import Container, UnitOfWork, notification_config
 from greenport.config import Settings
 from greenport.kernel.errors import PermissionDenied
+from greenport.notifications.model import Route
 from greenport.web import auth
 from greenport.web.auth import Allow
 
@@ -30,6 +31,16 @@ def get_container(request: Request) -> Container:
 def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.container.settings
     return settings
+
+
+def notification_routes(request: Request) -> Sequence[Route]:
+    """The notification routes in force (``GREENPORT_NOTIFICATION_ROUTES`` or the shipped ones),
+    read once per app: a case notice from a page goes where the deployment says."""
+    routes: Sequence[Route] | None = getattr(request.app.state, "notification_routes", None)
+    if routes is None:
+        routes = notification_config(get_settings(request)).routes
+        request.app.state.notification_routes = routes
+    return routes
 
 
 async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:

@@ -322,3 +322,26 @@ def test_overdue_is_read_on_the_apps_clock(grid_app: Served) -> None:
     assert {
         c["id"] for c in s.client.get("/api/cases/inbox", headers=s.headers("west1")).json()["overdue"]
     } == {s.ids["west"]}
+
+
+def test_an_officer_files_a_patrol_finding_with_a_photo_in_their_town_only(grid_app: Served) -> None:
+    client = grid_app.client
+    opened = client.post(
+        "/api/cases",
+        headers=grid_app.headers("west1"),
+        data={"category": "open_burning", "description": "田间焚烧秸秆", "lon": "120.2", "lat": "31.5"},
+        files={"photos": ("smoke.jpg", JPEG, "image/jpeg")},
+    )
+    assert opened.status_code == 201, opened.text
+    body = opened.json()
+    assert body["case"]["source"] == "patrol" and body["case"]["state"] == "dispatched"
+    assert body["case"]["department"] == "市城市管理局"
+    assert body["events"][0]["attachments"][0]["sha256"] == hashlib.sha256(JPEG).hexdigest()
+    # the other town is not theirs; a firm may not open cases; a bad category is named
+    elsewhere = {"category": "odour", "description": "外镇", "lon": 121.5, "lat": 31.5}
+    assert client.post("/api/cases", headers=grid_app.headers("west1"), json=elsewhere).status_code == 403
+    assert client.post("/api/cases", headers=grid_app.headers("firm"), json=elsewhere).status_code == 403
+    bad = client.post("/api/cases", headers=grid_app.headers("admin"), json={**elsewhere, "category": "smog"})
+    assert bad.status_code == 422 and bad.json()["field"] == "category"
+    listed = client.get("/api/cases", headers=grid_app.headers("admin"), params={"source": "patrol"}).json()
+    assert listed["count"] == 4  # the three of the grid and the one filed here: nothing of the refused

@@ -45,6 +45,8 @@ BODY: dict[str, Any] = {
     "/api/alarms/{alarm_id}/explanation": {"text": "脱硫塔检修"},
     # a comment on the version the case at each outlet was seeded at (town A's: dispatched, 1)
     "/api/cases/{case_id}/actions": {"action": "comment", "version": 1, "note": "已联系企业"},
+    # a patrol finding in town A (the town of the scoped officers)
+    "/api/cases": {"category": "odour", "description": "巡查发现异味", "division_code": TOWN_A},
 }
 QUERY["/api/alarms"] = {"status": "open", "town_code": TOWN_B}
 #: Routes that answer 404, not 403, for an object outside the caller's scope (whether an alarm

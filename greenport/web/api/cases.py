@@ -16,7 +16,7 @@ Every route calls :mod:`greenport.cases.service`; the time is the app's clock
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
@@ -35,7 +35,8 @@ from greenport.cases.photos import MAX_FILE_BYTES
 from greenport.cases.statistics import NO_GROUP, GroupBy, StatisticsReport
 from greenport.kernel.errors import InvalidInput
 from greenport.kernel.time import CHINA_TZ, local_date, utcnow
-from greenport.web.deps import UowDep, allow
+from greenport.notifications.model import Route
+from greenport.web.deps import UowDep, allow, notification_routes
 from greenport.web.params import Offset, RowId
 
 router = APIRouter(tags=["cases"])
@@ -238,6 +239,12 @@ def parse_action(
 
 async def read_action(request: Request) -> ActionInput:
     """The action of a JSON body or of a multipart form (with ``photos`` files)."""
+    fields, photos = await read_fields(request)
+    return parse_action(fields, photos)
+
+
+async def read_fields(request: Request) -> tuple[dict[str, Any], tuple[tuple[bytes, str, str | None], ...]]:
+    """The fields of a JSON object body, or of a multipart form and its ``photos`` files."""
     kind = request.headers.get("content-type", "")
     if kind.startswith("application/json"):
         try:
@@ -246,7 +253,7 @@ async def read_action(request: Request) -> ActionInput:
             raise InvalidInput("the body is not JSON", field="body") from None
         if not isinstance(body, dict):
             raise InvalidInput("the body must be a JSON object", field="body")
-        return parse_action(body)
+        return body, ()
     if "form" not in kind:
         raise InvalidInput("send JSON or a multipart form", field="body")
     form = await request.form(max_part_size=MAX_FILE_BYTES + 1)
@@ -257,10 +264,45 @@ async def read_action(request: Request) -> ActionInput:
             if data or item.filename:  # a form's empty file input sends a nameless empty part
                 photos.append((data, item.filename or "photo", item.content_type))
     fields = {key: value for key, value in form.items() if isinstance(value, str)}
-    return parse_action(fields, tuple(photos))
+    return fields, tuple(photos)
 
 
-def take_action(uow: Any, user: Principal, case_id: int, given: ActionInput, now: datetime) -> Case:
+def open_patrol(
+    uow: Any,
+    user: Principal,
+    fields: Mapping[str, Any],
+    photos: tuple[tuple[bytes, str, str | None], ...],
+    now: datetime,
+    routes: Sequence[Route],
+) -> Case:
+    """Call :func:`greenport.cases.service.open_patrol_case` with what the officer sent:
+    ``category``, ``description``, ``lon`` and ``lat`` [degrees, WGS 84] or ``division_code``,
+    ``address``; :class:`InvalidInput` names the field."""
+    lon, lat = _number(fields, "lon"), _number(fields, "lat")
+    if (lon is None) != (lat is None):
+        raise InvalidInput("give both longitude and latitude", field="lat" if lat is None else "lon")
+    return cases.open_patrol_case(
+        uow,
+        principal=user,
+        category=_text(fields, "category"),
+        description=_text(fields, "description"),
+        now=now,
+        location=Location(lon, lat) if lon is not None and lat is not None else None,
+        division_code=_text(fields, "division_code") or None,
+        address=_text(fields, "address"),
+        photos=photos,
+        routes=routes,
+    )
+
+
+def take_action(
+    uow: Any,
+    user: Principal,
+    case_id: int,
+    given: ActionInput,
+    now: datetime,
+    routes: Sequence[Route] | None = None,
+) -> Case:
     """Call :func:`greenport.cases.service.act` with what the caller sent."""
     return cases.act(
         uow,
@@ -275,6 +317,7 @@ def take_action(uow: Any, user: Principal, case_id: int, given: ActionInput, now
         assignee=given.assignee,
         transfer_to=given.transfer_to,
         due_at=given.due_at,
+        routes=routes,
     )
 
 
@@ -351,6 +394,42 @@ def cases_statistics(
     return case_statistics(uow, user, by, period or current_period(now), now)
 
 
+@router.post(
+    "/cases",
+    summary="Open a case found on patrol (巡查发现): JSON, or a multipart form with photos",
+    status_code=201,
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["category", "description"],
+                        "properties": {
+                            "category": {"type": "string"},
+                            "description": {"type": "string", "maxLength": MAX_FIELD},
+                            "lon": {"type": "number"},
+                            "lat": {"type": "number"},
+                            "division_code": {"type": "string"},
+                            "address": {"type": "string"},
+                        },
+                    }
+                }
+            }
+        }
+    },
+)
+async def open_patrol_case(
+    request: Request, uow: UowDep, user: Annotated[Principal, allow(ACTORS)]
+) -> dict[str, Any]:
+    fields, photos = await read_fields(request)
+    now = request_now(request)
+    case = await run_in_threadpool(open_patrol, uow, user, fields, photos, now, notification_routes(request))
+    view = await run_in_threadpool(lambda: cases.get_case(uow, principal=user, case_id=case.id))
+    case_changed(request)
+    return view_body(view, now)
+
+
 @router.get("/cases/inbox", summary="My inbox: cases waiting for me, due within 24 h, overdue")
 def case_inbox(request: Request, uow: UowDep, user: Annotated[Principal, allow(READERS)]) -> dict[str, Any]:
     now = request_now(request)
@@ -422,7 +501,7 @@ async def act_on_case(
 ) -> dict[str, Any]:
     given = await read_action(request)
     now = request_now(request)
-    await run_in_threadpool(take_action, uow, user, case_id, given, now)
+    await run_in_threadpool(take_action, uow, user, case_id, given, now, notification_routes(request))
     view = await run_in_threadpool(lambda: cases.get_case(uow, principal=user, case_id=case_id))
     case_changed(request)
     return view_body(view, now)

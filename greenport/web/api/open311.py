@@ -30,7 +30,7 @@ from greenport.cases import service as cases
 from greenport.cases.open311 import FORMATS, MEDIA_TYPES, Open311Error, Open311Refused
 from greenport.kernel.errors import DomainError
 from greenport.kernel.time import utcnow
-from greenport.web.deps import UowDep, allow, client_ip
+from greenport.web.deps import UowDep, allow, client_ip, notification_routes
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"], include_in_schema=False)
 
@@ -101,6 +101,7 @@ async def create_request(fmt: str, request: Request, uow: UowDep, _: Anyone) -> 
             photos.append((await upload.read(), upload.filename or "media", upload.content_type))
     client = client_ip(request)
     now = request_now(request)
+    routes = notification_routes(request)
 
     def produce(f: str) -> bytes:
         checked = open311.check_post(fields)
@@ -114,6 +115,7 @@ async def create_request(fmt: str, request: Request, uow: UowDep, _: Anyone) -> 
             address=checked.address,
             contact=checked.contact,
             photos=photos,
+            routes=routes,
         )
         return open311.encode_list(f, [open311.created_reply(case)], root="service_requests", item="request")
 

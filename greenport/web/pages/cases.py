@@ -36,7 +36,7 @@ from greenport.web.api.cases import (
     take_action,
     view_body,
 )
-from greenport.web.deps import UowDep, allow
+from greenport.web.deps import UowDep, allow, notification_routes
 from greenport.web.pages.base import chrome, menu_page, render
 from greenport.web.params import Offset, RowId
 
@@ -326,7 +326,7 @@ async def act_form(
     now = request_now(request)
     try:
         given = await read_action(request)
-        await run_in_threadpool(take_action, uow, user, case_id, given, now)
+        await run_in_threadpool(take_action, uow, user, case_id, given, now, notification_routes(request))
     except NotFound:
         raise
     except DomainError as refused:

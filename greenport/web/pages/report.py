@@ -27,7 +27,7 @@ from greenport.regions import service as regions
 from greenport.regions.model import DivisionLevel
 from greenport.web import auth
 from greenport.web.api.open311 import request_now
-from greenport.web.deps import UowDep, allow, client_ip
+from greenport.web.deps import UowDep, allow, client_ip, notification_routes
 from greenport.web.pages.base import chrome, render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -137,6 +137,7 @@ async def report_submit(request: Request, uow: UowDep, _: Anyone) -> Response:
             address=values.get("address", ""),
             contact=values.get("contact") or None,
             photos=photos,
+            routes=notification_routes(request),
         )
     except DomainError as exc:
         uow.session.rollback()
