@@ -107,3 +107,32 @@ def test_who_may_open_which_case_page_and_the_board(grid_pages: Served) -> None:
         ).status_code
         == 403
     )
+
+
+def test_a_grid_officer_files_a_patrol_finding_from_the_form_and_a_refusal_keeps_what_was_typed(
+    grid_pages: Served,
+) -> None:
+    s = grid_pages
+    inbox = s.client.get("/cases", headers=s.headers("west1"))
+    assert 'id="patrol-link"' in inbox.text and "巡查上报" in inbox.text
+    assert 'id="patrol-link"' not in s.client.get("/cases", headers=s.headers("eco")).text
+    page = s.client.get("/cases/new", headers=s.headers("west1"))
+    assert page.status_code == 200 and 'name="category"' in page.text and 'capture="environment"' in page.text
+    assert s.client.get("/cases/new", headers=s.headers("eco")).status_code == 403
+    fields = {"category": "open_burning", "description": "田间焚烧秸秆", "lon": "121.5", "lat": "31.5"}
+    refused = s.client.post("/cases/new", data=fields, headers=s.headers("west1"))  # the other town
+    assert (
+        refused.status_code == 403 and "田间焚烧秸秆" in refused.text and 'id="patrol-error"' in refused.text
+    )
+    filed = s.client.post(
+        "/cases/new",
+        data={**fields, "lon": "120.2"},
+        files=[("photos", ("smoke.jpg", JPEG, "image/jpeg"))],
+        headers=s.headers("west1"),
+        follow_redirects=False,
+    )
+    assert filed.status_code == 303
+    shown = s.client.get(filed.headers["location"], headers=s.headers("west1"))
+    assert (
+        shown.status_code == 200 and "田间焚烧秸秆" in shown.text and 'data-state="dispatched"' in shown.text
+    )

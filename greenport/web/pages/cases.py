@@ -31,7 +31,9 @@ from greenport.web.api.cases import (
     case_row,
     case_statistics,
     current_period,
+    open_patrol,
     read_action,
+    read_fields,
     request_now,
     take_action,
     view_body,
@@ -307,6 +309,40 @@ def stats_page(
             ),
         ),
     )
+
+
+@dataclass(frozen=True)
+class PatrolContext:
+    categories: list[dict[str, str]] = field(metadata={"help": "code, name_zh, name_en of each category"})
+    values: dict[str, str] = field(metadata={"help": "what the officer typed (shown again on a refusal)"})
+    error: dict[str, Any] | None = field(default=None, metadata={"help": "the refusal: error, field"})
+
+
+@router.get("/cases/new")
+def patrol_page(request: Request, user: Annotated[Principal, allow(ACTORS)]) -> Response:
+    """The form an officer files a patrol finding (巡查发现) with, from a phone in the field."""
+    return render(request, "cases/new.html", PatrolContext(categories=_categories(), values={}))
+
+
+@router.post("/cases/new")
+async def patrol_form(request: Request, uow: UowDep, user: Annotated[Principal, allow(ACTORS)]) -> Response:
+    """Open the patrol case and show it; a refusal shows the form again with what was typed and
+    the field to fix (nothing stored)."""
+    now = request_now(request)
+    fields, photos = await read_fields(request)
+    try:
+        case = await run_in_threadpool(
+            open_patrol, uow, user, fields, photos, now, notification_routes(request)
+        )
+    except DomainError as refused:
+        uow.rollback()
+        typed = {
+            k: str(v) for k, v in fields.items() if k in ("category", "description", "lon", "lat", "address")
+        }
+        ctx = PatrolContext(categories=_categories(), values=typed, error=refused.to_dict())
+        return render(request, "cases/new.html", ctx, status_code=refused.status_hint)
+    case_changed(request)
+    return RedirectResponse(f"/cases/{case.id}", status_code=303)
 
 
 @router.get("/cases/{case_id}")
