@@ -1,7 +1,7 @@
 """Benchmark: latency of case actions under 50 concurrent officers (issue 17).
 
     .venv/bin/python bench/bench_cases.py [--database sqlite|postgresql|both] [--postgres URL]
-        [--cases 2000] [--officers 50] [--actions 30] [--think 0] [--reads 50]
+        [--cases 2000] [--officers 50] [--actions 30] [--think 1000] [--reads 50]
 
 Builds a city of the demo's size through the services (13 towns, 13 x 19 = 247 villages, each
 with a boundary and a grid cell; one grid officer with an account per village, one town officer
@@ -11,9 +11,12 @@ fewest open cases) run for each. The accounts are user rows written directly, wi
 password matches: argon2id would cost ~0.3 s an account and no one logs in here.
 
 Then ``--officers`` threads, each a grid officer with the most cases, act on their own cases
-through :func:`greenport.cases.service.act`, one unit of work per action, back to back (``--think``
-milliseconds between actions): accept, start, comment, submit (a note, a ~20 kB JPEG and the place),
-then the town officer of the case verifies and closes it, until each has taken ``--actions`` actions.
+through :func:`greenport.cases.service.act`, one unit of work per action, ``--think`` milliseconds
+apart: accept, start, comment, submit (a note, a ~20 kB JPEG and the place), then the town officer
+of the case verifies and closes it; case after case until each has taken ``--actions`` actions.
+With the default pace (an action a second per officer, faster than people click) the latency is
+what an officer waits; ``--think 0`` runs them back to back, which measures the throughput at
+saturation (the latency then is mostly the queue of 50 threads for two cores and one GIL).
 Every action's latency (commit included) is recorded; a :class:`VersionConflict` is counted and the
 action retried on the case as it now is. Finally one officer's and one town officer's
 :func:`~greenport.cases.service.inbox` and :func:`~greenport.cases.service.list_cases` are timed
@@ -276,7 +279,7 @@ def officer_run(
         outcome.add(action, time.perf_counter() - began)
         done += 1
         if after is not None and step + 1 < len(STEPS):
-            queue.append((after, step + 1))
+            queue.insert(0, (after, step + 1))  # each case worked through, then the next
         if think:
             time.sleep(think)
 
@@ -352,6 +355,13 @@ def _ms(values: Sequence[float]) -> dict[str, float]:
     }
 
 
+def _pool(db: Database) -> str:
+    pool: Any = db.engine.pool
+    size = pool.size() if hasattr(pool, "size") else None
+    overflow = getattr(pool, "_max_overflow", None)
+    return f"{type(pool).__name__}" + (f" {size}+{overflow}" if size is not None else "")
+
+
 def run_one(engine: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
     """The whole bench on one database (an empty one at ``url``, migrated here)."""
     upgrade(url)
@@ -375,7 +385,7 @@ def run_one(engine: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
     actions = sum(len(v) for k, v in outcome.latencies.items() if k != "conflict")
     out: dict[str, Any] = {
         "engine": engine,
-        "pool": f"{db.engine.pool.__class__.__name__}",
+        "pool": _pool(db),
         "villages": TOWNS * VILLAGES_PER_TOWN,
         "officers_with_accounts": len(city.officers) + len(city.town_officers),
         "city_seconds": round(built, 1),
@@ -384,6 +394,7 @@ def run_one(engine: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
         "open_case": _ms(opening),
         "open_cases_per_s": round(len(opening) / sum(opening), 1),
         "concurrent_officers": len(chosen),
+        "think_ms": args.think,
         "actions": actions,
         "actions_per_s": round(actions / wall, 1),
         "conflicts": outcome.conflicts,
@@ -399,7 +410,8 @@ def run_one(engine: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
 def print_table(result: dict[str, Any]) -> None:
     print(
         f"\n== {result['engine']}: {result['villages']} village cells, {result['officers_with_accounts']} officers "
-        f"with accounts (city built in {result['city_seconds']} s)"
+        f"with accounts (city built in {result['city_seconds']} s); pool {result['pool']}; "
+        f"think {result['think_ms']:g} ms"
     )
     print(f"{'what':<22} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     rows = [("open_case (1 thread)", result["open_case"]), ("act (all)", result["act"])]
@@ -430,7 +442,10 @@ def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
     parser.add_argument("--officers", type=int, default=50, help="concurrent officers (threads)")
     parser.add_argument("--actions", type=int, default=30, help="actions each officer takes")
     parser.add_argument(
-        "--think", type=float, default=0.0, help="milliseconds an officer waits between actions"
+        "--think",
+        type=float,
+        default=1000.0,
+        help="milliseconds an officer waits between actions (0: back to back, the throughput at saturation)",
     )
     parser.add_argument("--reads", type=int, default=50, help="timed inbox and list_cases reads per officer")
     args = parser.parse_args(argv)
