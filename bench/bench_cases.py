@@ -11,12 +11,15 @@ fewest open cases) run for each. The accounts are user rows written directly, wi
 password matches: argon2id would cost ~0.3 s an account and no one logs in here.
 
 Then ``--officers`` threads, each a grid officer with the most cases, act on their own cases
-through :func:`greenport.cases.service.act`, one unit of work per action, ``--think`` milliseconds
-apart: accept, start, comment, submit (a note, a ~20 kB JPEG and the place), then the town officer
-of the case verifies and closes it; case after case until each has taken ``--actions`` actions.
-With the default pace (an action a second per officer, faster than people click) the latency is
-what an officer waits; ``--think 0`` runs them back to back, which measures the throughput at
-saturation (the latency then is mostly the queue of 50 threads for two cores and one GIL).
+through :func:`greenport.cases.service.act`, one unit of work per action, about ``--think``
+milliseconds apart (each pause drawn between 0.5 and 1.5 times it, the first action within the
+first pause, so that the officers do not act in lockstep): accept, start, comment, submit (a note,
+a ~20 kB JPEG and the place), then the town officer of the case verifies and closes it; case after
+case until each has taken ``--actions`` actions. With the default pace (an action a second per
+officer, faster than people click) the latency is what an officer waits; ``--think 0`` runs them
+back to back, which measures the throughput at saturation (the latency then is mostly the queue
+of 50 threads for two cores and one GIL). The CPU time this process spent per action is printed
+too: on a shared machine it varies less than the latency.
 Every action's latency (commit included) is recorded; a :class:`VersionConflict` is counted and the
 action retried on the case as it now is. Finally one officer's and one town officer's
 :func:`~greenport.cases.service.inbox` and :func:`~greenport.cases.service.list_cases` are timed
@@ -33,6 +36,7 @@ import argparse
 import hashlib
 import json
 import os
+import random
 import statistics
 import tempfile
 import threading
@@ -183,8 +187,6 @@ def build_city(db: Database) -> City:
 def open_cases(city: City, count: int, seed: int = 17) -> tuple[list[Case], list[float]]:
     """``count`` cases at points inside the villages (routed and dispatched by the service), one
     unit of work each, as the public form opens them; the cases and each opening's seconds."""
-    import random
-
     rng = random.Random(seed)
     categories = _categories()
     opened: list[Case] = []
@@ -218,6 +220,7 @@ def _photo(key: str) -> bytes:
 class Outcome:
     latencies: dict[str, list[float]] = field(default_factory=dict)
     conflicts: int = 0
+    cpu_seconds: float = 0.0  # of this process (all threads) while the officers acted
     errors: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -239,6 +242,9 @@ def officer_run(
 ) -> None:
     """One officer (and, for the verification, their town officer) taking ``actions`` actions."""
     start.wait()
+    pace = random.Random(officer.username)  # each officer their own pace (seeded: runs comparable)
+    if think:
+        time.sleep(pace.uniform(0, think))  # officers do not all start on the same instant
     queue = [(case, 0) for case in cases]  # (case as last seen, index of its next step)
     done = 0
     while done < actions and queue:
@@ -281,7 +287,7 @@ def officer_run(
         if after is not None and step + 1 < len(STEPS):
             queue.insert(0, (after, step + 1))  # each case worked through, then the next
         if think:
-            time.sleep(think)
+            time.sleep(pace.uniform(0.5, 1.5) * think)
 
 
 def concurrent_actions(
@@ -316,9 +322,10 @@ def concurrent_actions(
     for thread in threads:
         thread.start()
     barrier.wait()
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     for thread in threads:
         thread.join()
+    outcome.cpu_seconds = time.process_time() - cpu
     return outcome, time.perf_counter() - began, chosen
 
 
@@ -397,6 +404,7 @@ def run_one(engine: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
         "think_ms": args.think,
         "actions": actions,
         "actions_per_s": round(actions / wall, 1),
+        "cpu_ms_per_action": round(1000 * outcome.cpu_seconds / actions, 2),
         "conflicts": outcome.conflicts,
         "errors": dict(outcome.errors),
         "act": _ms(every),
@@ -422,7 +430,8 @@ def print_table(result: dict[str, Any]) -> None:
     print(
         f"{result['cases_opened']} cases opened ({result['open_cases_per_s']}/s, {result['dispatched']} dispatched); "
         f"{result['concurrent_officers']} concurrent officers: {result['actions']} actions, "
-        f"{result['actions_per_s']} actions/s, {result['conflicts']} conflicts, "
+        f"{result['actions_per_s']} actions/s ({result['cpu_ms_per_action']} ms of CPU each in this process), "
+        f"{result['conflicts']} conflicts, "
         f"{sum(result['errors'].values())} errors; goal p95 < {GOAL_P95_MS:g} ms: "
         f"{'met' if result['goal_met'] else 'NOT met'}"
     )
