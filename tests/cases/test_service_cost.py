@@ -69,14 +69,13 @@ def test_an_action_that_counts_no_working_time_does_not_read_the_calendar(db: Da
     grid = make_grid(db)
     case = _open(db, 0)
     west1 = grid.principal("west1")
-    with statements(db) as sent:
-        with UnitOfWork(db) as uow:
-            service.act(
-                uow,
-                principal=west1,
-                case_id=case.id,
-                action="accept",
-                expected_version=case.version,
-                now=MONDAY,
-            )
+    with statements(db) as sent, UnitOfWork(db) as uow:
+        service.act(
+            uow,
+            principal=west1,
+            case_id=case.id,
+            action="accept",
+            expected_version=case.version,
+            now=MONDAY,
+        )
     assert not [s for s in sent if "workday" in s], sent
