@@ -46,6 +46,19 @@ def containing_place(places: Sequence[Place], lon: float, lat: float) -> Place |
     return None
 
 
+def candidates(cell_code: str | None, cells: Mapping[str, CellOfficers]) -> tuple[str, ...]:
+    """The user names :func:`pick_officer` chooses among for ``cell_code``: the officers of the first
+    cell with any, walking up (so only their open cases need counting)."""
+    code = cell_code
+    seen: set[str] = set()
+    while code is not None and code in cells and code not in seen:
+        seen.add(code)
+        if cells[code].usernames:
+            return cells[code].usernames
+        code = cells[code].parent_code
+    return ()
+
+
 def pick_officer(
     cell_code: str | None,
     cells: Mapping[str, CellOfficers],

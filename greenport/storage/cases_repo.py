@@ -4,12 +4,13 @@ caller's :class:`~greenport.cases.model.CaseScope` in SQL (:func:`scope_cases`).
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, false, func, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, false, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -125,6 +126,24 @@ MUTABLE_FIELDS = frozenset(
 )
 
 
+#: The statements of :meth:`CasesRepository.record_action`, built once (on the tables, values bound
+#: at execution): built per action with the values in them, SQLAlchemy coerced every value and
+#: computed the statement's cache key again each time, most of an action's CPU time.
+_EVENT_INSERT = insert(cast(Table, CaseEventRow.__table__))
+
+
+@functools.cache
+def _versioned_update(columns: frozenset[str]) -> Any:
+    """``UPDATE cases SET <columns> WHERE id = :case_id AND version = :expected_version``; the new
+    values bound as ``new_<column>``."""
+    table = cast(Table, CaseRow.__table__)
+    return (
+        update(table)
+        .where(table.c.id == bindparam("case_id"), table.c.version == bindparam("expected_version"))
+        .values({column: bindparam(f"new_{column}") for column in sorted(columns)})
+    )
+
+
 class CasesRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -169,31 +188,31 @@ class CasesRepository:
         # the row and its event in one savepoint: refused, neither stays (whatever the caller does next)
         savepoint = self.session.begin_nested()
         result = self.session.execute(
-            update(CaseRow)
-            .where(CaseRow.id == case.id, CaseRow.version == expected_version)
-            .values(**values)
-            .execution_options(synchronize_session=False)
+            _versioned_update(frozenset(values)),
+            {"case_id": case.id, "expected_version": expected_version}
+            | {f"new_{key}": value for key, value in values.items()},
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             savepoint.rollback()
             return False
         try:
             self.session.execute(
-                insert(CaseEventRow).values(
-                    case_id=event.case_id,
-                    version=event.version,
-                    actor=event.actor,
-                    role=event.role.value,
-                    action=event.action.value,
-                    at=event.at,
-                    from_state=event.from_state.value,
-                    to_state=event.to_state.value,
-                    note=event.note,
-                    attachments=json.dumps([a.to_dict() for a in event.attachments]),
-                    lon=None if event.location is None else event.location.lon,
-                    lat=None if event.location is None else event.location.lat,
-                    rating=event.rating,
-                )
+                _EVENT_INSERT,
+                {
+                    "case_id": event.case_id,
+                    "version": event.version,
+                    "actor": event.actor,
+                    "role": event.role.value,
+                    "action": event.action.value,
+                    "at": event.at,
+                    "from_state": event.from_state.value,
+                    "to_state": event.to_state.value,
+                    "note": event.note,
+                    "attachments": json.dumps([a.to_dict() for a in event.attachments]),
+                    "lon": None if event.location is None else event.location.lon,
+                    "lat": None if event.location is None else event.location.lat,
+                    "rating": event.rating,
+                },
             )
         except IntegrityError:
             savepoint.rollback()
