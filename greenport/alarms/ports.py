@@ -11,7 +11,7 @@ from greenport.accounts.model import RowScope
 from greenport.accounts.ports import ScopeLookups
 from greenport.alarms.model import Alarm, AlarmEvent
 from greenport.kernel.time import PeriodKind
-from greenport.monitoring.model import Aggregate, IndexKind, IndexValue
+from greenport.monitoring.model import Aggregate, Frame, IndexKind, IndexValue, Observation
 from greenport.notifications.ports import NotificationsUnitOfWork
 
 
@@ -127,6 +127,27 @@ class AlarmReadsUnitOfWork(Protocol):
 
     @property
     def alarms(self) -> AlarmsRepository: ...
+
+
+class FrameReads(Protocol):
+    def observations(
+        self,
+        *,
+        start: datetime,
+        end: datetime,
+        site_ids: Iterable[int] | None = None,
+        device_ids: Iterable[int] | None = None,
+        periods: Iterable[PeriodKind] | None = None,
+    ) -> list[Observation]: ...
+
+    def frame(self, frame_id: int) -> Frame | None: ...
+
+
+class AlarmEvidenceUnitOfWork(AlarmReadsUnitOfWork, Protocol):
+    """What tracing an alarm to the raw HJ 212 frames behind it needs."""
+
+    @property
+    def monitoring(self) -> FrameReads: ...
 
 
 class AlarmsUnitOfWork(NotificationsUnitOfWork, Protocol):

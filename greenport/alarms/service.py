@@ -54,13 +54,18 @@ from greenport.alarms.model import (
     Rule,
     RuleKind,
 )
-from greenport.alarms.ports import AlarmReadsUnitOfWork, AlarmsRepository, AlarmsUnitOfWork
+from greenport.alarms.ports import (
+    AlarmEvidenceUnitOfWork,
+    AlarmReadsUnitOfWork,
+    AlarmsRepository,
+    AlarmsUnitOfWork,
+)
 from greenport.alarms.rules import load_rules
 from greenport.kernel.errors import InvalidInput, NotFound, PermissionDenied
 from greenport.kernel.parameters import registry as parameter_registry
 from greenport.kernel.time import PeriodKind, local_to_utc
 from greenport.monitoring import city_air
-from greenport.monitoring.model import IndexKind
+from greenport.monitoring.model import Frame, IndexKind, Observation
 from greenport.monitoring.service import CITY_AIR_LEVELS
 from greenport.monitoring.status import AIR_STATION, FAILS_TARGET, MonitoredSite
 from greenport.notifications import service as notifications_service
@@ -1040,6 +1045,47 @@ def alarm(uow: AlarmReadsUnitOfWork, principal: Principal, alarm_id: int) -> Ala
     if found is None:
         raise NotFound(f"no alarm {alarm_id}", field="alarm_id")
     return found
+
+
+#: Most frames :func:`evidence_frames` returns (an hour of minute data is 60).
+MAX_EVIDENCE_FRAMES = 60
+
+
+def evidence_frames(
+    uow: AlarmEvidenceUnitOfWork, principal: Principal, alarm_id: int
+) -> list[tuple[Observation, Frame]]:
+    """The raw HJ 212 frames behind an alarm's peak, each with the stored value it carried: the
+    readings of the alarm's site (and parameter) at the peak's data time — for a kind judged on
+    hourly means, within the peak's hour (the device's hourly upload and the minute or real-time
+    data the mean was made of) — that came from a frame (``frame_id``; a back-filled value has
+    none). So a case can be followed to its alarm and the bytes the device sent (issue 17).
+    At most :data:`MAX_EVIDENCE_FRAMES`, in data-time order; none for a city-wide alarm."""
+    found = alarm(uow, principal, alarm_id)
+    if found.site_id == CITY_SUBJECT:
+        return []
+    if found.kind in DAILY_KINDS:
+        span = timedelta(days=1)
+    elif found.kind in HOURLY_KINDS or found.kind is RuleKind.MEAN_EXCEEDANCE:
+        span = timedelta(hours=1)  # a daily mean's own upload is at the peak's time: inside too
+    else:
+        span = timedelta(seconds=1)
+    readings = uow.monitoring.observations(
+        start=found.peak_at, end=found.peak_at + span, site_ids=[found.site_id]
+    )
+    out: list[tuple[Observation, Frame]] = []
+    seen: set[int] = set()
+    for reading in readings:
+        if found.parameter and reading.parameter != found.parameter:
+            continue
+        if reading.frame_id is None or reading.frame_id in seen:
+            continue
+        seen.add(reading.frame_id)
+        frame = uow.monitoring.frame(reading.frame_id)
+        if frame is not None:
+            out.append((reading, frame))
+        if len(out) >= MAX_EVIDENCE_FRAMES:
+            break
+    return out
 
 
 def events(uow: AlarmReadsUnitOfWork, principal: Principal, alarm_id: int) -> list[AlarmEvent]:

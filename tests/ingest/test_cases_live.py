@@ -18,12 +18,14 @@ from sqlalchemy import update
 
 from greenport.accounts import service as accounts
 from greenport.accounts.passwords import hash_password
+from greenport.alarms import service as alarms
 from greenport.cases import service as cases
 from greenport.cases.model import Case, CaseAction, CaseSource
 from greenport.ingest.server import IngestConfig, IngestServer
 from greenport.ingest.simulator import frame_bytes
 from greenport.kernel.time import CHINA_TZ
 from greenport.protocol import FrameBuffer
+from greenport.protocol.redact import mask_password
 from greenport.storage.db import Database
 from greenport.storage.registry import DeviceRow, SiteRow
 from greenport.storage.uow import UnitOfWork
@@ -117,7 +119,8 @@ async def test_an_exceedance_over_tcp_becomes_a_case_that_reminds_then_escalates
     try:
         hour = MONDAY - timedelta(hours=1)  # 08:00-09:00 Beijing
         sent = time.monotonic()
-        replies = await _send(server.port, _hourly_frame(hour, so2=180.0))
+        packet = _hourly_frame(hour, so2=180.0)
+        replies = await _send(server.port, packet)
         assert replies, "the frame was not acknowledged"
         case = await _until(lambda: _inbox_case(db, "east1", clock.now), sent + WITHIN)
         assert isinstance(case, Case), "no alarm case reached east1's inbox within 10 s"
@@ -150,3 +153,12 @@ async def test_an_exceedance_over_tcp_becomes_a_case_that_reminds_then_escalates
         stored = uow.cases.get_case(case.id)
     assert stored is not None and stored.escalation_level == 2
     assert set(stored.steps_done) == {"remind", "notice", "reprimand", "escalate_town", "escalate_city"}
+    # the case is traceable to its alarm and to the bytes the device sent (issue 17)
+    with UnitOfWork(db) as uow:
+        officer = accounts.principal_of(uow, accounts.get_user(uow, username="townofficer"))
+        assert stored.alarm_id is not None
+        evidence = alarms.evidence_frames(uow, officer, stored.alarm_id)
+    assert [(reading.parameter, reading.value) for reading, _ in evidence] == [("flue_so2", 180.0)]
+    # as received, but for the device's password, which is never stored (greenport.protocol.redact)
+    assert evidence[0][1].raw == mask_password(packet) and evidence[0][1].cn == "2061"
+    assert DEVICE_PASSWORD.encode() not in evidence[0][1].raw

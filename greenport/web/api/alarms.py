@@ -222,6 +222,37 @@ def get_alarm_series(
     return alarm_series(uow, user, found, rule_map(settings).get(found.rule_id), now=utcnow())
 
 
+def evidence_rows(found: list[tuple[Any, Any]]) -> list[dict[str, Any]]:
+    """The frames behind an alarm for JSON and the page: the value each carried and the packet as
+    received (Latin-1 text: every byte shows as one character)."""
+    return [
+        {
+            "frame_id": frame.id,
+            "received_at": frame.received_at.isoformat(),
+            "mn": frame.mn,
+            "cn": frame.cn,
+            "qn": frame.qn,
+            "data_time": reading.data_time.isoformat(),
+            "period": reading.period.value,
+            "parameter": reading.parameter,
+            "value": reading.value,
+            "flag": reading.flag.value,
+            "raw": bytes(frame.raw).decode("latin-1", errors="replace"),
+        }
+        for reading, frame in found
+    ]
+
+
+@router.get(
+    "/alarms/{alarm_id}/frames",
+    summary="The raw HJ 212 frames behind the alarm's peak, with the value each carried",
+)
+def get_alarm_frames(
+    alarm_id: RowId, uow: UowDep, user: Annotated[Principal, allow(VIEWERS)]
+) -> dict[str, Any]:
+    return {"data": evidence_rows(alarms.evidence_frames(uow, user, alarm_id))}
+
+
 class AckIn(BaseModel):
     note: str | None = Field(None, max_length=2000, description="What was done or found (optional).")
 

@@ -25,6 +25,7 @@ from greenport.web.api.alarms import (
     alarm_changed,
     alarm_row,
     alarm_series,
+    evidence_rows,
     rule_map,
     rule_row,
     rules_in_force,
@@ -141,6 +142,9 @@ class AlarmContext:
     can_explain: bool = field(metadata={"help": "the caller may attach an explanation"})
     silence_default: str = field(metadata={"help": "the silence form's default end (local)"})
     silence_max: str = field(metadata={"help": "the latest end a silence may have (local)"})
+    frames: list[dict[str, Any]] = field(
+        default_factory=list, metadata={"help": "the raw HJ 212 frames behind the peak (evidence_rows)"}
+    )
 
 
 @router.get("/alarms/{alarm_id}")
@@ -174,6 +178,7 @@ def alarm_page(
         can_explain=user.role in EXPLAINERS,
         silence_default=_local_input(now + timedelta(hours=DEFAULT_SILENCE_HOURS)),
         silence_max=_local_input(now + alarms.MAX_SILENCE),
+        frames=evidence_rows(alarms.evidence_frames(uow, user, alarm_id)),
     )
     return render(request, "alarm.html", ctx)
 
