@@ -107,6 +107,8 @@ CASE_ROLES_OF_ACCOUNT: Mapping[Role, frozenset[CaseRole]] = {
     Role.ENTERPRISE: frozenset(),
     Role.PUBLIC: frozenset(),
 }
+#: The account roles that play some part on cases (the others only read, or see none).
+CASE_ACTOR_ROLES: frozenset[Role] = frozenset(role for role, parts in CASE_ROLES_OF_ACCOUNT.items() if parts)
 
 
 class Requirement(enum.StrEnum):

@@ -37,6 +37,8 @@ from greenport.cases.deadlines import (
 from greenport.cases.lifecycle import VersionConflict
 from greenport.cases.model import (
     ALL_CASES,
+    CASE_ACTOR_ROLES,
+    CASE_ROLES_OF_ACCOUNT,
     NO_CASES,
     NO_EVIDENCE,
     Attachment,
@@ -160,18 +162,17 @@ def case_scope(principal: Principal) -> CaseScope:
 
 def case_roles(principal: Principal, case: Case) -> tuple[CaseRole, ...]:
     """The parts ``principal`` plays on ``case``: the city admin (and the operator) dispatch and
-    verify everywhere, a town officer in their town, the grid officer it is assigned to handles it."""
-    if principal.via == "command_line" or principal.role is Role.CITY_ADMIN:
-        return (CaseRole.DISPATCHER, CaseRole.VERIFIER)
-    if (
-        principal.role is Role.TOWN_OFFICER
-        and principal.division_code
-        and case.town_code == town_of(principal.division_code)
+    verify everywhere, a town officer in their town, the grid officer it is assigned to handles it:
+    the parts of :data:`CASE_ROLES_OF_ACCOUNT`, narrowed to this case."""
+    role = Role.CITY_ADMIN if principal.via == "command_line" else principal.role
+    if role is Role.TOWN_OFFICER and not (
+        principal.division_code and case.town_code == town_of(principal.division_code)
     ):
-        return (CaseRole.DISPATCHER, CaseRole.VERIFIER)
-    if principal.role is Role.GRID_OFFICER and case.assignee == principal.username:
-        return (CaseRole.HANDLER,)
-    return ()
+        return ()
+    if role is Role.GRID_OFFICER and case.assignee != principal.username:
+        return ()
+    plays = CASE_ROLES_OF_ACCOUNT[role]
+    return tuple(part for part in CaseRole if part in plays)
 
 
 def allowed_actions(principal: Principal, case: Case) -> tuple[CaseAction, ...]:
@@ -447,10 +448,6 @@ def file_report(
     )
 
 
-#: Roles that open a case found on patrol (巡查发现).
-PATROL_ROLES = frozenset({Role.CITY_ADMIN, Role.TOWN_OFFICER, Role.GRID_OFFICER})
-
-
 def open_patrol_case(
     uow: CasesUnitOfWork,
     *,
@@ -467,7 +464,7 @@ def open_patrol_case(
 ) -> Case:
     """A case an officer found on patrol, routed like any other; the place must lie in the
     officer's town (a grid or town officer), anywhere for the city admin or the operator."""
-    if principal.via != "command_line" and principal.role not in PATROL_ROLES:
+    if principal.via != "command_line" and principal.role not in CASE_ACTOR_ROLES:
         raise PermissionDenied("only grid officers, town officers and the city admin open patrol cases")
     case = open_case(
         uow,

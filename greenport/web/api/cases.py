@@ -30,7 +30,7 @@ from starlette.datastructures import UploadFile
 from greenport.accounts.model import Principal, Role
 from greenport.cases import service as cases
 from greenport.cases.categories import CATEGORIES
-from greenport.cases.model import Case, CaseEvent, CaseSource, CaseState, Location
+from greenport.cases.model import CASE_ACTOR_ROLES, Case, CaseEvent, CaseSource, CaseState, Location
 from greenport.cases.photos import MAX_FILE_BYTES
 from greenport.cases.statistics import NO_GROUP, GroupBy, StatisticsReport
 from greenport.kernel.errors import InvalidInput
@@ -47,7 +47,7 @@ READERS = frozenset(
 )
 #: Who acts on cases: the account roles that play a case role (greenport.cases.model
 #: CASE_ROLES_OF_ACCOUNT); the analyst and the departments read only.
-ACTORS = frozenset({Role.CITY_ADMIN, Role.TOWN_OFFICER, Role.GRID_OFFICER})
+ACTORS = CASE_ACTOR_ROLES
 #: Who sees the dispatcher's board: those who dispatch (the admin, town officers).
 DISPATCHERS = frozenset({Role.CITY_ADMIN, Role.TOWN_OFFICER})
 
